@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { NAV, NAV_GROUPS, allowedItems, canOpen, firstAllowedPath, visibleMenu, type NavItem } from './nav'
+
+const view = () => Promise.resolve({})
+
+describe('navigation table', () => {
+  it('shows only areas the server lists', () => {
+    const menu = visibleMenu(['home', 'profile', 'admin.users', 'admin.audit'])
+    expect(menu.map((g) => g.key)).toEqual(['main', 'admin'])
+    expect(menu[1].items.map((i) => i.area)).toEqual(['admin.users', 'admin.audit'])
+  })
+
+  it('keeps the profile routed but out of the menu', () => {
+    const menu = visibleMenu(['home', 'profile'])
+    expect(menu.flatMap((g) => g.items.map((i) => i.area))).toEqual(['home'])
+    expect(allowedItems(['home', 'profile']).map((i) => i.area)).toContain('profile')
+  })
+
+  it('hides areas that are allowed but not built yet (never a dead link)', () => {
+    const table: NavItem[] = [
+      { area: 'home', group: 'main', path: '/', label: 'h', view },
+      { area: 'crm.customers', group: 'crm', path: '/crm/customers', label: 'c' },
+      { area: 'crm.leads', group: 'crm', path: '/crm/leads', label: 'l', view },
+    ]
+    const menu = visibleMenu(['home', 'crm.customers', 'crm.leads'], table)
+    expect(menu.map((g) => g.key)).toEqual(['main', 'crm'])
+    expect(menu[1].items.map((i) => i.area)).toEqual(['crm.leads'])
+    expect(visibleMenu(['home', 'crm.customers'], table).map((g) => g.key)).toEqual(['main'])
+  })
+
+  it('lists the admin areas of the foundation, the API reference as an outside link', () => {
+    const all = ['home', 'profile', 'admin.users', 'admin.teams', 'admin.roles', 'admin.permissions',
+      'admin.recycle_bin', 'admin.audit', 'admin.company', 'admin.api_docs']
+    const admin = visibleMenu(all).find((g) => g.key === 'admin')!
+    expect(admin.items).toHaveLength(8)
+    expect(admin.items.at(-1)!.href).toBe('/api-docs.html')
+  })
+
+  it('shows nothing for unknown areas and an empty list', () => {
+    expect(visibleMenu([])).toEqual([])
+    expect(visibleMenu(['no.such.area'])).toEqual([])
+  })
+
+  it('every item belongs to a group and areas are unique', () => {
+    const groups = new Set(NAV_GROUPS.map((g) => g.key))
+    for (const i of NAV) expect(groups.has(i.group)).toBe(true)
+    expect(new Set(NAV.map((i) => i.area)).size).toBe(NAV.length)
+    expect(new Set(NAV.map((i) => i.path)).size).toBe(NAV.length)
+  })
+
+  it('guards routes by area and finds a landing page', () => {
+    expect(canOpen(['home'], 'admin.users')).toBe(false)
+    expect(canOpen(['admin.users'], 'admin.users')).toBe(true)
+    expect(canOpen([], undefined)).toBe(true)
+    expect(firstAllowedPath(['admin.audit'])).toBe('/admin/audit')
+    expect(firstAllowedPath(['home', 'admin.audit'])).toBe('/')
+    expect(firstAllowedPath(['admin.api_docs'])).toBe(null)
+  })
+})

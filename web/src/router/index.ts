@@ -1,0 +1,79 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { NAV, canOpen, firstAllowedPath } from '@/nav'
+import { useSession } from '@/stores/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Area key from me.areas that must be allowed to open the route. */
+    area?: string
+    /** Reachable without signing in. */
+    public?: boolean
+  }
+}
+
+const frameChildren: RouteRecordRaw[] = [
+  ...NAV.filter((i) => i.view).map(
+    (i): RouteRecordRaw => ({
+      path: i.path,
+      name: i.area,
+      component: i.view!,
+      meta: { area: i.area },
+    }),
+  ),
+  // Screens reached from a list rather than from the menu.
+  {
+    path: '/admin/roles/:id',
+    name: 'admin.roles.edit',
+    component: () => import('@/views/admin/RoleEditView.vue'),
+    meta: { area: 'admin.roles' },
+  },
+  { path: '/forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue') },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
+]
+
+const routes: RouteRecordRaw[] = [
+  { path: '/setup', name: 'setup', component: () => import('@/views/SetupView.vue'), meta: { public: true } },
+  { path: '/login', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { public: true } },
+  { path: '/', component: () => import('@/layouts/AppFrame.vue'), children: frameChildren },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  const session = useSession()
+  if (!session.info) {
+    try {
+      await session.loadInfo()
+    } catch {
+      // The server is unreachable: let the login page show the error when the user tries.
+    }
+  }
+  if (session.info?.setup_required) return to.name === 'setup' ? true : { name: 'setup' }
+  if (to.name === 'setup') return { name: 'login' }
+
+  if (!session.meLoaded) {
+    try {
+      await session.loadMe()
+    } catch {
+      session.forget()
+    }
+  }
+  if (to.meta.public) {
+    return session.me && to.name === 'login' ? { path: '/' } : true
+  }
+  if (!session.me) {
+    return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  if (!canOpen(session.areas, to.meta.area)) {
+    if (to.path === '/') {
+      const first = firstAllowedPath(session.areas)
+      if (first && first !== '/') return { path: first }
+    }
+    return { name: 'forbidden', query: { from: to.fullPath } }
+  }
+  return true
+})
