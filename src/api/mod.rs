@@ -1,0 +1,123 @@
+//! The HTTP API under `/api/v1` and the embedded web app. One file per area, each exporting
+//! `router()`; handlers extract, make one domain call, and return.
+
+mod admin;
+mod auth;
+pub mod control;
+mod error;
+pub mod extract;
+mod roles;
+mod system;
+mod users;
+mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{RefOr, Response, ResponseBuilder};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use error::{ApiError, ApiResult, ErrorBody};
+
+use crate::domain::Kontor;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub kontor: Arc<Kontor>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kontor API",
+        description = "Everything the Kontor web app does, over JSON. Log in with `POST /api/v1/auth/login`; \
+                       the session cookie `kontor_session` authenticates later calls. Errors are \
+                       `{\"error\":{\"code\",\"message\",\"field\"}}`, with `message` in the language of \
+                       `Accept-Language` (zh-CN or en)."
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&CommonResponses)
+)]
+struct ApiDoc;
+
+/// Declares the session cookie and the error responses once for every operation, instead of on
+/// each route.
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::session::COOKIE))),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new())]);
+        let error = |description: &str| -> RefOr<Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build(),
+                    )
+                    .build(),
+            )
+        };
+        let common = [
+            ("400", "Malformed JSON"),
+            ("401", "Not logged in, or wrong credentials"),
+            ("403", "Not permitted, or a request from another origin"),
+            ("404", "No such record, or not visible to the caller"),
+            ("409", "Stale version, duplicate, or a state conflict"),
+            ("422", "A field has an invalid value (`field` names it)"),
+            ("429", "Too many attempts"),
+            ("500", "Internal error"),
+            ("503", "Temporarily unavailable"),
+            ("507", "Disk full; nothing was saved"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+                for (status, text) in common {
+                    op.responses.responses.entry(status.to_string()).or_insert_with(|| error(text));
+                }
+            }
+        }
+    }
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(system::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(roles::router())
+        .merge(admin::router())
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_router().split_for_parts();
+    <CommonResponses as utoipa::Modify>::modify(&CommonResponses, &mut doc);
+    doc
+}
+
+/// The whole HTTP application.
+pub fn router(kontor: Arc<Kontor>) -> Router {
+    let state = AppState { kontor };
+    let (api, _) = api_router().split_for_parts();
+    let doc = Arc::new(openapi());
+    Router::new()
+        .merge(api)
+        .route("/api/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
+        .fallback(web::serve_app)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), extract::session))
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY))
+        .layer(axum::middleware::from_fn(web::security_headers))
+        .with_state(state)
+}

@@ -1,0 +1,195 @@
+//! Business rules, one module per area. Knows nothing of HTTP: operations take a `Principal`
+//! (the caller's capabilities) and typed input, and return views or `AppError`s.
+
+pub mod accounts;
+pub mod audit_log;
+pub mod company;
+pub mod demo;
+pub mod kinds;
+pub mod money;
+pub mod operations;
+pub mod recycle;
+pub mod roles;
+pub mod search;
+pub mod users;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+
+use crate::auth::throttle::Throttle;
+use crate::auth::{Role, Team, User};
+use crate::search::{Indexer, SearchIndex};
+use crate::store::{OpenError, OpenOptions, Registry, Store};
+
+/// Every declared record kind. A new entity adds one `.with::<T>()` here.
+pub fn registry() -> Registry {
+    Registry::new().with::<company::Company>().with::<User>().with::<Team>().with::<Role>()
+}
+
+/// A demo account shown on the login page in demo mode.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DemoAccount {
+    pub username: String,
+    pub password: String,
+    pub role: String,
+}
+
+/// The running application: the store, the search index and in-memory guards.
+pub struct Kontor {
+    pub store: Store,
+    pub search: Arc<SearchIndex>,
+    pub throttle: Throttle,
+    pub data_dir: PathBuf,
+    /// Demo accounts, when started with `--demo`.
+    pub demo: Option<Vec<DemoAccount>>,
+    indexer: Mutex<Option<Indexer>>,
+}
+
+/// The data directory's layout.
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(crate::store::DB_FILE)
+}
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index")
+}
+pub fn backup_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("backups")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("search index: {0}")]
+    Search(String),
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl Kontor {
+    /// Opens the data directory: the store (migrating after a backup), the search index
+    /// (rebuilt if missing or damaged, caught up otherwise), and starts the indexer.
+    pub fn open(data_dir: &Path) -> Result<Kontor, StartError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StartError::Setup(format!("cannot create {}: {e}", data_dir.display())))?;
+        let store = Store::open(
+            &db_path(data_dir),
+            registry(),
+            OpenOptions { verify: true, backup_dir: Some(backup_dir(data_dir)) },
+        )?;
+        let (index, must_rebuild) =
+            SearchIndex::open(&index_dir(data_dir)).map_err(|e| StartError::Search(e.to_string()))?;
+        let search = Arc::new(index);
+        let indexer = Indexer::start(store.clone(), search.clone(), must_rebuild).map_err(|e| StartError::Search(e.to_string()))?;
+        let k = Kontor {
+            store,
+            search,
+            throttle: Throttle::default(),
+            data_dir: data_dir.to_path_buf(),
+            demo: None,
+            indexer: Mutex::new(Some(indexer)),
+        };
+        if !company::setup_required(&k).map_err(|e| StartError::Setup(e.to_string()))? {
+            k.store.write(company::ensure_presets).map_err(|e| StartError::Setup(e.to_string()))?;
+        }
+        Ok(k)
+    }
+
+    /// Stops the indexer and the writer, after the work already queued.
+    pub fn shutdown(&self) {
+        if let Some(mut indexer) = self.indexer.lock().ok().and_then(|mut i| i.take()) {
+            indexer.stop();
+        }
+        self.store.close();
+    }
+
+    /// Applies every committed change to the search index now (tests, `kontor check`).
+    pub fn index_now(&self) -> Result<u64, String> {
+        let head = self.store.read(|tx| tx.outbox_last()).map_err(|e| e.to_string())?;
+        crate::search::catch_up(&self.store, &self.search, head).map_err(|e| e.to_string())
+    }
+
+    /// Rebuilds the search index from the store.
+    pub fn reindex(&self, progress: &mut dyn FnMut(u64)) -> Result<u64, String> {
+        crate::search::rebuild(&self.store, &self.search, progress).map_err(|e| e.to_string())
+    }
+
+    /// Verifies the store and that the search index holds exactly the searchable records.
+    pub fn check(&self) -> Result<crate::store::CheckReport, String> {
+        let mut report = self.store.check().map_err(|e| e.to_string())?;
+        self.index_now()?;
+        let mut expected = self
+            .store
+            .read(|tx| {
+                let mut keys = Vec::new();
+                for ops in tx.registry().all() {
+                    let mut ids = Vec::new();
+                    tx.raw_records(ops.kind(), &mut |id, _| {
+                        ids.push(id);
+                        Ok(true)
+                    })?;
+                    for id in ids {
+                        if ops.search_doc(tx, id)?.is_some() {
+                            keys.push((ops.kind().to_string(), id));
+                        }
+                    }
+                }
+                Ok::<_, crate::store::StoreError>(keys)
+            })
+            .map_err(|e| e.to_string())?;
+        expected.sort();
+        let indexed = self.search.all_keys().map_err(|e| e.to_string())?;
+        if indexed != expected {
+            let missing = expected.iter().filter(|k| indexed.binary_search(k).is_err()).count();
+            let extra = indexed.iter().filter(|k| expected.binary_search(k).is_err()).count();
+            report.problems.push(format!(
+                "search index disagrees with the database: {missing} records missing, {extra} extra (run `kontor reindex`)"
+            ));
+        }
+        Ok(report)
+    }
+}
+
+impl Drop for Kontor {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Page and page size of a list (1-based page; at most 200 per page).
+#[derive(Clone, Copy, Debug)]
+pub struct Paging {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging { page: 1, per_page: 50 }
+    }
+}
+
+impl Paging {
+    /// From optional query parameters: page 1 and 50 per page by default, at most 200.
+    pub fn new(page: Option<u64>, per_page: Option<u64>) -> Paging {
+        Paging { page: page.unwrap_or(1).max(1), per_page: per_page.unwrap_or(50).clamp(1, 200) }
+    }
+    pub fn offset(&self) -> u64 {
+        (self.page.max(1) - 1).saturating_mul(self.per_page)
+    }
+}
+
+/// For PATCH bodies: an absent field is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
+pub mod patch_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}

@@ -1,0 +1,262 @@
+//! The `kontor` command: serve, backup, restore, check, reindex, admin.
+
+use std::io::{BufRead, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use clap::{Parser, Subcommand};
+use kontor::domain::{Kontor, StartError, demo, operations};
+use kontor::store::OpenError;
+
+#[derive(Parser)]
+#[command(name = "kontor", version, about = "The back office of a small export firm, in one binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataArg {
+    /// The data directory (database, search index, files, backups).
+    #[arg(long, env = "KONTOR_DATA", default_value = "./data")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Starts the server: web app, API, search indexer and scheduled jobs.
+    Serve {
+        /// The data directory [default: ./data, or ./data-demo with --demo].
+        #[arg(long, env = "KONTOR_DATA")]
+        data: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, env = "KONTOR_LISTEN", default_value = "0.0.0.0:8080")]
+        listen: SocketAddr,
+        /// Start with the demo company (in its own data directory unless --data is given); the
+        /// login page shows the demo accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Writes a consistent backup of the data directory, also while the server runs.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Restores a backup into an empty (or new) data directory.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Verifies the database and that the search index agrees with it.
+    Check {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Rebuilds the search index from the database.
+    Reindex {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Sets a new password for a user (prints a generated one unless --password-stdin), enables
+    /// the account and ends its sessions.
+    ResetPassword {
+        username: String,
+        /// Read the new password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KONTOR_LOG").unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("kontor: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve { data, listen, demo } => {
+            let data = data.unwrap_or_else(|| PathBuf::from(if demo { "./data-demo" } else { "./data" }));
+            serve(&data, listen, demo)
+        }
+        Command::Backup { to, data } => {
+            let to = absolute(&to)?;
+            with_data(&data.data, "backup", serde_json::json!({ "to": to }), |k| {
+                operations::backup(k, &to, &|line| println!("{line}"))
+            })
+        }
+        Command::Restore { from, data } => {
+            let db = kontor::store::restore_backup(&from, &data)?;
+            // Open once: verifies every page and builds the search index.
+            let k = open(&data)?;
+            let summary = operations::check(&k);
+            k.shutdown();
+            println!("restored {} into {}", from.display(), db.display());
+            summary.map(|s| println!("{s}"))
+        }
+        Command::Check { data } => with_data(&data.data, "check", serde_json::json!({}), operations::check),
+        Command::Reindex { data } => with_data(&data.data, "reindex", serde_json::json!({}), |k| {
+            let n = k.reindex(&mut |n| println!("{n} records indexed"))?;
+            Ok(format!("search index rebuilt: {n} records"))
+        }),
+        Command::Admin { task: AdminTask::ResetPassword { username, password_stdin, data } } => {
+            let (password, show) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (kontor::auth::random_token()[..16].to_string(), true)
+            };
+            let body = serde_json::json!({ "username": username, "password": password });
+            with_data(&data.data, "reset-password", body, |k| {
+                operations::reset_password(k, &username, &password).map_err(|e| e.message(kontor::i18n::Lang::En).to_string())?;
+                Ok(format!("password of {username} reset; the account is enabled and its sessions ended"))
+            })?;
+            if show {
+                println!("new password for {username}: {password}");
+                println!("(log in and change it under My profile)");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, String> {
+    std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn open(data: &Path) -> Result<Kontor, String> {
+    Kontor::open(data).map_err(|e| e.to_string())
+}
+
+/// Runs `direct` on the data directory, or, when a running server holds it, asks the server to
+/// run the same operation through its control socket.
+fn with_data(data: &Path, op: &str, body: serde_json::Value, direct: impl FnOnce(&Kontor) -> Result<String, String>) -> Result<(), String> {
+    match Kontor::open(data) {
+        Ok(k) => {
+            let result = direct(&k);
+            k.shutdown();
+            result.map(|summary| println!("{summary}"))
+        }
+        Err(StartError::Open(OpenError::InUse(_))) => control(data, op, &body),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Sends one request over the control socket and prints the streamed answer.
+fn control(data: &Path, op: &str, body: &serde_json::Value) -> Result<(), String> {
+    let path = kontor::api::control::socket_path(data);
+    let mut stream = std::os::unix::net::UnixStream::connect(&path)
+        .map_err(|e| format!("the data file is in use, but the server's control socket {} does not answer: {e}", path.display()))?;
+    let body = body.to_string();
+    let request = format!(
+        "POST /{op} HTTP/1.1\r\nHost: kontor\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, payload) = text.split_once("\r\n\r\n").ok_or("the server sent no answer")?;
+    let payload = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(payload) } else { payload.to_string() };
+    let mut ok = false;
+    for line in payload.lines() {
+        if let Some(summary) = line.strip_prefix("OK ") {
+            println!("{summary}");
+            ok = true;
+        } else if let Some(err) = line.strip_prefix("ERROR ") {
+            eprintln!("{err}");
+        } else {
+            println!("{line}");
+        }
+    }
+    if ok { Ok(()) } else { Err(format!("{op} failed")) }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn serve(data: &Path, listen: SocketAddr, demo_mode: bool) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let mut k = open(data)?;
+    if demo_mode {
+        k.demo = Some(demo::seed(&k).map_err(|e| e.message(kontor::i18n::Lang::En).to_string())?);
+    }
+    let k = Arc::new(k);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let server = kontor::server::Server::start(k.clone(), listen, true)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let stop_jobs = Arc::new(AtomicBool::new(false));
+        let jobs = kontor::jobs::spawn(k.clone(), stop_jobs.clone());
+        println!("Kontor {} is ready in {:.1}s. Data: {}", env!("CARGO_PKG_VERSION"), started.elapsed().as_secs_f32(), data.display());
+        println!("Open it in a browser on this network:");
+        for url in kontor::server::lan_urls(server.addr) {
+            println!("  {url}");
+        }
+        if k.demo.is_some() {
+            println!("Demo company: log in as admin / {}", demo::DEMO_PASSWORD);
+        }
+        shutdown_signal().await;
+        println!("stopping…");
+        stop_jobs.store(true, std::sync::atomic::Ordering::SeqCst);
+        server.stop().await;
+        let _ = jobs.join();
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = ctrl_c.await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}

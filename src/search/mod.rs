@@ -1,0 +1,410 @@
+//! Full-text search over every searchable record (tantivy under `data/index`).
+//!
+//! redb is the source of truth; the index is derived. A kind becomes searchable by returning a
+//! [`SearchDoc`] from `Entity::search_doc`. The indexer applies the store's outbox in batches
+//! (at most about one commit a second) and keeps the last applied outbox id in the index's own
+//! commit payload, so the gap after a restart is replayed and a lost index is rebuilt.
+
+mod indexer;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+pub use indexer::{Indexer, catch_up, rebuild};
+
+/// What a record contributes to search.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchDoc {
+    /// Shown as the hit's title.
+    pub title: String,
+    /// Shown under the title.
+    pub subtitle: String,
+    /// Free text (names in any language, addresses, notes).
+    pub text: Vec<String>,
+    /// Exact keys: e-mail addresses, domains, phone digits, document numbers.
+    pub exact: Vec<String>,
+    /// The owning user, for own/team scope.
+    pub owner: Option<u64>,
+}
+
+/// Which records of a kind the searcher may see.
+#[derive(Clone, Debug)]
+pub enum Visibility {
+    All,
+    /// Only records owned by one of these users.
+    Owners(Vec<u64>),
+}
+
+/// One kind to search, with what the caller may see of it.
+#[derive(Clone, Debug)]
+pub struct KindFilter {
+    pub kind: String,
+    pub visibility: Visibility,
+}
+
+/// One search result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub kind: String,
+    pub id: u64,
+    pub title: String,
+    pub subtitle: String,
+    pub score: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type SearchResult<T> = Result<T, SearchError>;
+
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    title: Field,
+    subtitle: Field,
+    words: Field,
+    pinyin: Field,
+    exact: Field,
+    owner: Field,
+}
+
+/// The tantivy index and its single writer.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+const WORDS: &str = "kontor_words";
+/// Bumped when the schema changes; a different layout on disk is rebuilt.
+const SCHEMA_TAG: &str = "kontor-search-1";
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        key: b.add_text_field("key", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
+        id: b.add_u64_field("id", INDEXED | STORED),
+        title: b.add_text_field("title", STORED),
+        subtitle: b.add_text_field("subtitle", STORED),
+        words: b.add_text_field("words", words.clone()),
+        pinyin: b.add_text_field("pinyin", words),
+        exact: b.add_text_field("exact", STRING),
+        owner: b.add_u64_field("owner", INDEXED),
+    };
+    (b.build(), fields)
+}
+
+fn doc_key(kind: &str, id: u64) -> String {
+    format!("{kind}:{id}")
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or creates it. Returns `true` in the second place when the
+    /// index was missing, damaged or of another layout and must be rebuilt from the store.
+    pub fn open(dir: &Path) -> SearchResult<(SearchIndex, bool)> {
+        match Self::try_open(dir) {
+            Ok(index) => Ok((index, false)),
+            Err(reason) => {
+                if dir.exists() {
+                    tracing::warn!("search index at {} is unusable ({reason}); rebuilding it", dir.display());
+                    std::fs::remove_dir_all(dir)?;
+                }
+                std::fs::create_dir_all(dir)?;
+                let (schema, fields) = schema();
+                let index = Index::create_in_dir(dir, schema)?;
+                std::fs::write(dir.join("SCHEMA"), SCHEMA_TAG)?;
+                Ok((Self::wrap(dir, index, fields)?, true))
+            }
+        }
+    }
+
+    fn try_open(dir: &Path) -> Result<SearchIndex, String> {
+        let tag = std::fs::read_to_string(dir.join("SCHEMA")).map_err(|_| "no schema tag".to_string())?;
+        if tag != SCHEMA_TAG {
+            return Err(format!("layout {tag}"));
+        }
+        let index = Index::open_in_dir(dir).map_err(|e| e.to_string())?;
+        let damaged = index.validate_checksum().map_err(|e| e.to_string())?;
+        if !damaged.is_empty() {
+            return Err(format!("damaged files {damaged:?}"));
+        }
+        let (_, fields) = schema();
+        let opened = Self::wrap(dir, index, fields).map_err(|e| e.to_string())?;
+        opened.applied().map_err(|e| e.to_string())?;
+        // Every segment must be readable, not only listed.
+        opened.count().map_err(|e| e.to_string())?;
+        Ok(opened)
+    }
+
+    fn wrap(dir: &Path, index: Index, fields: Fields) -> SearchResult<SearchIndex> {
+        index.tokenizers().register(WORDS, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+        let writer = index.writer_with_num_threads(1, 40_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex { dir: dir.to_path_buf(), index, reader, writer: Mutex::new(writer), fields })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The last store outbox id whose change is in the index.
+    pub fn applied(&self) -> SearchResult<u64> {
+        Ok(self.index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// Number of documents.
+    pub fn count(&self) -> SearchResult<u64> {
+        Ok(self.reader.searcher().num_docs())
+    }
+
+    fn to_document(&self, kind: &str, id: u64, doc: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.key, doc_key(kind, id));
+        d.add_text(f.kind, kind);
+        d.add_u64(f.id, id);
+        d.add_text(f.title, &doc.title);
+        d.add_text(f.subtitle, &doc.subtitle);
+        let mut words = Vec::new();
+        let mut pinyin = Vec::new();
+        for t in std::iter::once(&doc.title).chain(doc.text.iter()) {
+            let folded = text::fold(t);
+            words.extend(text::words(&folded));
+            pinyin.extend(text::pinyin_words(&folded));
+        }
+        d.add_text(f.words, words.join(" "));
+        d.add_text(f.pinyin, pinyin.join(" "));
+        for e in &doc.exact {
+            d.add_text(f.exact, text::fold(e).trim());
+        }
+        if let Some(owner) = doc.owner {
+            d.add_u64(f.owner, owner);
+        }
+        d
+    }
+
+    /// Replaces the documents of the given records (None: remove) and records `applied` as the
+    /// last outbox id now in the index, in one commit.
+    pub fn apply(&self, changes: &[(String, u64, Option<SearchDoc>)], applied: u64) -> SearchResult<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        for (kind, id, doc) in changes {
+            writer.delete_term(Term::from_field_text(self.fields.key, &doc_key(kind, *id)));
+            if let Some(doc) = doc {
+                writer.add_document(self.to_document(kind, *id, doc))?;
+            }
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&applied.to_string());
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Empties the index and fills it from `docs`, marking `applied` (a full rebuild).
+    pub fn replace_all(
+        &self,
+        docs: &mut dyn Iterator<Item = (String, u64, SearchDoc)>,
+        applied: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> SearchResult<u64> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.delete_all_documents()?;
+        let mut n = 0u64;
+        for (kind, id, doc) in docs {
+            writer.add_document(self.to_document(&kind, id, &doc))?;
+            n += 1;
+            if n.is_multiple_of(10_000) {
+                progress(n);
+            }
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&applied.to_string());
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        progress(n);
+        Ok(n)
+    }
+
+    /// Every (kind, id) in the index (for the consistency check).
+    pub fn all_keys(&self) -> SearchResult<Vec<(String, u64)>> {
+        let searcher = self.reader.searcher();
+        let addrs = searcher.search(&AllQuery, &DocSetCollector)?;
+        let mut out = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let kind = doc.get_first(self.fields.kind).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let id = doc.get_first(self.fields.id).and_then(|v| v.as_u64()).unwrap_or(0);
+            out.push((kind, id));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Searches `query` among the kinds in `filters`, each limited to what the caller may see.
+    /// Every word must match (as a word, its pinyin, a prefix for the last word, or with one typo
+    /// for longer Latin words); an exact key (e-mail, domain, phone digits) also matches alone.
+    pub fn search(&self, query: &str, filters: &[KindFilter], limit: usize) -> SearchResult<Vec<Hit>> {
+        let f = &self.fields;
+        let folded = text::fold(query);
+        let words = text::words(&folded);
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !words.is_empty() {
+            let last = words.len() - 1;
+            let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (i, w) in words.iter().enumerate() {
+                let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for field in [f.words, f.pinyin] {
+                    let term = Term::from_field_text(field, w);
+                    either.push((Occur::Should, Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs))));
+                    if i == last {
+                        either.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true))));
+                    }
+                    if w.is_ascii() && w.chars().count() >= 5 {
+                        either.push((Occur::Should, Box::new(FuzzyTermQuery::new(term, 1, true))));
+                    }
+                }
+                all_words.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            }
+            alternatives.push((Occur::Should, Box::new(BooleanQuery::new(all_words))));
+        }
+        let exact = folded.trim();
+        if !exact.is_empty() {
+            let term = Term::from_field_text(f.exact, exact);
+            alternatives.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term, 0, false))));
+        }
+        let digits: String = query.chars().filter(|c| c.is_ascii_digit()).collect();
+        if digits.len() >= 5 && digits != exact {
+            let term = Term::from_field_text(f.exact, &digits);
+            alternatives.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term, 0, false))));
+        }
+        if alternatives.is_empty() || filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kinds: Vec<(Occur, Box<dyn Query>)> = filters
+            .iter()
+            .map(|filter| {
+                let kind = TermQuery::new(Term::from_field_text(f.kind, &filter.kind), IndexRecordOption::Basic);
+                let q: Box<dyn Query> = match &filter.visibility {
+                    Visibility::All => Box::new(kind),
+                    Visibility::Owners(owners) => {
+                        let owners: Vec<(Occur, Box<dyn Query>)> = owners
+                            .iter()
+                            .map(|o| {
+                                let t = Term::from_field_u64(f.owner, *o);
+                                (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+                            })
+                            .collect();
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Must, Box::new(kind) as Box<dyn Query>),
+                            (Occur::Must, Box::new(BooleanQuery::new(owners))),
+                        ]))
+                    }
+                };
+                (Occur::Should, q)
+            })
+            .collect();
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>),
+            (Occur::Must, Box::new(BooleanQuery::new(kinds))),
+        ]);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            hits.push(Hit {
+                kind: text_of(f.kind),
+                id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
+                title: text_of(f.title),
+                subtitle: text_of(f.subtitle),
+                score,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(title: &str, owner: u64) -> SearchDoc {
+        SearchDoc { title: title.into(), owner: Some(owner), ..Default::default() }
+    }
+
+    #[test]
+    fn finds_chinese_latin_pinyin_prefix_and_respects_owners() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, fresh) = SearchIndex::open(dir.path()).unwrap();
+        assert!(fresh);
+        let mut email = doc("Müller GmbH", 2);
+        email.exact.push("info@mueller.de".into());
+        index
+            .apply(
+                &[
+                    ("customer".into(), 1, Some(doc("深圳市華信電子有限公司", 1))),
+                    ("customer".into(), 2, Some(email)),
+                ],
+                7,
+            )
+            .unwrap();
+        assert_eq!(index.applied().unwrap(), 7);
+        let all = [KindFilter { kind: "customer".into(), visibility: Visibility::All }];
+        let ids = |q: &str, f: &[KindFilter]| index.search(q, f, 10).unwrap().iter().map(|h| h.id).collect::<Vec<_>>();
+        assert_eq!(ids("华信", &all), vec![1]);
+        assert_eq!(ids("華信", &all), vec![1]);
+        assert_eq!(ids("huaxin", &all), vec![1]);
+        assert_eq!(ids("muller", &all), vec![2]);
+        assert_eq!(ids("MÜLL", &all), vec![2]);
+        assert_eq!(ids("info@mueller.de", &all), vec![2]);
+        assert_eq!(ids("深圳 电子", &all), vec![1]);
+        assert!(ids("深圳 mueller", &all).is_empty());
+        let own = [KindFilter { kind: "customer".into(), visibility: Visibility::Owners(vec![2]) }];
+        assert!(ids("华信", &own).is_empty());
+        assert!(ids("华信", &[KindFilter { kind: "lead".into(), visibility: Visibility::All }]).is_empty());
+        index.apply(&[("customer".into(), 1, None)], 8).unwrap();
+        assert!(ids("华信", &all).is_empty());
+    }
+
+    #[test]
+    fn damaged_index_is_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (index, _) = SearchIndex::open(dir.path()).unwrap();
+            index.apply(&[("customer".into(), 1, Some(doc("Acme", 1)))], 1).unwrap();
+        }
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                std::fs::write(&path, b"{ not json").unwrap();
+            }
+        }
+        let (index, rebuild) = SearchIndex::open(dir.path()).unwrap();
+        assert!(rebuild);
+        assert_eq!(index.count().unwrap(), 0);
+    }
+}
