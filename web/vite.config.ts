@@ -25,7 +25,7 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false },
+      '/api/': { target: 'http://127.0.0.1:8080', changeOrigin: false },
     },
   },
   build: {

@@ -1,0 +1,102 @@
+import { expect, test, type Page } from '@playwright/test'
+
+// The foundation walk-through on a fresh data directory:
+// setup → log out → log in → create a user with a role → English and back → log out.
+
+const ADMIN = { username: 'admin', password: 'e2e-admin-pass-1', display: '周敏' }
+
+/** An Element Plus input: the data-test attribute lands on the <input> itself or on its wrapper. */
+const input = (page: Page, name: string) => page.locator(`input[data-test="${name}"], [data-test="${name}"] input`).first()
+
+async function logout(page: Page) {
+  await page.locator('[data-test=user-menu-button]').click()
+  await page.locator('[data-test=menu-logout]').click()
+  await expect(page).toHaveURL(/\/login/)
+}
+
+test('setup, log in, create a user with a role, switch language, log out', async ({ page }) => {
+  const consoleErrors: string[] = []
+  page.on('pageerror', (e) => consoleErrors.push(e.message))
+
+  // A fresh server sends everyone to setup.
+  await page.goto('/')
+  await expect(page).toHaveURL(/\/setup$/)
+  await input(page, 'setup-company-name').fill('深圳市华信贸易有限公司')
+  await input(page, 'setup-username').fill(ADMIN.username)
+  await input(page, 'setup-display-name').fill(ADMIN.display)
+  await input(page, 'setup-email').fill('zhou.min@huaxin.example')
+  await input(page, 'setup-password').fill(ADMIN.password)
+  await input(page, 'setup-password-confirm').fill(ADMIN.password)
+  await page.locator('[data-test=setup-submit]').click()
+
+  // Setup logs the admin in.
+  await expect(page.locator('[data-test=home-greeting]')).toContainText(ADMIN.display)
+  await expect(page.locator('[data-test=company-name]')).toHaveText('深圳市华信贸易有限公司')
+  await expect(page.locator('[data-test="nav-admin.users"]')).toBeVisible()
+
+  await logout(page)
+
+  // A wrong password shows the server's message and stays on the login page.
+  await input(page, 'login-username').fill(ADMIN.username)
+  await input(page, 'login-password').fill('not-the-password')
+  await page.locator('[data-test=login-submit]').click()
+  await expect(page.locator('[data-test=login-error]')).toBeVisible()
+  await expect(page).toHaveURL(/\/login/)
+
+  await input(page, 'login-password').fill(ADMIN.password)
+  await page.locator('[data-test=login-submit]').click()
+  await expect(page.locator('[data-test=home-greeting]')).toContainText(ADMIN.display)
+
+  // Create a user with a role.
+  await page.locator('[data-test="nav-admin.users"]').click()
+  await expect(page).toHaveURL(/\/admin\/users/)
+  await page.locator('[data-test=user-create]').click()
+  const dialog = page.locator('.el-dialog[data-test=user-dialog], [data-test=user-dialog] .el-dialog').first()
+  await expect(dialog).toBeVisible()
+  await input(page, 'user-username').fill('li.na')
+  await input(page, 'user-display-name').fill('李娜')
+  await input(page, 'user-password').fill('li-na-password-1')
+  await input(page, 'user-email').fill('li.na@huaxin.example')
+  await page.locator('[data-test=user-roles]').click()
+  const option = page.locator('[data-test^=role-option-]:visible').first()
+  const roleName = (await option.innerText()).trim()
+  await option.click()
+  await page.keyboard.press('Escape') // close the multi-select's dropdown, not the dialog
+  await page.locator('[data-test=user-save]').click()
+  await expect(dialog).toBeHidden()
+
+  const row = page.locator('.el-table__row', { has: page.locator('[data-test="user-edit-li.na"]') })
+  await expect(row).toBeVisible()
+  await expect(row).toContainText('李娜')
+  await expect(row.locator('.el-tag', { hasText: roleName })).toBeVisible()
+
+  // The new user's role is on the server too.
+  const users = await (await page.request.get('/api/v1/users?q=li.na')).json()
+  const created = users.items.find((u: { username: string }) => u.username === 'li.na')
+  expect(created.roles.map((r: { name: string }) => r.name)).toContain(roleName)
+
+  // Switch to English: the UI changes and the choice is saved on the user.
+  await expect(page.locator('h1')).toHaveText('用户')
+  await page.locator('[data-test=lang-switch-button]').click()
+  await page.locator('[data-test=lang-en]').click()
+  await expect(page.locator('h1')).toHaveText('Users')
+  await expect(page.locator('[data-test=user-create]')).toHaveText(/New user/)
+  await expect.poll(async () => (await (await page.request.get('/api/v1/me')).json()).language).toBe('en')
+
+  // It is remembered across a reload.
+  await page.reload()
+  await expect(page.locator('h1')).toHaveText('Users')
+
+  // And back to Chinese.
+  await page.locator('[data-test=lang-switch-button]').click()
+  await page.locator('[data-test=lang-zh-CN]').click()
+  await expect(page.locator('h1')).toHaveText('用户')
+  await expect.poll(async () => (await (await page.request.get('/api/v1/me')).json()).language).toBe('zh-CN')
+
+  await logout(page)
+  // Logged out: the app sends us back to login.
+  await page.goto('/admin/users')
+  await expect(page).toHaveURL(/\/login/)
+
+  expect(consoleErrors).toEqual([])
+})

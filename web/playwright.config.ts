@@ -1,0 +1,53 @@
+import { defineConfig } from '@playwright/test'
+import { freshDataDir, kontorBin, serveCommand } from './scripts/kontor-server.mjs'
+
+// The e2e tests run against the real server binary:
+//   KONTOR_BIN, else $CARGO_TARGET_DIR/debug/kontor, else ../target/debug/kontor (relative to web/),
+// started as `kontor serve --data <fresh temp dir> --listen 127.0.0.1:<port>`; ready when /api/v1/health answers.
+// The binary embeds web/dist at compile time: build the web app before the server.
+// Playwright loads this file again in each worker: the port and data dir are fixed once, in the
+// environment the workers inherit.
+process.env.KONTOR_E2E_PORT ??= String(20000 + (process.pid % 20000))
+process.env.KONTOR_E2E_DATA ??= freshDataDir('kontor-e2e-')
+const port = Number(process.env.KONTOR_E2E_PORT)
+const baseURL = `http://127.0.0.1:${port}`
+const { bin, args } = serveCommand(kontorBin(), process.env.KONTOR_E2E_DATA, port)
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? 'list' : [['list'], ['html', { open: 'never' }]],
+  globalTeardown: './e2e/teardown.ts',
+  use: {
+    baseURL,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  webServer: {
+    command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),
+    url: `${baseURL}/api/v1/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+})
