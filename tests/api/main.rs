@@ -1,0 +1,10 @@
+//! HTTP integration tests: one test binary (one link on two cores), a module per area. Each
+//! test starts its own server on 127.0.0.1 with a fresh data directory.
+
+mod common;
+
+mod access;
+mod accounts;
+mod faults;
+mod input;
+mod records;
