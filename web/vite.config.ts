@@ -23,9 +23,10 @@ export default defineConfig({
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
+  // `npm run dev` (and `vite preview`) pass /api/ to a running `kontor serve` (KONTOR_API to change it).
   server: {
     proxy: {
-      '/api/': { target: 'http://127.0.0.1:8080', changeOrigin: false },
+      '/api/': { target: process.env.KONTOR_API || 'http://127.0.0.1:8080', changeOrigin: false },
     },
   },
   build: {

@@ -75,6 +75,19 @@ test('setup, log in, create a user with a role, switch language, log out', async
   const created = users.items.find((u: { username: string }) => u.username === 'li.na')
   expect(created.roles.map((r: { name: string }) => r.name)).toContain(roleName)
 
+  // A server-side field error shows under its field: the username is taken now.
+  await page.locator('[data-test=user-create]').click()
+  await expect(dialog).toBeVisible()
+  await input(page, 'user-username').fill('li.na')
+  await input(page, 'user-display-name').fill('另一个李娜')
+  await input(page, 'user-password').fill('li-na-password-2')
+  await page.locator('[data-test=user-save]').click()
+  const usernameItem = dialog.locator('.el-form-item', { has: page.locator('input[data-test=user-username]') })
+  await expect(usernameItem).toHaveClass(/is-error/)
+  await expect(usernameItem.locator('.el-form-item__error')).not.toBeEmpty()
+  await page.keyboard.press('Escape')
+  await expect(dialog).toBeHidden()
+
   // Switch to English: the UI changes and the choice is saved on the user.
   await expect(page.locator('h1')).toHaveText('用户')
   await page.locator('[data-test=lang-switch-button]').click()
