@@ -14,7 +14,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(zh: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Msg {
-        Msg { zh: zh.into(), en: en.into() }
+        Msg {
+            zh: zh.into(),
+            en: en.into(),
+        }
     }
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
@@ -82,7 +85,13 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: ErrorCode) -> AppError {
-        AppError { code, field: None, msg: code.default_msg(), current_version: None, retry_after: None }
+        AppError {
+            code,
+            field: None,
+            msg: code.default_msg(),
+            current_version: None,
+            retry_after: None,
+        }
     }
     pub fn with_msg(mut self, msg: Msg) -> AppError {
         self.msg = msg;
@@ -94,12 +103,17 @@ impl AppError {
     }
     /// A field-level validation error.
     pub fn invalid(field: impl Into<String>, msg: Msg) -> AppError {
-        AppError::new(ErrorCode::InvalidField).on_field(field).with_msg(msg)
+        AppError::new(ErrorCode::InvalidField)
+            .on_field(field)
+            .with_msg(msg)
     }
     pub fn required(field: &str) -> AppError {
         AppError::invalid(
             field,
-            Msg::new(format!("“{field}”不能为空。"), format!("“{field}” is required.")),
+            Msg::new(
+                format!("“{field}”不能为空。"),
+                format!("“{field}” is required."),
+            ),
         )
     }
     pub fn forbidden() -> AppError {
@@ -164,7 +178,11 @@ mod tests {
     fn codes_are_unique_and_statuses_are_errors() {
         let mut seen = std::collections::HashSet::new();
         for code in ErrorCode::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
             assert!(code.status() >= 400);
             assert!(!code.default_msg().zh.is_empty() && !code.default_msg().en.is_empty());
         }

@@ -65,7 +65,10 @@ mod tests {
 
     #[test]
     fn accept_language_picks_best_supported() {
-        assert_eq!(Lang::from_accept_language("fr-FR,en;q=0.8,zh-CN;q=0.9"), Some(Lang::Zh));
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,en;q=0.8,zh-CN;q=0.9"),
+            Some(Lang::Zh)
+        );
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("de"), None);
     }

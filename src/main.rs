@@ -12,7 +12,11 @@ use kontor::domain::{Kontor, StartError, demo, operations};
 use kontor::store::OpenError;
 
 #[derive(Parser)]
-#[command(name = "kontor", version, about = "The back office of a small export firm, in one binary")]
+#[command(
+    name = "kontor",
+    version,
+    about = "The back office of a small export firm, in one binary"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,7 +92,8 @@ enum AdminTask {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KONTOR_LOG").unwrap_or_else(|_| "info,tantivy=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("KONTOR_LOG")
+                .unwrap_or_else(|_| "info,tantivy=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -105,7 +110,8 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve { data, listen, demo } => {
-            let data = data.unwrap_or_else(|| PathBuf::from(if demo { "./data-demo" } else { "./data" }));
+            let data =
+                data.unwrap_or_else(|| PathBuf::from(if demo { "./data-demo" } else { "./data" }));
             serve(&data, listen, demo)
         }
         Command::Backup { to, data } => {
@@ -123,23 +129,41 @@ fn run(command: Command) -> Result<(), String> {
             println!("restored {} into {}", from.display(), db.display());
             summary.map(|s| println!("{s}"))
         }
-        Command::Check { data } => with_data(&data.data, "check", serde_json::json!({}), operations::check),
+        Command::Check { data } => with_data(
+            &data.data,
+            "check",
+            serde_json::json!({}),
+            operations::check,
+        ),
         Command::Reindex { data } => with_data(&data.data, "reindex", serde_json::json!({}), |k| {
             let n = k.reindex(&mut |n| println!("{n} records indexed"))?;
             Ok(format!("search index rebuilt: {n} records"))
         }),
-        Command::Admin { task: AdminTask::ResetPassword { username, password_stdin, data } } => {
+        Command::Admin {
+            task:
+                AdminTask::ResetPassword {
+                    username,
+                    password_stdin,
+                    data,
+                },
+        } => {
             let (password, show) = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| e.to_string())?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
                 (kontor::auth::random_token()[..16].to_string(), true)
             };
             let body = serde_json::json!({ "username": username, "password": password });
             with_data(&data.data, "reset-password", body, |k| {
-                operations::reset_password(k, &username, &password).map_err(|e| e.message(kontor::i18n::Lang::En).to_string())?;
-                Ok(format!("password of {username} reset; the account is enabled and its sessions ended"))
+                operations::reset_password(k, &username, &password)
+                    .map_err(|e| e.message(kontor::i18n::Lang::En).to_string())?;
+                Ok(format!(
+                    "password of {username} reset; the account is enabled and its sessions ended"
+                ))
             })?;
             if show {
                 println!("new password for {username}: {password}");
@@ -160,7 +184,12 @@ fn open(data: &Path) -> Result<Kontor, String> {
 
 /// Runs `direct` on the data directory, or, when a running server holds it, asks the server to
 /// run the same operation through its control socket.
-fn with_data(data: &Path, op: &str, body: serde_json::Value, direct: impl FnOnce(&Kontor) -> Result<String, String>) -> Result<(), String> {
+fn with_data(
+    data: &Path,
+    op: &str,
+    body: serde_json::Value,
+    direct: impl FnOnce(&Kontor) -> Result<String, String>,
+) -> Result<(), String> {
     match Kontor::open(data) {
         Ok(k) => {
             let result = direct(&k);
@@ -175,19 +204,36 @@ fn with_data(data: &Path, op: &str, body: serde_json::Value, direct: impl FnOnce
 /// Sends one request over the control socket and prints the streamed answer.
 fn control(data: &Path, op: &str, body: &serde_json::Value) -> Result<(), String> {
     let path = kontor::api::control::socket_path(data);
-    let mut stream = std::os::unix::net::UnixStream::connect(&path)
-        .map_err(|e| format!("the data file is in use, but the server's control socket {} does not answer: {e}", path.display()))?;
+    let mut stream = std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
+        format!(
+            "the data file is in use, but the server's control socket {} does not answer: {e}",
+            path.display()
+        )
+    })?;
     let body = body.to_string();
     let request = format!(
         "POST /{op} HTTP/1.1\r\nHost: kontor\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).map_err(|e| e.to_string())?;
+    stream
+        .read_to_end(&mut response)
+        .map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&response);
-    let (head, payload) = text.split_once("\r\n\r\n").ok_or("the server sent no answer")?;
-    let payload = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(payload) } else { payload.to_string() };
+    let (head, payload) = text
+        .split_once("\r\n\r\n")
+        .ok_or("the server sent no answer")?;
+    let payload = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(payload)
+    } else {
+        payload.to_string()
+    };
     let mut ok = false;
     for line in payload.lines() {
         if let Some(summary) = line.strip_prefix("OK ") {
@@ -199,13 +245,19 @@ fn control(data: &Path, op: &str, body: &serde_json::Value) -> Result<(), String
             println!("{line}");
         }
     }
-    if ok { Ok(()) } else { Err(format!("{op} failed")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{op} failed"))
+    }
 }
 
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = s.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if n == 0 || rest.len() < n {
             break;
         }
@@ -229,7 +281,12 @@ fn serve(data: &Path, listen: SocketAddr, demo_mode: bool) -> Result<(), String>
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let stop_jobs = Arc::new(AtomicBool::new(false));
         let jobs = kontor::jobs::spawn(k.clone(), stop_jobs.clone());
-        println!("Kontor {} is ready in {:.1}s. Data: {}", env!("CARGO_PKG_VERSION"), started.elapsed().as_secs_f32(), data.display());
+        println!(
+            "Kontor {} is ready in {:.1}s. Data: {}",
+            env!("CARGO_PKG_VERSION"),
+            started.elapsed().as_secs_f32(),
+            data.display()
+        );
         println!("Open it in a browser on this network:");
         for url in kontor::server::lan_urls(server.addr) {
             println!("  {url}");

@@ -22,7 +22,11 @@ pub struct Server {
 
 impl Server {
     /// Serves the API and the web app on `listen`, and the control socket in the data directory.
-    pub async fn start(kontor: Arc<Kontor>, listen: SocketAddr, control_socket: bool) -> std::io::Result<Server> {
+    pub async fn start(
+        kontor: Arc<Kontor>,
+        listen: SocketAddr,
+        control_socket: bool,
+    ) -> std::io::Result<Server> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
@@ -33,7 +37,10 @@ impl Server {
             let shutdown = async move {
                 let _ = rx.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!("HTTP server failed: {e}");
             }
         }));
@@ -52,13 +59,22 @@ impl Server {
                 let shutdown = async move {
                     let _ = rx.wait_for(|s| *s).await;
                 };
-                if let Err(e) = axum::serve(unix, control).with_graceful_shutdown(shutdown).await {
+                if let Err(e) = axum::serve(unix, control)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
                     tracing::error!("control socket failed: {e}");
                 }
             }));
             socket = Some(path);
         }
-        Ok(Server { addr, kontor, stop, tasks, socket })
+        Ok(Server {
+            addr,
+            kontor,
+            stop,
+            tasks,
+            socket,
+        })
     }
 
     /// Stops accepting, lets requests in flight finish, then closes the store.

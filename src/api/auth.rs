@@ -38,7 +38,10 @@ pub fn with_session_cookie(token: &str) -> HeaderMap {
 
 fn clear_session_cookie() -> HeaderMap {
     let mut h = HeaderMap::new();
-    let cookie = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", session::COOKIE);
+    let cookie = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+        session::COOKIE
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         h.insert(header::SET_COOKIE, v);
     }
@@ -46,11 +49,17 @@ fn clear_session_cookie() -> HeaderMap {
 }
 
 /// The profile of the user a new session belongs to.
-pub async fn me_response(state: &AppState, user_id: u64, token: &str, info: RequestInfo) -> ApiResult<Me> {
+pub async fn me_response(
+    state: &AppState,
+    user_id: u64,
+    token: &str,
+    info: RequestInfo,
+) -> ApiResult<Me> {
     let k = state.kontor.clone();
     let token = token.to_string();
     blocking(move || {
-        let (principal, _) = accounts::resolve(&k, &token, info.origin.ip)?.ok_or_else(|| AppError::internal("new session not found"))?;
+        let (principal, _) = accounts::resolve(&k, &token, info.origin.ip)?
+            .ok_or_else(|| AppError::internal("new session not found"))?;
         debug_assert_eq!(principal.user_id, user_id);
         accounts::me(&k, &principal)
     })
@@ -61,7 +70,11 @@ pub async fn me_response(state: &AppState, user_id: u64, token: &str, info: Requ
 /// passwords get the same answer; repeated failures are throttled (429 with Retry-After).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginInput,
     responses((status = 200, body = Me)))]
-async fn login(State(state): State<AppState>, Caller(info): Caller, Body(input): Body<LoginInput>) -> ApiResult<impl IntoResponse> {
+async fn login(
+    State(state): State<AppState>,
+    Caller(info): Caller,
+    Body(input): Body<LoginInput>,
+) -> ApiResult<impl IntoResponse> {
     let k = state.kontor.clone();
     let origin = info.origin.clone();
     let (token, user_id) = blocking(move || accounts::login(&k, input, origin)).await?;
@@ -81,16 +94,23 @@ async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult<impl Int
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me)))]
 async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Me>> {
     let k = state.kontor.clone();
-    Ok(Json(blocking(move || accounts::me(&k, &auth.principal)).await?))
+    Ok(Json(
+        blocking(move || accounts::me(&k, &auth.principal)).await?,
+    ))
 }
 
 /// Changes the caller's display name, language or time zone.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = MePatch, responses((status = 200, body = Me)))]
-async fn update_me(State(state): State<AppState>, auth: Auth, Body(patch): Body<MePatch>) -> ApiResult<Json<Me>> {
+async fn update_me(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(patch): Body<MePatch>,
+) -> ApiResult<Json<Me>> {
     let k = state.kontor.clone();
     let me = blocking(move || {
         accounts::update_me(&k, &auth.principal, patch)?;
-        let (principal, _) = accounts::resolve(&k, &auth.token, auth.origin.ip)?.ok_or_else(|| AppError::new(crate::error::ErrorCode::Unauthenticated))?;
+        let (principal, _) = accounts::resolve(&k, &auth.token, auth.origin.ip)?
+            .ok_or_else(|| AppError::new(crate::error::ErrorCode::Unauthenticated))?;
         accounts::me(&k, &principal)
     })
     .await?;
@@ -99,8 +119,14 @@ async fn update_me(State(state): State<AppState>, auth: Auth, Body(patch): Body<
 
 /// Changes the caller's password; every other session of theirs ends.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange, responses((status = 204)))]
-async fn change_password(State(state): State<AppState>, auth: Auth, Body(input): Body<PasswordChange>) -> ApiResult<impl IntoResponse> {
+async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(input): Body<PasswordChange>,
+) -> ApiResult<impl IntoResponse> {
     let k = state.kontor.clone();
-    let token = blocking(move || accounts::change_password(&k, &auth.principal, input, auth.origin)).await?;
+    let token =
+        blocking(move || accounts::change_password(&k, &auth.principal, input, auth.origin))
+            .await?;
     Ok((StatusCode::NO_CONTENT, with_session_cookie(&token)))
 }

@@ -46,7 +46,8 @@ fn stream(work: impl FnOnce(&dyn Fn(&str)) -> Result<String, String> + Send + 's
         };
         let _ = send.send(last);
     });
-    let lines = UnboundedReceiverStream::new(recv).map(|line| Ok::<_, std::io::Error>(axum::body::Bytes::from(line)));
+    let lines = UnboundedReceiverStream::new(recv)
+        .map(|line| Ok::<_, std::io::Error>(axum::body::Bytes::from(line)));
     Response::builder()
         .header("content-type", "text/plain; charset=utf-8")
         .body(Body::from_stream(lines))
@@ -76,8 +77,12 @@ async fn reset_password(State(k): State<Arc<Kontor>>, body: axum::body::Bytes) -
     let request: Result<ResetRequest, _> = serde_json::from_slice(&body);
     stream(move |_| {
         let request = request.map_err(|e| format!("bad request: {e}"))?;
-        operations::reset_password(&k, &request.username, &request.password).map_err(|e| e.message(crate::i18n::Lang::En).to_string())?;
-        Ok(format!("password of {} reset; the account is enabled and its sessions ended", request.username))
+        operations::reset_password(&k, &request.username, &request.password)
+            .map_err(|e| e.message(crate::i18n::Lang::En).to_string())?;
+        Ok(format!(
+            "password of {} reset; the account is enabled and its sessions ended",
+            request.username
+        ))
     })
 }
 

@@ -31,7 +31,8 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = status.into_response();
         response.extensions_mut().insert(self.0);
         response
@@ -58,7 +59,8 @@ pub struct ErrorDetail {
 }
 
 pub fn render(err: &AppError, lang: Lang) -> Response {
-    let status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = ErrorBody {
         error: ErrorDetail {
             code: err.code.as_str().to_string(),
@@ -79,7 +81,11 @@ pub fn render(err: &AppError, lang: Lang) -> Response {
 /// Writes error bodies in the caller's language, answers unknown API paths with a JSON 404,
 /// and records refused accesses in the audit log.
 pub async fn localize(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let info = request.extensions().get::<RequestInfo>().cloned().unwrap_or_default();
+    let info = request
+        .extensions()
+        .get::<RequestInfo>()
+        .cloned()
+        .unwrap_or_default();
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     let response = next.run(request).await;
@@ -94,7 +100,15 @@ pub async fn localize(State(state): State<AppState>, request: Request, next: Nex
             // Best effort: a refused request must not wait for, or fail on, its audit entry.
             tokio::task::spawn_blocking(move || {
                 let _ = k.store.write(move |tx| {
-                    tx.audit_event(&actor, AuditEvent { action: "access_denied".into(), kind: "request".into(), title, ..Default::default() })
+                    tx.audit_event(
+                        &actor,
+                        AuditEvent {
+                            action: "access_denied".into(),
+                            kind: "request".into(),
+                            title,
+                            ..Default::default()
+                        },
+                    )
                 });
             });
         }
@@ -102,7 +116,11 @@ pub async fn localize(State(state): State<AppState>, request: Request, next: Nex
     }
     let unmatched_api = response.status() == StatusCode::NOT_FOUND && path.starts_with("/api/");
     if unmatched_api || response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        let err = if unmatched_api { AppError::not_found() } else { AppError::new(ErrorCode::InvalidField) };
+        let err = if unmatched_api {
+            AppError::not_found()
+        } else {
+            AppError::new(ErrorCode::InvalidField)
+        };
         let mut r = render(&err, lang);
         *r.status_mut() = response.status();
         return r;

@@ -28,21 +28,43 @@ pub struct RequestInfo {
 }
 
 fn cookie<'a>(parts: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
-    parts.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    parts
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 /// Resolves the session cookie and the caller's language once per request, and refuses
 /// state-changing requests from another origin.
 pub async fn session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language);
-    let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language);
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(200).collect());
     let token = cookie(headers, session::COOKIE).map(str::to_string);
-    let mut info = RequestInfo { lang: accept.unwrap_or_default(), principal: None, token: None, origin: Origin { ip: ip.clone(), user_agent } };
+    let mut info = RequestInfo {
+        lang: accept.unwrap_or_default(),
+        principal: None,
+        token: None,
+        origin: Origin {
+            ip: ip.clone(),
+            user_agent,
+        },
+    };
 
     if is_state_changing(request.method()) && !same_origin(headers) {
         return super::error::render(&AppError::new(ErrorCode::CrossOrigin), info.lang);
@@ -97,9 +119,17 @@ pub struct Auth {
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let info = parts.extensions.get::<RequestInfo>().cloned().unwrap_or_default();
+        let info = parts
+            .extensions
+            .get::<RequestInfo>()
+            .cloned()
+            .unwrap_or_default();
         match (info.principal, info.token) {
-            (Some(principal), Some(token)) => Ok(Auth { principal, token, origin: info.origin }),
+            (Some(principal), Some(token)) => Ok(Auth {
+                principal,
+                token,
+                origin: info.origin,
+            }),
             _ => Err(AppError::new(ErrorCode::Unauthenticated).into()),
         }
     }
@@ -111,7 +141,13 @@ pub struct Caller(pub RequestInfo);
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Caller(parts.extensions.get::<RequestInfo>().cloned().unwrap_or_default()))
+        Ok(Caller(
+            parts
+                .extensions
+                .get::<RequestInfo>()
+                .cloned()
+                .unwrap_or_default(),
+        ))
     }
 }
 
@@ -128,11 +164,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|ct| {
+                ct.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
             return Err(AppError::new(ErrorCode::UnsupportedMediaType).into());
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| AppError::new(ErrorCode::PayloadTooLarge))?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::new(ErrorCode::PayloadTooLarge))?;
         parse_json(&bytes).map(Body).map_err(ApiError)
     }
 }
@@ -147,8 +189,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     };
     de.end().map_err(|e| {
         AppError::new(ErrorCode::InvalidJson).with_msg(Msg::new(
-            format!("JSON 之后还有多余内容（第 {} 行第 {} 列）。", e.line(), e.column()),
-            format!("Unexpected content after the JSON (line {}, column {}).", e.line(), e.column()),
+            format!(
+                "JSON 之后还有多余内容（第 {} 行第 {} 列）。",
+                e.line(),
+                e.column()
+            ),
+            format!(
+                "Unexpected content after the JSON (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
         ))
     })?;
     Ok(value)
@@ -159,23 +209,57 @@ fn json_error(e: &serde_path_to_error::Error<serde_json::Error>) -> AppError {
     let detail = inner.to_string();
     if !inner.is_data() {
         return AppError::new(ErrorCode::InvalidJson).with_msg(Msg::new(
-            format!("请求内容不是有效的 JSON（第 {} 行第 {} 列）。", inner.line(), inner.column()),
-            format!("The request body is not valid JSON (line {}, column {}).", inner.line(), inner.column()),
+            format!(
+                "请求内容不是有效的 JSON（第 {} 行第 {} 列）。",
+                inner.line(),
+                inner.column()
+            ),
+            format!(
+                "The request body is not valid JSON (line {}, column {}).",
+                inner.line(),
+                inner.column()
+            ),
         ));
     }
     let path = e.path().to_string();
     let quoted = detail.split('`').nth(1).map(str::to_string);
-    let join = |name: &str| if path == "." || path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
     let (field, zh, en) = if detail.starts_with("missing field") {
         let f = join(quoted.as_deref().unwrap_or("?"));
-        (f.clone(), format!("缺少字段“{f}”。"), format!("The field “{f}” is missing."))
+        (
+            f.clone(),
+            format!("缺少字段“{f}”。"),
+            format!("The field “{f}” is missing."),
+        )
     } else if detail.starts_with("unknown field") {
         // The path already ends with the unknown field.
-        let f = if path == "." || path.is_empty() { quoted.unwrap_or_default() } else { path.clone() };
-        (f.clone(), format!("不认识的字段“{f}”。"), format!("Unknown field “{f}”."))
+        let f = if path == "." || path.is_empty() {
+            quoted.unwrap_or_default()
+        } else {
+            path.clone()
+        };
+        (
+            f.clone(),
+            format!("不认识的字段“{f}”。"),
+            format!("Unknown field “{f}”."),
+        )
     } else {
-        let short = detail.split(" at line").next().unwrap_or(&detail).to_string();
-        (path.clone(), format!("字段“{path}”的值不正确：{short}"), format!("The field “{path}” has a wrong value: {short}"))
+        let short = detail
+            .split(" at line")
+            .next()
+            .unwrap_or(&detail)
+            .to_string();
+        (
+            path.clone(),
+            format!("字段“{path}”的值不正确：{short}"),
+            format!("The field “{path}” has a wrong value: {short}"),
+        )
     };
     AppError::invalid(field, Msg::new(zh, en))
 }
@@ -192,7 +276,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
             let field = detail.split('`').nth(1).unwrap_or("query").to_string();
             ApiError(AppError::invalid(
                 field,
-                Msg::new(format!("查询参数不正确：{detail}"), format!("Invalid query parameter: {detail}")),
+                Msg::new(
+                    format!("查询参数不正确：{detail}"),
+                    format!("Invalid query parameter: {detail}"),
+                ),
             ))
         })
     }
@@ -212,7 +299,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
 }
 
 /// Runs a blocking domain operation off the async runtime.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, AppError> + Send + 'static) -> Result<T, ApiError> {
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, ApiError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result.map_err(ApiError),
         Err(e) => Err(ApiError(AppError::internal(format!("task failed: {e}")))),

@@ -54,16 +54,25 @@ impl utoipa::Modify for CommonResponses {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::session::COOKIE))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::session::COOKIE,
+            ))),
         );
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new())]);
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "session",
+            Vec::<String>::new(),
+        )]);
         let error = |description: &str| -> RefOr<Response> {
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
                     .content(
                         "application/json",
-                        utoipa::openapi::ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build(),
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                                "ErrorBody",
+                            ))))
+                            .build(),
                     )
                     .build(),
             )
@@ -81,9 +90,21 @@ impl utoipa::Modify for CommonResponses {
             ("507", "Disk full; nothing was saved"),
         ];
         for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete].into_iter().flatten() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
                 for (status, text) in common {
-                    op.responses.responses.entry(status.to_string()).or_insert_with(|| error(text));
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(text));
                 }
             }
         }
@@ -113,10 +134,19 @@ pub fn router(kontor: Arc<Kontor>) -> Router {
     let doc = Arc::new(openapi());
     Router::new()
         .merge(api)
-        .route("/api/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(doc.as_ref().clone()) }),
+        )
         .fallback(web::serve_app)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), extract::session))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::localize,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            extract::session,
+        ))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY))
         .layer(axum::middleware::from_fn(web::security_headers))
         .with_state(state)

@@ -24,14 +24,23 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/roles", tag = "roles", responses((status = 200, body = List<RoleView>)))]
 async fn list_roles(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<List<RoleView>>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || roles::list(&k, &auth.principal)).await?))
+    Ok(Json(
+        blocking(move || roles::list(&k, &auth.principal)).await?,
+    ))
 }
 
 /// Creates a custom role (optionally copying another role).
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = NewRole, responses((status = 201, body = RoleView)))]
-async fn create_role(State(s): State<AppState>, auth: Auth, Body(input): Body<NewRole>) -> ApiResult<(StatusCode, Json<RoleView>)> {
+async fn create_role(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(input): Body<NewRole>,
+) -> ApiResult<(StatusCode, Json<RoleView>)> {
     let k = s.kontor.clone();
-    Ok((StatusCode::CREATED, Json(blocking(move || roles::create(&k, &auth.principal, input)).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(blocking(move || roles::create(&k, &auth.principal, input)).await?),
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = u64, Path)), request_body = RolePatch,
@@ -43,7 +52,9 @@ async fn update_role(
     Body(patch): Body<RolePatch>,
 ) -> ApiResult<Json<RoleView>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || roles::update(&k, &auth.principal, id, patch)).await?))
+    Ok(Json(
+        blocking(move || roles::update(&k, &auth.principal, id, patch)).await?,
+    ))
 }
 
 /// Moves a custom role that nobody has to the recycle bin.

@@ -12,13 +12,16 @@ use super::AppState;
 use super::auth::{me_response, with_session_cookie};
 use super::error::ApiResult;
 use super::extract::{Body, Caller, blocking};
+use crate::domain::DemoAccount;
 use crate::domain::accounts::Me;
 use crate::domain::company::{self, SetupInput};
-use crate::domain::DemoAccount;
 use crate::i18n::Lang;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(health)).routes(routes!(public_info)).routes(routes!(setup))
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(public_info))
+        .routes(routes!(setup))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -35,11 +38,18 @@ async fn health(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     let k = state.kontor.clone();
     let lag = blocking(move || {
         let head = k.store.read(|tx| tx.outbox_last())?;
-        let applied = k.search.applied().map_err(crate::error::AppError::internal)?;
+        let applied = k
+            .search
+            .applied()
+            .map_err(crate::error::AppError::internal)?;
         Ok(head.saturating_sub(applied))
     })
     .await?;
-    Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), search_lag: lag }))
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        search_lag: lag,
+    }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -59,7 +69,7 @@ async fn public_info(State(state): State<AppState>) -> ApiResult<Json<PublicInfo
     let k = state.kontor.clone();
     let info = blocking(move || {
         let setup_required = company::setup_required(&k)?;
-        let company = k.store.read(|tx| company::company(tx))?;
+        let company = k.store.read(company::company)?;
         Ok(PublicInfo {
             setup_required,
             demo: k.demo.is_some(),
@@ -77,7 +87,11 @@ async fn public_info(State(state): State<AppState>) -> ApiResult<Json<PublicInfo
 /// Accepted only while no user exists.
 #[utoipa::path(post, path = "/api/v1/setup", tag = "system", security(()), request_body = SetupInput,
     responses((status = 201, body = Me)))]
-async fn setup(State(state): State<AppState>, Caller(info): Caller, Body(input): Body<SetupInput>) -> ApiResult<impl IntoResponse> {
+async fn setup(
+    State(state): State<AppState>,
+    Caller(info): Caller,
+    Body(input): Body<SetupInput>,
+) -> ApiResult<impl IntoResponse> {
     let k = state.kontor.clone();
     let ip = info.origin.ip.clone();
     let (user_id, token) = blocking(move || company::setup(&k, input, ip)).await?;

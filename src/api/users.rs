@@ -12,7 +12,9 @@ use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use crate::auth::Effective;
 use crate::domain::Paging;
-use crate::domain::users::{self, List, NewTeam, NewUser, TeamPatch, TeamView, UserPatch, UserView};
+use crate::domain::users::{
+    self, List, NewTeam, NewUser, TeamPatch, TeamView, UserPatch, UserView,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -40,22 +42,49 @@ pub struct VersionQuery {
 
 /// The user directory.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery), responses((status = 200, body = List<UserView>)))]
-async fn list_users(State(s): State<AppState>, auth: Auth, Params(q): Params<UserQuery>) -> ApiResult<Json<List<UserView>>> {
+async fn list_users(
+    State(s): State<AppState>,
+    auth: Auth,
+    Params(q): Params<UserQuery>,
+) -> ApiResult<Json<List<UserView>>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || users::list(&k, &auth.principal, q.q.as_deref(), Paging::new(q.page, q.per_page))).await?))
+    Ok(Json(
+        blocking(move || {
+            users::list(
+                &k,
+                &auth.principal,
+                q.q.as_deref(),
+                Paging::new(q.page, q.per_page),
+            )
+        })
+        .await?,
+    ))
 }
 
 /// Creates a user with roles and teams.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser, responses((status = 201, body = UserView)))]
-async fn create_user(State(s): State<AppState>, auth: Auth, Body(input): Body<NewUser>) -> ApiResult<(StatusCode, Json<UserView>)> {
+async fn create_user(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(input): Body<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let k = s.kontor.clone();
-    Ok((StatusCode::CREATED, Json(blocking(move || users::create(&k, &auth.principal, input)).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(blocking(move || users::create(&k, &auth.principal, input)).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = u64, Path)), responses((status = 200, body = UserView)))]
-async fn get_user(State(s): State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<Json<UserView>> {
+async fn get_user(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<UserView>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || users::get(&k, &auth.principal, id)).await?))
+    Ok(Json(
+        blocking(move || users::get(&k, &auth.principal, id)).await?,
+    ))
 }
 
 /// Changes a user; disabling or a new password ends their sessions.
@@ -68,12 +97,18 @@ async fn update_user(
     Body(patch): Body<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || users::update(&k, &auth.principal, id, patch)).await?))
+    Ok(Json(
+        blocking(move || users::update(&k, &auth.principal, id, patch)).await?,
+    ))
 }
 
 /// Ends every session of a user.
 #[utoipa::path(post, path = "/api/v1/users/{id}/end-sessions", tag = "users", params(("id" = u64, Path)), responses((status = 204)))]
-async fn end_sessions(State(s): State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<StatusCode> {
+async fn end_sessions(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<StatusCode> {
     let k = s.kontor.clone();
     blocking(move || users::end_sessions(&k, &auth.principal, id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -82,21 +117,36 @@ async fn end_sessions(State(s): State<AppState>, auth: Auth, PathParam(id): Path
 /// The merged permissions of a user's roles.
 #[utoipa::path(get, path = "/api/v1/users/{id}/permissions", tag = "users", params(("id" = u64, Path)),
     responses((status = 200, body = Effective)))]
-async fn user_permissions(State(s): State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<Json<Effective>> {
+async fn user_permissions(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<Effective>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || users::permissions(&k, &auth.principal, id)).await?))
+    Ok(Json(
+        blocking(move || users::permissions(&k, &auth.principal, id)).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "users", responses((status = 200, body = List<TeamView>)))]
 async fn list_teams(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<List<TeamView>>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || users::list_teams(&k, &auth.principal)).await?))
+    Ok(Json(
+        blocking(move || users::list_teams(&k, &auth.principal)).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/teams", tag = "users", request_body = NewTeam, responses((status = 201, body = TeamView)))]
-async fn create_team(State(s): State<AppState>, auth: Auth, Body(input): Body<NewTeam>) -> ApiResult<(StatusCode, Json<TeamView>)> {
+async fn create_team(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(input): Body<NewTeam>,
+) -> ApiResult<(StatusCode, Json<TeamView>)> {
     let k = s.kontor.clone();
-    Ok((StatusCode::CREATED, Json(blocking(move || users::create_team(&k, &auth.principal, input)).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(blocking(move || users::create_team(&k, &auth.principal, input)).await?),
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/teams/{id}", tag = "users", params(("id" = u64, Path)), request_body = TeamPatch,
@@ -108,7 +158,9 @@ async fn update_team(
     Body(patch): Body<TeamPatch>,
 ) -> ApiResult<Json<TeamView>> {
     let k = s.kontor.clone();
-    Ok(Json(blocking(move || users::update_team(&k, &auth.principal, id, patch)).await?))
+    Ok(Json(
+        blocking(move || users::update_team(&k, &auth.principal, id, patch)).await?,
+    ))
 }
 
 /// Moves a team to the recycle bin.

@@ -31,9 +31,16 @@ impl Entity for User {
 
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::unique("username", "username", |u: &User| vec![IndexKey::new().str(&u.username)]).keep_deleted(),
-            IndexDef::many("team", |u| u.team_ids.iter().map(|t| IndexKey::new().u64(*t)).collect()),
-            IndexDef::many("role", |u| u.role_ids.iter().map(|r| IndexKey::new().u64(*r)).collect()),
+            IndexDef::unique("username", "username", |u: &User| {
+                vec![IndexKey::new().str(&u.username)]
+            })
+            .keep_deleted(),
+            IndexDef::many("team", |u| {
+                u.team_ids.iter().map(|t| IndexKey::new().u64(*t)).collect()
+            }),
+            IndexDef::many("role", |u| {
+                u.role_ids.iter().map(|r| IndexKey::new().u64(*r)).collect()
+            }),
         ]
     }
     fn title(&self) -> String {
@@ -44,7 +51,12 @@ impl Entity for User {
             title: self.display_name.clone(),
             subtitle: self.username.clone(),
             text: vec![self.username.clone()],
-            exact: self.email.iter().chain(self.phone.iter()).cloned().collect(),
+            exact: self
+                .email
+                .iter()
+                .chain(self.phone.iter())
+                .cloned()
+                .collect(),
             owner: None,
         })
     }
@@ -59,7 +71,9 @@ pub struct Team {
 impl Entity for Team {
     const KIND: &'static str = "team";
     fn indexes() -> Vec<IndexDef<Self>> {
-        vec![IndexDef::unique("name", "name", |t| vec![IndexKey::new().str(&crate::search::text::fold(&t.name))])]
+        vec![IndexDef::unique("name", "name", |t| {
+            vec![IndexKey::new().str(&crate::search::text::fold(&t.name))]
+        })]
     }
     fn title(&self) -> String {
         self.name.clone()
@@ -80,8 +94,12 @@ impl Entity for Role {
     const KIND: &'static str = "role";
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::unique("preset", "preset", |r| r.preset.iter().map(|p| IndexKey::new().str(p)).collect()),
-            IndexDef::unique("name", "name", |r| vec![IndexKey::new().str(&crate::search::text::fold(&r.name))]),
+            IndexDef::unique("preset", "preset", |r| {
+                r.preset.iter().map(|p| IndexKey::new().str(p)).collect()
+            }),
+            IndexDef::unique("name", "name", |r| {
+                vec![IndexKey::new().str(&crate::search::text::fold(&r.name))]
+            }),
         ]
     }
     fn title(&self) -> String {

@@ -3,8 +3,8 @@
 
 use std::sync::{Condvar, LazyLock, Mutex};
 
-use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{PasswordHash, PasswordHasher, PasswordVerifier};
 
 use crate::error::{AppError, AppResult, Msg};
 
@@ -17,7 +17,10 @@ struct Permits {
     cvar: Condvar,
 }
 
-static PERMITS: Permits = Permits { free: Mutex::new(MAX_CONCURRENT), cvar: Condvar::new() };
+static PERMITS: Permits = Permits {
+    free: Mutex::new(MAX_CONCURRENT),
+    cvar: Condvar::new(),
+};
 
 struct Permit;
 
@@ -51,13 +54,19 @@ pub fn validate(field: &str, password: &str) -> AppResult<()> {
     if n < MIN_LEN {
         return Err(AppError::invalid(
             field,
-            Msg::new(format!("密码至少需要 {MIN_LEN} 个字符。"), format!("The password needs at least {MIN_LEN} characters.")),
+            Msg::new(
+                format!("密码至少需要 {MIN_LEN} 个字符。"),
+                format!("The password needs at least {MIN_LEN} characters."),
+            ),
         ));
     }
     if n > MAX_LEN {
         return Err(AppError::invalid(
             field,
-            Msg::new(format!("密码不能超过 {MAX_LEN} 个字符。"), format!("The password may have at most {MAX_LEN} characters.")),
+            Msg::new(
+                format!("密码不能超过 {MAX_LEN} 个字符。"),
+                format!("The password may have at most {MAX_LEN} characters."),
+            ),
         ));
     }
     Ok(())
@@ -66,14 +75,19 @@ pub fn validate(field: &str, password: &str) -> AppResult<()> {
 /// A PHC string for a new password.
 pub fn hash(password: &str) -> AppResult<String> {
     let _permit = Permit::take();
-    argon2().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(AppError::internal)
+    argon2()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(AppError::internal)
 }
 
 /// Whether `password` matches the stored PHC string.
 pub fn verify(password: &str, phc: &str) -> bool {
     let _permit = Permit::take();
     match PasswordHash::new(phc) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }

@@ -9,7 +9,19 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 /// How much of a module's data an action reaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema, Default)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     #[default]
@@ -118,17 +130,38 @@ pub struct Preset {
 use FieldClass::{Cost, Profit, SupplierPrice};
 use Scope::{All, Own, Team};
 
-const BUSINESS: [&str; 10] =
-    ["crm", "sales", "products", "finance", "inventory", "purchasing", "logistics", "projects", "automation", "insight"];
+const BUSINESS: [&str; 10] = [
+    "crm",
+    "sales",
+    "products",
+    "finance",
+    "inventory",
+    "purchasing",
+    "logistics",
+    "projects",
+    "automation",
+    "insight",
+];
 
 /// The preset roles. This table is the policy: change it here and every endpoint follows.
 pub const PRESETS: &[Preset] = &[
-    Preset { key: "admin", zh: "管理员", en: "Administrator", grants: &[("*", "rcudxiap", All)], hidden: &[] },
+    Preset {
+        key: "admin",
+        zh: "管理员",
+        en: "Administrator",
+        grants: &[("*", "rcudxiap", All)],
+        hidden: &[],
+    },
     Preset {
         key: "manager",
         zh: "经理/老板",
         en: "Manager",
-        grants: &[("*business", "rcudxiap", All), ("users", "r", All), ("audit", "r", All), ("settings", "r", All)],
+        grants: &[
+            ("*business", "rcudxiap", All),
+            ("users", "r", All),
+            ("audit", "r", All),
+            ("settings", "r", All),
+        ],
         hidden: &[],
     },
     Preset {
@@ -233,7 +266,11 @@ pub const PRESETS: &[Preset] = &[
         key: "observer",
         zh: "观察者（只读）",
         en: "Observer (read-only)",
-        grants: &[("*business", "r", All), ("users", "r", All), ("audit", "r", All)],
+        grants: &[
+            ("*business", "r", All),
+            ("users", "r", All),
+            ("audit", "r", All),
+        ],
         hidden: &[],
     },
     Preset {
@@ -277,7 +314,10 @@ impl Preset {
             };
             for m in modules {
                 for action in letters.chars().filter_map(action_of_letter) {
-                    grants.entry(m.to_string()).or_default().insert(action.key().to_string(), *scope);
+                    grants
+                        .entry(m.to_string())
+                        .or_default()
+                        .insert(action.key().to_string(), *scope);
                 }
             }
         }
@@ -304,7 +344,11 @@ impl Effective {
         for (role_grants, role_hidden) in roles {
             for (module, actions) in role_grants {
                 for (action, scope) in actions {
-                    let slot = grants.entry(module.clone()).or_default().entry(action.clone()).or_default();
+                    let slot = grants
+                        .entry(module.clone())
+                        .or_default()
+                        .entry(action.clone())
+                        .or_default();
                     *slot = (*slot).max(*scope);
                 }
             }
@@ -314,14 +358,26 @@ impl Effective {
                 Some(h) => h.intersection(&set).cloned().collect(),
             });
         }
-        let all_classes = || FieldClass::ALL.iter().map(|f| f.key().to_string()).collect();
+        let all_classes = || {
+            FieldClass::ALL
+                .iter()
+                .map(|f| f.key().to_string())
+                .collect()
+        };
         // A user without any role sees nothing, hidden fields included.
         let hidden_fields = hidden.unwrap_or_else(all_classes).into_iter().collect();
-        Effective { grants, hidden_fields }
+        Effective {
+            grants,
+            hidden_fields,
+        }
     }
 
     pub fn scope(&self, module: Module, action: Action) -> Scope {
-        self.grants.get(module.key()).and_then(|a| a.get(action.key())).copied().unwrap_or(Scope::None)
+        self.grants
+            .get(module.key())
+            .and_then(|a| a.get(action.key()))
+            .copied()
+            .unwrap_or(Scope::None)
     }
 
     pub fn hides(&self, class: &str) -> bool {
@@ -355,7 +411,11 @@ mod tests {
     fn every_preset_grant_names_a_known_module() {
         for p in PRESETS {
             for module in p.grants().keys() {
-                assert!(Module::parse(module).is_some(), "{} grants unknown {module}", p.key);
+                assert!(
+                    Module::parse(module).is_some(),
+                    "{} grants unknown {module}",
+                    p.key
+                );
             }
         }
     }

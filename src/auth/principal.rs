@@ -67,6 +67,9 @@ impl Principal {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor { user: Some(self.user_id), ip: self.ip.clone() }
+        Actor {
+            user: Some(self.user_id),
+            ip: self.ip.clone(),
+        }
     }
 }

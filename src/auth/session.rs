@@ -59,7 +59,9 @@ pub fn find(tx: &Tx, token: &str, now: DateTime<Utc>) -> StoreResult<Option<Sess
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some(bytes) = tx.kv_get(TABLE, &digest(token))? else { return Ok(None) };
+    let Some(bytes) = tx.kv_get(TABLE, &digest(token))? else {
+        return Ok(None);
+    };
     let session: Session = crate::store::decode(&bytes)?;
     Ok((!session.expired(now)).then_some(session))
 }

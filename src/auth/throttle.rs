@@ -41,7 +41,10 @@ fn bump(map: &Mutex<HashMap<String, Failures>>, key: &str, now: Instant) {
     if map.len() >= MAX_ENTRIES {
         map.retain(|_, f| now.duration_since(f.last) <= WINDOW);
     }
-    let entry = map.entry(key.to_string()).or_insert(Failures { count: 0, last: now });
+    let entry = map.entry(key.to_string()).or_insert(Failures {
+        count: 0,
+        last: now,
+    });
     if now.duration_since(entry.last) > WINDOW {
         entry.count = 0;
     }
@@ -53,8 +56,18 @@ impl Throttle {
     /// How long this attempt must wait, if at all.
     pub fn check(&self, account: &str, ip: &str) -> Option<Duration> {
         let now = Instant::now();
-        let a = self.accounts.lock().unwrap_or_else(|p| p.into_inner()).get(account).copied();
-        let i = self.ips.lock().unwrap_or_else(|p| p.into_inner()).get(ip).copied();
+        let a = self
+            .accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(account)
+            .copied();
+        let i = self
+            .ips
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(ip)
+            .copied();
         let wa = a.and_then(|f| wait_for(&f, ACCOUNT_FREE, now));
         let wi = i.and_then(|f| wait_for(&f, IP_FREE, now));
         wa.max(wi)
@@ -67,7 +80,10 @@ impl Throttle {
     }
 
     pub fn succeeded(&self, account: &str) {
-        self.accounts.lock().unwrap_or_else(|p| p.into_inner()).remove(account);
+        self.accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(account);
     }
 }
 
@@ -90,7 +106,10 @@ mod tests {
 
     #[test]
     fn wait_is_capped() {
-        let f = Failures { count: 1000, last: Instant::now() };
+        let f = Failures {
+            count: 1000,
+            last: Instant::now(),
+        };
         assert!(wait_for(&f, ACCOUNT_FREE, Instant::now()).unwrap() <= MAX_WAIT);
     }
 }

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::model::LastLogin;
 use crate::auth::policy::Preset;
-use crate::auth::{Action, Effective, Module, Principal, Role, Scope, Team, User, password, session};
+use crate::auth::{
+    Action, Effective, Module, Principal, Role, Scope, Team, User, password, session,
+};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
 use crate::store::{Actor, AuditEvent, IndexKey, Record, StoreError, Tx};
@@ -67,7 +69,11 @@ pub struct Origin {
 
 /// The name of a role in the viewer's language (presets are translated, custom roles are not).
 pub fn role_name(role: &Role, lang: Lang) -> String {
-    role.preset.as_deref().and_then(Preset::find).map(|p| p.name(lang).to_string()).unwrap_or_else(|| role.name.clone())
+    role.preset
+        .as_deref()
+        .and_then(Preset::find)
+        .map(|p| p.name(lang).to_string())
+        .unwrap_or_else(|| role.name.clone())
 }
 
 fn user_by_name(tx: &Tx, username: &str) -> AppResult<Option<Record<User>>> {
@@ -89,22 +95,39 @@ pub fn login(k: &Kontor, input: LoginInput, origin: Origin) -> AppResult<(String
     if let Some(wait) = k.throttle.check(&account, &ip) {
         let mut err = AppError::new(ErrorCode::TooManyAttempts).with_msg(Msg::new(
             format!("尝试次数过多，请 {} 秒后再试。", wait.as_secs().max(1)),
-            format!("Too many attempts; try again in {} seconds.", wait.as_secs().max(1)),
+            format!(
+                "Too many attempts; try again in {} seconds.",
+                wait.as_secs().max(1)
+            ),
         ));
         err.retry_after = Some(wait.as_secs().max(1));
         return Err(err);
     }
     let user = k.store.read(|tx| user_by_name(tx, &account))?;
-    let hash = user.as_ref().map(|u| u.data.password_hash.clone()).unwrap_or_else(|| password::DUMMY_HASH.clone());
+    let hash = user
+        .as_ref()
+        .map(|u| u.data.password_hash.clone())
+        .unwrap_or_else(|| password::DUMMY_HASH.clone());
     let password_ok = password::verify(&input.password, &hash);
-    let actor = Actor { user: user.as_ref().map(|u| u.id), ip: origin.ip.clone() };
+    let actor = Actor {
+        user: user.as_ref().map(|u| u.id),
+        ip: origin.ip.clone(),
+    };
     let user = match user {
         Some(u) if password_ok && u.data.active => u,
         _ => {
             k.throttle.failed(&account, &ip);
             let title = account.chars().take(64).collect::<String>();
             k.store.write(move |tx| {
-                tx.audit_event(&actor, AuditEvent { action: "login_failed".into(), kind: "user".into(), title, ..Default::default() })
+                tx.audit_event(
+                    &actor,
+                    AuditEvent {
+                        action: "login_failed".into(),
+                        kind: "user".into(),
+                        title,
+                        ..Default::default()
+                    },
+                )
             })?;
             return Err(AppError::new(ErrorCode::InvalidCredentials));
         }
@@ -117,12 +140,29 @@ pub fn login(k: &Kontor, input: LoginInput, origin: Origin) -> AppResult<(String
         let now = tx.now();
         let token = session::create(
             tx,
-            &session::Session { user_id, epoch, created_at: now, last_seen: now, ip: origin.ip, user_agent: origin.user_agent },
+            &session::Session {
+                user_id,
+                epoch,
+                created_at: now,
+                last_seen: now,
+                ip: origin.ip,
+                user_agent: origin.user_agent,
+            },
         )?;
-        tx.kv_put("last_login", &user_id.to_be_bytes(), &crate::store::encode(&LastLogin { at: now })?)?;
+        tx.kv_put(
+            "last_login",
+            &user_id.to_be_bytes(),
+            &crate::store::encode(&LastLogin { at: now })?,
+        )?;
         tx.audit_event(
             &actor,
-            AuditEvent { action: "login".into(), kind: "user".into(), record_id: Some(user_id), title, ..Default::default() },
+            AuditEvent {
+                action: "login".into(),
+                kind: "user".into(),
+                record_id: Some(user_id),
+                title,
+                ..Default::default()
+            },
         )?;
         Ok::<_, StoreError>(token)
     })?;
@@ -140,7 +180,13 @@ pub fn logout(k: &Kontor, p: &Principal, token: String) -> AppResult<()> {
         session::end(tx, &token)?;
         tx.audit_event(
             &actor,
-            AuditEvent { action: "logout".into(), kind: "user".into(), record_id: Some(user_id), title, ..Default::default() },
+            AuditEvent {
+                action: "logout".into(),
+                kind: "user".into(),
+                record_id: Some(user_id),
+                title,
+                ..Default::default()
+            },
         )
     })?;
     Ok(())
@@ -154,7 +200,11 @@ pub fn effective(tx: &Tx, user: &User) -> AppResult<Effective> {
             roles.push(r.data);
         }
     }
-    Ok(Effective::merge(roles.iter().map(|r| (&r.grants, r.hidden_fields.as_slice()))))
+    Ok(Effective::merge(
+        roles
+            .iter()
+            .map(|r| (&r.grants, r.hidden_fields.as_slice())),
+    ))
 }
 
 fn is_admin(tx: &Tx, user: &User) -> AppResult<bool> {
@@ -175,11 +225,20 @@ pub fn team_members(tx: &Tx, team_ids: &[u64]) -> AppResult<Vec<u64>> {
 
 /// The principal of a session token, if the session is live and its user active.
 /// Returns whether the session's last-seen time is due to be written.
-pub fn resolve(k: &Kontor, token: &str, ip: Option<String>) -> AppResult<Option<(Principal, bool)>> {
+pub fn resolve(
+    k: &Kontor,
+    token: &str,
+    ip: Option<String>,
+) -> AppResult<Option<(Principal, bool)>> {
     let now = Utc::now();
     k.store.read(|tx| {
-        let Some(s) = session::find(tx, token, now)? else { return Ok(None) };
-        let Some(user) = tx.get::<User>(s.user_id)?.filter(|u| !u.meta.is_deleted() && u.data.active) else {
+        let Some(s) = session::find(tx, token, now)? else {
+            return Ok(None);
+        };
+        let Some(user) = tx
+            .get::<User>(s.user_id)?
+            .filter(|u| !u.meta.is_deleted() && u.data.active)
+        else {
             return Ok(None);
         };
         if user.data.session_epoch != s.epoch {
@@ -207,7 +266,8 @@ pub fn resolve(k: &Kontor, token: &str, ip: Option<String>) -> AppResult<Option<
 }
 
 pub fn touch_session(k: &Kontor, token: String) -> AppResult<()> {
-    k.store.write(move |tx| session::touch(tx, &token, Utc::now()))?;
+    k.store
+        .write(move |tx| session::touch(tx, &token, Utc::now()))?;
     Ok(())
 }
 
@@ -215,9 +275,17 @@ pub fn touch_session(k: &Kontor, token: String) -> AppResult<()> {
 pub fn areas(p: &Principal) -> Vec<String> {
     let mut areas = vec!["home", "profile"];
     if p.scope(Module::Users, Action::Update) == Scope::All {
-        areas.extend(["admin.users", "admin.teams", "admin.roles", "admin.permissions"]);
+        areas.extend([
+            "admin.users",
+            "admin.teams",
+            "admin.roles",
+            "admin.permissions",
+        ]);
     }
-    if Module::ALL.iter().any(|m| p.scope(*m, Action::Delete) != Scope::None) {
+    if Module::ALL
+        .iter()
+        .any(|m| p.scope(*m, Action::Delete) != Scope::None)
+    {
         areas.push("admin.recycle_bin");
     }
     if p.scope(Module::Audit, Action::Read) != Scope::None {
@@ -238,13 +306,19 @@ pub fn me(k: &Kontor, p: &Principal) -> AppResult<Me> {
         let mut roles = Vec::new();
         for id in &user.data.role_ids {
             if let Some(r) = tx.get::<Role>(*id)?.filter(|r| !r.meta.is_deleted()) {
-                roles.push(Named { id: r.id, name: role_name(&r.data, p.lang) });
+                roles.push(Named {
+                    id: r.id,
+                    name: role_name(&r.data, p.lang),
+                });
             }
         }
         let mut teams = Vec::new();
         for id in &user.data.team_ids {
             if let Some(t) = tx.get::<Team>(*id)?.filter(|t| !t.meta.is_deleted()) {
-                teams.push(Named { id: t.id, name: t.data.name });
+                teams.push(Named {
+                    id: t.id,
+                    name: t.data.name,
+                });
             }
         }
         Ok(Me {
@@ -265,8 +339,16 @@ pub fn me(k: &Kontor, p: &Principal) -> AppResult<Me> {
 }
 
 pub fn update_me(k: &Kontor, p: &Principal, patch: MePatch) -> AppResult<()> {
-    let display_name = patch.display_name.as_deref().map(|d| validate::text("display_name", d, 60)).transpose()?;
-    let tz = patch.time_zone.as_deref().map(|t| validate::time_zone("time_zone", t)).transpose()?;
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .map(|d| validate::text("display_name", d, 60))
+        .transpose()?;
+    let tz = patch
+        .time_zone
+        .as_deref()
+        .map(|t| validate::time_zone("time_zone", t))
+        .transpose()?;
     let (actor, id) = (p.actor(), p.user_id);
     k.store.write(move |tx| {
         tx.update::<User, AppError>(&actor, id, None, |u| {
@@ -286,7 +368,12 @@ pub fn update_me(k: &Kontor, p: &Principal, patch: MePatch) -> AppResult<()> {
 }
 
 /// Changes the caller's password, ends all their sessions, and returns a new session token.
-pub fn change_password(k: &Kontor, p: &Principal, input: PasswordChange, origin: Origin) -> AppResult<String> {
+pub fn change_password(
+    k: &Kontor,
+    p: &Principal,
+    input: PasswordChange,
+    origin: Origin,
+) -> AppResult<String> {
     password::validate("new_password", &input.new_password)?;
     let current = k.store.read(|tx| tx.get_live::<User>(p.user_id))?;
     if !password::verify(&input.current_password, &current.data.password_hash) {

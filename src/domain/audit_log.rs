@@ -46,7 +46,12 @@ pub struct AuditQuery {
 
 /// Audit entries the caller may read: all with scope `all`, their own actions with `own`/`team`
 /// (team: their team's actions). Changed fields of a hidden class never appear.
-pub fn list(k: &Kontor, p: &Principal, q: AuditQuery, paging: Paging) -> AppResult<List<AuditView>> {
+pub fn list(
+    k: &Kontor,
+    p: &Principal,
+    q: AuditQuery,
+    paging: Paging,
+) -> AppResult<List<AuditView>> {
     let scope = p.require(Module::Audit, Action::Read)?;
     let registry = k.store.registry();
     let record = match (&q.kind, q.record_id) {
@@ -72,21 +77,36 @@ pub fn list(k: &Kontor, p: &Principal, q: AuditQuery, paging: Paging) -> AppResu
             .items
             .into_iter()
             .map(|(id, e)| {
-                let sensitive = registry.get(&e.kind).map(|o| o.sensitive_fields()).unwrap_or(&[]);
+                let sensitive = registry
+                    .get(&e.kind)
+                    .map(|o| o.sensitive_fields())
+                    .unwrap_or(&[]);
                 let hidden = |field: &str| {
-                    sensitive.iter().any(|(f, class)| (field == *f || field.starts_with(&format!("{f}."))) && p.perms.hides(class))
+                    sensitive.iter().any(|(f, class)| {
+                        (field == *f || field.starts_with(&format!("{f}."))) && p.perms.hides(class)
+                    })
                 };
-                let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(serde_json::Value::Null);
+                let parse = |v: Option<String>| {
+                    v.and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or(serde_json::Value::Null)
+                };
                 AuditView {
                     id,
                     at: e.at,
-                    user: e.user.map(|u| Named { id: u, name: who.get(&u).cloned().unwrap_or_default() }),
+                    user: e.user.map(|u| Named {
+                        id: u,
+                        name: who.get(&u).cloned().unwrap_or_default(),
+                    }),
                     kind_name: kinds::name(&e.kind, p.lang),
                     changes: e
                         .changes
                         .into_iter()
                         .filter(|c| !hidden(&c.field))
-                        .map(|c| ChangeView { field: c.field, old: parse(c.old), new: parse(c.new) })
+                        .map(|c| ChangeView {
+                            field: c.field,
+                            old: parse(c.old),
+                            new: parse(c.new),
+                        })
                         .collect(),
                     action: e.action,
                     kind: e.kind,
@@ -96,6 +116,11 @@ pub fn list(k: &Kontor, p: &Principal, q: AuditQuery, paging: Paging) -> AppResu
                 }
             })
             .collect();
-        Ok(List { items, total: page.total, page: paging.page, per_page: paging.per_page })
+        Ok(List {
+            items,
+            total: page.total,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
     })
 }

@@ -126,7 +126,10 @@ pub fn setup(k: &Kontor, input: SetupInput, ip: Option<String>) -> AppResult<(u6
         if tx.count_all::<User>()? != 0 {
             return Err(AppError::new(ErrorCode::SetupDone));
         }
-        let actor = Actor { user: None, ip: ip.clone() };
+        let actor = Actor {
+            user: None,
+            ip: ip.clone(),
+        };
         let language = company.language;
         let time_zone = company.time_zone.clone();
         let company_record = tx.insert(&actor, company)?;
@@ -154,7 +157,14 @@ pub fn setup(k: &Kontor, input: SetupInput, ip: Option<String>) -> AppResult<(u6
         let now = tx.now();
         let token = session::create(
             tx,
-            &session::Session { user_id: user.id, epoch: 0, created_at: now, last_seen: now, ip, user_agent: None },
+            &session::Session {
+                user_id: user.id,
+                epoch: 0,
+                created_at: now,
+                last_seen: now,
+                ip,
+                user_agent: None,
+            },
         )?;
         Ok((user.id, token))
     })
@@ -172,14 +182,34 @@ pub fn view(record: &crate::store::Record<Company>) -> CompanyView {
 }
 
 pub fn get(k: &Kontor) -> AppResult<CompanyView> {
-    k.store.read(|tx| company(tx)?.map(|r| view(&r)).ok_or_else(|| AppError::new(ErrorCode::SetupRequired)))
+    k.store.read(|tx| {
+        company(tx)?
+            .map(|r| view(&r))
+            .ok_or_else(|| AppError::new(ErrorCode::SetupRequired))
+    })
 }
 
-pub fn update(k: &Kontor, p: &crate::auth::Principal, patch: CompanyPatch) -> AppResult<CompanyView> {
+pub fn update(
+    k: &Kontor,
+    p: &crate::auth::Principal,
+    patch: CompanyPatch,
+) -> AppResult<CompanyView> {
     p.require_all(crate::auth::Module::Settings, crate::auth::Action::Update)?;
-    let name = patch.name.as_deref().map(|n| validate::text("name", n, 120)).transpose()?;
-    let currency = patch.base_currency.as_deref().map(|c| validate::currency("base_currency", c)).transpose()?;
-    let tz = patch.time_zone.as_deref().map(|t| validate::time_zone("time_zone", t)).transpose()?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 120))
+        .transpose()?;
+    let currency = patch
+        .base_currency
+        .as_deref()
+        .map(|c| validate::currency("base_currency", c))
+        .transpose()?;
+    let tz = patch
+        .time_zone
+        .as_deref()
+        .map(|t| validate::time_zone("time_zone", t))
+        .transpose()?;
     let actor = p.actor();
     let record = k.store.write(move |tx| {
         tx.update::<Company, AppError>(&actor, COMPANY_ID, Some(patch.version), |c| {

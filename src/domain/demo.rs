@@ -13,20 +13,99 @@ use super::{DemoAccount, Kontor, roles};
 pub const DEMO_PASSWORD: &str = "kontor-demo";
 
 /// (username, display name, preset role, team, language, time zone)
-const PEOPLE: &[(&str, &str, &str, Option<&str>, Lang, &str)] = &[
+type Person = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Lang,
+    &'static str,
+);
+
+const PEOPLE: &[Person] = &[
     ("admin", "周海燕", "admin", None, Lang::Zh, "Asia/Shanghai"),
     ("boss", "陈志强", "manager", None, Lang::Zh, "Asia/Shanghai"),
-    ("li.na", "李娜", "sales", Some("欧洲业务部"), Lang::Zh, "Asia/Shanghai"),
-    ("wang.lei", "王磊", "sales", Some("欧洲业务部"), Lang::Zh, "Asia/Shanghai"),
-    ("zhao.min", "赵敏", "sales", Some("美洲业务部"), Lang::Zh, "Asia/Shanghai"),
-    ("anna", "Anna Schmidt", "sales", Some("欧洲业务部"), Lang::En, "Europe/Berlin"),
-    ("sun.li", "孙丽", "merchandiser", Some("欧洲业务部"), Lang::Zh, "Asia/Shanghai"),
+    (
+        "li.na",
+        "李娜",
+        "sales",
+        Some("欧洲业务部"),
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "wang.lei",
+        "王磊",
+        "sales",
+        Some("欧洲业务部"),
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "zhao.min",
+        "赵敏",
+        "sales",
+        Some("美洲业务部"),
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "anna",
+        "Anna Schmidt",
+        "sales",
+        Some("欧洲业务部"),
+        Lang::En,
+        "Europe/Berlin",
+    ),
+    (
+        "sun.li",
+        "孙丽",
+        "merchandiser",
+        Some("欧洲业务部"),
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
     ("zhou.jie", "周杰", "buyer", None, Lang::Zh, "Asia/Shanghai"),
-    ("wu.gang", "吴刚", "warehouse", None, Lang::Zh, "Asia/Shanghai"),
-    ("zheng.hui", "郑辉", "logistics", None, Lang::Zh, "Asia/Shanghai"),
-    ("qian.fang", "钱芳", "finance", None, Lang::Zh, "Asia/Shanghai"),
-    ("observer", "刘总（股东）", "observer", None, Lang::Zh, "Asia/Shanghai"),
-    ("supplier", "宁波恒达五金（供应商）", "supplier", None, Lang::Zh, "Asia/Shanghai"),
+    (
+        "wu.gang",
+        "吴刚",
+        "warehouse",
+        None,
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "zheng.hui",
+        "郑辉",
+        "logistics",
+        None,
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "qian.fang",
+        "钱芳",
+        "finance",
+        None,
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "observer",
+        "刘总（股东）",
+        "observer",
+        None,
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
+    (
+        "supplier",
+        "宁波恒达五金（供应商）",
+        "supplier",
+        None,
+        Lang::Zh,
+        "Asia/Shanghai",
+    ),
 ];
 
 /// Sets up the demo company in an empty data directory (does nothing if it is set up already)
@@ -54,7 +133,14 @@ pub fn seed(k: &Kontor) -> AppResult<Vec<DemoAccount>> {
         let hash = password::hash(DEMO_PASSWORD)?;
         let mut people = Vec::new();
         for (username, name, preset, team, lang, tz) in PEOPLE.iter().skip(1) {
-            people.push((*username, *name, roles::preset_id(k, preset)?, *team, *lang, *tz));
+            people.push((
+                *username,
+                *name,
+                roles::preset_id(k, preset)?,
+                *team,
+                *lang,
+                *tz,
+            ));
         }
         k.store.write(move |tx| {
             let actor = Actor::system();
@@ -64,7 +150,16 @@ pub fn seed(k: &Kontor) -> AppResult<Vec<DemoAccount>> {
                         let key = IndexKey::new().str(&crate::search::text::fold(team_name));
                         let id = match tx.find_unique::<crate::auth::Team>("name", &key)? {
                             Some(id) => id,
-                            None => tx.insert(&actor, crate::auth::Team { name: team_name.into(), leader_id: None })?.id,
+                            None => {
+                                tx.insert(
+                                    &actor,
+                                    crate::auth::Team {
+                                        name: team_name.into(),
+                                        leader_id: None,
+                                    },
+                                )?
+                                .id
+                            }
                         };
                         vec![id]
                     }

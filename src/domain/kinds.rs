@@ -13,10 +13,30 @@ pub struct KindInfo {
 }
 
 pub const KINDS: &[KindInfo] = &[
-    KindInfo { kind: "company", module: Module::Settings, zh: "公司", en: "Company" },
-    KindInfo { kind: "user", module: Module::Users, zh: "用户", en: "User" },
-    KindInfo { kind: "team", module: Module::Users, zh: "团队", en: "Team" },
-    KindInfo { kind: "role", module: Module::Users, zh: "角色", en: "Role" },
+    KindInfo {
+        kind: "company",
+        module: Module::Settings,
+        zh: "公司",
+        en: "Company",
+    },
+    KindInfo {
+        kind: "user",
+        module: Module::Users,
+        zh: "用户",
+        en: "User",
+    },
+    KindInfo {
+        kind: "team",
+        module: Module::Users,
+        zh: "团队",
+        en: "Team",
+    },
+    KindInfo {
+        kind: "role",
+        module: Module::Users,
+        zh: "角色",
+        en: "Role",
+    },
 ];
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {
@@ -24,5 +44,7 @@ pub fn info(kind: &str) -> Option<&'static KindInfo> {
 }
 
 pub fn name(kind: &str, lang: Lang) -> String {
-    info(kind).map(|k| lang.pick(k.zh, k.en).to_string()).unwrap_or_else(|| kind.to_string())
+    info(kind)
+        .map(|k| lang.pick(k.zh, k.en).to_string())
+        .unwrap_or_else(|| kind.to_string())
 }

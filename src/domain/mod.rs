@@ -17,7 +17,6 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-
 use crate::auth::throttle::Throttle;
 use crate::auth::{Role, Team, User};
 use crate::search::{Indexer, SearchIndex};
@@ -25,7 +24,11 @@ use crate::store::{OpenError, OpenOptions, Registry, Store};
 
 /// Every declared record kind. A new entity adds one `.with::<T>()` here.
 pub fn registry() -> Registry {
-    Registry::new().with::<company::Company>().with::<User>().with::<Team>().with::<Role>()
+    Registry::new()
+        .with::<company::Company>()
+        .with::<User>()
+        .with::<Team>()
+        .with::<Role>()
 }
 
 /// A demo account shown on the login page in demo mode.
@@ -77,12 +80,16 @@ impl Kontor {
         let store = Store::open(
             &db_path(data_dir),
             registry(),
-            OpenOptions { verify: true, backup_dir: Some(backup_dir(data_dir)) },
+            OpenOptions {
+                verify: true,
+                backup_dir: Some(backup_dir(data_dir)),
+            },
         )?;
-        let (index, must_rebuild) =
-            SearchIndex::open(&index_dir(data_dir)).map_err(|e| StartError::Search(e.to_string()))?;
+        let (index, must_rebuild) = SearchIndex::open(&index_dir(data_dir))
+            .map_err(|e| StartError::Search(e.to_string()))?;
         let search = Arc::new(index);
-        let indexer = Indexer::start(store.clone(), search.clone(), must_rebuild).map_err(|e| StartError::Search(e.to_string()))?;
+        let indexer = Indexer::start(store.clone(), search.clone(), must_rebuild)
+            .map_err(|e| StartError::Search(e.to_string()))?;
         let k = Kontor {
             store,
             search,
@@ -92,7 +99,9 @@ impl Kontor {
             indexer: Mutex::new(Some(indexer)),
         };
         if !company::setup_required(&k).map_err(|e| StartError::Setup(e.to_string()))? {
-            k.store.write(company::ensure_presets).map_err(|e| StartError::Setup(e.to_string()))?;
+            k.store
+                .write(company::ensure_presets)
+                .map_err(|e| StartError::Setup(e.to_string()))?;
         }
         Ok(k)
     }
@@ -107,7 +116,10 @@ impl Kontor {
 
     /// Applies every committed change to the search index now (tests, `kontor check`).
     pub fn index_now(&self) -> Result<u64, String> {
-        let head = self.store.read(|tx| tx.outbox_last()).map_err(|e| e.to_string())?;
+        let head = self
+            .store
+            .read(|tx| tx.outbox_last())
+            .map_err(|e| e.to_string())?;
         crate::search::catch_up(&self.store, &self.search, head).map_err(|e| e.to_string())
     }
 
@@ -142,8 +154,14 @@ impl Kontor {
         expected.sort();
         let indexed = self.search.all_keys().map_err(|e| e.to_string())?;
         if indexed != expected {
-            let missing = expected.iter().filter(|k| indexed.binary_search(k).is_err()).count();
-            let extra = indexed.iter().filter(|k| expected.binary_search(k).is_err()).count();
+            let missing = expected
+                .iter()
+                .filter(|k| indexed.binary_search(k).is_err())
+                .count();
+            let extra = indexed
+                .iter()
+                .filter(|k| expected.binary_search(k).is_err())
+                .count();
             report.problems.push(format!(
                 "search index disagrees with the database: {missing} records missing, {extra} extra (run `kontor reindex`)"
             ));
@@ -167,14 +185,20 @@ pub struct Paging {
 
 impl Default for Paging {
     fn default() -> Self {
-        Paging { page: 1, per_page: 50 }
+        Paging {
+            page: 1,
+            per_page: 50,
+        }
     }
 }
 
 impl Paging {
     /// From optional query parameters: page 1 and 50 per page by default, at most 200.
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Paging {
-        Paging { page: page.unwrap_or(1).max(1), per_page: per_page.unwrap_or(50).clamp(1, 200) }
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(50).clamp(1, 200),
+        }
     }
     pub fn offset(&self) -> u64 {
         (self.page.max(1) - 1).saturating_mul(self.per_page)

@@ -14,7 +14,10 @@ use super::Kontor;
 pub fn backup(k: &Kontor, to: &Path, progress: &dyn Fn(&str)) -> Result<String, String> {
     let started = std::time::Instant::now();
     let report = |table: &str| progress(&format!("copying {table}"));
-    let summary = k.store.backup_to(to, Some(&report)).map_err(|e| e.to_string())?;
+    let summary = k
+        .store
+        .backup_to(to, Some(&report))
+        .map_err(|e| e.to_string())?;
     Ok(format!(
         "backup written to {}: {} tables, {} entries, {} files, {} bytes in {:.1}s",
         summary.path.display(),
@@ -32,9 +35,17 @@ pub fn reset_password(k: &Kontor, username: &str, new_password: &str) -> AppResu
     let hash = password::hash(new_password)?;
     let username = username.trim().to_ascii_lowercase();
     k.store.write(move |tx| {
-        let id = tx.find_unique::<User>("username", &IndexKey::new().str(&username))?.ok_or_else(|| {
-            AppError::invalid("username", Msg::new(format!("没有用户 {username}。"), format!("There is no user {username}.")))
-        })?;
+        let id = tx
+            .find_unique::<User>("username", &IndexKey::new().str(&username))?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "username",
+                    Msg::new(
+                        format!("没有用户 {username}。"),
+                        format!("There is no user {username}."),
+                    ),
+                )
+            })?;
         let actor = Actor::system();
         let user = tx.update::<User, AppError>(&actor, id, None, |u| {
             u.password_hash = hash;
@@ -60,10 +71,19 @@ pub fn reset_password(k: &Kontor, username: &str, new_password: &str) -> AppResu
 /// Runs the consistency check and describes it; `Err` when problems were found.
 pub fn check(k: &Kontor) -> Result<String, String> {
     let report = k.check()?;
-    let counts = report.records.iter().map(|(kind, n)| format!("{kind}: {n}")).collect::<Vec<_>>().join(", ");
+    let counts = report
+        .records
+        .iter()
+        .map(|(kind, n)| format!("{kind}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if report.problems.is_empty() {
         Ok(format!("database and search index agree ({counts})"))
     } else {
-        Err(format!("{} problems found:\n{}", report.problems.len(), report.problems.join("\n")))
+        Err(format!(
+            "{} problems found:\n{}",
+            report.problems.len(),
+            report.problems.join("\n")
+        ))
     }
 }

@@ -23,7 +23,9 @@ pub struct TrashView {
 /// Whether the caller may see (and restore) a deleted record: the delete permission of its
 /// module, within scope of its owner. Unowned records need scope `all`.
 fn may_handle(p: &Principal, kind: &str, owner: Option<u64>) -> bool {
-    let Some(info) = kinds::info(kind) else { return false };
+    let Some(info) = kinds::info(kind) else {
+        return false;
+    };
     match p.scope(info.module, Action::Delete) {
         Scope::None => false,
         Scope::All => true,
@@ -31,8 +33,15 @@ fn may_handle(p: &Principal, kind: &str, owner: Option<u64>) -> bool {
     }
 }
 
-pub fn list(k: &Kontor, p: &Principal, kind: Option<&str>, paging: Paging) -> AppResult<List<TrashView>> {
-    let visible = |item_kind: &str, owner: Option<u64>| kind.is_none_or(|want| want == item_kind) && may_handle(p, item_kind, owner);
+pub fn list(
+    k: &Kontor,
+    p: &Principal,
+    kind: Option<&str>,
+    paging: Paging,
+) -> AppResult<List<TrashView>> {
+    let visible = |item_kind: &str, owner: Option<u64>| {
+        kind.is_none_or(|want| want == item_kind) && may_handle(p, item_kind, owner)
+    };
     k.store.read(|tx| {
         let page = tx.trash(&visible, paging.offset(), paging.per_page)?;
         let who = names(tx, page.items.iter().filter_map(|i| i.deleted_by))?;
@@ -41,14 +50,22 @@ pub fn list(k: &Kontor, p: &Principal, kind: Option<&str>, paging: Paging) -> Ap
             .into_iter()
             .map(|i| TrashView {
                 kind_name: kinds::name(&i.kind, p.lang),
-                deleted_by: i.deleted_by.map(|id| Named { id, name: who.get(&id).cloned().unwrap_or_default() }),
+                deleted_by: i.deleted_by.map(|id| Named {
+                    id,
+                    name: who.get(&id).cloned().unwrap_or_default(),
+                }),
                 kind: i.kind,
                 id: i.id,
                 title: i.title,
                 deleted_at: i.deleted_at,
             })
             .collect();
-        Ok(List { items, total: page.total, page: paging.page, per_page: paging.per_page })
+        Ok(List {
+            items,
+            total: page.total,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
     })
 }
 

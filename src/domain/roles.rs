@@ -65,12 +65,27 @@ pub struct Catalog {
 }
 
 pub fn catalog(lang: Lang) -> Catalog {
-    let entry = |key: &str, name: &str| CatalogEntry { key: key.into(), name: name.into() };
+    let entry = |key: &str, name: &str| CatalogEntry {
+        key: key.into(),
+        name: name.into(),
+    };
     Catalog {
-        modules: Module::ALL.iter().map(|m| entry(m.key(), m.name(lang))).collect(),
-        actions: Action::ALL.iter().map(|a| entry(a.key(), a.name(lang))).collect(),
-        scopes: Scope::ALL.iter().map(|s| entry(s.key(), s.name(lang))).collect(),
-        field_classes: FieldClass::ALL.iter().map(|f| entry(f.key(), f.name(lang))).collect(),
+        modules: Module::ALL
+            .iter()
+            .map(|m| entry(m.key(), m.name(lang)))
+            .collect(),
+        actions: Action::ALL
+            .iter()
+            .map(|a| entry(a.key(), a.name(lang)))
+            .collect(),
+        scopes: Scope::ALL
+            .iter()
+            .map(|s| entry(s.key(), s.name(lang)))
+            .collect(),
+        field_classes: FieldClass::ALL
+            .iter()
+            .map(|f| entry(f.key(), f.name(lang)))
+            .collect(),
     }
 }
 
@@ -84,18 +99,27 @@ fn check_grants(grants: Grants) -> AppResult<Grants> {
         if Module::parse(&module).is_none() {
             return Err(AppError::invalid(
                 format!("grants.{module}"),
-                Msg::new(format!("未知的模块：{module}"), format!("Unknown module: {module}")),
+                Msg::new(
+                    format!("未知的模块：{module}"),
+                    format!("Unknown module: {module}"),
+                ),
             ));
         }
         for (action, scope) in actions {
             if Action::parse(&action).is_none() {
                 return Err(AppError::invalid(
                     format!("grants.{module}.{action}"),
-                    Msg::new(format!("未知的操作：{action}"), format!("Unknown action: {action}")),
+                    Msg::new(
+                        format!("未知的操作：{action}"),
+                        format!("Unknown action: {action}"),
+                    ),
                 ));
             }
             if scope != Scope::None {
-                clean.entry(module.clone()).or_default().insert(action, scope);
+                clean
+                    .entry(module.clone())
+                    .or_default()
+                    .insert(action, scope);
             }
         }
     }
@@ -108,7 +132,10 @@ fn check_hidden(hidden: Vec<String>) -> AppResult<Vec<String>> {
         if FieldClass::parse(&h).is_none() {
             return Err(AppError::invalid(
                 "hidden_fields",
-                Msg::new(format!("未知的敏感字段类别：{h}"), format!("Unknown hidden field class: {h}")),
+                Msg::new(
+                    format!("未知的敏感字段类别：{h}"),
+                    format!("Unknown hidden field class: {h}"),
+                ),
             ));
         }
         if !out.contains(&h) {
@@ -120,7 +147,9 @@ fn check_hidden(hidden: Vec<String>) -> AppResult<Vec<String>> {
 }
 
 fn view(tx: &crate::store::Tx, r: Record<Role>, lang: Lang) -> AppResult<RoleView> {
-    let user_count = tx.ids_by_index::<User>("role", &IndexKey::new().u64(r.id), false)?.len() as u64;
+    let user_count = tx
+        .ids_by_index::<User>("role", &IndexKey::new().u64(r.id), false)?
+        .len() as u64;
     Ok(RoleView {
         id: r.id,
         name: role_name(&r.data, lang),
@@ -137,24 +166,41 @@ pub fn list(k: &Kontor, p: &Principal) -> AppResult<List<RoleView>> {
     p.require(Module::Users, Action::Read)?;
     k.store.read(|tx| {
         let page = tx.list::<Role>(&|_| true, 0, u64::MAX)?;
-        let mut items = page.items.into_iter().map(|r| view(tx, r, p.lang)).collect::<AppResult<Vec<_>>>()?;
+        let mut items = page
+            .items
+            .into_iter()
+            .map(|r| view(tx, r, p.lang))
+            .collect::<AppResult<Vec<_>>>()?;
         // Presets in the policy's order, then custom roles by name.
         let order = |r: &RoleView| {
-            r.key.as_deref().and_then(|k| crate::auth::policy::PRESETS.iter().position(|p| p.key == k)).unwrap_or(usize::MAX)
+            r.key
+                .as_deref()
+                .and_then(|k| crate::auth::policy::PRESETS.iter().position(|p| p.key == k))
+                .unwrap_or(usize::MAX)
         };
         items.sort_by(|a, b| order(a).cmp(&order(b)).then(a.name.cmp(&b.name)));
-        Ok(List { total: page.total, page: 1, per_page: page.total.max(1), items })
+        Ok(List {
+            total: page.total,
+            page: 1,
+            per_page: page.total.max(1),
+            items,
+        })
     })
 }
 
 pub fn create(k: &Kontor, p: &Principal, input: NewRole) -> AppResult<RoleView> {
     require_admin(p)?;
     let name = validate::text("name", &input.name, 60)?;
-    if crate::auth::policy::PRESETS.iter().any(|pr| pr.zh == name || pr.en.eq_ignore_ascii_case(&name)) {
-        return Err(AppError::new(ErrorCode::Duplicate).on_field("name").with_msg(Msg::new(
-            "与预设角色同名，请换一个名称。",
-            "A preset role has this name; choose another.",
-        )));
+    if crate::auth::policy::PRESETS
+        .iter()
+        .any(|pr| pr.zh == name || pr.en.eq_ignore_ascii_case(&name))
+    {
+        return Err(AppError::new(ErrorCode::Duplicate)
+            .on_field("name")
+            .with_msg(Msg::new(
+                "与预设角色同名，请换一个名称。",
+                "A preset role has this name; choose another.",
+            )));
     }
     let grants = input.grants.map(check_grants).transpose()?;
     let hidden = input.hidden_fields.map(check_hidden).transpose()?;
@@ -162,17 +208,30 @@ pub fn create(k: &Kontor, p: &Principal, input: NewRole) -> AppResult<RoleView> 
     k.store.write(move |tx| {
         let base = match input.based_on {
             Some(id) => Some(tx.get_live::<Role>(id).map_err(|_| {
-                AppError::invalid("based_on", Msg::new(format!("角色 {id} 不存在。"), format!("Role {id} does not exist.")))
+                AppError::invalid(
+                    "based_on",
+                    Msg::new(
+                        format!("角色 {id} 不存在。"),
+                        format!("Role {id} does not exist."),
+                    ),
+                )
             })?),
             None => None,
         };
         let role = Role {
             preset: None,
             name,
-            grants: grants.or_else(|| base.as_ref().map(|b| b.data.grants.clone())).unwrap_or_default(),
+            grants: grants
+                .or_else(|| base.as_ref().map(|b| b.data.grants.clone()))
+                .unwrap_or_default(),
             hidden_fields: hidden
                 .or_else(|| base.as_ref().map(|b| b.data.hidden_fields.clone()))
-                .unwrap_or_else(|| FieldClass::ALL.iter().map(|f| f.key().to_string()).collect()),
+                .unwrap_or_else(|| {
+                    FieldClass::ALL
+                        .iter()
+                        .map(|f| f.key().to_string())
+                        .collect()
+                }),
         };
         let r = tx.insert(&actor, role)?;
         view(tx, r, lang)
@@ -181,7 +240,11 @@ pub fn create(k: &Kontor, p: &Principal, input: NewRole) -> AppResult<RoleView> 
 
 pub fn update(k: &Kontor, p: &Principal, id: u64, patch: RolePatch) -> AppResult<RoleView> {
     require_admin(p)?;
-    let name = patch.name.as_deref().map(|n| validate::text("name", n, 60)).transpose()?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 60))
+        .transpose()?;
     let grants = patch.grants.map(check_grants).transpose()?;
     let hidden = patch.hidden_fields.map(check_hidden).transpose()?;
     let (actor, lang) = (p.actor(), p.lang);
@@ -197,7 +260,10 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: RolePatch) -> AppResult
         let r = tx.update::<Role, AppError>(&actor, id, Some(patch.version), |r| {
             if let Some(n) = name {
                 if is_preset {
-                    return Err(AppError::invalid("name", Msg::new("预设角色不可改名。", "Preset roles cannot be renamed.")));
+                    return Err(AppError::invalid(
+                        "name",
+                        Msg::new("预设角色不可改名。", "Preset roles cannot be renamed."),
+                    ));
                 }
                 r.name = n;
             }
@@ -219,9 +285,14 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
     k.store.write(move |tx| {
         let role = tx.get_live::<Role>(id)?;
         if role.data.preset.is_some() {
-            return Err(AppError::new(ErrorCode::Conflict).with_msg(Msg::new("预设角色不可删除。", "Preset roles cannot be deleted.")));
+            return Err(AppError::new(ErrorCode::Conflict).with_msg(Msg::new(
+                "预设角色不可删除。",
+                "Preset roles cannot be deleted.",
+            )));
         }
-        let users = tx.ids_by_index::<User>("role", &IndexKey::new().u64(id), false)?.len();
+        let users = tx
+            .ids_by_index::<User>("role", &IndexKey::new().u64(id), false)?
+            .len();
         if users > 0 {
             return Err(AppError::new(ErrorCode::Conflict).with_msg(Msg::new(
                 format!("还有 {users} 位用户使用此角色，请先为他们更换角色。"),
@@ -242,5 +313,8 @@ pub fn preset_id(k: &Kontor, key: &str) -> AppResult<u64> {
 }
 
 pub fn preset_names(lang: Lang) -> Vec<(&'static str, &'static str)> {
-    crate::auth::policy::PRESETS.iter().map(|p: &Preset| (p.key, p.name(lang))).collect()
+    crate::auth::policy::PRESETS
+        .iter()
+        .map(|p: &Preset| (p.key, p.name(lang)))
+        .collect()
 }

@@ -26,7 +26,10 @@ pub fn search(k: &Kontor, p: &Principal, q: &str, limit: usize) -> AppResult<Sea
     if q.chars().count() > 200 {
         return Err(AppError::invalid(
             "q",
-            crate::error::Msg::new("搜索内容不能超过 200 个字符。", "A search may have at most 200 characters."),
+            crate::error::Msg::new(
+                "搜索内容不能超过 200 个字符。",
+                "A search may have at most 200 characters.",
+            ),
         ));
     }
     let filters: Vec<KindFilter> = kinds::KINDS
@@ -38,14 +41,26 @@ pub fn search(k: &Kontor, p: &Principal, q: &str, limit: usize) -> AppResult<Sea
                 Some(owners) if owners.is_empty() => return None,
                 Some(owners) => Visibility::Owners(owners),
             };
-            Some(KindFilter { kind: info.kind.to_string(), visibility })
+            Some(KindFilter {
+                kind: info.kind.to_string(),
+                visibility,
+            })
         })
         .collect();
-    let hits = k.search.search(q, &filters, limit.clamp(1, 50)).map_err(AppError::internal)?;
+    let hits = k
+        .search
+        .search(q, &filters, limit.clamp(1, 50))
+        .map_err(AppError::internal)?;
     Ok(SearchResults {
         items: hits
             .into_iter()
-            .map(|h| SearchHitView { kind_name: kinds::name(&h.kind, p.lang), kind: h.kind, id: h.id, title: h.title, subtitle: h.subtitle })
+            .map(|h| SearchHitView {
+                kind_name: kinds::name(&h.kind, p.lang),
+                kind: h.kind,
+                id: h.id,
+                title: h.title,
+                subtitle: h.subtitle,
+            })
             .collect(),
     })
 }

@@ -78,13 +78,19 @@ fn user_view(tx: &Tx, r: Record<User>, lang: Lang) -> AppResult<UserView> {
     let mut roles = Vec::new();
     for id in &r.data.role_ids {
         if let Some(role) = tx.get::<Role>(*id)?.filter(|x| !x.meta.is_deleted()) {
-            roles.push(Named { id: role.id, name: role_name(&role.data, lang) });
+            roles.push(Named {
+                id: role.id,
+                name: role_name(&role.data, lang),
+            });
         }
     }
     let mut teams = Vec::new();
     for id in &r.data.team_ids {
         if let Some(team) = tx.get::<Team>(*id)?.filter(|x| !x.meta.is_deleted()) {
-            teams.push(Named { id: team.id, name: team.data.name });
+            teams.push(Named {
+                id: team.id,
+                name: team.data.name,
+            });
         }
     }
     let last_login_at = tx
@@ -111,10 +117,17 @@ fn user_view(tx: &Tx, r: Record<User>, lang: Lang) -> AppResult<UserView> {
 
 /// The user directory. Everyone who may read users sees names; only user admins see contact
 /// details of others.
-pub fn list(k: &Kontor, p: &Principal, q: Option<&str>, paging: Paging) -> AppResult<List<UserView>> {
+pub fn list(
+    k: &Kontor,
+    p: &Principal,
+    q: Option<&str>,
+    paging: Paging,
+) -> AppResult<List<UserView>> {
     p.require(Module::Users, Action::Read)?;
     let admin = p.scope(Module::Users, Action::Update) == crate::auth::Scope::All;
-    let needle = q.map(crate::search::text::fold).filter(|s| !s.trim().is_empty());
+    let needle = q
+        .map(crate::search::text::fold)
+        .filter(|s| !s.trim().is_empty());
     k.store.read(|tx| {
         let filter = |r: &Record<User>| match &needle {
             None => true,
@@ -139,13 +152,19 @@ pub fn list(k: &Kontor, p: &Principal, q: Option<&str>, paging: Paging) -> AppRe
             }
             items.push(v);
         }
-        Ok(List { items, total: page.total, page: paging.page, per_page: paging.per_page })
+        Ok(List {
+            items,
+            total: page.total,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
     })
 }
 
 pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<UserView> {
     require_admin(p)?;
-    k.store.read(|tx| user_view(tx, tx.get_live::<User>(id)?, p.lang))
+    k.store
+        .read(|tx| user_view(tx, tx.get_live::<User>(id)?, p.lang))
 }
 
 fn check_refs(tx: &Tx, role_ids: &[u64], team_ids: &[u64]) -> AppResult<()> {
@@ -153,7 +172,10 @@ fn check_refs(tx: &Tx, role_ids: &[u64], team_ids: &[u64]) -> AppResult<()> {
         if tx.get::<Role>(*id)?.is_none_or(|r| r.meta.is_deleted()) {
             return Err(AppError::invalid(
                 "role_ids",
-                Msg::new(format!("角色 {id} 不存在。"), format!("Role {id} does not exist.")),
+                Msg::new(
+                    format!("角色 {id} 不存在。"),
+                    format!("Role {id} does not exist."),
+                ),
             ));
         }
     }
@@ -161,7 +183,10 @@ fn check_refs(tx: &Tx, role_ids: &[u64], team_ids: &[u64]) -> AppResult<()> {
         if tx.get::<Team>(*id)?.is_none_or(|t| t.meta.is_deleted()) {
             return Err(AppError::invalid(
                 "team_ids",
-                Msg::new(format!("团队 {id} 不存在。"), format!("Team {id} does not exist.")),
+                Msg::new(
+                    format!("团队 {id} 不存在。"),
+                    format!("Team {id} does not exist."),
+                ),
             ));
         }
     }
@@ -180,7 +205,11 @@ pub fn create(k: &Kontor, p: &Principal, input: NewUser) -> AppResult<UserView> 
     let display_name = validate::text("display_name", &input.display_name, 60)?;
     let email = validate::optional_email("email", input.email.as_deref())?;
     let phone = validate::optional_text("phone", input.phone.as_deref(), 40)?;
-    let time_zone = input.time_zone.as_deref().map(|t| validate::time_zone("time_zone", t)).transpose()?;
+    let time_zone = input
+        .time_zone
+        .as_deref()
+        .map(|t| validate::time_zone("time_zone", t))
+        .transpose()?;
     password::validate("password", &input.password)?;
     let hash = password::hash(&input.password)?;
     let (actor, lang) = (p.actor(), p.lang);
@@ -188,7 +217,8 @@ pub fn create(k: &Kontor, p: &Principal, input: NewUser) -> AppResult<UserView> 
     let team_ids = dedup(input.team_ids);
     k.store.write(move |tx| {
         check_refs(tx, &role_ids, &team_ids)?;
-        let company = super::company::company(tx)?.ok_or_else(|| AppError::new(ErrorCode::SetupRequired))?;
+        let company =
+            super::company::company(tx)?.ok_or_else(|| AppError::new(ErrorCode::SetupRequired))?;
         let record = tx.insert(
             &actor,
             User {
@@ -211,7 +241,9 @@ pub fn create(k: &Kontor, p: &Principal, input: NewUser) -> AppResult<UserView> 
 
 /// Whether at least one other active administrator remains if `user_id` stops being one.
 fn other_admin_exists(tx: &Tx, user_id: u64) -> AppResult<bool> {
-    let Some(admin_role) = tx.find_unique::<Role>("preset", &IndexKey::new().str("admin"))? else { return Ok(false) };
+    let Some(admin_role) = tx.find_unique::<Role>("preset", &IndexKey::new().str("admin"))? else {
+        return Ok(false);
+    };
     for id in tx.ids_by_index::<User>("role", &IndexKey::new().u64(admin_role), false)? {
         if id != user_id && tx.get_live::<User>(id).is_ok_and(|u| u.data.active) {
             return Ok(true);
@@ -222,10 +254,26 @@ fn other_admin_exists(tx: &Tx, user_id: u64) -> AppResult<bool> {
 
 pub fn update(k: &Kontor, p: &Principal, id: u64, patch: UserPatch) -> AppResult<UserView> {
     require_admin(p)?;
-    let display_name = patch.display_name.as_deref().map(|d| validate::text("display_name", d, 60)).transpose()?;
-    let email = patch.email.as_deref().map(|e| validate::optional_email("email", Some(e))).transpose()?;
-    let phone = patch.phone.as_deref().map(|v| validate::optional_text("phone", Some(v), 40)).transpose()?;
-    let time_zone = patch.time_zone.as_deref().map(|t| validate::time_zone("time_zone", t)).transpose()?;
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .map(|d| validate::text("display_name", d, 60))
+        .transpose()?;
+    let email = patch
+        .email
+        .as_deref()
+        .map(|e| validate::optional_email("email", Some(e)))
+        .transpose()?;
+    let phone = patch
+        .phone
+        .as_deref()
+        .map(|v| validate::optional_text("phone", Some(v), 40))
+        .transpose()?;
+    let time_zone = patch
+        .time_zone
+        .as_deref()
+        .map(|t| validate::time_zone("time_zone", t))
+        .transpose()?;
     let hash = match patch.password.as_deref() {
         Some(pw) => {
             password::validate("password", pw)?;
@@ -237,7 +285,11 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: UserPatch) -> AppResult
     let role_ids = patch.role_ids.map(dedup);
     let team_ids = patch.team_ids.map(dedup);
     k.store.write(move |tx| {
-        check_refs(tx, role_ids.as_deref().unwrap_or(&[]), team_ids.as_deref().unwrap_or(&[]))?;
+        check_refs(
+            tx,
+            role_ids.as_deref().unwrap_or(&[]),
+            team_ids.as_deref().unwrap_or(&[]),
+        )?;
         let admin_role = tx.find_unique::<Role>("preset", &IndexKey::new().str("admin"))?;
         let before = tx.get_live::<User>(id)?;
         let end_sessions = patch.active == Some(false) || hash.is_some();
@@ -274,13 +326,17 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: UserPatch) -> AppResult
             }
             Ok(())
         })?;
-        let was_admin = admin_role.is_some_and(|a| before.data.role_ids.contains(&a)) && before.data.active;
-        let is_admin = admin_role.is_some_and(|a| record.data.role_ids.contains(&a)) && record.data.active;
+        let was_admin =
+            admin_role.is_some_and(|a| before.data.role_ids.contains(&a)) && before.data.active;
+        let is_admin =
+            admin_role.is_some_and(|a| record.data.role_ids.contains(&a)) && record.data.active;
         if was_admin && !is_admin && !other_admin_exists(tx, id)? {
-            return Err(AppError::new(ErrorCode::Conflict).on_field("role_ids").with_msg(Msg::new(
-                "至少要保留一位启用的管理员。",
-                "At least one active administrator must remain.",
-            )));
+            return Err(AppError::new(ErrorCode::Conflict)
+                .on_field("role_ids")
+                .with_msg(Msg::new(
+                    "至少要保留一位启用的管理员。",
+                    "At least one active administrator must remain.",
+                )));
         }
         if end_sessions {
             session::end_all_for_user(tx, id)?;
@@ -312,7 +368,8 @@ pub fn end_sessions(k: &Kontor, p: &Principal, id: u64) -> AppResult<usize> {
 
 pub fn permissions(k: &Kontor, p: &Principal, id: u64) -> AppResult<Effective> {
     require_admin(p)?;
-    k.store.read(|tx| effective(tx, &tx.get_live::<User>(id)?.data))
+    k.store
+        .read(|tx| effective(tx, &tx.get_live::<User>(id)?.data))
 }
 
 // ---- teams --------------------------------------------------------------------------------------
@@ -350,8 +407,17 @@ fn team_view(tx: &Tx, r: Record<Team>) -> AppResult<TeamView> {
         Some(id) => tx.get::<User>(id)?.map(|u| u.data.display_name),
         None => None,
     };
-    let member_count = tx.ids_by_index::<User>("team", &IndexKey::new().u64(r.id), false)?.len() as u64;
-    Ok(TeamView { id: r.id, name: r.data.name, leader_id: r.data.leader_id, leader_name, member_count, version: r.meta.version })
+    let member_count = tx
+        .ids_by_index::<User>("team", &IndexKey::new().u64(r.id), false)?
+        .len() as u64;
+    Ok(TeamView {
+        id: r.id,
+        name: r.data.name,
+        leader_id: r.data.leader_id,
+        leader_name,
+        member_count,
+        version: r.meta.version,
+    })
 }
 
 fn check_leader(tx: &Tx, leader: Option<u64>) -> AppResult<()> {
@@ -360,7 +426,10 @@ fn check_leader(tx: &Tx, leader: Option<u64>) -> AppResult<()> {
     {
         return Err(AppError::invalid(
             "leader_id",
-            Msg::new(format!("用户 {id} 不存在。"), format!("User {id} does not exist.")),
+            Msg::new(
+                format!("用户 {id} 不存在。"),
+                format!("User {id} does not exist."),
+            ),
         ));
     }
     Ok(())
@@ -370,9 +439,18 @@ pub fn list_teams(k: &Kontor, p: &Principal) -> AppResult<List<TeamView>> {
     p.require(Module::Users, Action::Read)?;
     k.store.read(|tx| {
         let page = tx.list::<Team>(&|_| true, 0, u64::MAX)?;
-        let mut items = page.items.into_iter().map(|r| team_view(tx, r)).collect::<AppResult<Vec<_>>>()?;
+        let mut items = page
+            .items
+            .into_iter()
+            .map(|r| team_view(tx, r))
+            .collect::<AppResult<Vec<_>>>()?;
         items.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(List { total: page.total, page: 1, per_page: page.total.max(1), items })
+        Ok(List {
+            total: page.total,
+            page: 1,
+            per_page: page.total.max(1),
+            items,
+        })
     })
 }
 
@@ -382,14 +460,24 @@ pub fn create_team(k: &Kontor, p: &Principal, input: NewTeam) -> AppResult<TeamV
     let actor = p.actor();
     k.store.write(move |tx| {
         check_leader(tx, input.leader_id)?;
-        let r = tx.insert(&actor, Team { name, leader_id: input.leader_id })?;
+        let r = tx.insert(
+            &actor,
+            Team {
+                name,
+                leader_id: input.leader_id,
+            },
+        )?;
         team_view(tx, r)
     })
 }
 
 pub fn update_team(k: &Kontor, p: &Principal, id: u64, patch: TeamPatch) -> AppResult<TeamView> {
     require_admin(p)?;
-    let name = patch.name.as_deref().map(|n| validate::text("name", n, 60)).transpose()?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 60))
+        .transpose()?;
     let actor = p.actor();
     k.store.write(move |tx| {
         if let Some(leader) = patch.leader_id {
@@ -411,7 +499,8 @@ pub fn update_team(k: &Kontor, p: &Principal, id: u64, patch: TeamPatch) -> AppR
 pub fn delete_team(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
     require_admin(p)?;
     let actor = p.actor();
-    k.store.write(move |tx| tx.delete::<Team>(&actor, id, version).map(|_| ()))?;
+    k.store
+        .write(move |tx| tx.delete::<Team>(&actor, id, version).map(|_| ()))?;
     Ok(())
 }
 

@@ -13,17 +13,25 @@ pub fn text(field: &str, value: &str, max: usize) -> AppResult<String> {
 
 /// An optional text: empty becomes None.
 pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     if v.chars().count() > max {
         return Err(AppError::invalid(
             field,
-            Msg::new(format!("“{field}”不能超过 {max} 个字符。"), format!("“{field}” may have at most {max} characters.")),
+            Msg::new(
+                format!("“{field}”不能超过 {max} 个字符。"),
+                format!("“{field}” may have at most {max} characters."),
+            ),
         ));
     }
     if v.chars().any(|c| c.is_control()) {
         return Err(AppError::invalid(
             field,
-            Msg::new(format!("“{field}”含有不可见的控制字符。"), format!("“{field}” contains control characters.")),
+            Msg::new(
+                format!("“{field}”含有不可见的控制字符。"),
+                format!("“{field}” contains control characters."),
+            ),
         ));
     }
     Ok(Some(v.to_string()))
@@ -33,7 +41,8 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<
 pub fn username(field: &str, value: &str) -> AppResult<String> {
     let v = value.trim().to_ascii_lowercase();
     let ok = (2..=32).contains(&v.len())
-        && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if !ok {
         return Err(AppError::invalid(
             field,
@@ -48,7 +57,9 @@ pub fn username(field: &str, value: &str) -> AppResult<String> {
 
 /// An optional e-mail address (a plain `local@domain.tld` check).
 pub fn optional_email(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
-    let Some(v) = optional_text(field, value, 254)? else { return Ok(None) };
+    let Some(v) = optional_text(field, value, 254)? else {
+        return Ok(None);
+    };
     let valid = match v.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -57,14 +68,19 @@ pub fn optional_email(field: &str, value: Option<&str>) -> AppResult<Option<Stri
                 && domain.contains('.')
                 && !domain.contains("..")
                 && !v.contains(char::is_whitespace)
-                && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+                && domain
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
         }
         None => false,
     };
     if !valid {
         return Err(AppError::invalid(
             field,
-            Msg::new(format!("邮箱格式不正确：{v}"), format!("Not a valid e-mail address: {v}")),
+            Msg::new(
+                format!("邮箱格式不正确：{v}"),
+                format!("Not a valid e-mail address: {v}"),
+            ),
         ));
     }
     Ok(Some(v.to_lowercase()))
@@ -73,23 +89,34 @@ pub fn optional_email(field: &str, value: Option<&str>) -> AppResult<Option<Stri
 /// An IANA time zone such as `Asia/Shanghai`.
 pub fn time_zone(field: &str, value: &str) -> AppResult<String> {
     let v = value.trim();
-    v.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
-        AppError::invalid(
-            field,
-            Msg::new(format!("未知的时区：{v}（例如 Asia/Shanghai）"), format!("Unknown time zone: {v} (e.g. Asia/Shanghai)")),
-        )
-    })
+    v.parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_string())
+        .map_err(|_| {
+            AppError::invalid(
+                field,
+                Msg::new(
+                    format!("未知的时区：{v}（例如 Asia/Shanghai）"),
+                    format!("Unknown time zone: {v} (e.g. Asia/Shanghai)"),
+                ),
+            )
+        })
 }
 
 /// An ISO 4217 currency code.
 pub fn currency(field: &str, value: &str) -> AppResult<String> {
     let v = value.trim().to_ascii_uppercase();
-    if super::money::CURRENCIES.iter().any(|(code, _, _)| *code == v) {
+    if super::money::CURRENCIES
+        .iter()
+        .any(|(code, _, _)| *code == v)
+    {
         Ok(v)
     } else {
         Err(AppError::invalid(
             field,
-            Msg::new(format!("不支持的币种：{v}（例如 CNY、USD）"), format!("Unsupported currency: {v} (e.g. CNY, USD)")),
+            Msg::new(
+                format!("不支持的币种：{v}（例如 CNY、USD）"),
+                format!("Unsupported currency: {v} (e.g. CNY, USD)"),
+            ),
         ))
     }
 }
@@ -101,11 +128,21 @@ mod tests {
     #[test]
     fn checks_name_the_field() {
         assert_eq!(text("name", "  Acme ", 10).unwrap(), "Acme");
-        assert_eq!(text("name", " ", 10).unwrap_err().field.as_deref(), Some("name"));
+        assert_eq!(
+            text("name", " ", 10).unwrap_err().field.as_deref(),
+            Some("name")
+        );
         assert!(text("name", "x".repeat(11).as_str(), 10).is_err());
         assert!(optional_email("email", Some("a@b.co")).unwrap().is_some());
         for bad in ["a@b", "@b.co", "a b@c.co", "a@.co", "a@b..co"] {
-            assert_eq!(optional_email("email", Some(bad)).unwrap_err().field.as_deref(), Some("email"), "{bad}");
+            assert_eq!(
+                optional_email("email", Some(bad))
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("email"),
+                "{bad}"
+            );
         }
         assert_eq!(time_zone("tz", "Europe/Berlin").unwrap(), "Europe/Berlin");
         assert!(time_zone("tz", "Mars/Base").is_err());

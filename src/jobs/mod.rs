@@ -22,7 +22,11 @@ pub struct Job {
 
 /// Every scheduled job. A new job adds one entry here.
 pub fn all() -> Vec<Job> {
-    vec![Job { name: "session-cleanup", every: Duration::from_secs(3600), run: crate::domain::accounts::purge_expired_sessions }]
+    vec![Job {
+        name: "session-cleanup",
+        every: Duration::from_secs(3600),
+        run: crate::domain::accounts::purge_expired_sessions,
+    }]
 }
 
 /// Runs every job once now (start-up catch-up), then each on its interval until `stop`.

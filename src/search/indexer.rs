@@ -31,8 +31,11 @@ pub fn catch_up(store: &Store, index: &SearchIndex, upto: u64) -> Result<u64, In
         let last;
         {
             let (entries, docs) = store.read(|tx| {
-                let entries: Vec<_> =
-                    tx.outbox_since(applied, BATCH)?.into_iter().filter(|(seq, _, _)| *seq <= upto).collect();
+                let entries: Vec<_> = tx
+                    .outbox_since(applied, BATCH)?
+                    .into_iter()
+                    .filter(|(seq, _, _)| *seq <= upto)
+                    .collect();
                 let mut docs = Vec::with_capacity(entries.len());
                 for (_, kind, id) in &entries {
                     let doc = match tx.registry().get(kind) {
@@ -58,7 +61,11 @@ pub fn catch_up(store: &Store, index: &SearchIndex, upto: u64) -> Result<u64, In
 }
 
 /// Rebuilds the index from every record in the store. `progress` gets the count so far.
-pub fn rebuild(store: &Store, index: &SearchIndex, progress: &mut dyn FnMut(u64)) -> Result<u64, IndexerError> {
+pub fn rebuild(
+    store: &Store,
+    index: &SearchIndex,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, IndexerError> {
     let (docs, head) = store.read(|tx| {
         let head = tx.outbox_last()?;
         let mut docs = Vec::new();
@@ -88,12 +95,21 @@ pub struct Indexer {
 impl Indexer {
     /// Brings the index up to date (rebuilding when asked or when it is ahead of the store, as
     /// after a restore), then follows the outbox in the background.
-    pub fn start(store: Store, index: Arc<SearchIndex>, must_rebuild: bool) -> Result<Indexer, IndexerError> {
+    pub fn start(
+        store: Store,
+        index: Arc<SearchIndex>,
+        must_rebuild: bool,
+    ) -> Result<Indexer, IndexerError> {
         let head = store.read(|tx| tx.outbox_last())?;
         if must_rebuild || index.applied()? > head {
             let started = Instant::now();
-            let n = rebuild(&store, &index, &mut |n| tracing::info!("search index: {n} records indexed"))?;
-            tracing::info!("search index rebuilt: {n} records in {:.1}s", started.elapsed().as_secs_f32());
+            let n = rebuild(&store, &index, &mut |n| {
+                tracing::info!("search index: {n} records indexed")
+            })?;
+            tracing::info!(
+                "search index rebuilt: {n} records in {:.1}s",
+                started.elapsed().as_secs_f32()
+            );
         } else {
             let from = index.applied()?;
             if from < head {
@@ -109,7 +125,10 @@ impl Indexer {
                 .spawn(move || follow(&store, &index, &stop))
                 .map_err(|e| IndexerError::Store(StoreError::Internal(e.to_string())))?
         };
-        Ok(Indexer { stop, handle: Some(handle) })
+        Ok(Indexer {
+            stop,
+            handle: Some(handle),
+        })
     }
 
     pub fn stop(&mut self) {

@@ -14,7 +14,8 @@ use std::sync::Mutex;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -99,7 +100,9 @@ const SCHEMA_TAG: &str = "kontor-search-1";
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let words = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default()
+            .set_tokenizer(WORDS)
+            .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
         key: b.add_text_field("key", STRING),
@@ -127,7 +130,10 @@ impl SearchIndex {
             Ok(index) => Ok((index, false)),
             Err(reason) => {
                 if dir.exists() {
-                    tracing::warn!("search index at {} is unusable ({reason}); rebuilding it", dir.display());
+                    tracing::warn!(
+                        "search index at {} is unusable ({reason}); rebuilding it",
+                        dir.display()
+                    );
                     std::fs::remove_dir_all(dir)?;
                 }
                 std::fs::create_dir_all(dir)?;
@@ -140,7 +146,8 @@ impl SearchIndex {
     }
 
     fn try_open(dir: &Path) -> Result<SearchIndex, String> {
-        let tag = std::fs::read_to_string(dir.join("SCHEMA")).map_err(|_| "no schema tag".to_string())?;
+        let tag =
+            std::fs::read_to_string(dir.join("SCHEMA")).map_err(|_| "no schema tag".to_string())?;
         if tag != SCHEMA_TAG {
             return Err(format!("layout {tag}"));
         }
@@ -158,10 +165,22 @@ impl SearchIndex {
     }
 
     fn wrap(dir: &Path, index: Index, fields: Fields) -> SearchResult<SearchIndex> {
-        index.tokenizers().register(WORDS, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+        index.tokenizers().register(
+            WORDS,
+            TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+        );
         let writer = index.writer_with_num_threads(1, 40_000_000)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { dir: dir.to_path_buf(), index, reader, writer: Mutex::new(writer), fields })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -170,7 +189,12 @@ impl SearchIndex {
 
     /// The last store outbox id whose change is in the index.
     pub fn applied(&self) -> SearchResult<u64> {
-        Ok(self.index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0))
+        Ok(self
+            .index
+            .load_metas()?
+            .payload
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Number of documents.
@@ -206,7 +230,11 @@ impl SearchIndex {
 
     /// Replaces the documents of the given records (None: remove) and records `applied` as the
     /// last outbox id now in the index, in one commit.
-    pub fn apply(&self, changes: &[(String, u64, Option<SearchDoc>)], applied: u64) -> SearchResult<()> {
+    pub fn apply(
+        &self,
+        changes: &[(String, u64, Option<SearchDoc>)],
+        applied: u64,
+    ) -> SearchResult<()> {
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         for (kind, id, doc) in changes {
             writer.delete_term(Term::from_field_text(self.fields.key, &doc_key(kind, *id)));
@@ -255,8 +283,15 @@ impl SearchIndex {
         let mut out = Vec::with_capacity(addrs.len());
         for addr in addrs {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let kind = doc.get_first(self.fields.kind).and_then(|v| v.as_str()).unwrap_or("").to_string();
-            let id = doc.get_first(self.fields.id).and_then(|v| v.as_u64()).unwrap_or(0);
+            let kind = doc
+                .get_first(self.fields.kind)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            let id = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
             out.push((kind, id));
         }
         out.sort();
@@ -266,7 +301,12 @@ impl SearchIndex {
     /// Searches `query` among the kinds in `filters`, each limited to what the caller may see.
     /// Every word must match (as a word, its pinyin, a prefix for the last word, or with one typo
     /// for longer Latin words); an exact key (e-mail, domain, phone digits) also matches alone.
-    pub fn search(&self, query: &str, filters: &[KindFilter], limit: usize) -> SearchResult<Vec<Hit>> {
+    pub fn search(
+        &self,
+        query: &str,
+        filters: &[KindFilter],
+        limit: usize,
+    ) -> SearchResult<Vec<Hit>> {
         let f = &self.fields;
         let folded = text::fold(query);
         let words = text::words(&folded);
@@ -278,9 +318,15 @@ impl SearchIndex {
                 let mut either: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for field in [f.words, f.pinyin] {
                     let term = Term::from_field_text(field, w);
-                    either.push((Occur::Should, Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs))));
+                    either.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                    ));
                     if i == last {
-                        either.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true))));
+                        either.push((
+                            Occur::Should,
+                            Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                        ));
                     }
                     if w.is_ascii() && w.chars().count() >= 5 {
                         either.push((Occur::Should, Box::new(FuzzyTermQuery::new(term, 1, true))));
@@ -293,12 +339,18 @@ impl SearchIndex {
         let exact = folded.trim();
         if !exact.is_empty() {
             let term = Term::from_field_text(f.exact, exact);
-            alternatives.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term, 0, false))));
+            alternatives.push((
+                Occur::Should,
+                Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+            ));
         }
         let digits: String = query.chars().filter(|c| c.is_ascii_digit()).collect();
         if digits.len() >= 5 && digits != exact {
             let term = Term::from_field_text(f.exact, &digits);
-            alternatives.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term, 0, false))));
+            alternatives.push((
+                Occur::Should,
+                Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+            ));
         }
         if alternatives.is_empty() || filters.is_empty() {
             return Ok(Vec::new());
@@ -306,7 +358,10 @@ impl SearchIndex {
         let kinds: Vec<(Occur, Box<dyn Query>)> = filters
             .iter()
             .map(|filter| {
-                let kind = TermQuery::new(Term::from_field_text(f.kind, &filter.kind), IndexRecordOption::Basic);
+                let kind = TermQuery::new(
+                    Term::from_field_text(f.kind, &filter.kind),
+                    IndexRecordOption::Basic,
+                );
                 let q: Box<dyn Query> = match &filter.visibility {
                     Visibility::All => Box::new(kind),
                     Visibility::Owners(owners) => {
@@ -314,7 +369,11 @@ impl SearchIndex {
                             .iter()
                             .map(|o| {
                                 let t = Term::from_field_u64(f.owner, *o);
-                                (Occur::Should, Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>)
+                                (
+                                    Occur::Should,
+                                    Box::new(TermQuery::new(t, IndexRecordOption::Basic))
+                                        as Box<dyn Query>,
+                                )
                             })
                             .collect();
                         Box::new(BooleanQuery::new(vec![
@@ -327,7 +386,10 @@ impl SearchIndex {
             })
             .collect();
         let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>),
+            (
+                Occur::Must,
+                Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
+            ),
             (Occur::Must, Box::new(BooleanQuery::new(kinds))),
         ]);
         let searcher = self.reader.searcher();
@@ -335,7 +397,12 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let text_of = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let text_of = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
             hits.push(Hit {
                 kind: text_of(f.kind),
                 id: doc.get_first(f.id).and_then(|v| v.as_u64()).unwrap_or(0),
@@ -353,7 +420,11 @@ mod tests {
     use super::*;
 
     fn doc(title: &str, owner: u64) -> SearchDoc {
-        SearchDoc { title: title.into(), owner: Some(owner), ..Default::default() }
+        SearchDoc {
+            title: title.into(),
+            owner: Some(owner),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -373,8 +444,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(index.applied().unwrap(), 7);
-        let all = [KindFilter { kind: "customer".into(), visibility: Visibility::All }];
-        let ids = |q: &str, f: &[KindFilter]| index.search(q, f, 10).unwrap().iter().map(|h| h.id).collect::<Vec<_>>();
+        let all = [KindFilter {
+            kind: "customer".into(),
+            visibility: Visibility::All,
+        }];
+        let ids = |q: &str, f: &[KindFilter]| {
+            index
+                .search(q, f, 10)
+                .unwrap()
+                .iter()
+                .map(|h| h.id)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids("华信", &all), vec![1]);
         assert_eq!(ids("華信", &all), vec![1]);
         assert_eq!(ids("huaxin", &all), vec![1]);
@@ -383,9 +464,21 @@ mod tests {
         assert_eq!(ids("info@mueller.de", &all), vec![2]);
         assert_eq!(ids("深圳 电子", &all), vec![1]);
         assert!(ids("深圳 mueller", &all).is_empty());
-        let own = [KindFilter { kind: "customer".into(), visibility: Visibility::Owners(vec![2]) }];
+        let own = [KindFilter {
+            kind: "customer".into(),
+            visibility: Visibility::Owners(vec![2]),
+        }];
         assert!(ids("华信", &own).is_empty());
-        assert!(ids("华信", &[KindFilter { kind: "lead".into(), visibility: Visibility::All }]).is_empty());
+        assert!(
+            ids(
+                "华信",
+                &[KindFilter {
+                    kind: "lead".into(),
+                    visibility: Visibility::All
+                }]
+            )
+            .is_empty()
+        );
         index.apply(&[("customer".into(), 1, None)], 8).unwrap();
         assert!(ids("华信", &all).is_empty());
     }
@@ -395,7 +488,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let (index, _) = SearchIndex::open(dir.path()).unwrap();
-            index.apply(&[("customer".into(), 1, Some(doc("Acme", 1)))], 1).unwrap();
+            index
+                .apply(&[("customer".into(), 1, Some(doc("Acme", 1)))], 1)
+                .unwrap();
         }
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let path = entry.unwrap().path();

@@ -52,7 +52,10 @@ pub fn words(folded: &str) -> Vec<String> {
     for token in JIEBA.cut_for_search(folded, true) {
         let word = token.word;
         if word.chars().any(is_cjk) {
-            let cjk: String = word.chars().filter(|c| is_cjk(*c) || c.is_alphanumeric()).collect();
+            let cjk: String = word
+                .chars()
+                .filter(|c| is_cjk(*c) || c.is_alphanumeric())
+                .collect();
             if !cjk.is_empty() {
                 out.push(cjk);
             }

@@ -29,7 +29,11 @@ fn io(e: std::io::Error) -> StoreError {
     StoreError::from_io(&e)
 }
 
-pub(super) fn backup(store: &Store, to: &Path, progress: Option<&dyn Fn(&str)>) -> StoreResult<BackupSummary> {
+pub(super) fn backup(
+    store: &Store,
+    to: &Path,
+    progress: Option<&dyn Fn(&str)>,
+) -> StoreResult<BackupSummary> {
     let work = to.with_extension("partial.d");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(io)?;
@@ -38,7 +42,12 @@ pub(super) fn backup(store: &Store, to: &Path, progress: Option<&dyn Fn(&str)>) 
     result
 }
 
-fn write_backup(store: &Store, to: &Path, work: &Path, progress: Option<&dyn Fn(&str)>) -> StoreResult<BackupSummary> {
+fn write_backup(
+    store: &Store,
+    to: &Path,
+    work: &Path,
+    progress: Option<&dyn Fn(&str)>,
+) -> StoreResult<BackupSummary> {
     // A read snapshot: writers go on, the copy sees one instant.
     let snapshot = Tx::read(store.database().begin_read()?, store.inner.registry.clone());
     let copy = Database::create(work.join(DB_FILE))?;
@@ -60,14 +69,20 @@ fn write_backup(store: &Store, to: &Path, work: &Path, progress: Option<&dyn Fn(
             wtx.commit()?;
             Ok(())
         };
-        snapshot.raw_scan(name, Bound::Unbounded, Bound::Unbounded, false, &mut |k, v| {
-            batch.push((k.to_vec(), v.to_vec()));
-            entries += 1;
-            if batch.len() >= 20_000 {
-                flush(&mut batch)?;
-            }
-            Ok(true)
-        })?;
+        snapshot.raw_scan(
+            name,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+            &mut |k, v| {
+                batch.push((k.to_vec(), v.to_vec()));
+                entries += 1;
+                if batch.len() >= 20_000 {
+                    flush(&mut batch)?;
+                }
+                Ok(true)
+            },
+        )?;
         flush(&mut batch)?;
     }
     drop(snapshot);
@@ -79,13 +94,17 @@ fn write_backup(store: &Store, to: &Path, work: &Path, progress: Option<&dyn Fn(
     }
     let file = File::create(&partial).map_err(io)?;
     let mut archive = tar::Builder::new(file);
-    archive.append_path_with_name(work.join(DB_FILE), DB_FILE).map_err(io)?;
+    archive
+        .append_path_with_name(work.join(DB_FILE), DB_FILE)
+        .map_err(io)?;
     let mut files = 0u64;
     let files_dir = store.path().parent().map(|d| d.join(FILES_DIR));
     if let Some(dir) = files_dir.filter(|d| d.is_dir()) {
         for entry in walk(&dir).map_err(io)? {
             let rel = entry.strip_prefix(&dir).unwrap_or(&entry);
-            archive.append_path_with_name(&entry, Path::new(FILES_DIR).join(rel)).map_err(io)?;
+            archive
+                .append_path_with_name(&entry, Path::new(FILES_DIR).join(rel))
+                .map_err(io)?;
             files += 1;
         }
     }
@@ -94,7 +113,13 @@ fn write_backup(store: &Store, to: &Path, work: &Path, progress: Option<&dyn Fn(
     file.sync_all().map_err(io)?;
     std::fs::rename(&partial, to).map_err(io)?;
     let bytes = std::fs::metadata(to).map_err(io)?.len();
-    Ok(BackupSummary { path: to.to_path_buf(), tables: names.len(), entries, files, bytes })
+    Ok(BackupSummary {
+        path: to.to_path_buf(),
+        tables: names.len(),
+        entries,
+        files,
+        bytes,
+    })
 }
 
 fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -114,7 +139,8 @@ fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Unpacks a backup into `data_dir`, which must be empty or absent. Returns the database path.
 pub fn restore_backup(from: &Path, data_dir: &Path) -> Result<PathBuf, String> {
     if data_dir.exists() {
-        let mut entries = std::fs::read_dir(data_dir).map_err(|e| format!("cannot read {}: {e}", data_dir.display()))?;
+        let mut entries = std::fs::read_dir(data_dir)
+            .map_err(|e| format!("cannot read {}: {e}", data_dir.display()))?;
         if entries.next().is_some() {
             return Err(format!(
                 "{} is not empty; restore only into an empty or new directory, so nothing is overwritten",
@@ -122,26 +148,44 @@ pub fn restore_backup(from: &Path, data_dir: &Path) -> Result<PathBuf, String> {
             ));
         }
     }
-    std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    let file = File::open(from).map_err(|e| format!("cannot open the backup {}: {e}", from.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    let file =
+        File::open(from).map_err(|e| format!("cannot open the backup {}: {e}", from.display()))?;
     let mut archive = tar::Archive::new(file);
     let mut has_db = false;
-    let entries = archive.entries().map_err(|e| format!("{} is not a Kontor backup: {e}", from.display()))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("{} is not a Kontor backup: {e}", from.display()))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("the backup is damaged: {e}"))?;
-        let path = entry.path().map_err(|e| format!("the backup is damaged: {e}"))?.into_owned();
+        let path = entry
+            .path()
+            .map_err(|e| format!("the backup is damaged: {e}"))?
+            .into_owned();
         let allowed = path == Path::new(DB_FILE) || path.starts_with(FILES_DIR);
         if !allowed {
-            return Err(format!("the backup holds an unexpected entry {}", path.display()));
+            return Err(format!(
+                "the backup holds an unexpected entry {}",
+                path.display()
+            ));
         }
         has_db |= path == Path::new(DB_FILE);
-        let unpacked = entry.unpack_in(data_dir).map_err(|e| format!("cannot unpack {}: {e}", path.display()))?;
+        let unpacked = entry
+            .unpack_in(data_dir)
+            .map_err(|e| format!("cannot unpack {}: {e}", path.display()))?;
         if !unpacked {
-            return Err(format!("the backup entry {} points outside the data directory", path.display()));
+            return Err(format!(
+                "the backup entry {} points outside the data directory",
+                path.display()
+            ));
         }
     }
     if !has_db {
-        return Err(format!("{} holds no {DB_FILE}; it is not a Kontor backup", from.display()));
+        return Err(format!(
+            "{} holds no {DB_FILE}; it is not a Kontor backup",
+            from.display()
+        ));
     }
     Ok(data_dir.join(DB_FILE))
 }

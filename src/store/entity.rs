@@ -58,10 +58,22 @@ pub struct IndexDef<T> {
 
 impl<T> IndexDef<T> {
     pub fn unique(name: &'static str, field: &'static str, keys: fn(&T) -> Vec<IndexKey>) -> Self {
-        IndexDef { name, unique: true, field, keep_deleted: false, keys }
+        IndexDef {
+            name,
+            unique: true,
+            field,
+            keep_deleted: false,
+            keys,
+        }
     }
     pub fn many(name: &'static str, keys: fn(&T) -> Vec<IndexKey>) -> Self {
-        IndexDef { name, unique: false, field: name, keep_deleted: false, keys }
+        IndexDef {
+            name,
+            unique: false,
+            field: name,
+            keep_deleted: false,
+            keys,
+        }
     }
     pub fn keep_deleted(mut self) -> Self {
         self.keep_deleted = true;
@@ -107,6 +119,9 @@ impl Actor {
         Actor::default()
     }
     pub fn user(id: u64) -> Actor {
-        Actor { user: Some(id), ip: None }
+        Actor {
+            user: Some(id),
+            ip: None,
+        }
     }
 }

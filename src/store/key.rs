@@ -33,7 +33,8 @@ impl IndexKey {
     /// A signed number part (e.g. a timestamp), sorting numerically.
     pub fn i64(mut self, n: i64) -> IndexKey {
         self.0.push(0x16);
-        self.0.extend_from_slice(&((n as u64) ^ (1 << 63)).to_be_bytes());
+        self.0
+            .extend_from_slice(&((n as u64) ^ (1 << 63)).to_be_bytes());
         self
     }
     pub fn as_bytes(&self) -> &[u8] {

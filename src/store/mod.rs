@@ -25,7 +25,9 @@ pub use backup::{BackupSummary, CheckReport, DB_FILE, restore_backup};
 pub use entity::{Actor, Entity, IndexDef, Meta, Record};
 pub use key::IndexKey;
 pub use registry::{KindOps, Registry};
-pub use tx::{AuditEntry, AuditEvent, Change, Page, SECRET_MARK, TrashItem, Tx, decode, encode, open_envelope};
+pub use tx::{
+    AuditEntry, AuditEvent, Change, Page, SECRET_MARK, TrashItem, Tx, decode, encode, open_envelope,
+};
 
 /// Errors of the storage layer; converted to API errors once, in `error.rs`.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -37,7 +39,11 @@ pub enum StoreError {
     #[error("stale version (current {current})")]
     VersionConflict { current: u64 },
     #[error("unique index {index} already holds this key (record {existing})")]
-    Unique { index: String, field: String, existing: u64 },
+    Unique {
+        index: String,
+        field: String,
+        existing: u64,
+    },
     #[error("disk full")]
     DiskFull,
     #[error("the store is closed")]
@@ -51,7 +57,9 @@ pub enum StoreError {
 impl StoreError {
     fn from_io(e: &std::io::Error) -> StoreError {
         match e.kind() {
-            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => StoreError::DiskFull,
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                StoreError::DiskFull
+            }
             _ if e.raw_os_error() == Some(28) => StoreError::DiskFull,
             _ => StoreError::Internal(e.to_string()),
         }
@@ -132,7 +140,10 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { verify: true, backup_dir: None }
+        OpenOptions {
+            verify: true,
+            backup_dir: None,
+        }
     }
 }
 
@@ -189,7 +200,12 @@ impl Store {
             }),
         };
         if let Ok(head) = store.read(|tx| tx.outbox_last()) {
-            *store.inner.outbox_head.0.lock().unwrap_or_else(|p| p.into_inner()) = head;
+            *store
+                .inner
+                .outbox_head
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = head;
         }
         store
     }
@@ -203,7 +219,10 @@ impl Store {
     }
 
     /// Runs `f` in a read snapshot.
-    pub fn read<R, E: From<StoreError>>(&self, f: impl FnOnce(&Tx) -> Result<R, E>) -> Result<R, E> {
+    pub fn read<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Tx) -> Result<R, E>,
+    ) -> Result<R, E> {
         let rtx = self.inner.db.begin_read().map_err(StoreError::from)?;
         let tx = Tx::read(rtx, self.inner.registry.clone());
         f(&tx)
@@ -211,7 +230,10 @@ impl Store {
 
     /// Runs `f` in one write transaction and returns once its result is durable. If `f` fails,
     /// nothing it did is kept.
-    pub fn write<R, E>(&self, f: impl FnOnce(&mut Tx) -> Result<R, E> + Send + 'static) -> Result<R, E>
+    pub fn write<R, E>(
+        &self,
+        f: impl FnOnce(&mut Tx) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
     where
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -223,13 +245,20 @@ impl Store {
         let (reply_send, reply_recv) = mpsc::sync_channel(1);
         {
             let jobs = self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner());
-            let Some(jobs) = jobs.as_ref() else { return Err(StoreError::Closed.into()) };
-            jobs.send((job, reply_send)).map_err(|_| StoreError::Closed)?;
+            let Some(jobs) = jobs.as_ref() else {
+                return Err(StoreError::Closed.into());
+            };
+            jobs.send((job, reply_send))
+                .map_err(|_| StoreError::Closed)?;
         }
         match reply_recv.recv().map_err(|_| StoreError::Closed)? {
             Err(store_err) => Err(store_err.into()),
-            Ok(Ok(value)) => Ok(*value.downcast::<R>().expect("writer returns the job's own type")),
-            Ok(Err(err)) => Err(*err.downcast::<E>().expect("writer returns the job's own error type")),
+            Ok(Ok(value)) => Ok(*value
+                .downcast::<R>()
+                .expect("writer returns the job's own type")),
+            Ok(Err(err)) => Err(*err
+                .downcast::<E>()
+                .expect("writer returns the job's own error type")),
         }
     }
 
@@ -247,7 +276,10 @@ impl Store {
     /// automatic backup. Refuses data written by a newer Kontor.
     fn migrate(&self, backup_dir: Option<&Path>) -> Result<(), OpenError> {
         let path = self.inner.path.clone();
-        let other = |e: StoreError| OpenError::Other { path: path.clone(), detail: e.to_string() };
+        let other = |e: StoreError| OpenError::Other {
+            path: path.clone(),
+            detail: e.to_string(),
+        };
         let pending = self
             .read(|tx| {
                 let mut pending = Vec::new();
@@ -267,10 +299,16 @@ impl Store {
                 Ok::<_, StoreError>(Ok((format, pending)))
             })
             .map_err(other)?;
-        let (format, pending) = pending.map_err(|what| OpenError::TooNew { path: path.clone(), what })?;
+        let (format, pending) = pending.map_err(|what| OpenError::TooNew {
+            path: path.clone(),
+            what,
+        })?;
         let needs_data_migration = pending.iter().any(|(_, stored)| *stored != 0);
         if needs_data_migration && let Some(dir) = backup_dir {
-            let file = dir.join(format!("before-migration-{}.tar", chrono::Utc::now().format("%Y%m%d-%H%M%S")));
+            let file = dir.join(format!(
+                "before-migration-{}.tar",
+                chrono::Utc::now().format("%Y%m%d-%H%M%S")
+            ));
             std::fs::create_dir_all(dir).map_err(|e| other(StoreError::Internal(e.to_string())))?;
             self.backup_to(&file, None).map_err(other)?;
             tracing::info!("backed up to {} before migrating", file.display());
@@ -288,7 +326,11 @@ impl Store {
                     tracing::info!("migrating {kind} records from schema {stored}");
                     tx.rewrite_kind(kind)?;
                 }
-                let version = tx.registry().get(kind).map(|o| o.schema_version()).unwrap_or(1);
+                let version = tx
+                    .registry()
+                    .get(kind)
+                    .map(|o| o.schema_version())
+                    .unwrap_or(1);
                 tx.set_meta_u64(&format!("schema:{kind}"), version as u64)
             })
             .map_err(other)?;
@@ -298,7 +340,11 @@ impl Store {
 
     /// Writes a consistent snapshot of the whole store (and attachment files) to `to`, while
     /// writers go on. `progress` is told each table as it is copied.
-    pub fn backup_to(&self, to: &Path, progress: Option<&dyn Fn(&str)>) -> StoreResult<backup::BackupSummary> {
+    pub fn backup_to(
+        &self,
+        to: &Path,
+        progress: Option<&dyn Fn(&str)>,
+    ) -> StoreResult<backup::BackupSummary> {
         backup::backup(self, to, progress)
     }
 
@@ -327,8 +373,10 @@ const FORMAT_MIGRATIONS: &[fn(&mut Tx) -> StoreResult<()>] = &[|_tx| Ok(())];
 
 fn open_database(path: &Path, verify: bool) -> Result<Database, OpenError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| OpenError::Other { path: path.to_path_buf(), detail: e.to_string() })?;
+        std::fs::create_dir_all(parent).map_err(|e| OpenError::Other {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     }
     let path_buf = path.to_path_buf();
     // A damaged file can make redb's debug assertions panic; treat that as damage, not a crash.
@@ -339,20 +387,35 @@ fn open_database(path: &Path, verify: bool) -> Result<Database, OpenError> {
     });
     match opened {
         Ok(Ok(db)) => Ok(db),
-        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => Err(OpenError::InUse(path.to_path_buf())),
+        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => {
+            Err(OpenError::InUse(path.to_path_buf()))
+        }
         Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(detail)))) => {
-            Err(OpenError::Damaged { path: path.to_path_buf(), detail })
+            Err(OpenError::Damaged {
+                path: path.to_path_buf(),
+                detail,
+            })
         }
         Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(io))))
             if io.kind() == std::io::ErrorKind::InvalidData =>
         {
-            Err(OpenError::Damaged { path: path.to_path_buf(), detail: io.to_string() })
+            Err(OpenError::Damaged {
+                path: path.to_path_buf(),
+                detail: io.to_string(),
+            })
         }
-        Ok(Err(redb::DatabaseError::UpgradeRequired(v))) => {
-            Err(OpenError::TooNew { path: path.to_path_buf(), what: format!("redb file format {v}") })
-        }
-        Ok(Err(e)) => Err(OpenError::Other { path: path.to_path_buf(), detail: e.to_string() }),
-        Err(_) => Err(OpenError::Damaged { path: path.to_path_buf(), detail: "unreadable page".into() }),
+        Ok(Err(redb::DatabaseError::UpgradeRequired(v))) => Err(OpenError::TooNew {
+            path: path.to_path_buf(),
+            what: format!("redb file format {v}"),
+        }),
+        Ok(Err(e)) => Err(OpenError::Other {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }),
+        Err(_) => Err(OpenError::Damaged {
+            path: path.to_path_buf(),
+            detail: "unreadable page".into(),
+        }),
     }
 }
 
@@ -433,7 +496,12 @@ fn run_job(db: &Database, registry: &Arc<Registry>, job: Job, durable: bool) -> 
         }
         Err(_) => {
             tx.abort();
-            Err(StoreError::Internal("a write operation panicked; nothing was written".into()))
+            Err(StoreError::Internal(
+                "a write operation panicked; nothing was written".into(),
+            ))
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -72,8 +72,11 @@ impl<T: Entity> KindOps for Ops<T> {
                         }
                         let entries = expected.entry(def.name.to_string()).or_default();
                         for key in (def.keys)(&record.data) {
-                            let stored_key =
-                                if def.unique { key.0 } else { super::key::with_id(&key, id) };
+                            let stored_key = if def.unique {
+                                key.0
+                            } else {
+                                super::key::with_id(&key, id)
+                            };
                             entries.insert(stored_key, id);
                         }
                     }
@@ -88,7 +91,10 @@ impl<T: Entity> KindOps for Ops<T> {
             tx.raw_index(T::KIND, def.name, &mut |key, id| {
                 found += 1;
                 if want.get(key) != Some(&id) {
-                    problems.push(format!("{}: stray entry for record {id}", index_table(T::KIND, def.name)));
+                    problems.push(format!(
+                        "{}: stray entry for record {id}",
+                        index_table(T::KIND, def.name)
+                    ));
                 }
                 Ok(problems.len() < 100)
             })?;

@@ -6,11 +6,16 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{
+    ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
 use serde::{Deserialize, Serialize};
 
 use super::key::{id_of_entry, prefix_end, with_id};
 use super::{Actor, Entity, IndexKey, Meta, Record, Registry, StoreError, StoreResult};
+
+/// Visits one key-value entry; returns whether to go on.
+pub(crate) type Visitor<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> StoreResult<bool>;
 
 fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
@@ -44,8 +49,20 @@ pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> StoreResult<T> {
 /// Splits a stored envelope into (schema version, meta, payload bytes).
 pub fn open_envelope(bytes: &[u8]) -> StoreResult<(u16, Meta, &[u8])> {
     let bad = || StoreError::Corrupt("truncated record envelope".into());
-    let schema = u16::from_le_bytes(bytes.get(0..2).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-    let meta_len = u32::from_le_bytes(bytes.get(2..6).ok_or_else(bad)?.try_into().map_err(|_| bad())?) as usize;
+    let schema = u16::from_le_bytes(
+        bytes
+            .get(0..2)
+            .ok_or_else(bad)?
+            .try_into()
+            .map_err(|_| bad())?,
+    );
+    let meta_len = u32::from_le_bytes(
+        bytes
+            .get(2..6)
+            .ok_or_else(bad)?
+            .try_into()
+            .map_err(|_| bad())?,
+    ) as usize;
     let meta_end = 6usize.checked_add(meta_len).ok_or_else(bad)?;
     let meta: Meta = decode(bytes.get(6..meta_end).ok_or_else(bad)?)?;
     Ok((schema, meta, &bytes[meta_end..]))
@@ -64,7 +81,11 @@ fn seal_envelope<T: Entity>(meta: &Meta, data: &T) -> StoreResult<Vec<u8>> {
 
 pub(crate) fn decode_record<T: Entity>(id: u64, bytes: &[u8]) -> StoreResult<Record<T>> {
     let (schema, meta, payload) = open_envelope(bytes)?;
-    let data = if schema == T::SCHEMA_VERSION { decode(payload)? } else { T::upgrade(schema, payload)? };
+    let data = if schema == T::SCHEMA_VERSION {
+        decode(payload)?
+    } else {
+        T::upgrade(schema, payload)?
+    };
     Ok(Record { id, meta, data })
 }
 
@@ -120,6 +141,8 @@ pub struct TrashItem {
     pub owner: Option<u64>,
 }
 
+// One lives per transaction, on the stack: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Inner {
     Read(ReadTransaction),
     Write(WriteTransaction),
@@ -135,10 +158,20 @@ pub struct Tx {
 
 impl Tx {
     pub(crate) fn read(rtx: ReadTransaction, registry: Arc<Registry>) -> Tx {
-        Tx { inner: Inner::Read(rtx), registry, now: Utc::now(), outbox_written: 0 }
+        Tx {
+            inner: Inner::Read(rtx),
+            registry,
+            now: Utc::now(),
+            outbox_written: 0,
+        }
     }
     pub(crate) fn write(wtx: WriteTransaction, registry: Arc<Registry>) -> Tx {
-        Tx { inner: Inner::Write(wtx), registry, now: Utc::now(), outbox_written: 0 }
+        Tx {
+            inner: Inner::Write(wtx),
+            registry,
+            now: Utc::now(),
+            outbox_written: 0,
+        }
     }
     pub(crate) fn commit(self) -> StoreResult<()> {
         match self.inner {
@@ -207,14 +240,14 @@ impl Tx {
         start: Bound<&[u8]>,
         end: Bound<&[u8]>,
         reverse: bool,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> StoreResult<bool>,
+        f: Visitor<'_>,
     ) -> StoreResult<()> {
         fn visit<T: ReadableTable<&'static [u8], &'static [u8]>>(
             t: &T,
             start: Bound<&[u8]>,
             end: Bound<&[u8]>,
             reverse: bool,
-            f: &mut dyn FnMut(&[u8], &[u8]) -> StoreResult<bool>,
+            f: Visitor<'_>,
         ) -> StoreResult<()> {
             let range = t.range::<&[u8]>((start, end))?;
             if reverse {
@@ -280,7 +313,7 @@ impl Tx {
         name: &str,
         prefix: &[u8],
         reverse: bool,
-        f: &mut dyn FnMut(&[u8], &[u8]) -> StoreResult<bool>,
+        f: Visitor<'_>,
     ) -> StoreResult<()> {
         let end = prefix_end(prefix);
         let end_bound = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
@@ -370,7 +403,11 @@ impl Tx {
         };
         let record = Record { id, meta, data };
         self.add_index_entries(&record, true)?;
-        self.raw_put(&records_table(T::KIND), &id.to_be_bytes(), &seal_envelope(&record.meta, &record.data)?)?;
+        self.raw_put(
+            &records_table(T::KIND),
+            &id.to_be_bytes(),
+            &seal_envelope(&record.meta, &record.data)?,
+        )?;
         let changes = diff_fields::<T>(None, Some(&record.data));
         self.audit_record::<T>(actor, "create", &record, changes)?;
         self.outbox_push(T::KIND, id)?;
@@ -391,7 +428,10 @@ impl Tx {
         if let Some(expected) = expected_version
             && expected != old.meta.version
         {
-            return Err(StoreError::VersionConflict { current: old.meta.version }.into());
+            return Err(StoreError::VersionConflict {
+                current: old.meta.version,
+            }
+            .into());
         }
         let mut data = old.data.clone();
         change(&mut data)?;
@@ -406,19 +446,30 @@ impl Tx {
         let record = Record { id, meta, data };
         self.remove_index_entries(&old, true)?;
         self.add_index_entries(&record, true)?;
-        self.raw_put(&records_table(T::KIND), &id.to_be_bytes(), &seal_envelope(&record.meta, &record.data)?)?;
+        self.raw_put(
+            &records_table(T::KIND),
+            &id.to_be_bytes(),
+            &seal_envelope(&record.meta, &record.data)?,
+        )?;
         self.audit_record::<T>(actor, "update", &record, changes)?;
         self.outbox_push(T::KIND, id)?;
         Ok(record)
     }
 
     /// Moves a live record to the recycle bin.
-    pub fn delete<T: Entity>(&mut self, actor: &Actor, id: u64, expected_version: Option<u64>) -> StoreResult<Record<T>> {
+    pub fn delete<T: Entity>(
+        &mut self,
+        actor: &Actor,
+        id: u64,
+        expected_version: Option<u64>,
+    ) -> StoreResult<Record<T>> {
         let old = self.get_live::<T>(id)?;
         if let Some(expected) = expected_version
             && expected != old.meta.version
         {
-            return Err(StoreError::VersionConflict { current: old.meta.version });
+            return Err(StoreError::VersionConflict {
+                current: old.meta.version,
+            });
         }
         let mut record = old.clone();
         record.meta.version += 1;
@@ -427,7 +478,11 @@ impl Tx {
         record.meta.updated_at = self.now;
         record.meta.updated_by = actor.user;
         self.remove_index_entries(&old, false)?;
-        self.raw_put(&records_table(T::KIND), &id.to_be_bytes(), &seal_envelope(&record.meta, &record.data)?)?;
+        self.raw_put(
+            &records_table(T::KIND),
+            &id.to_be_bytes(),
+            &seal_envelope(&record.meta, &record.data)?,
+        )?;
         self.raw_put(TRASH, &trash_key(self.now, T::KIND, id), &[])?;
         self.audit_record::<T>(actor, "delete", &record, Vec::new())?;
         self.outbox_push(T::KIND, id)?;
@@ -437,7 +492,9 @@ impl Tx {
     /// Brings a record back from the recycle bin (its unique keys must still be free).
     pub fn restore<T: Entity>(&mut self, actor: &Actor, id: u64) -> StoreResult<Record<T>> {
         let old = self.get::<T>(id)?.ok_or(StoreError::NotFound)?;
-        let Some(deleted_at) = old.meta.deleted_at else { return Err(StoreError::NotFound) };
+        let Some(deleted_at) = old.meta.deleted_at else {
+            return Err(StoreError::NotFound);
+        };
         let mut record = old.clone();
         record.meta.version += 1;
         record.meta.deleted_at = None;
@@ -445,7 +502,11 @@ impl Tx {
         record.meta.updated_at = self.now;
         record.meta.updated_by = actor.user;
         self.add_index_entries(&record, false)?;
-        self.raw_put(&records_table(T::KIND), &id.to_be_bytes(), &seal_envelope(&record.meta, &record.data)?)?;
+        self.raw_put(
+            &records_table(T::KIND),
+            &id.to_be_bytes(),
+            &seal_envelope(&record.meta, &record.data)?,
+        )?;
         self.raw_remove(TRASH, &trash_key(deleted_at, T::KIND, id))?;
         self.audit_record::<T>(actor, "restore", &record, Vec::new())?;
         self.outbox_push(T::KIND, id)?;
@@ -475,24 +536,51 @@ impl Tx {
     }
 
     /// Ids in a non-unique index whose key starts with `prefix`, in key order (or reverse).
-    pub fn ids_by_index<T: Entity>(&self, index: &str, prefix: &IndexKey, reverse: bool) -> StoreResult<Vec<u64>> {
+    pub fn ids_by_index<T: Entity>(
+        &self,
+        index: &str,
+        prefix: &IndexKey,
+        reverse: bool,
+    ) -> StoreResult<Vec<u64>> {
         let mut ids = Vec::new();
-        self.scan_prefix(&index_table(T::KIND, index), prefix.as_bytes(), reverse, &mut |k, _| {
-            if let Some(id) = id_of_entry(k) {
-                ids.push(id);
-            }
-            Ok(true)
-        })?;
+        self.scan_prefix(
+            &index_table(T::KIND, index),
+            prefix.as_bytes(),
+            reverse,
+            &mut |k, _| {
+                if let Some(id) = id_of_entry(k) {
+                    ids.push(id);
+                }
+                Ok(true)
+            },
+        )?;
         Ok(ids)
     }
 
     /// Visits live records by id (newest first when `reverse`) until `f` returns false.
-    pub fn for_each<T: Entity>(&self, reverse: bool, f: &mut dyn FnMut(Record<T>) -> StoreResult<bool>) -> StoreResult<()> {
-        self.raw_scan(&records_table(T::KIND), Bound::Unbounded, Bound::Unbounded, reverse, &mut |k, v| {
-            let id = u64::from_be_bytes(k.try_into().map_err(|_| StoreError::Corrupt("record key".into()))?);
-            let record = decode_record::<T>(id, v)?;
-            if record.meta.is_deleted() { Ok(true) } else { f(record) }
-        })
+    pub fn for_each<T: Entity>(
+        &self,
+        reverse: bool,
+        f: &mut dyn FnMut(Record<T>) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        self.raw_scan(
+            &records_table(T::KIND),
+            Bound::Unbounded,
+            Bound::Unbounded,
+            reverse,
+            &mut |k, v| {
+                let id = u64::from_be_bytes(
+                    k.try_into()
+                        .map_err(|_| StoreError::Corrupt("record key".into()))?,
+                );
+                let record = decode_record::<T>(id, v)?;
+                if record.meta.is_deleted() {
+                    Ok(true)
+                } else {
+                    f(record)
+                }
+            },
+        )
     }
 
     /// A page of live records matching `filter`, newest first, with the total.
@@ -549,7 +637,11 @@ impl Tx {
         Ok(())
     }
 
-    fn remove_index_entries<T: Entity>(&mut self, record: &Record<T>, all: bool) -> StoreResult<()> {
+    fn remove_index_entries<T: Entity>(
+        &mut self,
+        record: &Record<T>,
+        all: bool,
+    ) -> StoreResult<()> {
         let deleted = record.meta.is_deleted();
         for def in T::indexes() {
             if (deleted && !def.keep_deleted) || (!all && def.keep_deleted) {
@@ -571,26 +663,42 @@ impl Tx {
     /// rebuilding its indexes.
     pub(crate) fn rewrite_kind_typed<T: Entity>(&mut self) -> StoreResult<()> {
         let mut records = Vec::new();
-        self.raw_scan(&records_table(T::KIND), Bound::Unbounded, Bound::Unbounded, false, &mut |k, v| {
-            let id = u64::from_be_bytes(k.try_into().map_err(|_| StoreError::Corrupt("record key".into()))?);
-            records.push(decode_record::<T>(id, v)?);
-            Ok(true)
-        })?;
+        self.raw_scan(
+            &records_table(T::KIND),
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+            &mut |k, v| {
+                let id = u64::from_be_bytes(
+                    k.try_into()
+                        .map_err(|_| StoreError::Corrupt("record key".into()))?,
+                );
+                records.push(decode_record::<T>(id, v)?);
+                Ok(true)
+            },
+        )?;
         for def in T::indexes() {
             let name = index_table(T::KIND, def.name);
             let w = self.writer()?;
-            w.delete_table(table(&name)).map_err(|e| StoreError::Internal(e.to_string()))?;
+            w.delete_table(table(&name))
+                .map_err(|e| StoreError::Internal(e.to_string()))?;
         }
         for record in records {
             self.add_index_entries(&record, true)?;
-            self.raw_put(&records_table(T::KIND), &record.id.to_be_bytes(), &seal_envelope(&record.meta, &record.data)?)?;
+            self.raw_put(
+                &records_table(T::KIND),
+                &record.id.to_be_bytes(),
+                &seal_envelope(&record.meta, &record.data)?,
+            )?;
         }
         Ok(())
     }
 
     pub(crate) fn rewrite_kind(&mut self, kind: &str) -> StoreResult<()> {
         let registry = self.registry.clone();
-        let ops = registry.get(kind).ok_or_else(|| StoreError::Internal(format!("unknown kind {kind}")))?;
+        let ops = registry
+            .get(kind)
+            .ok_or_else(|| StoreError::Internal(format!("unknown kind {kind}")))?;
         ops.rewrite(self)
     }
 
@@ -602,15 +710,25 @@ impl Tx {
         limit: u64,
     ) -> StoreResult<Page<TrashItem>> {
         let mut keys = Vec::new();
-        self.raw_scan(TRASH, Bound::Unbounded, Bound::Unbounded, true, &mut |k, _| {
-            keys.push(parse_trash_key(k)?);
-            Ok(true)
-        })?;
+        self.raw_scan(
+            TRASH,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            true,
+            &mut |k, _| {
+                keys.push(parse_trash_key(k)?);
+                Ok(true)
+            },
+        )?;
         let mut items = Vec::new();
         let mut total = 0u64;
         for (kind, id) in keys {
-            let Some(bytes) = self.raw_get(&records_table(&kind), &id.to_be_bytes())? else { continue };
-            let Some(ops) = self.registry.get(&kind) else { continue };
+            let Some(bytes) = self.raw_get(&records_table(&kind), &id.to_be_bytes())? else {
+                continue;
+            };
+            let Some(ops) = self.registry.get(&kind) else {
+                continue;
+            };
             let owner = ops.owner(id, &bytes)?;
             if !visible(&kind, owner) {
                 continue;
@@ -633,7 +751,13 @@ impl Tx {
 
     // ---- audit --------------------------------------------------------------------------------
 
-    fn audit_record<T: Entity>(&mut self, actor: &Actor, action: &str, record: &Record<T>, changes: Vec<Change>) -> StoreResult<()> {
+    fn audit_record<T: Entity>(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        record: &Record<T>,
+        changes: Vec<Change>,
+    ) -> StoreResult<()> {
         let entry = AuditEntry {
             at: self.now,
             user: actor.user,
@@ -705,11 +829,17 @@ impl Tx {
                 }
             }
             None => {
-                self.raw_scan(AUDIT, Bound::Unbounded, Bound::Unbounded, true, &mut |k, v| {
-                    let id = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
-                    consider(id, decode(v)?);
-                    Ok(true)
-                })?;
+                self.raw_scan(
+                    AUDIT,
+                    Bound::Unbounded,
+                    Bound::Unbounded,
+                    true,
+                    &mut |k, v| {
+                        let id = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
+                        consider(id, decode(v)?);
+                        Ok(true)
+                    },
+                )?;
             }
         }
         Ok(Page { items, total })
@@ -729,12 +859,18 @@ impl Tx {
     pub fn outbox_since(&self, after: u64, limit: usize) -> StoreResult<Vec<(u64, String, u64)>> {
         let mut out = Vec::new();
         let start = (after + 1).to_be_bytes();
-        self.raw_scan(OUTBOX, Bound::Included(&start), Bound::Unbounded, false, &mut |k, v| {
-            let seq = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
-            let (kind, id): (String, u64) = decode(v)?;
-            out.push((seq, kind, id));
-            Ok(out.len() < limit)
-        })?;
+        self.raw_scan(
+            OUTBOX,
+            Bound::Included(&start),
+            Bound::Unbounded,
+            false,
+            &mut |k, v| {
+                let seq = u64::from_be_bytes(k.try_into().unwrap_or([0; 8]));
+                let (kind, id): (String, u64) = decode(v)?;
+                out.push((seq, kind, id));
+                Ok(out.len() < limit)
+            },
+        )?;
         Ok(out)
     }
 
@@ -751,10 +887,16 @@ impl Tx {
     pub fn outbox_trim(&mut self, upto: u64) -> StoreResult<usize> {
         let mut keys = Vec::new();
         let end = (upto + 1).to_be_bytes();
-        self.raw_scan(OUTBOX, Bound::Unbounded, Bound::Excluded(&end), false, &mut |k, _| {
-            keys.push(k.to_vec());
-            Ok(keys.len() < 10_000)
-        })?;
+        self.raw_scan(
+            OUTBOX,
+            Bound::Unbounded,
+            Bound::Excluded(&end),
+            false,
+            &mut |k, _| {
+                keys.push(k.to_vec());
+                Ok(keys.len() < 10_000)
+            },
+        )?;
         for k in &keys {
             self.raw_remove(OUTBOX, k)?;
         }
@@ -762,11 +904,24 @@ impl Tx {
     }
 
     /// Visits the raw bytes of every record of a kind (for erased operations).
-    pub(crate) fn raw_records(&self, kind: &str, f: &mut dyn FnMut(u64, &[u8]) -> StoreResult<bool>) -> StoreResult<()> {
-        self.raw_scan(&records_table(kind), Bound::Unbounded, Bound::Unbounded, false, &mut |k, v| {
-            let id = u64::from_be_bytes(k.try_into().map_err(|_| StoreError::Corrupt("record key".into()))?);
-            f(id, v)
-        })
+    pub(crate) fn raw_records(
+        &self,
+        kind: &str,
+        f: &mut dyn FnMut(u64, &[u8]) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        self.raw_scan(
+            &records_table(kind),
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+            &mut |k, v| {
+                let id = u64::from_be_bytes(
+                    k.try_into()
+                        .map_err(|_| StoreError::Corrupt("record key".into()))?,
+                );
+                f(id, v)
+            },
+        )
     }
 
     pub fn raw_record(&self, kind: &str, id: u64) -> StoreResult<Option<Vec<u8>>> {
@@ -774,15 +929,28 @@ impl Tx {
     }
 
     /// Visits every entry of an index table.
-    pub(crate) fn raw_index(&self, kind: &str, index: &str, f: &mut dyn FnMut(&[u8], u64) -> StoreResult<bool>) -> StoreResult<()> {
-        self.raw_scan(&index_table(kind, index), Bound::Unbounded, Bound::Unbounded, false, &mut |k, v| {
-            f(k, u64::from_be_bytes(v.try_into().unwrap_or([0; 8])))
-        })
+    pub(crate) fn raw_index(
+        &self,
+        kind: &str,
+        index: &str,
+        f: &mut dyn FnMut(&[u8], u64) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        self.raw_scan(
+            &index_table(kind, index),
+            Bound::Unbounded,
+            Bound::Unbounded,
+            false,
+            &mut |k, v| f(k, u64::from_be_bytes(v.try_into().unwrap_or([0; 8]))),
+        )
     }
 }
 
 fn trash_key(at: DateTime<Utc>, kind: &str, id: u64) -> Vec<u8> {
-    IndexKey::new().i64(at.timestamp_micros()).str(kind).u64(id).0
+    IndexKey::new()
+        .i64(at.timestamp_micros())
+        .str(kind)
+        .u64(id)
+        .0
 }
 
 fn parse_trash_key(k: &[u8]) -> StoreResult<(String, u64)> {
@@ -798,25 +966,49 @@ fn parse_trash_key(k: &[u8]) -> StoreResult<(String, u64)> {
 
 /// Field-by-field changes between two versions of a record (JSON paths, nested objects dotted).
 pub(crate) fn diff_fields<T: Entity>(old: Option<&T>, new: Option<&T>) -> Vec<Change> {
-    let to_value = |v: Option<&T>| v.map(|v| serde_json::to_value(v).unwrap_or_default()).unwrap_or_default();
+    let to_value = |v: Option<&T>| {
+        v.map(|v| serde_json::to_value(v).unwrap_or_default())
+            .unwrap_or_default()
+    };
     let mut out = Vec::new();
-    diff_values("", &to_value(old), &to_value(new), T::SECRET_FIELDS, &mut out);
+    diff_values(
+        "",
+        &to_value(old),
+        &to_value(new),
+        T::SECRET_FIELDS,
+        &mut out,
+    );
     out
 }
 
-fn diff_values(path: &str, old: &serde_json::Value, new: &serde_json::Value, secret: &[&str], out: &mut Vec<Change>) {
+fn diff_values(
+    path: &str,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+    secret: &[&str],
+    out: &mut Vec<Change>,
+) {
     use serde_json::Value;
     if old == new {
         return;
     }
-    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
             keys.sort();
             keys.dedup();
             for k in keys {
-                let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+                let (x, y) = (
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                );
                 diff_values(&join(k), x, y, secret, out);
             }
         }
@@ -827,11 +1019,19 @@ fn diff_values(path: &str, old: &serde_json::Value, new: &serde_json::Value, sec
         }
         _ => {
             let render = |v: &Value| (!v.is_null()).then(|| v.to_string());
-            let is_secret = secret.iter().any(|s| *s == path);
+            let is_secret = secret.contains(&path);
             out.push(Change {
                 field: path.to_string(),
-                old: if is_secret { render(old).map(|_| SECRET_MARK.into()) } else { render(old) },
-                new: if is_secret { render(new).map(|_| SECRET_MARK.into()) } else { render(new) },
+                old: if is_secret {
+                    render(old).map(|_| SECRET_MARK.into())
+                } else {
+                    render(old)
+                },
+                new: if is_secret {
+                    render(new).map(|_| SECRET_MARK.into())
+                } else {
+                    render(new)
+                },
             });
         }
     }

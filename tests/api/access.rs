@@ -14,13 +14,32 @@ async fn an_observer_reads_but_never_writes_and_refusals_are_audited() {
     observer.get("/api/v1/teams").await;
     observer.get("/api/v1/audit").await;
     let me = observer.get("/api/v1/me").await;
-    assert!(!me["areas"].as_array().unwrap().iter().any(|a| a == "admin.users"), "{me}");
+    assert!(
+        !me["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "admin.users"),
+        "{me}"
+    );
     let writes = [
         (Method::POST, "/api/v1/teams", json!({"name": "X"})),
-        (Method::POST, "/api/v1/users", json!({"username": "x1", "display_name": "x", "password": "long-pass-1"})),
+        (
+            Method::POST,
+            "/api/v1/users",
+            json!({"username": "x1", "display_name": "x", "password": "long-pass-1"}),
+        ),
         (Method::POST, "/api/v1/roles", json!({"name": "Mine"})),
-        (Method::PATCH, "/api/v1/company", json!({"version": 1, "name": "Mine"})),
-        (Method::PATCH, "/api/v1/users/1", json!({"version": 1, "active": false})),
+        (
+            Method::PATCH,
+            "/api/v1/company",
+            json!({"version": 1, "name": "Mine"}),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/users/1",
+            json!({"version": 1, "active": false}),
+        ),
     ];
     for (method, path, body) in writes {
         let (status, err) = observer.send(method.clone(), path, Some(body)).await;
@@ -45,21 +64,54 @@ async fn sales_reps_see_names_but_not_the_admin_screens() {
     let (s, admin) = TestServer::with_admin().await;
     let (rep_id, rep) = s.user(&admin, "li.na", "sales", &[]).await;
     let users = rep.get("/api/v1/users").await;
-    let admin_row = users["items"].as_array().unwrap().iter().find(|u| u["username"] == "admin").unwrap().clone();
+    let admin_row = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "admin")
+        .unwrap()
+        .clone();
     assert_eq!(admin_row["email"], Value::Null);
     for path in ["/api/v1/users/1", "/api/v1/users/1/permissions"] {
-        assert_eq!(rep.send(Method::GET, path, None).await.0, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            rep.send(Method::GET, path, None).await.0,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
-    let (status, _) = rep.send(Method::POST, &format!("/api/v1/users/{rep_id}/end-sessions"), None).await;
+    let (status, _) = rep
+        .send(
+            Method::POST,
+            &format!("/api/v1/users/{rep_id}/end-sessions"),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // Effective permissions as the admin sees them: own scope on CRM, cost hidden.
-    let perms = admin.get(&format!("/api/v1/users/{rep_id}/permissions")).await;
+    let perms = admin
+        .get(&format!("/api/v1/users/{rep_id}/permissions"))
+        .await;
     assert_eq!(perms["grants"]["crm"]["read"], "own");
     assert_eq!(perms["grants"]["crm"].get("export"), None);
-    assert!(perms["hidden_fields"].as_array().unwrap().contains(&json!("cost")));
+    assert!(
+        perms["hidden_fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("cost"))
+    );
     let me = rep.get("/api/v1/me").await;
-    let areas: Vec<&str> = me["areas"].as_array().unwrap().iter().filter_map(|a| a.as_str()).collect();
-    assert!(areas.contains(&"home") && !areas.contains(&"admin.roles") && !areas.contains(&"admin.company"), "{areas:?}");
+    let areas: Vec<&str> = me["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.as_str())
+        .collect();
+    assert!(
+        areas.contains(&"home")
+            && !areas.contains(&"admin.roles")
+            && !areas.contains(&"admin.company"),
+        "{areas:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -69,8 +121,17 @@ async fn role_edits_change_what_a_user_may_do() {
         .send(Method::POST, "/api/v1/roles", Some(json!({"name": "团队管理员", "grants": {"users": {"read": "all", "update": "all"}}, "hidden_fields": []})))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{role}");
-    let (status, err) = admin.send(Method::POST, "/api/v1/roles", Some(json!({"name": "x", "grants": {"crm": {"fly": "all"}}}))).await;
-    assert_eq!((status, err["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("grants.crm.fly")));
+    let (status, err) = admin
+        .send(
+            Method::POST,
+            "/api/v1/roles",
+            Some(json!({"name": "x", "grants": {"crm": {"fly": "all"}}})),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("grants.crm.fly"))
+    );
     let (status, user) = admin
         .send(
             Method::POST,
@@ -81,22 +142,54 @@ async fn role_edits_change_what_a_user_may_do() {
     assert_eq!(status, StatusCode::CREATED, "{user}");
     let tm = s.client();
     tm.login("tm", "user-pass-1").await;
-    let (status, _) = tm.send(Method::POST, "/api/v1/teams", Some(json!({"name": "By TM"}))).await;
+    let (status, _) = tm
+        .send(
+            Method::POST,
+            "/api/v1/teams",
+            Some(json!({"name": "By TM"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     // Take the right away: the next request is refused, no new login needed.
     let (status, _) = admin
-        .send(Method::PATCH, &format!("/api/v1/roles/{}", role["id"]), Some(json!({"version": role["version"], "grants": {"users": {"read": "all"}}})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/roles/{}", role["id"]),
+            Some(json!({"version": role["version"], "grants": {"users": {"read": "all"}}})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = tm.send(Method::POST, "/api/v1/teams", Some(json!({"name": "By TM 2"}))).await;
+    let (status, _) = tm
+        .send(
+            Method::POST,
+            "/api/v1/teams",
+            Some(json!({"name": "By TM 2"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // The role is in use and cannot be deleted; the admin role cannot be changed.
-    let (status, _) = admin.send(Method::DELETE, &format!("/api/v1/roles/{}", role["id"]), None).await;
+    let (status, _) = admin
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/roles/{}", role["id"]),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let roles = admin.get("/api/v1/roles").await;
-    let admin_role = roles["items"].as_array().unwrap().iter().find(|r| r["key"] == "admin").unwrap().clone();
+    let admin_role = roles["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "admin")
+        .unwrap()
+        .clone();
     let (status, _) = admin
-        .send(Method::PATCH, &format!("/api/v1/roles/{}", admin_role["id"]), Some(json!({"version": admin_role["version"], "grants": {}})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/roles/{}", admin_role["id"]),
+            Some(json!({"version": admin_role["version"], "grants": {}})),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
@@ -105,8 +198,18 @@ async fn role_edits_change_what_a_user_may_do() {
 async fn the_last_admin_cannot_be_removed() {
     let (_s, admin) = TestServer::with_admin().await;
     let me = admin.get("/api/v1/users/1").await;
-    let (status, err) = admin.send(Method::PATCH, "/api/v1/users/1", Some(json!({"version": me["version"], "active": false}))).await;
-    assert_eq!((status, code(&err)), (StatusCode::CONFLICT, "conflict"), "{err}");
+    let (status, err) = admin
+        .send(
+            Method::PATCH,
+            "/api/v1/users/1",
+            Some(json!({"version": me["version"], "active": false})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&err)),
+        (StatusCode::CONFLICT, "conflict"),
+        "{err}"
+    );
     admin.get("/api/v1/me").await;
 }
 
@@ -114,9 +217,22 @@ async fn the_last_admin_cannot_be_removed() {
 async fn anonymous_callers_get_401_everywhere_but_public_endpoints() {
     let (s, _admin) = TestServer::with_admin().await;
     let anon = s.client();
-    for path in ["/api/v1/me", "/api/v1/users", "/api/v1/teams", "/api/v1/roles", "/api/v1/audit", "/api/v1/recycle-bin", "/api/v1/search?q=a", "/api/v1/company"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/teams",
+        "/api/v1/roles",
+        "/api/v1/audit",
+        "/api/v1/recycle-bin",
+        "/api/v1/search?q=a",
+        "/api/v1/company",
+    ] {
         let (status, err) = anon.send(Method::GET, path, None).await;
-        assert_eq!((status, code(&err)), (StatusCode::UNAUTHORIZED, "unauthenticated"), "{path}");
+        assert_eq!(
+            (status, code(&err)),
+            (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            "{path}"
+        );
     }
     anon.get("/api/v1/health").await;
     anon.get("/api/v1/public/info").await;
@@ -128,7 +244,10 @@ async fn anonymous_callers_get_401_everywhere_but_public_endpoints() {
 async fn cross_origin_posts_are_refused() {
     let (_s, admin) = TestServer::with_admin().await;
     let post = |origin: Option<&'static str>, site: Option<&'static str>| {
-        let mut r = admin.http.post(format!("{}/api/v1/teams", admin.base)).json(&json!({"name": "CSRF"}));
+        let mut r = admin
+            .http
+            .post(format!("{}/api/v1/teams", admin.base))
+            .json(&json!({"name": "CSRF"}));
         if let Some(o) = origin {
             r = r.header("origin", o);
         }
@@ -141,25 +260,64 @@ async fn cross_origin_posts_are_refused() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     let body: Value = refused.json().await.unwrap();
     assert_eq!(code(&body), "cross_origin");
-    assert_eq!(post(None, Some("cross-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post(None, Some("cross-site")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     // A form post from another site (not JSON) never gets through either.
-    let form = admin.http.post(format!("{}/api/v1/teams", admin.base)).header("content-type", "application/x-www-form-urlencoded").body("name=x").send().await.unwrap();
+    let form = admin
+        .http
+        .post(format!("{}/api/v1/teams", admin.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let own_origin: &'static str = Box::leak(admin.base.clone().into_boxed_str());
-    assert_eq!(post(Some(own_origin), Some("same-origin")).await.unwrap().status(), StatusCode::CREATED);
+    assert_eq!(
+        post(Some(own_origin), Some("same-origin"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
     assert_eq!(admin.get("/api/v1/teams").await["total"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_response_carries_security_headers() {
     let (_s, admin) = TestServer::with_admin().await;
-    for path in ["/", "/api/v1/health", "/api/v1/me", "/api/v1/missing", "/api/openapi.json", "/some/app/route", "/nope.js"] {
-        let r = admin.http.get(format!("{}{path}", admin.base)).send().await.unwrap();
+    for path in [
+        "/",
+        "/api/v1/health",
+        "/api/v1/me",
+        "/api/v1/missing",
+        "/api/openapi.json",
+        "/some/app/route",
+        "/nope.js",
+    ] {
+        let r = admin
+            .http
+            .get(format!("{}{path}", admin.base))
+            .send()
+            .await
+            .unwrap();
         let h = r.headers();
-        let csp = h.get("content-security-policy").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
+        let csp = h
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}: {csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
-        assert_eq!(h.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{path}");
+        assert_eq!(
+            h.get("x-content-type-options").map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{path}"
+        );
         assert!(h.contains_key("referrer-policy"), "{path}");
     }
 }
@@ -169,13 +327,25 @@ async fn the_openapi_document_describes_every_endpoint_with_its_errors() {
     let (_s, admin) = TestServer::with_admin().await;
     let doc = admin.get("/api/openapi.json").await;
     let paths = doc["paths"].as_object().unwrap();
-    for p in ["/api/v1/health", "/api/v1/auth/login", "/api/v1/auth/logout", "/api/v1/me", "/api/v1/setup", "/api/v1/users", "/api/v1/recycle-bin", "/api/v1/audit"] {
+    for p in [
+        "/api/v1/health",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/setup",
+        "/api/v1/users",
+        "/api/v1/recycle-bin",
+        "/api/v1/audit",
+    ] {
         assert!(paths.contains_key(p), "missing {p}");
     }
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
-            assert!(responses.contains_key("422") && responses.contains_key("403"), "{method} {path} lacks error responses");
+            assert!(
+                responses.contains_key("422") && responses.contains_key("403"),
+                "{method} {path} lacks error responses"
+            );
         }
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());

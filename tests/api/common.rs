@@ -25,7 +25,11 @@ impl TestServer {
     pub async fn new() -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let (server, addr) = start(dir.path()).await;
-        TestServer { dir, server: Some(server), addr }
+        TestServer {
+            dir,
+            server: Some(server),
+            addr,
+        }
     }
 
     /// A server with the company set up; returns it and the admin's client.
@@ -69,9 +73,20 @@ impl TestServer {
     }
 
     /// Creates a user with a preset role (and optional team) and returns a logged-in client.
-    pub async fn user(&self, admin: &Client, username: &str, preset: &str, team_ids: &[u64]) -> (u64, Client) {
+    pub async fn user(
+        &self,
+        admin: &Client,
+        username: &str,
+        preset: &str,
+        team_ids: &[u64],
+    ) -> (u64, Client) {
         let roles = admin.get("/api/v1/roles").await;
-        let role = roles["items"].as_array().unwrap().iter().find(|r| r["key"] == preset).expect("preset role");
+        let role = roles["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == preset)
+            .expect("preset role");
         let (status, body) = admin
             .send(
                 Method::POST,
@@ -99,8 +114,13 @@ impl Drop for TestServer {
 
 async fn start(dir: &Path) -> (Server, SocketAddr) {
     let path: PathBuf = dir.to_path_buf();
-    let kontor = tokio::task::spawn_blocking(move || Kontor::open(&path)).await.unwrap().expect("open data dir");
-    let server = Server::start(Arc::new(kontor), "127.0.0.1:0".parse().unwrap(), false).await.expect("start");
+    let kontor = tokio::task::spawn_blocking(move || Kontor::open(&path))
+        .await
+        .unwrap()
+        .expect("open data dir");
+    let server = Server::start(Arc::new(kontor), "127.0.0.1:0".parse().unwrap(), false)
+        .await
+        .expect("start");
     let addr = server.addr;
     (server, addr)
 }
@@ -115,8 +135,15 @@ pub struct Client {
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        Client { base: format!("http://{addr}"), http, lang: "en" }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Client {
+            base: format!("http://{addr}"),
+            http,
+            lang: "en",
+        }
     }
 
     pub fn zh(mut self) -> Client {
@@ -124,15 +151,26 @@ impl Client {
         self
     }
 
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.base)).header("accept-language", self.lang);
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("accept-language", self.lang);
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// GET that must succeed.
@@ -143,8 +181,13 @@ impl Client {
     }
 
     pub async fn login(&self, username: &str, password: &str) {
-        let (status, body) =
-            self.send(Method::POST, "/api/v1/auth/login", Some(json!({"username": username, "password": password}))).await;
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
     }
 }

@@ -1,0 +1,312 @@
+//! Store tests on small entities declared here: migrations, indexes, recycle bin, audit,
+//! outbox, group commit, backup and the consistency check.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct ThingV1 {
+    name: String,
+}
+
+impl Entity for ThingV1 {
+    const KIND: &'static str = "thing";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![IndexDef::unique("name", "name", |t: &ThingV1| {
+            vec![IndexKey::new().str(&t.name)]
+        })]
+    }
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// Version 2 of the same kind: a new field, and the name index now lower-cased.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct ThingV2 {
+    name: String,
+    owner: Option<u64>,
+}
+
+impl Entity for ThingV2 {
+    const KIND: &'static str = "thing";
+    const SCHEMA_VERSION: u16 = 2;
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::unique("name", "name", |t: &ThingV2| {
+                vec![IndexKey::new().str(&t.name.to_lowercase())]
+            }),
+            IndexDef::many("owner", |t: &ThingV2| {
+                t.owner.iter().map(|o| IndexKey::new().u64(*o)).collect()
+            }),
+        ]
+    }
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner
+    }
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, StoreError> {
+        match from {
+            1 => {
+                let old: ThingV1 = decode(payload)?;
+                Ok(ThingV2 {
+                    name: old.name,
+                    owner: Some(7),
+                })
+            }
+            v => Err(StoreError::Corrupt(format!("thing schema {v}"))),
+        }
+    }
+}
+
+fn open<T: Entity>(dir: &std::path::Path) -> Store {
+    Store::open(
+        &dir.join("kontor.redb"),
+        Registry::new().with::<T>(),
+        OpenOptions {
+            verify: true,
+            backup_dir: Some(dir.join("backups")),
+        },
+    )
+    .expect("open")
+}
+
+fn insert(store: &Store, name: &str) -> StoreResult<Record<ThingV1>> {
+    let name = name.to_string();
+    store.write(move |tx| tx.insert(&Actor::user(1), ThingV1 { name }))
+}
+
+#[test]
+fn unique_keys_versions_and_recycle_bin() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open::<ThingV1>(dir.path());
+    let a = insert(&store, "a").unwrap();
+    assert_eq!((a.id, a.meta.version), (1, 1));
+    assert!(matches!(
+        insert(&store, "a"),
+        Err(StoreError::Unique { .. })
+    ));
+    // A failed write leaves nothing behind: the id sequence did not move either.
+    assert_eq!(insert(&store, "b").unwrap().id, 2);
+
+    let stale = store.write(|tx| {
+        tx.update::<ThingV1, StoreError>(&Actor::user(1), 1, Some(7), |t| {
+            t.name = "x".into();
+            Ok(())
+        })
+    });
+    assert!(matches!(
+        stale,
+        Err(StoreError::VersionConflict { current: 1 })
+    ));
+    let same = store
+        .write(|tx| tx.update::<ThingV1, StoreError>(&Actor::user(1), 1, Some(1), |_| Ok(())))
+        .unwrap();
+    assert_eq!(
+        same.meta.version, 1,
+        "a change that changes nothing keeps the version"
+    );
+
+    store
+        .write(|tx| tx.delete::<ThingV1>(&Actor::user(2), 1, Some(1)))
+        .unwrap();
+    // The unique key is free while the record is in the bin …
+    let a2 = insert(&store, "a").unwrap();
+    // … so restoring the first one now conflicts, and nothing changes.
+    assert!(matches!(
+        store.write(|tx| tx.restore::<ThingV1>(&Actor::user(2), 1)),
+        Err(StoreError::Unique { .. })
+    ));
+    store
+        .write(move |tx| tx.delete::<ThingV1>(&Actor::user(2), a2.id, None))
+        .unwrap();
+    store
+        .write(|tx| tx.restore::<ThingV1>(&Actor::user(2), 1))
+        .unwrap();
+    let bin = store.read(|tx| tx.trash(&|_, _| true, 0, 10)).unwrap();
+    assert_eq!(
+        bin.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![a2.id]
+    );
+    assert_eq!(bin.items[0].deleted_by, Some(2));
+    let report = store.check().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
+
+#[test]
+fn audit_records_field_diffs_and_outbox_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open::<ThingV1>(dir.path());
+    insert(&store, "old").unwrap();
+    store
+        .write(|tx| {
+            tx.update::<ThingV1, StoreError>(&Actor::user(3), 1, Some(1), |t| {
+                t.name = "new".into();
+                Ok(())
+            })
+        })
+        .unwrap();
+    let log = store
+        .read(|tx| tx.audit(Some(("thing", 1)), &|_| true, 0, 10))
+        .unwrap();
+    let (_, update) = &log.items[0];
+    assert_eq!(update.action, "update");
+    assert_eq!(update.user, Some(3));
+    assert_eq!(
+        update.changes,
+        vec![Change {
+            field: "name".into(),
+            old: Some("\"old\"".into()),
+            new: Some("\"new\"".into())
+        }]
+    );
+    let outbox = store.read(|tx| tx.outbox_since(0, 10)).unwrap();
+    assert_eq!(
+        outbox
+            .iter()
+            .map(|(_, k, id)| (k.as_str(), *id))
+            .collect::<Vec<_>>(),
+        vec![("thing", 1), ("thing", 1)]
+    );
+    store.write(|tx| tx.outbox_trim(1)).unwrap();
+    assert_eq!(store.read(|tx| tx.outbox_since(0, 10)).unwrap().len(), 1);
+}
+
+#[test]
+fn concurrent_writers_are_grouped_and_all_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    {
+        let store = open::<ThingV1>(&path);
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let store = store.clone();
+                s.spawn(move || {
+                    for i in 0..50 {
+                        insert(&store, &format!("t{t}-{i}")).unwrap();
+                    }
+                });
+            }
+        });
+        // A failing job in the middle of a group does not disturb the others.
+        assert!(insert(&store, "t0-0").is_err());
+        store.close();
+    }
+    let store = open::<ThingV1>(&path);
+    assert_eq!(store.read(|tx| tx.count_all::<ThingV1>()).unwrap(), 400);
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn migration_runs_after_a_backup_and_downgrade_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open::<ThingV1>(dir.path());
+        insert(&store, "Alpha").unwrap();
+        insert(&store, "Beta").unwrap();
+        store.close();
+    }
+    {
+        let store = open::<ThingV2>(dir.path());
+        let alpha = store.read(|tx| tx.get_live::<ThingV2>(1)).unwrap();
+        assert_eq!(
+            alpha.data,
+            ThingV2 {
+                name: "Alpha".into(),
+                owner: Some(7)
+            }
+        );
+        // Indexes were rebuilt under the new declaration.
+        let key = IndexKey::new().str("beta");
+        assert_eq!(
+            store
+                .read(|tx| tx.find_unique::<ThingV2>("name", &key))
+                .unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            store
+                .read(|tx| tx.ids_by_index::<ThingV2>("owner", &IndexKey::new().u64(7), false))
+                .unwrap(),
+            vec![1, 2]
+        );
+        assert!(store.check().unwrap().problems.is_empty());
+        let backups: Vec<_> = std::fs::read_dir(dir.path().join("backups"))
+            .unwrap()
+            .collect();
+        assert_eq!(backups.len(), 1, "one automatic backup before migrating");
+        store.close();
+    }
+    match Store::open(
+        &dir.path().join("kontor.redb"),
+        Registry::new().with::<ThingV1>(),
+        OpenOptions::default(),
+    ) {
+        Err(OpenError::TooNew { .. }) => {}
+        Err(e) => panic!("expected TooNew, got {e}"),
+        Ok(_) => panic!("an older version opened newer data"),
+    }
+}
+
+#[test]
+fn backup_is_a_consistent_snapshot_that_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open::<ThingV1>(dir.path());
+    for i in 0..100 {
+        insert(&store, &format!("n{i}")).unwrap();
+    }
+    let file = dir.path().join("b.tar");
+    let summary = store.backup_to(&file, None).unwrap();
+    assert!(summary.entries > 100);
+    let target = dir.path().join("restored");
+    restore_backup(&file, &target).unwrap();
+    let restored = open::<ThingV1>(&target);
+    assert_eq!(restored.read(|tx| tx.count_all::<ThingV1>()).unwrap(), 100);
+    assert!(restored.check().unwrap().problems.is_empty());
+    // Never over existing data.
+    assert!(
+        restore_backup(&file, &target)
+            .unwrap_err()
+            .contains("not empty")
+    );
+}
+
+#[test]
+fn damaged_file_is_refused_with_a_pointer_to_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open::<ThingV1>(dir.path());
+        for i in 0..2000 {
+            insert(&store, &format!("some longer name to fill pages {i}")).unwrap();
+        }
+        store.close();
+    }
+    let path = dir.path().join("kontor.redb");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..len / 3 + 4096] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    match Store::open(
+        &path,
+        Registry::new().with::<ThingV1>(),
+        OpenOptions::default(),
+    ) {
+        Err(e @ OpenError::Damaged { .. }) => {
+            assert!(e.to_string().contains("kontor restore"), "{e}")
+        }
+        Err(e) => panic!("expected Damaged, got {e}"),
+        Ok(store) => {
+            // Only acceptable if the flipped bytes were in free space and every record reads.
+            let report = store.check().unwrap();
+            assert!(
+                report.problems.is_empty()
+                    && store.read(|tx| tx.count_all::<ThingV1>()).unwrap() == 2000
+            );
+        }
+    }
+}
