@@ -57,6 +57,7 @@ error_codes! {
     CrossOrigin = "cross_origin", 403, "请求来源不被允许。", "Requests from another site are not allowed.";
     NotFound = "not_found", 404, "记录不存在或已被删除。", "The record does not exist or was deleted.";
     VersionConflict = "version_conflict", 409, "该记录已被他人修改，请刷新后再保存。", "Someone else changed this record; reload it and save again.";
+    OwnedByOther = "owned_by_other", 409, "该记录已由其他人负责，请申请转移。", "Someone else owns this record; ask for a transfer.";
     Duplicate = "duplicate", 409, "已存在相同的记录。", "A record with the same value already exists.";
     Conflict = "conflict", 409, "当前状态不允许此操作。", "This cannot be done in the record's current state.";
     SetupDone = "setup_done", 409, "系统已完成初始化。", "Kontor has already been set up.";

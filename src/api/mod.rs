@@ -4,12 +4,15 @@
 mod admin;
 mod auth;
 pub mod control;
+mod customers;
 mod error;
 pub mod extract;
+mod leads;
 mod roles;
 mod system;
 mod users;
 mod web;
+mod workday;
 
 use std::sync::Arc;
 
@@ -118,6 +121,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(roles::router())
         .merge(admin::router())
+        .merge(customers::router())
+        .merge(leads::router())
+        .merge(workday::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -274,6 +274,21 @@ pub fn touch_session(k: &Kontor, token: String) -> AppResult<()> {
 /// Which areas of the app the caller may open. Areas that are not built yet are never listed.
 pub fn areas(p: &Principal) -> Vec<String> {
     let mut areas = vec!["home", "profile"];
+    if p.scope(Module::Crm, Action::Read) != Scope::None {
+        areas.extend([
+            "crm.my_day",
+            "crm.customers",
+            "crm.pool",
+            "crm.leads",
+            "crm.opportunities",
+        ]);
+    }
+    if p.scope(Module::Crm, Action::Assign) == Scope::All {
+        areas.push("crm.handover");
+    }
+    if p.scope(Module::Settings, Action::Update) == Scope::All {
+        areas.push("crm.settings");
+    }
     if p.scope(Module::Users, Action::Update) == Scope::All {
         areas.extend([
             "admin.users",

@@ -91,8 +91,36 @@ pub fn company(tx: &Tx) -> AppResult<Option<crate::store::Record<Company>>> {
     Ok(tx.get::<Company>(COMPANY_ID)?)
 }
 
-/// Adds any preset role that is missing (new presets arrive with new versions).
+/// Adds what every company starts with and is missing: preset roles (new presets arrive with
+/// new versions), a default public pool and the cadence rules of seed 002.
 pub fn ensure_presets(tx: &mut Tx) -> AppResult<()> {
+    ensure_roles(tx)?;
+    if tx.count_all::<crate::domain::crm::model::Pool>()? == 0 {
+        tx.insert(
+            &Actor::system(),
+            crate::domain::crm::model::Pool {
+                name: "公海 / Public pool".into(),
+                return_no_followup_days: Some(30),
+                return_no_deal_days: Some(90),
+                protection_days: None,
+                warn_days: 3,
+                max_held_per_rep: Some(200),
+                max_claims_per_day: Some(20),
+                cooldown_days: 7,
+                team_ids: Vec::new(),
+                is_default: true,
+            },
+        )?;
+    }
+    if tx.count_all::<crate::domain::crm::model::CadenceRule>()? == 0 {
+        for rule in crate::domain::crm::tasks::preset_rules() {
+            tx.insert(&Actor::system(), rule)?;
+        }
+    }
+    Ok(())
+}
+
+fn ensure_roles(tx: &mut Tx) -> AppResult<()> {
     for preset in PRESETS {
         let key = crate::store::IndexKey::new().str(preset.key);
         if tx.find_unique::<Role>("preset", &key)?.is_none() {

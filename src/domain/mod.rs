@@ -4,7 +4,10 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod company;
+pub mod countries;
+pub mod crm;
 pub mod demo;
+pub mod handover;
 pub mod kinds;
 pub mod money;
 pub mod operations;

@@ -152,3 +152,102 @@ mod tests {
         assert!(username("u", "李伟").is_err());
     }
 }
+
+/// An optional website: a host name with a dot, optionally with scheme and path. Stored as typed
+/// (trimmed), without a trailing slash.
+pub fn optional_website(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
+    let Some(v) = optional_text(field, value, 300)? else {
+        return Ok(None);
+    };
+    let rest = v.split_once("://");
+    let host_part = match rest {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            rest
+        }
+        Some(_) => "",
+        None => v.as_str(),
+    };
+    let host = host_part.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let valid = host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && !host.contains("..")
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+    if !valid {
+        return Err(AppError::invalid(
+            field,
+            Msg::new(
+                format!("网址格式不正确：{v}（例如 www.example.com）"),
+                format!("Not a valid website: {v} (e.g. www.example.com)"),
+            ),
+        ));
+    }
+    Ok(Some(v.trim_end_matches('/').to_string()))
+}
+
+/// An optional ISO 3166-1 country code from the known list.
+pub fn optional_country(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
+    let Some(v) = optional_text(field, value, 8)? else {
+        return Ok(None);
+    };
+    match super::countries::find(&v) {
+        Some(c) => Ok(Some(c.0.to_string())),
+        None => Err(AppError::invalid(
+            field,
+            Msg::new(
+                format!("未知的国家代码：{v}（例如 DE、US）"),
+                format!("Unknown country code: {v} (e.g. DE, US)"),
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod website_tests {
+    use super::*;
+
+    #[test]
+    fn websites() {
+        for ok in [
+            "www.huaxin.com.cn",
+            "https://shop.example.de/en/",
+            "http://x.co:8080/a?b",
+            "华信.中国",
+        ] {
+            assert!(optional_website("website", Some(ok)).is_ok(), "{ok}");
+        }
+        for bad in [
+            "huaxin",
+            "ftp://x.com",
+            "http://",
+            "a..com",
+            "x .com",
+            ".x.com",
+        ] {
+            assert_eq!(
+                optional_website("website", Some(bad))
+                    .unwrap_err()
+                    .field
+                    .as_deref(),
+                Some("website"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            optional_country("country", Some("de")).unwrap().as_deref(),
+            Some("DE")
+        );
+        assert!(optional_country("country", Some("XX")).is_err());
+    }
+}

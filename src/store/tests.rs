@@ -315,7 +315,11 @@ fn damaged_file_is_refused_with_a_pointer_to_restore() {
 fn document_numbers_count_per_type_and_year_and_roll_back_with_their_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let store = open::<ThingV1>(dir.path());
-    let n = |prefix: &'static str, year: i32| store.write(move |tx| tx.next_document_number(prefix, year)).unwrap();
+    let n = |prefix: &'static str, year: i32| {
+        store
+            .write(move |tx| tx.next_document_number(prefix, year))
+            .unwrap()
+    };
     assert_eq!(n("QT", 2026), "QT-2026-0001");
     assert_eq!(n("QT", 2026), "QT-2026-0002");
     assert_eq!(n("SO", 2026), "SO-2026-0001");
@@ -325,5 +329,9 @@ fn document_numbers_count_per_type_and_year_and_roll_back_with_their_transaction
         Err(StoreError::NotFound)
     });
     assert!(failed.is_err());
-    assert_eq!(n("QT", 2026), "QT-2026-0003", "a failed transaction must not use up a number");
+    assert_eq!(
+        n("QT", 2026),
+        "QT-2026-0003",
+        "a failed transaction must not use up a number"
+    );
 }

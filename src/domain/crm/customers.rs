@@ -1,0 +1,834 @@
+//! The customer archive (CRM-1) and its contacts (the decision chain).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Action, Module, Principal, Scope, User};
+use crate::error::{AppError, AppResult, ErrorCode, Msg};
+use crate::search::text::fold;
+use crate::store::{Entity, IndexKey, Record, Tx};
+
+use super::model::{Contact, Customer, CustomerStatus, Pool};
+use super::{active_owner, customer_for, reaches_customer};
+use crate::domain::accounts::Named;
+use crate::domain::users::{List, names};
+use crate::domain::{Kontor, Paging, countries, validate};
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
+    pub id: u64,
+    pub name: String,
+    pub name_alt: Option<String>,
+    pub country: Option<String>,
+    pub country_name: Option<String>,
+    /// The buyer's zone (set, or from the country).
+    pub time_zone: Option<String>,
+    /// The buyer's local time now, RFC 3339 with offset.
+    pub local_time: Option<String>,
+    pub address: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    pub owner: Option<Named>,
+    pub team_id: Option<u64>,
+    pub pool_id: Option<u64>,
+    pub in_pool: bool,
+    pub purchase_preferences: Option<String>,
+    pub payment_behaviour: Option<String>,
+    pub custom: BTreeMap<String, String>,
+    pub status: CustomerStatus,
+    pub locked: bool,
+    pub key_account: bool,
+    pub last_followup_at: Option<DateTime<Utc>>,
+    pub last_deal_at: Option<DateTime<Utc>>,
+    pub owned_since: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>)]
+    pub annual_purchases: Option<Decimal>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerInput {
+    pub name: String,
+    pub name_alt: Option<String>,
+    pub country: Option<String>,
+    pub time_zone: Option<String>,
+    pub address: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Defaults to the creator. Managers may name another active user.
+    pub owner_id: Option<u64>,
+    pub purchase_preferences: Option<String>,
+    pub payment_behaviour: Option<String>,
+    #[serde(default)]
+    pub custom: BTreeMap<String, String>,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
+    pub key_account: bool,
+    /// Contacts created with the customer.
+    #[serde(default)]
+    pub contacts: Vec<ContactInput>,
+}
+
+/// A change to a customer: absent fields stay, an empty string clears a text field.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    pub version: u64,
+    pub name: Option<String>,
+    pub name_alt: Option<String>,
+    pub country: Option<String>,
+    pub time_zone: Option<String>,
+    pub address: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub tier: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub purchase_preferences: Option<String>,
+    pub payment_behaviour: Option<String>,
+    pub custom: Option<BTreeMap<String, String>>,
+    pub status: Option<CustomerStatus>,
+    pub locked: Option<bool>,
+    pub key_account: Option<bool>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default, with = "rust_decimal::serde::str_option")]
+    pub annual_purchases: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct CustomerQuery {
+    /// Matches name, second name, e-mail, website, phone, tags.
+    pub q: Option<String>,
+    pub owner_id: Option<u64>,
+    pub team_id: Option<u64>,
+    pub country: Option<String>,
+    pub tier: Option<String>,
+    pub tag: Option<String>,
+    pub source: Option<String>,
+    pub status: Option<CustomerStatus>,
+    /// `mine` (default for reps), `team`, `all`.
+    pub scope: Option<String>,
+    /// `updated` (default), `name`, `last_followup`, `created`.
+    pub sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    pub order: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+fn local_time(tz: Option<&str>) -> Option<String> {
+    let tz: chrono_tz::Tz = tz?.parse().ok()?;
+    Some(
+        Utc::now()
+            .with_timezone(&tz)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+pub fn view(
+    r: Record<Customer>,
+    owners: &BTreeMap<u64, String>,
+    lang: crate::i18n::Lang,
+) -> CustomerView {
+    let c = r.data;
+    let country = c.country.as_deref().and_then(countries::find);
+    let tz = c
+        .time_zone
+        .clone()
+        .or_else(|| country.map(|c| c.3.to_string()));
+    CustomerView {
+        id: r.id,
+        country_name: country.map(|c| lang.pick(c.1, c.2).to_string()),
+        local_time: local_time(tz.as_deref()),
+        time_zone: tz,
+        owner: c.owner_id.map(|id| Named {
+            id,
+            name: owners.get(&id).cloned().unwrap_or_default(),
+        }),
+        in_pool: c.owner_id.is_none(),
+        name: c.name,
+        name_alt: c.name_alt,
+        country: c.country,
+        address: c.address,
+        website: c.website,
+        email: c.email,
+        phone: c.phone,
+        source: c.source,
+        tier: c.tier,
+        tags: c.tags,
+        team_id: c.team_id,
+        pool_id: c.pool_id,
+        purchase_preferences: c.purchase_preferences,
+        payment_behaviour: c.payment_behaviour,
+        custom: c.custom,
+        status: c.status,
+        locked: c.locked,
+        key_account: c.key_account,
+        last_followup_at: c.last_followup_at,
+        last_deal_at: c.last_deal_at,
+        owned_since: c.owned_since,
+        annual_purchases: c.annual_purchases,
+        created_at: r.meta.created_at,
+        updated_at: r.meta.updated_at,
+        version: r.meta.version,
+    }
+}
+
+fn one_view(tx: &Tx, r: Record<Customer>, lang: crate::i18n::Lang) -> AppResult<CustomerView> {
+    let owners = names(tx, r.data.owner_id)?;
+    Ok(view(r, &owners, lang))
+}
+
+/// The key two spellings of one company share, for the owner-conflict check. Duplicate
+/// detection proper (legal forms, pinyin, domains, phones) is CRM-7's.
+pub fn name_key(name: &str) -> String {
+    fold(name).chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+fn opt(field: &str, v: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    validate::optional_text(field, v, max)
+}
+
+fn clean_tags(tags: Vec<String>) -> AppResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        if let Some(t) = opt("tags", Some(&t), 30)?
+            && !out.contains(&t)
+        {
+            out.push(t);
+        }
+    }
+    if out.len() > 30 {
+        return Err(AppError::invalid(
+            "tags",
+            Msg::new("标签不能超过 30 个。", "At most 30 tags."),
+        ));
+    }
+    Ok(out)
+}
+
+fn clean_custom(custom: BTreeMap<String, String>) -> AppResult<BTreeMap<String, String>> {
+    if custom.len() > 50 {
+        return Err(AppError::invalid(
+            "custom",
+            Msg::new("自定义字段不能超过 50 个。", "At most 50 custom fields."),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (k, v) in custom {
+        let key = validate::text("custom", &k, 40)?;
+        if let Some(v) = opt(&format!("custom.{key}"), Some(&v), 500)? {
+            out.insert(key, v);
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a new customer that another rep already owns (by name), naming only the owner, or
+/// that sits in the pool (claim it instead).
+fn owner_conflict(tx: &Tx, p: &Principal, key: &str) -> AppResult<()> {
+    if key.is_empty() {
+        return Ok(());
+    }
+    for id in tx.ids_by_index::<Customer>("name_key", &IndexKey::new().str(key), false)? {
+        let Ok(existing) = tx.get_live::<Customer>(id) else {
+            continue;
+        };
+        match existing.data.owner_id {
+            Some(owner) if owner == p.user_id => {
+                return Err(AppError::new(ErrorCode::Duplicate)
+                    .on_field("name")
+                    .with_msg(Msg::new(
+                        format!("您已有同名客户（编号 {id}）。"),
+                        format!("You already have a customer with this name (no. {id})."),
+                    )));
+            }
+            Some(owner) => {
+                let who = names(tx, [owner])?.remove(&owner).unwrap_or_default();
+                return Err(AppError::new(ErrorCode::OwnedByOther).on_field("name").with_msg(Msg::new(
+                    format!("该客户已由其他业务员（{who}）跟进，请申请转移。"),
+                    format!("This customer is already owned by another rep ({who}); ask for a transfer."),
+                )));
+            }
+            None => {
+                return Err(AppError::new(ErrorCode::OwnedByOther)
+                    .on_field("name")
+                    .with_msg(Msg::new(
+                        format!("该客户在公海中（编号 {id}），请直接领取。"),
+                        format!(
+                            "This customer is in the public pool (no. {id}); claim it instead."
+                        ),
+                    )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn default_pool(tx: &Tx) -> AppResult<Option<u64>> {
+    let mut found = None;
+    tx.for_each::<Pool>(false, &mut |r| {
+        if r.data.is_default || found.is_none() {
+            found = Some(r.id);
+        }
+        Ok(!r.data.is_default)
+    })?;
+    Ok(found)
+}
+
+pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<CustomerView> {
+    let scope = p.require(Module::Crm, Action::Create)?;
+    let name = validate::text("name", &input.name, 200)?;
+    let key = name_key(&name);
+    let contacts = input
+        .contacts
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| check_contact(&format!("contacts[{i}]."), c))
+        .collect::<AppResult<Vec<_>>>()?;
+    let customer = Customer {
+        name_key: key.clone(),
+        name,
+        name_alt: opt("name_alt", input.name_alt.as_deref(), 200)?,
+        country: validate::optional_country("country", input.country.as_deref())?,
+        time_zone: input
+            .time_zone
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| validate::time_zone("time_zone", t))
+            .transpose()?,
+        address: opt("address", input.address.as_deref(), 500)?,
+        website: validate::optional_website("website", input.website.as_deref())?,
+        email: validate::optional_email("email", input.email.as_deref())?,
+        phone: opt("phone", input.phone.as_deref(), 40)?,
+        source: opt("source", input.source.as_deref(), 60)?,
+        tier: opt("tier", input.tier.as_deref(), 20)?,
+        tags: clean_tags(input.tags)?,
+        owner_id: Some(input.owner_id.unwrap_or(p.user_id)),
+        team_id: None,
+        pool_id: None,
+        purchase_preferences: opt(
+            "purchase_preferences",
+            input.purchase_preferences.as_deref(),
+            1000,
+        )?,
+        payment_behaviour: opt(
+            "payment_behaviour",
+            input.payment_behaviour.as_deref(),
+            1000,
+        )?,
+        custom: clean_custom(input.custom)?,
+        status: CustomerStatus::Prospect,
+        locked: input.locked,
+        key_account: input.key_account,
+        last_followup_at: None,
+        last_deal_at: None,
+        owned_since: None,
+        annual_purchases: None,
+    };
+    let owner = customer.owner_id.unwrap_or(p.user_id);
+    if owner != p.user_id && !p.reaches(scope, Some(owner)) {
+        return Err(AppError::forbidden().on_field("owner_id"));
+    }
+    let (actor, lang, principal) = (p.actor(), p.lang, p.clone());
+    k.store.write(move |tx| {
+        active_owner(tx, "owner_id", owner)?;
+        owner_conflict(tx, &principal, &key)?;
+        let team = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
+        let now = tx.now();
+        let mut customer = customer;
+        customer.team_id = team;
+        customer.owned_since = Some(now);
+        customer.pool_id = default_pool(tx)?;
+        let record = tx.insert(&actor, customer)?;
+        for (i, c) in contacts.into_iter().enumerate() {
+            let mut contact = c;
+            contact.customer_id = record.id;
+            contact.owner_id = Some(owner);
+            contact.primary = i == 0;
+            tx.insert(&actor, contact)?;
+        }
+        super::tasks::on_new_customer(tx, &actor, &record)?;
+        one_view(tx, record, lang)
+    })
+}
+
+pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<CustomerView> {
+    k.store.read(|tx| {
+        let r = customer_for(tx, p, id, Action::Read)?;
+        one_view(tx, r, p.lang)
+    })
+}
+
+pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<CustomerView>> {
+    let scope = p.require(Module::Crm, Action::Read)?;
+    let paging = Paging::new(q.page, q.per_page);
+    let wanted = match q.scope.as_deref() {
+        Some("all") => Scope::All,
+        Some("team") => Scope::Team.min(scope),
+        Some("mine") | None => Scope::Own,
+        Some(other) => {
+            return Err(AppError::invalid(
+                "scope",
+                Msg::new(
+                    format!("未知的范围：{other}"),
+                    format!("Unknown scope: {other}"),
+                ),
+            ));
+        }
+    }
+    .min(scope);
+    let needle =
+        q.q.as_deref()
+            .map(fold)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+    let digits: String =
+        q.q.as_deref()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+    let country = q.country.as_deref().map(str::to_ascii_uppercase);
+    k.store.read(|tx| {
+        let filter = |r: &Record<Customer>| {
+            let c = &r.data;
+            let visible = c.owner_id.is_some() && p.reaches(wanted, c.owner_id);
+            visible
+                && q.owner_id.is_none_or(|o| c.owner_id == Some(o))
+                && q.team_id.is_none_or(|t| c.team_id == Some(t))
+                && country
+                    .as_deref()
+                    .is_none_or(|x| c.country.as_deref() == Some(x))
+                && q.tier
+                    .as_deref()
+                    .is_none_or(|x| c.tier.as_deref() == Some(x))
+                && q.source
+                    .as_deref()
+                    .is_none_or(|x| c.source.as_deref() == Some(x))
+                && q.tag
+                    .as_deref()
+                    .is_none_or(|x| c.tags.iter().any(|t| t == x))
+                && q.status.is_none_or(|s| c.status == s)
+                && needle
+                    .as_deref()
+                    .is_none_or(|n| matches_text(c, n, &digits))
+        };
+        let mut page = tx.list::<Customer>(&filter, 0, u64::MAX)?;
+        sort(
+            &mut page.items,
+            q.sort.as_deref(),
+            q.order.as_deref() == Some("asc"),
+        )?;
+        let total = page.total;
+        let items: Vec<_> = page
+            .items
+            .into_iter()
+            .skip(paging.offset() as usize)
+            .take(paging.per_page as usize)
+            .collect();
+        let owners = names(tx, items.iter().filter_map(|r| r.data.owner_id))?;
+        let items = items
+            .into_iter()
+            .map(|r| view(r, &owners, p.lang))
+            .collect();
+        Ok(List {
+            items,
+            total,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
+    })
+}
+
+pub(super) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
+    let hay = fold(&format!(
+        "{} {} {} {} {}",
+        c.name,
+        c.name_alt.as_deref().unwrap_or(""),
+        c.email.as_deref().unwrap_or(""),
+        c.website.as_deref().unwrap_or(""),
+        c.tags.join(" ")
+    ));
+    hay.contains(needle)
+        || (digits.len() >= 5
+            && c.phone.as_deref().is_some_and(|ph| {
+                ph.chars()
+                    .filter(|c| c.is_ascii_digit())
+                    .collect::<String>()
+                    .contains(digits)
+            }))
+}
+
+pub(super) fn sort(items: &mut [Record<Customer>], by: Option<&str>, asc: bool) -> AppResult<()> {
+    match by.unwrap_or("updated") {
+        "updated" => items.sort_by_key(|r| r.meta.updated_at),
+        "created" => items.sort_by_key(|r| r.meta.created_at),
+        "name" => items.sort_by(|a, b| a.data.name_key.cmp(&b.data.name_key)),
+        "last_followup" => items.sort_by_key(|r| r.data.last_followup_at),
+        other => {
+            return Err(AppError::invalid(
+                "sort",
+                Msg::new(
+                    format!("不能按 {other} 排序。"),
+                    format!("Cannot sort by {other}."),
+                ),
+            ));
+        }
+    }
+    if !asc {
+        items.reverse();
+    }
+    Ok(())
+}
+
+fn apply_text(
+    field: &str,
+    target: &mut Option<String>,
+    value: Option<String>,
+    max: usize,
+) -> AppResult<()> {
+    if let Some(v) = value {
+        *target = opt(field, Some(&v), max)?;
+    }
+    Ok(())
+}
+
+pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppResult<CustomerView> {
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, 200))
+        .transpose()?;
+    let website = patch
+        .website
+        .as_deref()
+        .map(|w| validate::optional_website("website", Some(w)))
+        .transpose()?;
+    let email = patch
+        .email
+        .as_deref()
+        .map(|e| validate::optional_email("email", Some(e)))
+        .transpose()?;
+    let country = patch
+        .country
+        .as_deref()
+        .map(|c| validate::optional_country("country", Some(c)))
+        .transpose()?;
+    let time_zone = match patch.time_zone.as_deref().map(str::trim) {
+        Some("") => Some(None),
+        Some(t) => Some(Some(validate::time_zone("time_zone", t)?)),
+        None => None,
+    };
+    let tags = patch.tags.clone().map(clean_tags).transpose()?;
+    let custom = patch.custom.clone().map(clean_custom).transpose()?;
+    let (actor, principal) = (p.actor(), p.clone());
+    k.store.write(move |tx| {
+        customer_for(tx, &principal, id, Action::Update)?;
+        let r = tx.update::<Customer, AppError>(&actor, id, Some(patch.version), |c| {
+            if let Some(n) = name {
+                c.name_key = name_key(&n);
+                c.name = n;
+            }
+            apply_text("name_alt", &mut c.name_alt, patch.name_alt, 200)?;
+            apply_text("address", &mut c.address, patch.address, 500)?;
+            apply_text("phone", &mut c.phone, patch.phone, 40)?;
+            apply_text("source", &mut c.source, patch.source, 60)?;
+            apply_text("tier", &mut c.tier, patch.tier, 20)?;
+            apply_text(
+                "purchase_preferences",
+                &mut c.purchase_preferences,
+                patch.purchase_preferences,
+                1000,
+            )?;
+            apply_text(
+                "payment_behaviour",
+                &mut c.payment_behaviour,
+                patch.payment_behaviour,
+                1000,
+            )?;
+            if let Some(w) = website {
+                c.website = w;
+            }
+            if let Some(e) = email {
+                c.email = e;
+            }
+            if let Some(x) = country {
+                c.country = x;
+            }
+            if let Some(t) = time_zone {
+                c.time_zone = t;
+            }
+            if let Some(t) = tags {
+                c.tags = t;
+            }
+            if let Some(x) = custom {
+                c.custom = x;
+            }
+            if let Some(s) = patch.status {
+                c.status = s;
+            }
+            if let Some(l) = patch.locked {
+                c.locked = l;
+            }
+            if let Some(x) = patch.key_account {
+                c.key_account = x;
+            }
+            if patch.annual_purchases.is_some() {
+                c.annual_purchases = patch.annual_purchases;
+            }
+            Ok(())
+        })?;
+        one_view(tx, r, principal.lang)
+    })
+}
+
+pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
+    let (actor, principal) = (p.actor(), p.clone());
+    k.store.write(move |tx| {
+        customer_for(tx, &principal, id, Action::Delete)?;
+        tx.delete::<Customer>(&actor, id, version)?;
+        Ok(())
+    })
+}
+
+/// Moves a customer to another rep (managers: assign scope).
+pub fn transfer(k: &Kontor, p: &Principal, id: u64, to_user: u64) -> AppResult<CustomerView> {
+    let (actor, principal) = (p.actor(), p.clone());
+    k.store.write(move |tx| {
+        let scope = principal.require(Module::Crm, Action::Assign)?;
+        let c = customer_for(tx, &principal, id, Action::Read)?;
+        if !principal.reaches(scope, c.data.owner_id) || !principal.reaches(scope, Some(to_user)) {
+            return Err(AppError::forbidden());
+        }
+        active_owner(tx, "to_user", to_user)?;
+        let from = c.data.owner_id;
+        super::set_customer_owner(tx, &actor, id, Some(to_user))?;
+        if let Some(from) = from {
+            super::pool::log_event(
+                tx,
+                &actor,
+                id,
+                super::model::PoolEventKind::Transfer,
+                from,
+                None,
+            )?;
+        }
+        tx.audit_event(
+            &actor,
+            crate::store::AuditEvent {
+                action: "transfer".into(),
+                kind: Customer::KIND.into(),
+                record_id: Some(id),
+                title: c.data.name.clone(),
+                changes: vec![crate::store::Change {
+                    field: "owner_id".into(),
+                    old: from.map(|f| f.to_string()),
+                    new: Some(to_user.to_string()),
+                }],
+            },
+        )?;
+        let r = tx.get_live::<Customer>(id)?;
+        one_view(tx, r, principal.lang)
+    })
+}
+
+// ---- contacts -----------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ContactView {
+    pub id: u64,
+    pub customer_id: u64,
+    pub name: String,
+    pub role: Option<String>,
+    pub title: Option<String>,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub whatsapp: Option<String>,
+    pub wechat: Option<String>,
+    pub skype: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub primary: bool,
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    /// Required when changing a contact: the version last seen.
+    pub version: Option<u64>,
+    pub name: String,
+    pub role: Option<String>,
+    pub title: Option<String>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    pub whatsapp: Option<String>,
+    pub wechat: Option<String>,
+    pub skype: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub notes: Option<String>,
+}
+
+fn contact_view(r: Record<Contact>) -> ContactView {
+    let c = r.data;
+    ContactView {
+        id: r.id,
+        customer_id: c.customer_id,
+        name: c.name,
+        role: c.role,
+        title: c.title,
+        phones: c.phones,
+        emails: c.emails,
+        whatsapp: c.whatsapp,
+        wechat: c.wechat,
+        skype: c.skype,
+        birthday: c.birthday,
+        notes: c.notes,
+        primary: c.primary,
+        version: r.meta.version,
+    }
+}
+
+fn check_contact(prefix: &str, c: ContactInput) -> AppResult<Contact> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let mut emails = Vec::new();
+    for (i, e) in c.emails.iter().enumerate() {
+        if let Some(e) = validate::optional_email(&f(&format!("emails[{i}]")), Some(e))? {
+            emails.push(e);
+        }
+    }
+    let mut phones = Vec::new();
+    for (i, ph) in c.phones.iter().enumerate() {
+        if let Some(ph) = opt(&f(&format!("phones[{i}]")), Some(ph), 40)? {
+            phones.push(ph);
+        }
+    }
+    if emails.len() > 10 || phones.len() > 10 {
+        return Err(AppError::invalid(
+            f("emails"),
+            Msg::new(
+                "邮箱和电话各不能超过 10 个。",
+                "At most 10 e-mails and 10 phones.",
+            ),
+        ));
+    }
+    Ok(Contact {
+        customer_id: 0,
+        name: validate::text(&f("name"), &c.name, 100)?,
+        role: opt(&f("role"), c.role.as_deref(), 40)?,
+        title: opt(&f("title"), c.title.as_deref(), 100)?,
+        phones,
+        emails,
+        whatsapp: opt(&f("whatsapp"), c.whatsapp.as_deref(), 60)?,
+        wechat: opt(&f("wechat"), c.wechat.as_deref(), 60)?,
+        skype: opt(&f("skype"), c.skype.as_deref(), 60)?,
+        birthday: c.birthday,
+        notes: opt(&f("notes"), c.notes.as_deref(), 2000)?,
+        primary: false,
+        owner_id: None,
+    })
+}
+
+pub fn contacts(k: &Kontor, p: &Principal, customer_id: u64) -> AppResult<Vec<ContactView>> {
+    k.store.read(|tx| {
+        customer_for(tx, p, customer_id, Action::Read)?;
+        let mut out = Vec::new();
+        for id in
+            tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(customer_id), false)?
+        {
+            if let Ok(c) = tx.get_live::<Contact>(id) {
+                out.push(contact_view(c));
+            }
+        }
+        out.sort_by_key(|c| (!c.primary, c.id));
+        Ok(out)
+    })
+}
+
+pub fn add_contact(
+    k: &Kontor,
+    p: &Principal,
+    customer_id: u64,
+    input: ContactInput,
+) -> AppResult<ContactView> {
+    let contact = check_contact("", input)?;
+    let (actor, principal) = (p.actor(), p.clone());
+    k.store.write(move |tx| {
+        let c = customer_for(tx, &principal, customer_id, Action::Update)?;
+        let first = tx
+            .ids_by_index::<Contact>("customer", &IndexKey::new().u64(customer_id), false)?
+            .is_empty();
+        let contact = Contact {
+            customer_id,
+            owner_id: c.data.owner_id,
+            primary: first,
+            ..contact
+        };
+        Ok(contact_view(tx.insert(&actor, contact)?))
+    })
+}
+
+fn contact_for(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Record<Contact>> {
+    let contact = tx.get_live::<Contact>(id)?;
+    customer_for(tx, p, contact.data.customer_id, action)?;
+    Ok(contact)
+}
+
+/// Replaces a contact's fields (`version` required).
+pub fn update_contact(
+    k: &Kontor,
+    p: &Principal,
+    id: u64,
+    input: ContactInput,
+) -> AppResult<ContactView> {
+    let version = input.version.ok_or_else(|| AppError::required("version"))?;
+    let fields = check_contact("", input)?;
+    let (actor, principal) = (p.actor(), p.clone());
+    k.store.write(move |tx| {
+        contact_for(tx, &principal, id, Action::Update)?;
+        let r = tx.update::<Contact, AppError>(&actor, id, Some(version), |c| {
+            *c = Contact {
+                customer_id: c.customer_id,
+                owner_id: c.owner_id,
+                primary: c.primary,
+                ..fields
+            };
+            Ok(())
+        })?;
+        Ok(contact_view(r))
+    })
+}
+
+pub fn delete_contact(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
+    let (actor, principal) = (p.actor(), p.clone());
+    k.store.write(move |tx| {
+        contact_for(tx, &principal, id, Action::Update)?;
+        tx.delete::<Contact>(&actor, id, version)?;
+        Ok(())
+    })
+}
+
+/// Whether the caller may read the customer (for other CRM modules).
+pub fn readable(tx: &Tx, p: &Principal, c: &Customer) -> AppResult<bool> {
+    reaches_customer(tx, p, c, Action::Read)
+}

@@ -1,0 +1,206 @@
+//! CRM (CRM-1 … CRM-6): customers as company property.
+//!
+//! Data scope: a rep reaches records by owner (own / team / all). Customers without an owner sit
+//! in a public pool (公海); who sees a pool is the pool's setting. Contacts, timeline entries,
+//! opportunities and tasks carry their customer's owner, kept in step on every change of owner,
+//! so the same scope rule applies to them and to search.
+
+pub mod customers;
+pub mod leads;
+pub mod model;
+pub mod pool;
+pub mod tasks;
+pub mod timeline;
+
+use crate::auth::{Action, Module, Principal, Scope};
+use crate::error::{AppError, AppResult};
+use crate::store::{Actor, IndexKey, Record, Tx};
+
+use super::handover::Participant;
+use model::{Activity, Contact, Customer, Lead, Opportunity, Pool, Task};
+
+/// Whether the caller may see a pool's customers.
+pub fn sees_pool(p: &Principal, pool: &Pool) -> bool {
+    p.scope(Module::Crm, Action::Read) != Scope::None
+        && (pool.team_ids.is_empty()
+            || p.scope(Module::Crm, Action::Read) == Scope::All
+            || pool.team_ids.iter().any(|t| p.team_ids.contains(t)))
+}
+
+/// Whether `action` on a customer is within the caller's scope. Pool customers: reading follows
+/// the pool's visibility; changing them needs scope `all` (claiming is its own action).
+pub fn reaches_customer(tx: &Tx, p: &Principal, c: &Customer, action: Action) -> AppResult<bool> {
+    let scope = p.scope(Module::Crm, action);
+    if scope == Scope::None {
+        return Ok(false);
+    }
+    match c.owner_id {
+        Some(owner) => Ok(p.reaches(scope, Some(owner))),
+        None if action == Action::Read => {
+            let pool = match c.pool_id {
+                Some(id) => tx.get::<Pool>(id)?.map(|p| p.data),
+                None => None,
+            };
+            Ok(pool.is_none_or(|pool| sees_pool(p, &pool)))
+        }
+        None => Ok(scope == Scope::All),
+    }
+}
+
+/// A customer the caller may act on, or 404 (so a rep learns nothing of others' customers) /
+/// 403 (seen but not changeable).
+pub fn customer_for(
+    tx: &Tx,
+    p: &Principal,
+    id: u64,
+    action: Action,
+) -> AppResult<Record<Customer>> {
+    p.require(Module::Crm, action)?;
+    let c = tx.get_live::<Customer>(id)?;
+    if !reaches_customer(tx, p, &c.data, Action::Read)? {
+        return Err(AppError::not_found());
+    }
+    if action != Action::Read && !reaches_customer(tx, p, &c.data, action)? {
+        return Err(AppError::forbidden());
+    }
+    Ok(c)
+}
+
+/// Gives a customer a new owner (or the pool), with everything that hangs off it.
+pub fn set_customer_owner(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: u64,
+    owner: Option<u64>,
+) -> AppResult<()> {
+    let team = match owner {
+        Some(u) => tx
+            .get::<crate::auth::User>(u)?
+            .and_then(|u| u.data.team_ids.first().copied()),
+        None => None,
+    };
+    let now = tx.now();
+    tx.update::<Customer, AppError>(actor, id, None, |c| {
+        c.owner_id = owner;
+        c.team_id = team;
+        c.owned_since = owner.map(|_| now);
+        Ok(())
+    })?;
+    for cid in tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(id), false)? {
+        if tx.get_live::<Contact>(cid).is_ok() {
+            tx.update::<Contact, AppError>(actor, cid, None, |c| {
+                c.owner_id = owner;
+                Ok(())
+            })?;
+        }
+    }
+    for aid in tx.ids_by_index::<Activity>("customer", &IndexKey::new().u64(id), false)? {
+        if tx.get_live::<Activity>(aid).is_ok() {
+            tx.update::<Activity, AppError>(actor, aid, None, |a| {
+                a.owner_id = owner;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn customer_ids_owned(tx: &Tx, owner: u64) -> AppResult<Vec<u64>> {
+    Ok(tx.ids_by_index::<Customer>("owner", &IndexKey::new().u64(owner), false)?)
+}
+
+fn lead_ids_owned(tx: &Tx, owner: u64) -> AppResult<Vec<u64>> {
+    Ok(tx.ids_by_index::<Lead>("owner", &IndexKey::new().u64(owner), false)?)
+}
+
+fn open_opportunities_owned(tx: &Tx, owner: u64) -> AppResult<Vec<u64>> {
+    let mut ids = Vec::new();
+    for id in tx.ids_by_index::<Opportunity>("owner", &IndexKey::new().u64(owner), false)? {
+        if tx
+            .get_live::<Opportunity>(id)
+            .is_ok_and(|o| o.data.stage.is_open())
+        {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn open_tasks_owned(tx: &Tx, owner: u64) -> AppResult<Vec<u64>> {
+    Ok(tx.ids_by_index::<Task>("open_by_owner", &IndexKey::new().u64(owner), false)?)
+}
+
+macro_rules! owner_field {
+    ($name:ident, $owner:ident, $t:ty) => {
+        fn $name(tx: &mut Tx, actor: &Actor, id: u64, owner: Option<u64>) -> AppResult<()> {
+            tx.update::<$t, AppError>(actor, id, None, |r| {
+                r.owner_id = owner;
+                Ok(())
+            })?;
+            Ok(())
+        }
+        fn $owner(tx: &Tx, id: u64) -> AppResult<Option<u64>> {
+            Ok(tx.get_live::<$t>(id)?.data.owner_id)
+        }
+    };
+}
+owner_field!(set_lead_owner, lead_owner, Lead);
+owner_field!(set_opportunity_owner, opportunity_owner, Opportunity);
+owner_field!(set_task_owner, task_owner, Task);
+
+fn customer_owner(tx: &Tx, id: u64) -> AppResult<Option<u64>> {
+    Ok(tx.get_live::<Customer>(id)?.data.owner_id)
+}
+
+/// The CRM's part in handovers: customers (with contacts and timeline), leads, open
+/// opportunities and open tasks.
+pub fn handover_participants() -> Vec<Participant> {
+    vec![
+        Participant {
+            kind: "customer",
+            zh: "客户",
+            en: "Customers",
+            owned: customer_ids_owned,
+            set_owner: set_customer_owner,
+            owner_of: customer_owner,
+        },
+        Participant {
+            kind: "lead",
+            zh: "线索",
+            en: "Leads",
+            owned: lead_ids_owned,
+            set_owner: set_lead_owner,
+            owner_of: lead_owner,
+        },
+        Participant {
+            kind: "opportunity",
+            zh: "商机",
+            en: "Opportunities",
+            owned: open_opportunities_owned,
+            set_owner: set_opportunity_owner,
+            owner_of: opportunity_owner,
+        },
+        Participant {
+            kind: "task",
+            zh: "待办",
+            en: "Open tasks",
+            owned: open_tasks_owned,
+            set_owner: set_task_owner,
+            owner_of: task_owner,
+        },
+    ]
+}
+
+/// Checks that a user id names an active user (for owner fields).
+pub fn active_owner(tx: &Tx, field: &str, id: u64) -> AppResult<()> {
+    match tx.get_live::<crate::auth::User>(id) {
+        Ok(u) if u.data.active => Ok(()),
+        _ => Err(AppError::invalid(
+            field,
+            crate::error::Msg::new(
+                format!("负责人 {id} 不存在或已停用。"),
+                format!("Owner {id} does not exist or is disabled."),
+            ),
+        )),
+    }
+}

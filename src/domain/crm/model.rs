@@ -1,0 +1,561 @@
+//! CRM records: customers, contacts, timeline activities, leads, opportunities, tasks, pools,
+//! pool events, cadence rules and handovers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::search::SearchDoc;
+use crate::store::{Entity, IndexDef, IndexKey, Meta};
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// Where a customer stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerStatus {
+    /// Not bought yet.
+    #[default]
+    Prospect,
+    /// Has bought (a won deal).
+    Customer,
+    /// No purchase and no contact for a long time.
+    Dormant,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Customer {
+    pub name: String,
+    /// The name in the other language (English for a Chinese firm, Chinese for a foreign one).
+    pub name_alt: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// IANA zone of the buyer; defaults from the country.
+    pub time_zone: Option<String>,
+    pub address: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub source: Option<String>,
+    pub tier: Option<String>,
+    pub tags: Vec<String>,
+    /// `None`: in the public pool (公海).
+    pub owner_id: Option<u64>,
+    pub team_id: Option<u64>,
+    pub pool_id: Option<u64>,
+    pub purchase_preferences: Option<String>,
+    pub payment_behaviour: Option<String>,
+    pub custom: BTreeMap<String, String>,
+    pub status: CustomerStatus,
+    /// Locked customers never return to the pool by rule.
+    pub locked: bool,
+    pub key_account: bool,
+    pub last_followup_at: Option<DateTime<Utc>>,
+    pub last_deal_at: Option<DateTime<Utc>>,
+    /// When the current owner got the customer (start of the protection period).
+    pub owned_since: Option<DateTime<Utc>>,
+    /// Purchases over the last twelve months in the base currency (for tiered care).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub annual_purchases: Option<Decimal>,
+    /// Key for the owner-conflict check: the folded name.
+    pub name_key: String,
+}
+
+impl Entity for Customer {
+    const KIND: &'static str = "customer";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::many("owner", |c: &Customer| {
+                vec![IndexKey::new().u64(c.owner_id.unwrap_or(0))]
+            }),
+            IndexDef::many("pool", |c: &Customer| {
+                c.pool_id
+                    .filter(|_| c.owner_id.is_none())
+                    .map(|p| IndexKey::new().u64(p))
+                    .into_iter()
+                    .collect()
+            }),
+            IndexDef::many("name_key", |c: &Customer| {
+                vec![IndexKey::new().str(&c.name_key)]
+            }),
+        ]
+    }
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+    fn search_doc(&self, _meta: &Meta) -> Option<SearchDoc> {
+        let mut text = vec![
+            self.name_alt.clone().unwrap_or_default(),
+            self.address.clone().unwrap_or_default(),
+        ];
+        text.extend(self.tags.iter().cloned());
+        let mut exact: Vec<String> = self
+            .email
+            .iter()
+            .chain(self.website.iter())
+            .cloned()
+            .collect();
+        if let Some(p) = &self.phone {
+            exact.push(p.chars().filter(|c| c.is_ascii_digit()).collect());
+        }
+        Some(SearchDoc {
+            title: self.name.clone(),
+            subtitle: [self.name_alt.clone(), self.country.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · "),
+            text,
+            exact,
+            owner: Some(self.owner_id.unwrap_or(0)),
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Contact {
+    pub customer_id: u64,
+    pub name: String,
+    /// Place in the decision chain: buyer, boss, qc, finance, engineer, other.
+    pub role: Option<String>,
+    pub title: Option<String>,
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub whatsapp: Option<String>,
+    pub wechat: Option<String>,
+    pub skype: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub primary: bool,
+    /// The customer's owner, kept here for data scope and search.
+    pub owner_id: Option<u64>,
+}
+
+impl Entity for Contact {
+    const KIND: &'static str = "contact";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::many("customer", |c: &Contact| {
+                vec![IndexKey::new().u64(c.customer_id)]
+            })
+            .keep_deleted(),
+        ]
+    }
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+    fn search_doc(&self, _meta: &Meta) -> Option<SearchDoc> {
+        let mut exact = self.emails.clone();
+        exact.extend(
+            self.phones
+                .iter()
+                .map(|p| p.chars().filter(|c| c.is_ascii_digit()).collect::<String>()),
+        );
+        exact.extend(
+            self.whatsapp
+                .iter()
+                .chain(self.wechat.iter())
+                .chain(self.skype.iter())
+                .cloned(),
+        );
+        Some(SearchDoc {
+            title: self.name.clone(),
+            subtitle: self.role.clone().unwrap_or_default(),
+            text: self.title.iter().cloned().collect(),
+            exact,
+            owner: Some(self.owner_id.unwrap_or(0)),
+        })
+    }
+}
+
+/// What kind of contact a timeline entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Email,
+    Call,
+    Meeting,
+    Visit,
+    Note,
+    Sample,
+    Quotation,
+    Chat,
+    /// Written by Kontor itself: claims, returns to the pool, handovers.
+    System,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Activity {
+    pub customer_id: Option<u64>,
+    pub contact_id: Option<u64>,
+    pub lead_id: Option<u64>,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub author_id: Option<u64>,
+    pub subject: String,
+    pub body: Option<String>,
+    pub follow_up_on: Option<NaiveDate>,
+    /// Owner of the customer or lead, for scope.
+    pub owner_id: Option<u64>,
+}
+
+impl Entity for Activity {
+    const KIND: &'static str = "activity";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::many("customer", |a: &Activity| {
+                a.customer_id
+                    .map(|c| IndexKey::new().u64(c).i64(ts(a.occurred_at)))
+                    .into_iter()
+                    .collect()
+            })
+            .keep_deleted(),
+            IndexDef::many("lead", |a: &Activity| {
+                a.lead_id
+                    .map(|l| IndexKey::new().u64(l).i64(ts(a.occurred_at)))
+                    .into_iter()
+                    .collect()
+            })
+            .keep_deleted(),
+            IndexDef::many("contact", |a: &Activity| {
+                a.contact_id
+                    .map(|c| IndexKey::new().u64(c).i64(ts(a.occurred_at)))
+                    .into_iter()
+                    .collect()
+            }),
+        ]
+    }
+    fn title(&self) -> String {
+        self.subject.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    Qualified,
+    Unqualified,
+    Converted,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Lead {
+    pub company: String,
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub source: Option<String>,
+    pub status: LeadStatus,
+    /// `None`: in the lead pool (线索池).
+    pub owner_id: Option<u64>,
+    pub team_id: Option<u64>,
+    pub notes: Option<String>,
+    pub converted_customer_id: Option<u64>,
+}
+
+impl Entity for Lead {
+    const KIND: &'static str = "lead";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![IndexDef::many("owner", |l: &Lead| {
+            vec![IndexKey::new().u64(l.owner_id.unwrap_or(0))]
+        })]
+    }
+    fn title(&self) -> String {
+        self.company.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+    fn search_doc(&self, _meta: &Meta) -> Option<SearchDoc> {
+        let mut exact: Vec<String> = self
+            .email
+            .iter()
+            .chain(self.website.iter())
+            .cloned()
+            .collect();
+        if let Some(p) = &self.phone {
+            exact.push(p.chars().filter(|c| c.is_ascii_digit()).collect());
+        }
+        Some(SearchDoc {
+            title: self.company.clone(),
+            subtitle: self.contact_name.clone().unwrap_or_default(),
+            text: self.contact_name.iter().cloned().collect(),
+            exact,
+            owner: Some(self.owner_id.unwrap_or(0)),
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    New,
+    Qualified,
+    Proposal,
+    Negotiation,
+    Won,
+    Lost,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 6] = [
+        Stage::New,
+        Stage::Qualified,
+        Stage::Proposal,
+        Stage::Negotiation,
+        Stage::Won,
+        Stage::Lost,
+    ];
+    pub fn is_open(self) -> bool {
+        !matches!(self, Stage::Won | Stage::Lost)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Opportunity {
+    pub customer_id: u64,
+    pub title: String,
+    pub stage: Stage,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub amount: Option<Decimal>,
+    pub currency: String,
+    pub expected_close: Option<NaiveDate>,
+    pub owner_id: Option<u64>,
+    pub lead_id: Option<u64>,
+}
+
+impl Entity for Opportunity {
+    const KIND: &'static str = "opportunity";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::many("customer", |o: &Opportunity| {
+                vec![IndexKey::new().u64(o.customer_id)]
+            })
+            .keep_deleted(),
+            IndexDef::many("owner", |o: &Opportunity| {
+                vec![IndexKey::new().u64(o.owner_id.unwrap_or(0))]
+            }),
+        ]
+    }
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Task {
+    pub owner_id: Option<u64>,
+    pub customer_id: Option<u64>,
+    pub lead_id: Option<u64>,
+    pub title: String,
+    pub due_on: NaiveDate,
+    pub done_at: Option<DateTime<Utc>>,
+    /// What made the task: `follow_up:<activity id>`, `cadence:<rule id>:<period>`, `manual`.
+    pub source: String,
+}
+
+impl Entity for Task {
+    const KIND: &'static str = "task";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::many("open_by_owner", |t: &Task| {
+                t.done_at
+                    .is_none()
+                    .then(|| {
+                        IndexKey::new().u64(t.owner_id.unwrap_or(0)).i64(
+                            t.due_on
+                                .and_hms_opt(0, 0, 0)
+                                .map(|d| d.and_utc().timestamp())
+                                .unwrap_or(0),
+                        )
+                    })
+                    .into_iter()
+                    .collect()
+            }),
+            IndexDef::unique("source", "source", |t: &Task| {
+                (t.source != "manual")
+                    .then(|| IndexKey::new().str(&t.source))
+                    .into_iter()
+                    .collect()
+            })
+            .keep_deleted(),
+        ]
+    }
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+}
+
+/// A public pool (公海) and its rules.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Pool {
+    pub name: String,
+    /// Return to the pool after this many days without a follow-up.
+    pub return_no_followup_days: Option<u32>,
+    /// … after this many days without a deal.
+    pub return_no_deal_days: Option<u32>,
+    /// … when this many days of protection after claiming end without a deal.
+    pub protection_days: Option<u32>,
+    /// Warn the owner this many days before a return.
+    pub warn_days: u32,
+    /// Most customers one rep may hold (customers with a deal not counted).
+    pub max_held_per_rep: Option<u32>,
+    /// Most claims one rep may make per day.
+    pub max_claims_per_day: Option<u32>,
+    /// Days before a rep may reclaim a customer they just lost.
+    pub cooldown_days: u32,
+    /// Teams whose reps see this pool (empty: everyone with CRM access).
+    pub team_ids: Vec<u64>,
+    pub is_default: bool,
+}
+
+impl Entity for Pool {
+    const KIND: &'static str = "pool";
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// Why a customer left its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnReason {
+    NoFollowup,
+    NoDeal,
+    ProtectionEnded,
+    Released,
+    OwnerLeft,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolEventKind {
+    Claim,
+    Return,
+    Transfer,
+}
+
+/// A claim, return or transfer, kept for caps and cooldowns.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PoolEvent {
+    pub customer_id: u64,
+    pub kind: PoolEventKind,
+    /// The claimer, or the owner who lost the customer.
+    pub user_id: u64,
+    pub at: DateTime<Utc>,
+    pub reason: Option<ReturnReason>,
+}
+
+impl Entity for PoolEvent {
+    const KIND: &'static str = "pool_event";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![
+            IndexDef::many("user_kind", |e: &PoolEvent| {
+                vec![
+                    IndexKey::new()
+                        .u64(e.user_id)
+                        .str(e.kind_key())
+                        .i64(ts(e.at)),
+                ]
+            }),
+            IndexDef::many("customer", |e: &PoolEvent| {
+                vec![IndexKey::new().u64(e.customer_id).i64(ts(e.at))]
+            }),
+        ]
+    }
+    fn title(&self) -> String {
+        format!("{} #{}", self.kind_key(), self.customer_id)
+    }
+}
+
+impl PoolEvent {
+    pub fn kind_key(&self) -> &'static str {
+        match self.kind {
+            PoolEventKind::Claim => "claim",
+            PoolEventKind::Return => "return",
+            PoolEventKind::Transfer => "transfer",
+        }
+    }
+}
+
+/// What starts a follow-up cadence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CadenceTrigger {
+    /// A customer was created: a task due `days` after.
+    NewCustomer,
+    /// A timeline entry of this kind was logged (e.g. a sample was sent).
+    Activity { kind: ActivityKind },
+    /// A deal was won.
+    AfterDeal,
+    /// Annual purchases at or over `amount` (base currency): a task every `days`.
+    AnnualPurchasesOver {
+        #[schema(value_type = String)]
+        #[serde(with = "rust_decimal::serde::str")]
+        amount: Decimal,
+    },
+    /// No follow-up for `days`: a reactivation task.
+    Dormant,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct CadenceRule {
+    pub name: String,
+    pub trigger: CadenceTrigger,
+    pub days: u32,
+    pub task_title: String,
+    pub active: bool,
+}
+
+impl Entity for CadenceRule {
+    const KIND: &'static str = "cadence_rule";
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// One record moved by a handover, for undo.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Moved {
+    pub kind: String,
+    pub id: u64,
+    pub from: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Handover {
+    pub from_user: u64,
+    pub to_user: u64,
+    pub moved: Vec<Moved>,
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+impl Entity for Handover {
+    const KIND: &'static str = "handover";
+    fn title(&self) -> String {
+        format!("{} → {}", self.from_user, self.to_user)
+    }
+}
