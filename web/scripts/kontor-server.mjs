@@ -29,7 +29,15 @@ export async function startKontor({ port = 18090, timeoutMs = 60_000 } = {}) {
   if (!existsSync(bin)) throw new Error(`kontor binary not found at ${bin} (build it, or set KONTOR_BIN)`)
   const data = freshDataDir()
   const { args } = serveCommand(bin, data, port)
-  const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  // Its own process group, so stop() also ends anything a wrapper given as KONTOR_BIN started.
+  const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true })
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {
+      /* already gone */
+    }
+  }
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -41,10 +49,10 @@ export async function startKontor({ port = 18090, timeoutMs = 60_000 } = {}) {
       /* not up yet */
     }
     if (Date.now() > deadline) {
-      child.kill()
+      stop()
       throw new Error('kontor did not answer /api/v1/health in time')
     }
     await new Promise((r) => setTimeout(r, 250))
   }
-  return { url, data, stop: () => child.kill() }
+  return { url, data, stop }
 }
