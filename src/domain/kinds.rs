@@ -37,6 +37,66 @@ pub const KINDS: &[KindInfo] = &[
         zh: "角色",
         en: "Role",
     },
+    KindInfo {
+        kind: "customer",
+        module: Module::Crm,
+        zh: "客户",
+        en: "Customer",
+    },
+    KindInfo {
+        kind: "contact",
+        module: Module::Crm,
+        zh: "联系人",
+        en: "Contact",
+    },
+    KindInfo {
+        kind: "activity",
+        module: Module::Crm,
+        zh: "跟进记录",
+        en: "Timeline entry",
+    },
+    KindInfo {
+        kind: "lead",
+        module: Module::Crm,
+        zh: "线索",
+        en: "Lead",
+    },
+    KindInfo {
+        kind: "opportunity",
+        module: Module::Crm,
+        zh: "商机",
+        en: "Opportunity",
+    },
+    KindInfo {
+        kind: "task",
+        module: Module::Crm,
+        zh: "待办",
+        en: "Task",
+    },
+    KindInfo {
+        kind: "pool",
+        module: Module::Settings,
+        zh: "公海",
+        en: "Public pool",
+    },
+    KindInfo {
+        kind: "pool_event",
+        module: Module::Crm,
+        zh: "公海记录",
+        en: "Pool event",
+    },
+    KindInfo {
+        kind: "cadence_rule",
+        module: Module::Settings,
+        zh: "跟进规则",
+        en: "Cadence rule",
+    },
+    KindInfo {
+        kind: "handover",
+        module: Module::Crm,
+        zh: "交接",
+        en: "Handover",
+    },
 ];
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {
@@ -47,4 +107,18 @@ pub fn name(kind: &str, lang: Lang) -> String {
     info(kind)
         .map(|k| lang.pick(k.zh, k.en).to_string())
         .unwrap_or_else(|| kind.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_declared_kind_has_a_module_and_names() {
+        for ops in crate::domain::registry().all() {
+            assert!(
+                super::info(ops.kind()).is_some(),
+                "kind {} is missing from KINDS",
+                ops.kind()
+            );
+        }
+    }
 }

@@ -27,11 +27,22 @@ use crate::store::{OpenError, OpenOptions, Registry, Store};
 
 /// Every declared record kind. A new entity adds one `.with::<T>()` here.
 pub fn registry() -> Registry {
+    use crm::model::*;
     Registry::new()
         .with::<company::Company>()
         .with::<User>()
         .with::<Team>()
         .with::<Role>()
+        .with::<Customer>()
+        .with::<Contact>()
+        .with::<Activity>()
+        .with::<Lead>()
+        .with::<Opportunity>()
+        .with::<Task>()
+        .with::<Pool>()
+        .with::<PoolEvent>()
+        .with::<CadenceRule>()
+        .with::<Handover>()
 }
 
 /// A demo account shown on the login page in demo mode.

@@ -22,11 +22,23 @@ pub struct Job {
 
 /// Every scheduled job. A new job adds one entry here.
 pub fn all() -> Vec<Job> {
-    vec![Job {
-        name: "session-cleanup",
-        every: Duration::from_secs(3600),
-        run: crate::domain::accounts::purge_expired_sessions,
-    }]
+    vec![
+        Job {
+            name: "session-cleanup",
+            every: Duration::from_secs(3600),
+            run: crate::domain::accounts::purge_expired_sessions,
+        },
+        Job {
+            name: "pool-rules",
+            every: Duration::from_secs(600),
+            run: |k, now| crate::domain::crm::pool::run_rules(k, now).map(|_| ()),
+        },
+        Job {
+            name: "cadence",
+            every: Duration::from_secs(3600),
+            run: |k, now| crate::domain::crm::tasks::run_cadence(k, now).map(|_| ()),
+        },
+    ]
 }
 
 /// Runs every job once now (start-up catch-up), then each on its interval until `stop`.

@@ -391,6 +391,13 @@ impl Tx {
 
     /// Creates a record: new id, version 1, indexes, audit entry, outbox entry.
     pub fn insert<T: Entity>(&mut self, actor: &Actor, data: T) -> StoreResult<Record<T>> {
+        if self.registry.get(T::KIND).is_none() {
+            // Undeclared kinds would miss migrations, search and the recycle bin.
+            return Err(StoreError::Internal(format!(
+                "kind {} is not declared in the registry",
+                T::KIND
+            )));
+        }
         let id = self.next_seq(&format!("id:{}", T::KIND))?;
         let meta = Meta {
             version: 1,

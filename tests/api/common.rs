@@ -113,6 +113,10 @@ impl Drop for TestServer {
 }
 
 async fn start(dir: &Path) -> (Server, SocketAddr) {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn,kontor=info")
+        .try_init();
     let path: PathBuf = dir.to_path_buf();
     let kontor = tokio::task::spawn_blocking(move || Kontor::open(&path))
         .await

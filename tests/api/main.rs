@@ -3,6 +3,8 @@
 
 mod common;
 
+mod crm;
+
 mod access;
 mod accounts;
 mod faults;

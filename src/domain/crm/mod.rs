@@ -191,6 +191,14 @@ pub fn handover_participants() -> Vec<Participant> {
     ]
 }
 
+/// Today's date in the company's time zone (due dates of tasks are calendar dates there).
+pub fn company_today(tx: &Tx, now: chrono::DateTime<chrono::Utc>) -> AppResult<chrono::NaiveDate> {
+    let tz: chrono_tz::Tz = crate::domain::company::company(tx)?
+        .and_then(|c| c.data.time_zone.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    Ok(now.with_timezone(&tz).date_naive())
+}
+
 /// Checks that a user id names an active user (for owner fields).
 pub fn active_owner(tx: &Tx, field: &str, id: u64) -> AppResult<()> {
     match tx.get_live::<crate::auth::User>(id) {

@@ -501,9 +501,10 @@ impl PoolEvent {
     }
 }
 
-/// What starts a follow-up cadence.
+/// What starts a follow-up cadence. (Externally tagged: bincode cannot store internally
+/// tagged enums.)
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum CadenceTrigger {
     /// A customer was created: a task due `days` after.
     NewCustomer,

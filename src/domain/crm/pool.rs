@@ -275,14 +275,19 @@ pub fn claim(k: &Kontor, p: &Principal, id: u64, now: DateTime<Utc>) -> AppResul
     k.store.write(move |tx| {
         tx.set_now(now);
         principal.require(Module::Crm, Action::Create)?;
-        let c = customer_for(tx, &principal, id, Action::Read)?;
-        if let Some(owner) = c.data.owner_id {
+        // Someone may have claimed it a moment ago: say who, as the owner-conflict check does.
+        let current = tx.get_live::<Customer>(id)?;
+        if let Some(owner) = current.data.owner_id {
+            if owner == principal.user_id {
+                return Err(AppError::new(ErrorCode::Conflict).with_msg(Msg::new("该客户已在您名下。", "You already own this customer.")));
+            }
             let who = names(tx, [owner])?.remove(&owner).unwrap_or_default();
             return Err(AppError::new(ErrorCode::OwnedByOther).with_msg(Msg::new(
                 format!("该客户已被 {who} 领取。"),
                 format!("{who} already owns this customer."),
             )));
         }
+        let c = customer_for(tx, &principal, id, Action::Read)?;
         let pool = pool_of(tx, &c.data)?;
         if let Some(pool) = &pool {
             let rules = &pool.data;

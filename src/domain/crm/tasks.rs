@@ -178,7 +178,7 @@ fn active_rules(tx: &Tx) -> AppResult<Vec<Record<CadenceRule>>> {
 }
 
 pub(super) fn on_new_customer(tx: &mut Tx, actor: &Actor, c: &Record<Customer>) -> AppResult<()> {
-    let today = tx.now().date_naive();
+    let today = super::company_today(tx, tx.now())?;
     for rule in active_rules(tx)? {
         if rule.data.trigger == CadenceTrigger::NewCustomer {
             cadence_task(
@@ -203,7 +203,8 @@ pub(super) fn on_activity(tx: &mut Tx, actor: &Actor, a: &Record<Activity>) -> A
         if let CadenceTrigger::Activity { kind } = rule.data.trigger
             && kind == a.data.kind
         {
-            let due = a.data.occurred_at.date_naive() + Duration::days(rule.data.days as i64);
+            let due = super::company_today(tx, a.data.occurred_at)?
+                + Duration::days(rule.data.days as i64);
             cadence_task(
                 tx,
                 actor,
@@ -224,7 +225,7 @@ pub(super) fn on_deal_won(
     opportunity_id: u64,
 ) -> AppResult<()> {
     let customer = tx.get_live::<Customer>(customer_id)?;
-    let today = tx.now().date_naive();
+    let today = super::company_today(tx, tx.now())?;
     for rule in active_rules(tx)? {
         if rule.data.trigger == CadenceTrigger::AfterDeal {
             cadence_task(
@@ -273,7 +274,7 @@ pub fn run_cadence(k: &Kontor, now: DateTime<Utc>) -> AppResult<usize> {
         created += k.store.write(move |tx| {
             tx.set_now(now);
             let actor = Actor::system();
-            let today = now.date_naive();
+            let today = super::company_today(tx, now)?;
             let mut n = 0;
             for id in chunk {
                 let Ok(c) = tx.get_live::<Customer>(id) else {
