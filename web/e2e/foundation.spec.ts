@@ -14,6 +14,22 @@ async function logout(page: Page) {
   await expect(page).toHaveURL(/\/login/)
 }
 
+// The tests share one server and run in order: the first sets the company up.
+test.describe.configure({ mode: 'serial' })
+
+async function login(page: Page) {
+  await page.goto('/login')
+  await input(page, 'login-username').fill(ADMIN.username)
+  await input(page, 'login-password').fill(ADMIN.password)
+  await page.locator('[data-test=login-submit]').click()
+  await expect(page.locator('[data-test=home-greeting]')).toBeVisible()
+}
+
+/** Confirm an Element Plus message box. */
+async function confirmBox(page: Page) {
+  await page.locator('.el-message-box__btns .el-button--primary').click()
+}
+
 test('setup, log in, create a user with a role, switch language, log out', async ({ page }) => {
   const consoleErrors: string[] = []
   page.on('pageerror', (e) => consoleErrors.push(e.message))
@@ -112,4 +128,64 @@ test('setup, log in, create a user with a role, switch language, log out', async
   await expect(page).toHaveURL(/\/login/)
 
   expect(consoleErrors).toEqual([])
+})
+
+test('admin screens: teams and the recycle bin, a custom role, company settings, audit log', async ({ page }) => {
+  await login(page)
+
+  // A team with a leader; deleting it puts it in the recycle bin, restoring brings it back.
+  await page.goto('/admin/teams')
+  await page.locator('[data-test=team-create]').click()
+  await input(page, 'team-name').fill('华南业务组')
+  await page.locator('[data-test=team-dialog] [data-test=user-picker], .el-dialog [data-test=user-picker]').first().click()
+  await page.keyboard.type('li.na')
+  await page.locator('.el-select-dropdown__item:visible', { hasText: 'li.na' }).first().click()
+  await page.locator('[data-test=team-save]').click()
+  const teamRow = page.locator('.el-table__row', { hasText: '华南业务组' })
+  await expect(teamRow).toContainText('李娜')
+  await teamRow.locator('[data-test^=team-delete-]').click()
+  await confirmBox(page)
+  await expect(teamRow).toHaveCount(0)
+
+  await page.locator('[data-test="nav-admin.recycle_bin"]').click()
+  const binRow = page.locator('.el-table__row', { hasText: '华南业务组' })
+  await expect(binRow).toBeVisible()
+  await binRow.locator('[data-test^=bin-restore-]').click()
+  await expect(binRow).toHaveCount(0)
+  await page.locator('[data-test="nav-admin.teams"]').click()
+  await expect(page.locator('.el-table__row', { hasText: '华南业务组' })).toBeVisible()
+
+  // A custom role based on a preset: change one cell of the matrix, save, and it stays after a reload.
+  await page.goto('/admin/roles')
+  await page.locator('[data-test=role-create]').click()
+  await input(page, 'role-name').fill('欧洲业务员')
+  await page.locator('[data-test=role-based-on]').click()
+  await page.locator('.el-select-dropdown__item:visible').first().click()
+  await page.locator('[data-test=role-save]').click()
+  await expect(page).toHaveURL(/\/admin\/roles\/\d+$/)
+  await expect(page.locator('h1')).toContainText('欧洲业务员')
+  const cell = page.locator('[data-test^=scope-]').first()
+  await cell.click()
+  const newScope = page.locator('.el-select-dropdown__item:visible').nth(1) // "own"
+  const scopeName = (await newScope.innerText()).trim()
+  await newScope.click()
+  await page.locator('[data-test=role-editor-save]').click()
+  await expect(page.locator('[data-test=role-editor-save]')).toBeDisabled() // saved: nothing left to save
+  await page.reload()
+  await expect(page.locator('[data-test^=scope-]').first()).toContainText(scopeName)
+
+  // Company settings: the new name shows in the top bar.
+  await page.locator('[data-test="nav-admin.company"]').click()
+  await input(page, 'company-name-input').fill('深圳市华信国际贸易有限公司')
+  await page.locator('[data-test=company-save]').click()
+  await expect(page.locator('[data-test=company-name]')).toHaveText('深圳市华信国际贸易有限公司')
+
+  // The audit log lists what happened, newest first; a row opens to show its changes.
+  await page.locator('[data-test="nav-admin.audit"]').click()
+  const rows = page.locator('[data-test=audit-table] .el-table__row')
+  await expect(rows.first()).toBeVisible()
+  expect(await rows.count()).toBeGreaterThan(5)
+  await expect(rows.first()).toContainText(/公司设置|company/)
+  await rows.first().locator('.el-table__expand-icon').click()
+  await expect(page.locator('.changes-table').first()).toContainText('深圳市华信国际贸易有限公司')
 })
