@@ -182,6 +182,7 @@ pub fn seed(k: &Kontor) -> AppResult<Vec<DemoAccount>> {
                     },
                 )?;
             }
+            crate::domain::crm::demo::seed(tx)?;
             Ok::<_, AppError>(())
         })?;
     }

@@ -143,13 +143,40 @@ impl Kontor {
     }
 
     /// Verifies the store and that the search index holds exactly the searchable records.
+    ///
+    /// The server may be writing meanwhile, so the comparison is made a few times, each against
+    /// one snapshot with the index caught up to it; only differences seen every time count.
     pub fn check(&self) -> Result<crate::store::CheckReport, String> {
         let mut report = self.store.check().map_err(|e| e.to_string())?;
-        self.index_now()?;
-        let mut expected = self
+        let mut persistent: Option<std::collections::BTreeSet<(String, u64, bool)>> = None;
+        for _ in 0..3 {
+            let diff = self.index_differences()?;
+            persistent = Some(match persistent {
+                None => diff,
+                Some(before) => before.intersection(&diff).cloned().collect(),
+            });
+            if persistent.as_ref().is_some_and(|p| p.is_empty()) {
+                break;
+            }
+        }
+        let diff = persistent.unwrap_or_default();
+        if !diff.is_empty() {
+            let missing = diff.iter().filter(|d| d.2).count();
+            report.problems.push(format!(
+                "search index disagrees with the database: {missing} records missing, {} extra (run `kontor reindex`)",
+                diff.len() - missing
+            ));
+        }
+        Ok(report)
+    }
+
+    /// (kind, id, missing?) for every record the index lacks or has in excess, against one
+    /// snapshot of the store.
+    fn index_differences(&self) -> Result<std::collections::BTreeSet<(String, u64, bool)>, String> {
+        let (expected, head) = self
             .store
             .read(|tx| {
-                let mut keys = Vec::new();
+                let mut keys = std::collections::BTreeSet::new();
                 for ops in tx.registry().all() {
                     let mut ids = Vec::new();
                     tx.raw_records(ops.kind(), &mut |id, _| {
@@ -158,29 +185,27 @@ impl Kontor {
                     })?;
                     for id in ids {
                         if ops.search_doc(tx, id)?.is_some() {
-                            keys.push((ops.kind().to_string(), id));
+                            keys.insert((ops.kind().to_string(), id));
                         }
                     }
                 }
-                Ok::<_, crate::store::StoreError>(keys)
+                Ok::<_, crate::store::StoreError>((keys, tx.outbox_last()?))
             })
             .map_err(|e| e.to_string())?;
-        expected.sort();
-        let indexed = self.search.all_keys().map_err(|e| e.to_string())?;
-        if indexed != expected {
-            let missing = expected
-                .iter()
-                .filter(|k| indexed.binary_search(k).is_err())
-                .count();
-            let extra = indexed
-                .iter()
-                .filter(|k| expected.binary_search(k).is_err())
-                .count();
-            report.problems.push(format!(
-                "search index disagrees with the database: {missing} records missing, {extra} extra (run `kontor reindex`)"
-            ));
-        }
-        Ok(report)
+        crate::search::catch_up(&self.store, &self.search, head).map_err(|e| e.to_string())?;
+        let indexed: std::collections::BTreeSet<(String, u64)> = self
+            .search
+            .all_keys()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .collect();
+        let missing = expected
+            .difference(&indexed)
+            .map(|(k, id)| (k.clone(), *id, true));
+        let extra = indexed
+            .difference(&expected)
+            .map(|(k, id)| (k.clone(), *id, false));
+        Ok(missing.chain(extra).collect())
     }
 }
 

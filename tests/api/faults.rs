@@ -1315,15 +1315,11 @@ async fn reset_password_through_the_control_socket_ends_sessions() {
     );
 }
 
-// ---- known bug: `kontor check` on a busy server --------------------------------------------------
+// ---- `kontor check` on a busy server --------------------------------------------------------------
 
 /// `kontor check` through the control socket while users are being created must not report
-/// problems that are not there. It does: `Kontor::check` (src/domain/mod.rs) catches the index
-/// up to the outbox head of one moment, then lists the searchable records in a later read
-/// snapshot, so every user committed in between counts as "missing" from the search index.
-/// Un-ignore once fixed.
+/// problems that are not there (records committed during the check are not "missing").
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "bug: kontor check reports records committed during the check as missing from the index"]
 async fn check_during_writes_reports_no_false_problems() {
     let scratch = Scratch::new();
     let data = scratch.path().join("data");

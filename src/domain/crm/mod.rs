@@ -6,6 +6,7 @@
 //! so the same scope rule applies to them and to search.
 
 pub mod customers;
+pub mod demo;
 pub mod leads;
 pub mod model;
 pub mod pool;
