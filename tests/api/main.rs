@@ -9,4 +9,5 @@ mod access;
 mod accounts;
 mod faults;
 mod input;
+mod matrix;
 mod records;
