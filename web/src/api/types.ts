@@ -131,6 +131,8 @@ export interface Role {
   preset: boolean
   grants: Grants
   hidden_fields: string[]
+  /** How many users have the role (the server refuses to delete a role in use). */
+  user_count?: number
   version: number
 }
 
@@ -174,6 +176,8 @@ export interface AuditEntry {
   user: NamedRef | null
   action: string
   kind: string
+  /** The kind in the caller's language. */
+  kind_name?: string
   record_id: number | null
   title: string | null
   changes: AuditChange[]
@@ -193,6 +197,8 @@ export interface AuditQuery {
 
 export interface SearchHit {
   kind: string
+  /** The kind in the caller's language. */
+  kind_name?: string
   id: number
   title: string
   subtitle: string | null
