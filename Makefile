@@ -39,6 +39,9 @@ web-test:
 e2e: build-debug
 	cd web && npm run test:e2e
 
+bench:
+	cargo bench --bench http -- --customers $${CUSTOMERS:-100000}
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings

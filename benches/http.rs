@@ -1,0 +1,537 @@
+//! The HTTP benchmark (issue 6): a generated company of N customers (100,000 by default,
+//! `--customers 1000000` on request), the real server on 127.0.0.1, and figures with their
+//! ratios to baselines measured in the same run:
+//! - the HTTP ceiling: `GET /api/v1/health` on the same server;
+//! - the fsync floor: a bare redb commit loop on the same disk.
+//!
+//! Run with `make bench` (or `cargo bench --bench http -- --customers N`). Prints a table and
+//! appends it, with the machine and the commit, to docs/performance.md.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use kontor::domain::Kontor;
+use kontor::domain::crm::customers::name_key;
+use kontor::domain::crm::model::{Contact, Customer, CustomerStatus};
+use kontor::server::Server;
+use kontor::store::Actor;
+use serde_json::json;
+
+struct Figure {
+    name: String,
+    requests: usize,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    baseline: Option<(&'static str, f64)>,
+}
+
+impl Figure {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Runs `make_request` `total` times with `concurrency` workers; latencies per request.
+async fn measure<F, Fut>(name: &str, total: usize, concurrency: usize, make_request: F) -> Figure
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let make_request = Arc::new(make_request);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (make_request, next) = (make_request.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let t = Instant::now();
+                let ok = make_request(i).await;
+                assert!(ok, "request {i} failed");
+                lat.push(t.elapsed());
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.expect("worker"));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    all.sort();
+    let f = Figure {
+        name: name.into(),
+        requests: total,
+        seconds,
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+        baseline: None,
+    };
+    eprintln!(
+        "  {:<38} {:>9.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
+        f.name,
+        f.rate(),
+        f.p50_ms,
+        f.p99_ms
+    );
+    f
+}
+
+const CITIES: &[(&str, &str)] = &[
+    ("深圳", "Shenzhen"),
+    ("广州", "Guangzhou"),
+    ("宁波", "Ningbo"),
+    ("义乌", "Yiwu"),
+    ("厦门", "Xiamen"),
+    ("东莞", "Dongguan"),
+];
+const BRANDS: &[(&str, &str)] = &[
+    ("华信", "Huaxin"),
+    ("联丰", "Lianfeng"),
+    ("远航", "Yuanhang"),
+    ("恒达", "Hengda"),
+    ("金帆", "Jinfan"),
+    ("瑞丰", "Ruifeng"),
+    ("新亚", "Xinya"),
+    ("宏远", "Hongyuan"),
+];
+const TRADES: &[(&str, &str)] = &[
+    ("电子", "Electronics"),
+    ("纺织", "Textile"),
+    ("五金", "Hardware"),
+    ("家居", "Home"),
+    ("灯饰", "Lighting"),
+    ("包装", "Packaging"),
+];
+const FOREIGN: &[&str] = &[
+    "Brandt",
+    "Nordlicht",
+    "Bella Casa",
+    "Pacific",
+    "Atlas",
+    "Evergreen",
+    "Keller",
+    "Morgan",
+    "Rossi",
+    "Schröder",
+    "Okafor",
+    "Tanaka",
+];
+const FOREIGN_TRADE: &[&str] = &[
+    "Trading GmbH",
+    "Imports Ltd",
+    "Tools Inc.",
+    "Lighting S.r.l.",
+    "Home B.V.",
+    "Supply LLC",
+];
+const COUNTRIES: &[&str] = &[
+    "DE", "US", "GB", "IT", "FR", "NL", "AU", "AE", "BR", "JP", "CN",
+];
+
+/// Writes `n` customers with one contact each, 2,000 per transaction, owned by `owners`.
+fn generate(k: &Kontor, n: usize, owners: &[u64]) -> f64 {
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let batch = (n - done).min(2_000);
+        let start = done;
+        let owners = owners.to_vec();
+        k.store
+            .write(move |tx| {
+                let actor = Actor::system();
+                for i in start..start + batch {
+                    let (name, alt) = if i % 3 == 0 {
+                        let (c, ce) = CITIES[i % CITIES.len()];
+                        let (b, be) = BRANDS[(i / 7) % BRANDS.len()];
+                        let (t, te) = TRADES[(i / 13) % TRADES.len()];
+                        (
+                            format!("{c}市{b}{t}有限公司{i}"),
+                            Some(format!("{ce} {be} {te} Co., Ltd. {i}")),
+                        )
+                    } else {
+                        (
+                            format!(
+                                "{} {} {i}",
+                                FOREIGN[i % FOREIGN.len()],
+                                FOREIGN_TRADE[(i / 5) % FOREIGN_TRADE.len()]
+                            ),
+                            None,
+                        )
+                    };
+                    let owner = owners[i % owners.len()];
+                    let c = tx.insert(
+                        &actor,
+                        Customer {
+                            name_key: name_key(&name),
+                            name,
+                            name_alt: alt,
+                            country: Some(COUNTRIES[i % COUNTRIES.len()].into()),
+                            time_zone: None,
+                            address: None,
+                            website: Some(format!("www.firm{i}.example")),
+                            email: Some(format!("info@firm{i}.example")),
+                            phone: Some(format!("+49 30 {:08}", i)),
+                            source: Some("canton_fair".into()),
+                            tier: Some("B".into()),
+                            tags: vec![],
+                            owner_id: Some(owner),
+                            team_id: None,
+                            pool_id: Some(1),
+                            purchase_preferences: None,
+                            payment_behaviour: None,
+                            custom: Default::default(),
+                            status: CustomerStatus::Prospect,
+                            locked: true,
+                            key_account: false,
+                            last_followup_at: Some(Utc::now()),
+                            last_deal_at: None,
+                            owned_since: Some(Utc::now()),
+                            annual_purchases: None,
+                        },
+                    )?;
+                    tx.insert(
+                        &actor,
+                        Contact {
+                            customer_id: c.id,
+                            name: format!("Contact {i}"),
+                            role: Some("buyer".into()),
+                            title: None,
+                            phones: vec![format!("+49 30 {:08}", i)],
+                            emails: vec![format!("buyer{i}@firm{i}.example")],
+                            whatsapp: None,
+                            wechat: None,
+                            skype: None,
+                            birthday: None,
+                            notes: None,
+                            primary: true,
+                            owner_id: Some(owner),
+                        },
+                    )?;
+                }
+                Ok::<_, kontor::error::AppError>(())
+            })
+            .expect("generate");
+        done += batch;
+        if done % 20_000 == 0 || done == n {
+            eprintln!("  generated {done}/{n} customers");
+        }
+    }
+    (2 * n) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The fsync floor: one small durable redb commit after another on the same disk.
+fn fsync_floor(dir: &Path, commits: usize) -> f64 {
+    let path = dir.join("fsync-floor.redb");
+    let db = redb::Database::create(&path).expect("redb");
+    let table: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("t");
+    let started = Instant::now();
+    for i in 0..commits as u64 {
+        let tx = db.begin_write().expect("tx");
+        tx.open_table(table)
+            .expect("table")
+            .insert(i, i)
+            .expect("insert");
+        tx.commit().expect("commit");
+    }
+    let rate = commits as f64 / started.elapsed().as_secs_f64();
+    drop(db);
+    let _ = std::fs::remove_file(path);
+    rate
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        dir_size(&p)
+                    } else {
+                        e.metadata().map(|m| m.len()).unwrap_or(0)
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let customers: usize = args
+        .iter()
+        .position(|a| a == "--customers")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let keep = args.iter().any(|a| a == "--no-record");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run(customers, !keep));
+}
+
+async fn run(customers: usize, record: bool) {
+    let dir =
+        tempfile::tempdir_in(std::env::var("KONTOR_BENCH_DIR").unwrap_or_else(|_| ".".into()))
+            .expect("temp dir");
+    eprintln!(
+        "Kontor HTTP benchmark: {customers} customers in {}",
+        dir.path().display()
+    );
+    let k = Kontor::open(dir.path()).expect("open");
+    let setup = kontor::domain::company::SetupInput {
+        company: kontor::domain::company::CompanyInput {
+            name: "Bench Trading".into(),
+            base_currency: "CNY".into(),
+            time_zone: "Asia/Shanghai".into(),
+            language: kontor::i18n::Lang::En,
+        },
+        admin: kontor::domain::company::AdminInput {
+            username: "admin".into(),
+            display_name: "Admin".into(),
+            password: "bench-pass-1".into(),
+            email: None,
+        },
+    };
+    kontor::domain::company::setup(&k, setup, None).expect("setup");
+    let generated_rate = generate(&k, customers, &[1]);
+    eprintln!("  generated at {generated_rate:.0} records/s; indexing for search …");
+    let started = Instant::now();
+    k.index_now().expect("index");
+    let index_seconds = started.elapsed().as_secs_f64();
+    let k = Arc::new(k);
+    let server = Server::start(k.clone(), "127.0.0.1:0".parse().unwrap(), false)
+        .await
+        .expect("server");
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": "bench-pass-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    let floor = fsync_floor(dir.path(), 300);
+    eprintln!("  baseline fsync floor: {floor:.0} commits/s");
+    let get = |path: String| {
+        let (http, base) = (http.clone(), base.clone());
+        move |_i: usize| {
+            let (http, url) = (http.clone(), format!("{base}{path}"));
+            async move {
+                http.get(url)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    };
+    let ceiling = measure(
+        "health (HTTP ceiling), 16 conc.",
+        20_000,
+        16,
+        get("/api/v1/health".into()),
+    )
+    .await;
+    let ceiling_rate = ceiling.rate();
+    let mut figures = vec![ceiling];
+    let mut list1 = measure(
+        "list page 1 with total, 16 conc.",
+        200,
+        16,
+        get("/api/v1/customers?scope=all&page=1&per_page=20".into()),
+    )
+    .await;
+    list1.baseline = Some(("HTTP ceiling", ceiling_rate));
+    figures.push(list1);
+    let last_page = (customers / 20).clamp(1, 500);
+    let mut list500 = measure(
+        &format!("list page {last_page} with total, 16 conc."),
+        200,
+        16,
+        get(format!(
+            "/api/v1/customers?scope=all&page={last_page}&per_page=20"
+        )),
+    )
+    .await;
+    list500.baseline = Some(("HTTP ceiling", ceiling_rate));
+    figures.push(list500);
+    let n = customers as u64;
+    let by_id = {
+        let (http, base) = (http.clone(), base.clone());
+        move |i: usize| {
+            let (http, url) = (
+                http.clone(),
+                format!("{base}/api/v1/customers/{}", 1 + (i as u64 * 7919) % n),
+            );
+            async move {
+                http.get(url)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    };
+    let mut f = measure("get customer by id, 16 conc.", 20_000, 16, by_id).await;
+    f.baseline = Some(("HTTP ceiling", ceiling_rate));
+    figures.push(f);
+    let queries = [
+        "huaxin",
+        "华信",
+        "Brandt",
+        "schroder",
+        "firm123",
+        "Nordlich",
+        "深圳 电子",
+        "Evergren",
+    ];
+    let search = {
+        let (http, base) = (http.clone(), base.clone());
+        move |i: usize| {
+            let (http, url) = (
+                http.clone(),
+                format!(
+                    "{base}/api/v1/search?q={}",
+                    urlencode(queries[i % queries.len()])
+                ),
+            );
+            async move {
+                http.get(url)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    };
+    let mut f = measure("search (token, prefix, typo), 16 conc.", 5_000, 16, search).await;
+    f.baseline = Some(("HTTP ceiling", ceiling_rate));
+    figures.push(f);
+    let create = |tag: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        move |i: usize| {
+            let (http, url) = (http.clone(), format!("{base}/api/v1/customers"));
+            async move {
+                http.post(url)
+                    .json(&json!({"name": format!("Bench {tag} {i}")}))
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    };
+    let mut f = measure("durable create, sequential", 300, 1, create("seq")).await;
+    f.baseline = Some(("fsync floor", floor));
+    figures.push(f);
+    let mut f = measure("durable create, 16 concurrent", 1_000, 16, create("conc")).await;
+    f.baseline = Some(("fsync floor", floor));
+    figures.push(f);
+
+    let rss = peak_rss_mb();
+    let size_mb = dir_size(dir.path()) as f64 / 1_048_576.0;
+    server.stop().await;
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mut table = format!(
+        "\n## {} · commit {} · {customers} customers\n\nMachine: {cpu}, {cores} cores. Data generated at {generated_rate:.0} records/s; \
+         search index built in {index_seconds:.1} s. Peak RSS {rss:.0} MB; data directory {size_mb:.0} MB. \
+         Baselines: HTTP ceiling {ceiling_rate:.0} req/s, fsync floor {floor:.0} commits/s.\n\n\
+         | operation | req/s | p50 ms | p99 ms | ratio to baseline |\n|---|---:|---:|---:|---|\n",
+        Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        commit.trim()
+    );
+    for f in &figures {
+        let ratio = f
+            .baseline
+            .map(|(name, b)| format!("{:.3} of {name}", f.rate() / b))
+            .unwrap_or_else(|| "baseline".into());
+        table.push_str(&format!(
+            "| {} | {:.0} | {:.2} | {:.2} | {ratio} |\n",
+            f.name,
+            f.rate(),
+            f.p50_ms,
+            f.p99_ms
+        ));
+    }
+    println!("{table}");
+    if record {
+        let path = Path::new("docs/performance.md");
+        let mut text = std::fs::read_to_string(path).unwrap_or_else(|_| {
+            "# Performance\n\nFigures of `make bench` (benches/http.rs), newest last. Targets (issue 6): list with total ≥ 25 % of the \
+             HTTP ceiling; durable creates ≥ 0.5 of the fsync floor sequentially and above it with concurrency; search p99 ≤ 10 ms; \
+             RSS ≤ 300 MB at 1,000,000 customers.\n"
+                .into()
+        });
+        text.push_str(&table);
+        std::fs::write(path, text).expect("write docs/performance.md");
+        eprintln!("appended to docs/performance.md");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
