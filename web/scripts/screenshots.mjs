@@ -7,7 +7,7 @@
 // sample users/teams, and reports any request to a host other than the server (nothing may load
 // from the internet) and any console error.
 import { chromium } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startKontor } from './kontor-server.mjs'
@@ -200,7 +200,11 @@ for (const lang of LANGS) {
 }
 
 await browser.close()
-server?.stop()
+if (server) {
+  server.stop()
+  await new Promise((r) => setTimeout(r, 500))
+  rmSync(server.data, { recursive: true, force: true })
+}
 if (problems.length) {
   console.log(`\n${problems.length} problem(s):`)
   for (const p of [...new Set(problems)]) console.log(' -', p)
