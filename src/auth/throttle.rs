@@ -55,7 +55,15 @@ fn bump(map: &Mutex<HashMap<String, Failures>>, key: &str, now: Instant) {
 impl Throttle {
     /// How long this attempt must wait, if at all.
     pub fn check(&self, account: &str, ip: &str) -> Option<Duration> {
-        let now = Instant::now();
+        self.check_at(account, ip, Instant::now())
+    }
+
+    pub fn failed(&self, account: &str, ip: &str) {
+        self.failed_at(account, ip, Instant::now());
+    }
+
+    /// `check` as of `now` (tests move the clock).
+    pub fn check_at(&self, account: &str, ip: &str, now: Instant) -> Option<Duration> {
         let a = self
             .accounts
             .lock()
@@ -73,8 +81,7 @@ impl Throttle {
         wa.max(wi)
     }
 
-    pub fn failed(&self, account: &str, ip: &str) {
-        let now = Instant::now();
+    pub fn failed_at(&self, account: &str, ip: &str, now: Instant) {
         bump(&self.accounts, account, now);
         bump(&self.ips, ip, now);
     }
@@ -102,6 +109,41 @@ mod tests {
         assert!(t.check("wang", "5.6.7.8").is_none());
         t.succeeded("li");
         assert!(t.check("li", "5.6.7.8").is_none());
+    }
+
+    #[test]
+    fn a_thousand_wrong_passwords_never_lock_the_real_user_out_for_good() {
+        let t = Throttle::default();
+        let start = Instant::now();
+        let mut now = start;
+        let mut refused = 0;
+        for i in 0..1000 {
+            now += Duration::from_millis(50);
+            // Against one account …
+            if t.check_at("admin", "10.0.0.9", now).is_some() {
+                refused += 1;
+            } else {
+                t.failed_at("admin", "10.0.0.9", now);
+            }
+            // … and spread over many from another address.
+            let account = format!("user{}", i % 100);
+            if t.check_at(&account, "10.0.0.7", now).is_none() {
+                t.failed_at(&account, "10.0.0.7", now);
+            }
+        }
+        assert!(
+            refused > 900,
+            "only {refused} of 1000 attempts were throttled"
+        );
+        // The real user, from their own machine, waits at most the cap, then gets in.
+        let wait = t
+            .check_at("admin", "10.0.0.20", now)
+            .expect("still throttled right after the attack");
+        assert!(wait <= MAX_WAIT);
+        assert!(t.check_at("admin", "10.0.0.20", now + MAX_WAIT).is_none());
+        // The spread attack throttles the attacker's address, not the accounts' owners.
+        assert!(t.check_at("user1", "10.0.0.7", now).is_some());
+        assert!(t.check_at("user1", "10.0.0.21", now).is_none());
     }
 
     #[test]

@@ -112,6 +112,8 @@ impl Kontor {
             demo: None,
             indexer: Mutex::new(Some(indexer)),
         };
+        // Made now, so the first unknown-user login costs what every other one does.
+        std::sync::LazyLock::force(&crate::auth::password::DUMMY_HASH);
         if !company::setup_required(&k).map_err(|e| StartError::Setup(e.to_string()))? {
             k.store
                 .write(company::ensure_presets)

@@ -357,3 +357,56 @@ async fn session_cookie(c: &Client) -> String {
     );
     cookie.split(';').next().unwrap().to_string()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_user_and_wrong_password_take_the_same_time() {
+    let (s, admin) = TestServer::with_admin().await;
+    for i in 0..10 {
+        s.user(&admin, &format!("real{i}"), "sales", &[]).await;
+    }
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    let mut bodies = std::collections::BTreeSet::new();
+    // 40 attempts each, interleaved so neither load nor drift favours one side; from four
+    // loopback addresses so the per-address throttle (20 failures) does not answer instead.
+    for round in 0..4u8 {
+        let http = reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, 2 + round]))
+            .build()
+            .unwrap();
+        for i in 0..10 {
+            for (username, sink) in [
+                (format!("real{i}"), &mut known),
+                (format!("ghost{round}x{i}"), &mut unknown),
+            ] {
+                let started = std::time::Instant::now();
+                let r = http
+                    .post(format!("http://{}/api/v1/auth/login", s.addr))
+                    .json(&json!({"username": username, "password": "wrong-password"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+                bodies.insert(r.text().await.unwrap());
+                sink.push(started.elapsed().as_secs_f64());
+            }
+        }
+    }
+    assert_eq!(bodies.len(), 1, "the answers differ: {bodies:?}");
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+    };
+    let (a, b) = (median(&mut known), median(&mut unknown));
+    let gap = (a - b).abs() / a.max(b);
+    eprintln!(
+        "median failed login: known user {:.1} ms, unknown user {:.1} ms ({:.1} % apart)",
+        a * 1e3,
+        b * 1e3,
+        gap * 100.0
+    );
+    assert!(
+        gap < 0.10,
+        "known {a:.4}s vs unknown {b:.4}s: {:.1} % apart",
+        gap * 100.0
+    );
+}
