@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TrashQuery {
     kind: Option<String>,
     page: Option<u64>,
@@ -82,6 +83,7 @@ async fn purge(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditParams {
     kind: Option<String>,
     record_id: Option<u64>,
@@ -141,6 +143,7 @@ async fn update_company(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
     /// Chinese, English, pinyin, e-mail, phone digits …
     q: String,

@@ -157,6 +157,7 @@ async fn delete_contact(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TimelineQuery {
     /// Only the entries with this contact.
     contact_id: Option<u64>,

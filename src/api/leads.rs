@@ -125,6 +125,7 @@ async fn convert(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
     page: Option<u64>,
     per_page: Option<u64>,

@@ -55,6 +55,8 @@ async fn health(State(state): State<AppState>) -> ApiResult<Json<Health>> {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicInfo {
     pub setup_required: bool,
+    /// Whether the request carries a live session (so the app can skip `GET /me`).
+    pub logged_in: bool,
     pub demo: bool,
     /// Only in demo mode.
     pub demo_accounts: Vec<DemoAccount>,
@@ -65,13 +67,18 @@ pub struct PublicInfo {
 
 /// What the login and setup pages need before anyone is logged in.
 #[utoipa::path(get, path = "/api/v1/public/info", tag = "system", security(()), responses((status = 200, body = PublicInfo)))]
-async fn public_info(State(state): State<AppState>) -> ApiResult<Json<PublicInfo>> {
+async fn public_info(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<PublicInfo>> {
     let k = state.kontor.clone();
+    let logged_in = caller.principal.is_some();
     let info = blocking(move || {
         let setup_required = company::setup_required(&k)?;
         let company = k.store.read(company::company)?;
         Ok(PublicInfo {
             setup_required,
+            logged_in,
             demo: k.demo.is_some(),
             demo_accounts: k.demo.clone().unwrap_or_default(),
             company_name: company.as_ref().map(|c| c.data.name.clone()),

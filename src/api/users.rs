@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UserQuery {
     /// Matches username, name or e-mail.
     q: Option<String>,
@@ -35,6 +36,7 @@ struct UserQuery {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// The version the caller last saw; a stale one gets 409.
     pub version: Option<u64>,

@@ -258,7 +258,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: RolePatch) -> AppResult
         }
         let is_preset = current.data.preset.is_some();
         let r = tx.update::<Role, AppError>(&actor, id, Some(patch.version), |r| {
-            if let Some(n) = name {
+            if let Some(n) = name.filter(|n| *n != r.name) {
                 if is_preset {
                     return Err(AppError::invalid(
                         "name",

@@ -113,6 +113,7 @@ pub struct CustomerPatch {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
     /// Matches name, second name, e-mail, website, phone, tags.
     pub q: Option<String>,

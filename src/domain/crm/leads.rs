@@ -58,6 +58,7 @@ pub struct LeadInput {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LeadQuery {
     pub q: Option<String>,
     pub status: Option<LeadStatus>,
@@ -529,6 +530,7 @@ pub struct OpportunityInput {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OpportunityQuery {
     pub customer_id: Option<u64>,
     pub stage: Option<Stage>,

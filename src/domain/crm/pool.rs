@@ -45,6 +45,7 @@ pub struct PoolInput {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PoolQuery {
     pub pool_id: Option<u64>,
     pub q: Option<String>,
