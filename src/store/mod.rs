@@ -175,6 +175,27 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens a store on another storage backend (tests simulate power loss with one). `path`
+    /// only names the store in messages and places backups.
+    pub fn open_with_backend(
+        path: &Path,
+        backend: impl redb::StorageBackend,
+        registry: Registry,
+        options: OpenOptions,
+    ) -> Result<Store, OpenError> {
+        let mut builder = Database::builder();
+        builder.set_check_integrity_on_open(options.verify);
+        let db = builder
+            .create_with_backend(backend)
+            .map_err(|e| OpenError::Damaged {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
+        let store = Store::start(db, path, registry);
+        store.migrate(options.backup_dir.as_deref())?;
+        Ok(store)
+    }
+
     fn start(db: Database, path: &Path, registry: Registry) -> Store {
         let db = Arc::new(db);
         let registry = Arc::new(registry);
