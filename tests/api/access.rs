@@ -350,3 +350,97 @@ async fn the_openapi_document_describes_every_endpoint_with_its_errors() {
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
+
+/// The binary carries the web app and the API reference inside it: started from an empty
+/// directory, it serves them (when the web app was built before the binary, as `make` does).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_serves_the_embedded_app_from_any_directory() {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist/index.html");
+    let cwd = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
+            .args([
+                "serve",
+                "--data",
+                "data",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .current_dir(cwd.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..200 {
+        if http
+            .get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "server did not start");
+    {
+        let doc: Value = http
+            .get(format!("{base}/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["paths"]["/api/v1/customers"].is_object());
+        let page = http
+            .get(format!("{base}/customers/12"))
+            .send()
+            .await
+            .unwrap();
+        if dist.exists() {
+            assert_eq!(page.status(), StatusCode::OK);
+            let html = page.text().await.unwrap();
+            assert_eq!(
+                html,
+                std::fs::read_to_string(&dist).unwrap(),
+                "the app's routes get the embedded index.html"
+            );
+            let docs = http.get(format!("{base}/api/docs")).send().await.unwrap();
+            assert_eq!(
+                docs.status(),
+                StatusCode::OK,
+                "the API reference page is embedded"
+            );
+            assert!(
+                docs.text().await.unwrap().contains("<script"),
+                "api-docs.html"
+            );
+        } else {
+            assert_eq!(
+                page.status(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "without a built web app the server says how to build it"
+            );
+        }
+        // The data directory was created relative to where it was started.
+        assert!(cwd.path().join("data/kontor.redb").exists());
+    }
+}
