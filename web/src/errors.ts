@@ -28,11 +28,23 @@ export function showSuccess(message: string): void {
   ElMessage({ type: 'success', message })
 }
 
+/** The server refused a change because the record changed since it was read (409 version_conflict). */
+export function isVersionConflict(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.code === 'version_conflict'
+}
+
+/** Someone else owns the record (409 owned_by_other): the message names who, never the record's details. */
+export function isOwnedByOther(e: unknown): e is ApiError {
+  return e instanceof ApiError && e.code === 'owned_by_other'
+}
+
 /**
  * Field errors from the server for one form: `errors[field]` goes to the form item whose prop is
  * the error's `field`. Errors on a field the form does not have are shown as a toast.
+ * `fields` is a list of props, or a test for forms with repeated parts (`contacts[1].emails[0]`):
+ * then the server's field name is the key as it is.
  */
-export function useFieldErrors(fields: readonly string[]) {
+export function useFieldErrors(fields: readonly string[] | ((field: string) => boolean)) {
   const errors = reactive<Record<string, string>>({})
   function clear() {
     for (const k of Object.keys(errors)) errors[k] = ''
@@ -44,6 +56,7 @@ export function useFieldErrors(fields: readonly string[]) {
   }
   // "admin.username" matches the prop "admin.username"; a bare "username" matches it too.
   function matchField(f: string): string | undefined {
+    if (typeof fields === 'function') return fields(f) ? f : undefined
     return fields.find((p) => p === f) ?? fields.find((p) => p.endsWith(`.${f}`))
   }
   /** Clear old errors, run the request, and place its error (if any). Resolves to undefined on error. */

@@ -57,3 +57,24 @@ describe('time formatting in the viewer zone', () => {
     expect(zones).toContain('Europe/Berlin')
   })
 })
+
+import { addDays, daysBetween, formatYmd, todayInZone } from './time'
+
+describe('calendar dates', () => {
+  it('today differs by zone at the same instant', () => {
+    const at = new Date('2026-03-05T20:00:00Z')
+    expect(todayInZone('Asia/Shanghai', at)).toBe('2026-03-06')
+    expect(todayInZone('America/Los_Angeles', at)).toBe('2026-03-05')
+  })
+  it('adds days and counts them across month ends', () => {
+    expect(addDays('2026-02-27', 3)).toBe('2026-03-02')
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28')
+    expect(daysBetween('2026-02-27', '2026-03-02')).toBe(3)
+    expect(daysBetween('2026-03-02', '2026-02-27')).toBe(-3)
+  })
+  it('shows a due date as it is, in either language', () => {
+    expect(formatYmd('2026-03-05', 'en')).toBe('5 Mar 2026')
+    expect(formatYmd('2026-03-05', 'zh-CN')).toBe('2026年3月5日')
+    expect(formatYmd(null, 'en')).toBe('')
+  })
+})

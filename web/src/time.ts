@@ -147,3 +147,42 @@ export function allTimeZones(): string[] {
   }
   return zonesCache
 }
+
+/** Today's calendar date in the zone, "YYYY-MM-DD". */
+export function todayInZone(tz: string, at: Instant = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: safeZone(tz),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(toDate(at))
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? ''
+  return `${get('year')}-${get('month')}-${get('day')}`
+}
+
+/** A calendar date "YYYY-MM-DD" plus some days (no zone involved). */
+export function addDays(ymd: string, days: number): string {
+  const [y, m, d] = ymd.split('-').map(Number)
+  const t = new Date(Date.UTC(y, m - 1, d + days))
+  return t.toISOString().slice(0, 10)
+}
+
+/** Whole days from `a` to `b` (both "YYYY-MM-DD"). */
+export function daysBetween(a: string, b: string): number {
+  const toUtc = (s: string) => {
+    const [y, m, d] = s.split('-').map(Number)
+    return Date.UTC(y, m - 1, d)
+  }
+  return Math.round((toUtc(b) - toUtc(a)) / 86_400_000)
+}
+
+/** A calendar date (due dates, birthdays): shown as it is, never shifted by a zone. */
+export function formatYmd(ymd: string | null | undefined, lang: string, withWeekday = false): string {
+  if (!ymd || !/^\d{4}-\d{2}-\d{2}/.test(ymd)) return ''
+  const [y, m, d] = ymd.slice(0, 10).split('-').map(Number)
+  return new Intl.DateTimeFormat(intlLocale(lang), {
+    dateStyle: withWeekday ? undefined : 'medium',
+    ...(withWeekday ? { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' } : {}),
+    timeZone: 'UTC',
+  }).format(new Date(Date.UTC(y, m - 1, d)))
+}

@@ -21,7 +21,38 @@ import type {
   UserPatch,
 } from './types'
 
+import type {
+  Activity,
+  ActivityInput,
+  AssignInput,
+  CadenceRule,
+  CadenceRuleInput,
+  Contact,
+  ContactInput,
+  ConvertInput,
+  ConvertResult,
+  Customer,
+  CustomerInput,
+  CustomerPatch,
+  CustomerQuery,
+  HandoverInput,
+  HandoverResult,
+  Lead,
+  LeadInput,
+  LeadQuery,
+  MyDay,
+  Opportunity,
+  OpportunityInput,
+  OpportunityQuery,
+  Pool,
+  PoolInput,
+  PoolQuery,
+  Task,
+  TaskPatch,
+} from './crm'
+
 export * from './types'
+export * from './crm'
 export { ApiError, configureClient } from './client'
 
 const enc = encodeURIComponent
@@ -71,4 +102,55 @@ export const api = {
     http.patch<CompanySettings>('/company', patch),
 
   search: (q: string, limit = 10) => http.get<{ items: SearchHit[] }>('/search', { q, limit }),
+
+  // CRM: customers and contacts (CRM-1)
+  customers: (q: CustomerQuery = {}) => http.get<Page<Customer>>('/customers', { ...q }),
+  customer: (id: number) => http.get<Customer>(`/customers/${id}`),
+  createCustomer: (body: CustomerInput) => http.post<Customer>('/customers', body),
+  updateCustomer: (id: number, patch: CustomerPatch) => http.patch<Customer>(`/customers/${id}`, patch),
+  deleteCustomer: (id: number, version: number) => http.del<void>(`/customers/${id}`, { version }),
+  contacts: (customerId: number) => http.get<Contact[]>(`/customers/${customerId}/contacts`),
+  addContact: (customerId: number, body: ContactInput) => http.post<Contact>(`/customers/${customerId}/contacts`, body),
+  updateContact: (id: number, body: ContactInput & { version: number }) => http.put<Contact>(`/contacts/${id}`, body),
+  deleteContact: (id: number, version: number) => http.del<void>(`/contacts/${id}`, { version }),
+
+  // Timeline (CRM-2)
+  timeline: (customerId: number, q: { contact_id?: number; page?: number; per_page?: number } = {}) =>
+    http.get<Page<Activity>>(`/customers/${customerId}/timeline`, { ...q }),
+  addActivity: (customerId: number, body: ActivityInput) => http.post<Activity>(`/customers/${customerId}/timeline`, body),
+
+  // Public pool (CRM-4)
+  pool: (q: PoolQuery = {}) => http.get<Page<Customer>>('/pool', { ...q }),
+  claim: (id: number) => http.post<Customer>(`/customers/${id}/claim`),
+  release: (id: number, note?: string) => http.post<Customer>(`/customers/${id}/release`, { note: note || null }),
+  transfer: (id: number, toUser: number) => http.post<Customer>(`/customers/${id}/transfer`, { to_user: toUser }),
+  pools: () => http.get<Pool[]>('/pools'),
+  createPool: (body: PoolInput) => http.post<Pool>('/pools', body),
+  updatePool: (id: number, body: PoolInput & { version: number }) => http.put<Pool>(`/pools/${id}`, body),
+
+  // Leads and opportunities (CRM-3)
+  leads: (q: LeadQuery = {}) => http.get<Page<Lead>>('/leads', { ...q }),
+  lead: (id: number) => http.get<Lead>(`/leads/${id}`),
+  createLead: (body: LeadInput) => http.post<Lead>('/leads', body),
+  updateLead: (id: number, body: LeadInput & { version: number }) => http.put<Lead>(`/leads/${id}`, body),
+  deleteLead: (id: number, version: number) => http.del<void>(`/leads/${id}`, { version }),
+  assignLead: (id: number, body: AssignInput) => http.post<Lead>(`/leads/${id}/assign`, body),
+  convertLead: (id: number, body: ConvertInput) => http.post<ConvertResult>(`/leads/${id}/convert`, body),
+  leadTimeline: (id: number, q: { page?: number; per_page?: number } = {}) =>
+    http.get<Page<Activity>>(`/leads/${id}/timeline`, { ...q }),
+  addLeadActivity: (id: number, body: ActivityInput) => http.post<Activity>(`/leads/${id}/timeline`, body),
+  opportunities: (q: OpportunityQuery = {}) => http.get<Opportunity[]>('/opportunities', { ...q }),
+  createOpportunity: (body: OpportunityInput) => http.post<Opportunity>('/opportunities', body),
+  updateOpportunity: (id: number, body: OpportunityInput & { version: number }) =>
+    http.patch<Opportunity>(`/opportunities/${id}`, body),
+
+  // My day, cadence, handover (CRM-5, CRM-6)
+  myDay: () => http.get<MyDay>('/my-day'),
+  updateTask: (id: number, patch: TaskPatch) => http.patch<Task>(`/tasks/${id}`, patch),
+  cadenceRules: () => http.get<CadenceRule[]>('/cadence-rules'),
+  createCadenceRule: (body: CadenceRuleInput) => http.post<CadenceRule>('/cadence-rules', body),
+  updateCadenceRule: (id: number, body: CadenceRuleInput & { version: number }) =>
+    http.put<CadenceRule>(`/cadence-rules/${id}`, body),
+  handover: (body: HandoverInput) => http.post<HandoverResult>('/handover', body),
+  undoHandover: (id: number) => http.post<HandoverResult>(`/handover/${id}/undo`),
 }
