@@ -97,6 +97,7 @@ impl Kontor {
             OpenOptions {
                 verify: true,
                 backup_dir: Some(backup_dir(data_dir)),
+                ..OpenOptions::default()
             },
         )?;
         let (index, must_rebuild) = SearchIndex::open(&index_dir(data_dir))

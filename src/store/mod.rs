@@ -136,6 +136,19 @@ pub struct OpenOptions {
     pub verify: bool,
     /// Where automatic backups before migrations go.
     pub backup_dir: Option<PathBuf>,
+    /// Writes are refused (disk full) while the data directory's file system has less free
+    /// space than this, so a full disk never catches the database in the middle of a commit.
+    pub min_free_bytes: u64,
+}
+
+/// The free space kept by default: `KONTOR_MIN_FREE_MB` (megabytes), else 64 MB.
+pub fn default_min_free_bytes() -> u64 {
+    std::env::var("KONTOR_MIN_FREE_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(64)
+        * 1024
+        * 1024
 }
 
 impl Default for OpenOptions {
@@ -143,6 +156,7 @@ impl Default for OpenOptions {
         OpenOptions {
             verify: true,
             backup_dir: None,
+            min_free_bytes: default_min_free_bytes(),
         }
     }
 }
@@ -170,7 +184,7 @@ impl Store {
     /// starts the writer thread.
     pub fn open(path: &Path, registry: Registry, options: OpenOptions) -> Result<Store, OpenError> {
         let db = open_database(path, options.verify)?;
-        let store = Store::start(db, path, registry);
+        let store = Store::start(db, path, registry, options.min_free_bytes);
         store.migrate(options.backup_dir.as_deref())?;
         Ok(store)
     }
@@ -191,12 +205,13 @@ impl Store {
                 path: path.to_path_buf(),
                 detail: e.to_string(),
             })?;
-        let store = Store::start(db, path, registry);
+        // Not a file on a disk: no free-space guard.
+        let store = Store::start(db, path, registry, 0);
         store.migrate(options.backup_dir.as_deref())?;
         Ok(store)
     }
 
-    fn start(db: Database, path: &Path, registry: Registry) -> Store {
+    fn start(db: Database, path: &Path, registry: Registry, min_free_bytes: u64) -> Store {
         let db = Arc::new(db);
         let registry = Arc::new(registry);
         let outbox_head = Arc::new((Mutex::new(0u64), Condvar::new()));
@@ -205,9 +220,13 @@ impl Store {
             let db = db.clone();
             let registry = registry.clone();
             let head = outbox_head.clone();
+            let guard = SpaceGuard {
+                dir: path.parent().map(Path::to_path_buf),
+                min_free_bytes,
+            };
             std::thread::Builder::new()
                 .name("kontor-writer".into())
-                .spawn(move || writer_loop(&db, &registry, &recv, &head))
+                .spawn(move || writer_loop(&db, &registry, &recv, &head, &guard))
                 .expect("the OS refused to start the writer thread")
         };
         let store = Store {
@@ -440,6 +459,26 @@ fn open_database(path: &Path, verify: bool) -> Result<Database, OpenError> {
     }
 }
 
+/// Refuses writes while the data directory's file system is nearly full.
+struct SpaceGuard {
+    dir: Option<PathBuf>,
+    min_free_bytes: u64,
+}
+
+impl SpaceGuard {
+    fn has_room(&self) -> bool {
+        let Some(dir) = &self.dir else { return true };
+        if self.min_free_bytes == 0 {
+            return true;
+        }
+        match rustix::fs::statvfs(dir.as_path()) {
+            Ok(st) => st.f_bavail.saturating_mul(st.f_frsize) >= self.min_free_bytes,
+            // Cannot tell: let the write try.
+            Err(_) => true,
+        }
+    }
+}
+
 /// Runs jobs in groups: each in its own non-durable transaction, then one durable commit for the
 /// group, then the answers. A lone job commits durably by itself.
 fn writer_loop(
@@ -447,6 +486,7 @@ fn writer_loop(
     registry: &Arc<Registry>,
     jobs: &mpsc::Receiver<(Job, Reply)>,
     head: &(Mutex<u64>, Condvar),
+    guard: &SpaceGuard,
 ) {
     const MAX_GROUP: usize = 128;
     while let Ok(first) = jobs.recv() {
@@ -456,6 +496,16 @@ fn writer_loop(
                 Ok(job) => group.push(job),
                 Err(_) => break,
             }
+        }
+        if !guard.has_room() {
+            tracing::warn!(
+                "the data directory's disk is nearly full; refusing {} writes",
+                group.len()
+            );
+            for (_, reply) in group {
+                let _ = reply.send(Err(StoreError::DiskFull));
+            }
+            continue;
         }
         let durable_each = group.len() == 1;
         let mut answers = Vec::with_capacity(group.len());

@@ -69,6 +69,7 @@ fn open<T: Entity>(dir: &std::path::Path) -> Store {
         OpenOptions {
             verify: true,
             backup_dir: Some(dir.join("backups")),
+            ..OpenOptions::default()
         },
     )
     .expect("open")
