@@ -432,7 +432,27 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
                     .as_deref()
                     .is_none_or(|n| matches_text(c, n, &digits))
         };
-        let mut page = tx.list::<Customer>(&filter, 0, u64::MAX)?;
+        // A rep's own (or team's) customers come from the owner index; only "all" scans.
+        let mut page = match p.owners_in(wanted) {
+            Some(owners) => {
+                let mut items = Vec::new();
+                for owner in owners {
+                    for id in
+                        tx.ids_by_index::<Customer>("owner", &IndexKey::new().u64(owner), false)?
+                    {
+                        let r = tx.get_live::<Customer>(id)?;
+                        if filter(&r) {
+                            items.push(r);
+                        }
+                    }
+                }
+                crate::store::Page {
+                    total: items.len() as u64,
+                    items,
+                }
+            }
+            None => tx.list::<Customer>(&filter, 0, u64::MAX)?,
+        };
         sort(
             &mut page.items,
             q.sort.as_deref(),
