@@ -570,24 +570,14 @@ impl Tx {
         reverse: bool,
         f: &mut dyn FnMut(Record<T>) -> StoreResult<bool>,
     ) -> StoreResult<()> {
-        self.raw_scan(
-            &records_table(T::KIND),
-            Bound::Unbounded,
-            Bound::Unbounded,
-            reverse,
-            &mut |k, v| {
-                let id = u64::from_be_bytes(
-                    k.try_into()
-                        .map_err(|_| StoreError::Corrupt("record key".into()))?,
-                );
-                let record = decode_record::<T>(id, v)?;
-                if record.meta.is_deleted() {
-                    Ok(true)
-                } else {
-                    f(record)
-                }
-            },
-        )
+        self.records_in_order(T::KIND, reverse, &mut |id, v| {
+            let record = decode_record::<T>(id, v)?;
+            if record.meta.is_deleted() {
+                Ok(true)
+            } else {
+                f(record)
+            }
+        })
     }
 
     /// A page of live records matching `filter`, newest first, with the total.
@@ -670,20 +660,10 @@ impl Tx {
     /// rebuilding its indexes.
     pub(crate) fn rewrite_kind_typed<T: Entity>(&mut self) -> StoreResult<()> {
         let mut records = Vec::new();
-        self.raw_scan(
-            &records_table(T::KIND),
-            Bound::Unbounded,
-            Bound::Unbounded,
-            false,
-            &mut |k, v| {
-                let id = u64::from_be_bytes(
-                    k.try_into()
-                        .map_err(|_| StoreError::Corrupt("record key".into()))?,
-                );
-                records.push(decode_record::<T>(id, v)?);
-                Ok(true)
-            },
-        )?;
+        self.raw_records(T::KIND, &mut |id, v| {
+            records.push(decode_record::<T>(id, v)?);
+            Ok(true)
+        })?;
         for def in T::indexes() {
             let name = index_table(T::KIND, def.name);
             let w = self.writer()?;
@@ -916,11 +896,21 @@ impl Tx {
         kind: &str,
         f: &mut dyn FnMut(u64, &[u8]) -> StoreResult<bool>,
     ) -> StoreResult<()> {
+        self.records_in_order(kind, false, f)
+    }
+
+    /// Visits the raw bytes of every record of a kind by id, in order or reverse.
+    fn records_in_order(
+        &self,
+        kind: &str,
+        reverse: bool,
+        f: &mut dyn FnMut(u64, &[u8]) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
         self.raw_scan(
             &records_table(kind),
             Bound::Unbounded,
             Bound::Unbounded,
-            false,
+            reverse,
             &mut |k, v| {
                 let id = u64::from_be_bytes(
                     k.try_into()

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Action, Module, Principal, Scope, User};
+use crate::auth::{Action, Module, Principal, User};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::search::text::fold;
 use crate::store::{Entity, IndexKey, Record, Tx};
@@ -381,26 +381,8 @@ pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<CustomerView> {
 pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<CustomerView>> {
     let scope = p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
-    let wanted = match q.scope.as_deref() {
-        Some("all") => Scope::All,
-        Some("team") => Scope::Team.min(scope),
-        Some("mine") | None => Scope::Own,
-        Some(other) => {
-            return Err(AppError::invalid(
-                "scope",
-                Msg::new(
-                    format!("未知的范围：{other}"),
-                    format!("Unknown scope: {other}"),
-                ),
-            ));
-        }
-    }
-    .min(scope);
-    let needle =
-        q.q.as_deref()
-            .map(fold)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
+    let wanted = super::list_scope(q.scope.as_deref(), scope)?;
+    let needle = super::needle(q.q.as_deref());
     let digits: String =
         q.q.as_deref()
             .unwrap_or("")

@@ -173,26 +173,9 @@ pub fn list(k: &Kontor, p: &Principal, q: LeadQuery) -> AppResult<List<LeadView>
     let scope = p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
     let pool = q.scope.as_deref() == Some("pool");
-    let wanted = match q.scope.as_deref() {
-        Some("all") => Scope::All,
-        Some("team") => Scope::Team,
-        Some("mine") | Some("pool") | None => Scope::Own,
-        Some(other) => {
-            return Err(AppError::invalid(
-                "scope",
-                Msg::new(
-                    format!("未知的范围：{other}"),
-                    format!("Unknown scope: {other}"),
-                ),
-            ));
-        }
-    }
-    .min(scope);
-    let needle =
-        q.q.as_deref()
-            .map(crate::search::text::fold)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
+    let asked = if pool { None } else { q.scope.as_deref() };
+    let wanted = super::list_scope(asked, scope)?;
+    let needle = super::needle(q.q.as_deref());
     k.store.read(|tx| {
         let filter = |r: &Record<Lead>| {
             let l = &r.data;
@@ -568,12 +551,7 @@ pub fn opportunities(
     q: OpportunityQuery,
 ) -> AppResult<Vec<OpportunityView>> {
     let scope = p.require(Module::Crm, Action::Read)?;
-    let wanted = match q.scope.as_deref() {
-        Some("all") => Scope::All,
-        Some("team") => Scope::Team,
-        _ => Scope::Own,
-    }
-    .min(scope);
+    let wanted = super::list_scope(q.scope.as_deref(), scope)?;
     k.store.read(|tx| {
         if let Some(c) = q.customer_id {
             customer_for(tx, p, c, Action::Read)?;

@@ -200,6 +200,32 @@ pub fn company_today(tx: &Tx, now: chrono::DateTime<chrono::Utc>) -> AppResult<c
     Ok(now.with_timezone(&tz).date_naive())
 }
 
+/// The data scope a list asks for (`mine` by default, `team`, `all`), never wider than granted.
+pub fn list_scope(asked: Option<&str>, granted: Scope) -> AppResult<Scope> {
+    let wanted = match asked {
+        Some("all") => Scope::All,
+        Some("team") => Scope::Team,
+        Some("mine") | None => Scope::Own,
+        Some(other) => {
+            return Err(AppError::invalid(
+                "scope",
+                crate::error::Msg::new(
+                    format!("未知的范围：{other}"),
+                    format!("Unknown scope: {other}"),
+                ),
+            ));
+        }
+    };
+    Ok(wanted.min(granted))
+}
+
+/// The folded search text of a list query (None when empty).
+pub fn needle(q: Option<&str>) -> Option<String> {
+    q.map(crate::search::text::fold)
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
 /// Checks that a user id names an active user (for owner fields).
 pub fn active_owner(tx: &Tx, field: &str, id: u64) -> AppResult<()> {
     match tx.get_live::<crate::auth::User>(id) {

@@ -162,11 +162,7 @@ pub fn update_pool(k: &Kontor, p: &Principal, id: u64, input: PoolInput) -> AppR
 pub fn list(k: &Kontor, p: &Principal, q: PoolQuery) -> AppResult<List<CustomerView>> {
     p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
-    let needle =
-        q.q.as_deref()
-            .map(crate::search::text::fold)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
+    let needle = super::needle(q.q.as_deref());
     let digits: String =
         q.q.as_deref()
             .unwrap_or("")
