@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { NAV, NAV_GROUPS, allowedItems, canOpen, firstAllowedPath, visibleMenu, type NavItem } from './nav'
+import { NAV, NAV_GROUPS, allowedItems, canOpen, firstAllowedPath, landingPath, visibleMenu, type NavItem } from './nav'
 
 const view = () => Promise.resolve({})
 
@@ -55,5 +55,20 @@ describe('navigation table', () => {
     expect(firstAllowedPath(['admin.audit'])).toBe('/admin/audit')
     expect(firstAllowedPath(['home', 'admin.audit'])).toBe('/')
     expect(firstAllowedPath(['admin.api_docs'])).toBe(null)
+  })
+
+  it('builds exactly the CRM areas the server sends', () => {
+    const crm = ['crm.my_day', 'crm.customers', 'crm.pool', 'crm.leads', 'crm.opportunities', 'crm.handover', 'crm.settings']
+    const group = visibleMenu(['home', ...crm]).find((g) => g.key === 'crm')!
+    expect(group.items.map((i) => i.area)).toEqual(crm)
+    expect(NAV.filter((i) => i.group === 'crm').map((i) => i.area).sort()).toEqual([...crm].sort())
+    // a rep without handover and settings
+    const rep = visibleMenu(['home', 'crm.my_day', 'crm.customers', 'crm.pool', 'crm.leads', 'crm.opportunities'])
+    expect(rep.find((g) => g.key === 'crm')!.items).toHaveLength(5)
+  })
+
+  it('lands on My day for users who have it, else home', () => {
+    expect(landingPath(['home', 'crm.my_day', 'crm.customers'])).toBe('/crm/my-day')
+    expect(landingPath(['home', 'admin.users'])).toBe('/')
   })
 })

@@ -76,10 +76,37 @@ export const NAV: NavItem[] = [
   },
 
   // CRM (CRM-1 … CRM-11)
-  { area: 'crm.my_day', group: 'crm', path: '/crm/my-day', label: 'nav.crm.my_day' },
-  { area: 'crm.customers', group: 'crm', path: '/crm/customers', label: 'nav.crm.customers' },
-  { area: 'crm.leads', group: 'crm', path: '/crm/leads', label: 'nav.crm.leads' },
-  { area: 'crm.pool', group: 'crm', path: '/crm/pool', label: 'nav.crm.pool' },
+  { area: 'crm.my_day', group: 'crm', path: '/crm/my-day', label: 'nav.crm.my_day', view: () => import('./views/crm/MyDayView.vue') },
+  {
+    area: 'crm.customers',
+    group: 'crm',
+    path: '/crm/customers',
+    label: 'nav.crm.customers',
+    view: () => import('./views/crm/CustomersView.vue'),
+  },
+  { area: 'crm.pool', group: 'crm', path: '/crm/pool', label: 'nav.crm.pool', view: () => import('./views/crm/PoolView.vue') },
+  { area: 'crm.leads', group: 'crm', path: '/crm/leads', label: 'nav.crm.leads', view: () => import('./views/crm/LeadsView.vue') },
+  {
+    area: 'crm.opportunities',
+    group: 'crm',
+    path: '/crm/opportunities',
+    label: 'nav.crm.opportunities',
+    view: () => import('./views/crm/OpportunitiesView.vue'),
+  },
+  {
+    area: 'crm.handover',
+    group: 'crm',
+    path: '/crm/handover',
+    label: 'nav.crm.handover',
+    view: () => import('./views/crm/HandoverView.vue'),
+  },
+  {
+    area: 'crm.settings',
+    group: 'crm',
+    path: '/crm/settings',
+    label: 'nav.crm.settings',
+    view: () => import('./views/crm/CrmSettingsView.vue'),
+  },
 
   // Sales (SAL-1 … SAL-5)
   { area: 'sales.products', group: 'sales', path: '/sales/products', label: 'nav.sales.products' },
@@ -175,6 +202,14 @@ export function visibleMenu(
 /** May a user with these areas open this area? (Used by the route guard.) */
 export function canOpen(areas: readonly string[], area: string | undefined): boolean {
   return !area || areas.includes(area)
+}
+
+/** Where a user lands after logging in: "My day" for those who have it, else home. */
+export const LANDING_AREAS = ['crm.my_day']
+
+export function landingPath(areas: readonly string[]): string {
+  const item = LANDING_AREAS.map((a) => NAV.find((i) => i.area === a)).find((i) => i && i.view && areas.includes(i.area))
+  return item ? item.path : '/'
 }
 
 /** The first screen a user may open — where to land when home is not allowed. */

@@ -12,6 +12,10 @@ export const SEARCH_TARGETS: Record<string, SearchTarget> = {
   user: { area: 'admin.users', to: (h) => ({ path: '/admin/users', query: { q: h.title, open: String(h.id) } }) },
   team: { area: 'admin.teams', to: (h) => ({ path: '/admin/teams', query: { q: h.title } }) },
   role: { area: 'admin.roles', to: (h) => ({ path: `/admin/roles/${h.id}` }) },
+  customer: { area: 'crm.customers', to: (h) => ({ path: `/crm/customers/${h.id}` }) },
+  // A contact hit carries only the contact's id: this screen finds its customer and opens it there.
+  contact: { area: 'crm.customers', to: (h) => ({ path: `/crm/contacts/${h.id}` }) },
+  lead: { area: 'crm.leads', to: (h) => ({ path: `/crm/leads/${h.id}` }) },
 }
 
 export function searchTarget(hit: SearchHit, areas: readonly string[]): RouteLocationRaw | null {

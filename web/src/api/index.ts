@@ -72,6 +72,7 @@ export const api = {
     http.post<void>('/me/password', { current_password, new_password }),
 
   users: (q: { q?: string; page?: number; per_page?: number } = {}) => http.get<Page<User>>('/users', q),
+  user: (id: number) => http.get<User>(`/users/${id}`),
   createUser: (body: UserCreate) => http.post<User>('/users', body),
   updateUser: (id: number, patch: UserPatch) => http.patch<User>(`/users/${id}`, patch),
   endSessions: (id: number) => http.post<void>(`/users/${id}/end-sessions`),

@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
-import { NAV, canOpen, firstAllowedPath } from '@/nav'
+import { NAV, canOpen, firstAllowedPath, landingPath } from '@/nav'
 import { useSession } from '@/stores/session'
 
 declare module 'vue-router' {
@@ -27,6 +27,24 @@ const frameChildren: RouteRecordRaw[] = [
     component: () => import('@/views/admin/RoleEditView.vue'),
     meta: { area: 'admin.roles' },
   },
+  {
+    path: '/crm/customers/:id(\\d+)',
+    name: 'crm.customers.detail',
+    component: () => import('@/views/crm/CustomerDetailView.vue'),
+    meta: { area: 'crm.customers' },
+  },
+  {
+    path: '/crm/leads/:id(\\d+)',
+    name: 'crm.leads.detail',
+    component: () => import('@/views/crm/LeadDetailView.vue'),
+    meta: { area: 'crm.leads' },
+  },
+  {
+    path: '/crm/contacts/:id(\\d+)',
+    name: 'crm.contacts.open',
+    component: () => import('@/views/crm/ContactOpenView.vue'),
+    meta: { area: 'crm.customers' },
+  },
   { path: '/forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue') },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
 ]
@@ -43,7 +61,7 @@ export const router = createRouter({
   scrollBehavior: () => ({ top: 0 }),
 })
 
-router.beforeEach(async (to) => {
+router.beforeEach(async (to, from) => {
   const session = useSession()
   if (!session.info) {
     try {
@@ -67,6 +85,12 @@ router.beforeEach(async (to) => {
   }
   if (!session.me) {
     return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  // Arriving (a fresh page load, or just logged in / set up) at home: land on My day if the user has it.
+  const arriving = from.matched.length === 0 || from.name === 'login' || from.name === 'setup'
+  if (to.path === '/' && arriving) {
+    const landing = landingPath(session.areas)
+    if (landing !== '/') return { path: landing }
   }
   if (!canOpen(session.areas, to.meta.area)) {
     if (to.path === '/') {

@@ -1,0 +1,21 @@
+import type { Me, Scope } from '@/api'
+import type { CustomerScope } from '@/api/crm'
+
+const RANK: Record<Scope, number> = { none: 0, own: 1, team: 2, all: 3 }
+
+/** The caller's scope for a CRM action (from me.permissions). */
+export function crmScope(me: Me | null, action: string): Scope {
+  return (me?.permissions.grants.crm?.[action] as Scope | undefined) ?? 'none'
+}
+
+export function atLeast(s: Scope, want: Scope): boolean {
+  return RANK[s] >= RANK[want]
+}
+
+/** The list scopes worth offering: "team" and "all" only to those whose role reaches that far. */
+export function listScopes(read: Scope): CustomerScope[] {
+  const out: CustomerScope[] = ['mine']
+  if (atLeast(read, 'team')) out.push('team')
+  if (atLeast(read, 'all')) out.push('all')
+  return out
+}
