@@ -407,9 +407,10 @@ impl Store {
 }
 
 /// The layout of the store itself (tables, envelope). Bump with a step in `FORMAT_MIGRATIONS`.
-const FORMAT_VERSION: u64 = 1;
+const FORMAT_VERSION: u64 = 2;
 /// Step `i` migrates format `i` to `i + 1`; step 0 initialises a new file.
-const FORMAT_MIGRATIONS: &[fn(&mut Tx) -> StoreResult<()>] = &[|_tx| Ok(())];
+const FORMAT_MIGRATIONS: &[fn(&mut Tx) -> StoreResult<()>] =
+    &[|_tx| Ok(()), Tx::count_live_records];
 
 fn open_database(path: &Path, verify: bool) -> Result<Database, OpenError> {
     if let Some(parent) = path.parent() {

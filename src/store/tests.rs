@@ -135,6 +135,16 @@ fn unique_keys_versions_and_recycle_bin() {
     assert_eq!(bin.items[0].deleted_by, Some(2));
     let report = store.check().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // The live counter follows creates, deletes and restores; pages read newest first.
+    assert_eq!(store.read(|tx| tx.count_live::<ThingV1>()).unwrap(), 2);
+    let newest = store
+        .read(|tx| tx.newest::<ThingV1>(&|_| true, 0, 10))
+        .unwrap();
+    assert_eq!(newest.iter().map(|r| r.id).collect::<Vec<_>>(), vec![2, 1]);
+    let second = store
+        .read(|tx| tx.newest::<ThingV1>(&|r| r.data.name != "b", 0, 10))
+        .unwrap();
+    assert_eq!(second.iter().map(|r| r.id).collect::<Vec<_>>(), vec![1]);
 }
 
 #[test]
@@ -436,7 +446,13 @@ fn power_loss_keeps_every_acknowledged_write() {
                     }
                 });
             }
-            std::thread::sleep(std::time::Duration::from_millis(30 + cycle * 20));
+            // Crash only once some writes were acknowledged (a loaded machine may be slow), at a
+            // moment that varies per cycle.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while acked.lock().unwrap().len() < 16 && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5 + cycle * 15));
             // Everything acknowledged before this instant must be on the crashed disk.
             let before: Vec<_> = acked.lock().unwrap().clone();
             let image = disk.crash();

@@ -417,6 +417,7 @@ impl Tx {
         )?;
         let changes = diff_fields::<T>(None, Some(&record.data));
         self.audit_record::<T>(actor, "create", &record, changes)?;
+        self.bump_live(T::KIND, 1)?;
         self.outbox_push(T::KIND, id)?;
         Ok(record)
     }
@@ -492,6 +493,7 @@ impl Tx {
         )?;
         self.raw_put(TRASH, &trash_key(self.now, T::KIND, id), &[])?;
         self.audit_record::<T>(actor, "delete", &record, Vec::new())?;
+        self.bump_live(T::KIND, -1)?;
         self.outbox_push(T::KIND, id)?;
         Ok(record)
     }
@@ -516,6 +518,7 @@ impl Tx {
         )?;
         self.raw_remove(TRASH, &trash_key(deleted_at, T::KIND, id))?;
         self.audit_record::<T>(actor, "restore", &record, Vec::new())?;
+        self.bump_live(T::KIND, 1)?;
         self.outbox_push(T::KIND, id)?;
         Ok(record)
     }
@@ -599,6 +602,65 @@ impl Tx {
             Ok(true)
         })?;
         Ok(Page { items, total })
+    }
+
+    /// Number of live records (not in the recycle bin) of a kind, kept as records come and go.
+    pub fn count_live<T: Entity>(&self) -> StoreResult<u64> {
+        self.meta_u64(&format!("live:{}", T::KIND))
+            .map(|n| n.unwrap_or(0))
+    }
+
+    fn bump_live(&mut self, kind: &str, delta: i64) -> StoreResult<()> {
+        let key = format!("live:{kind}");
+        let n = self
+            .meta_u64(&key)?
+            .unwrap_or(0)
+            .saturating_add_signed(delta);
+        self.set_meta_u64(&key, n)
+    }
+
+    /// Format step 1 → 2: counts the live records of every kind.
+    pub(crate) fn count_live_records(&mut self) -> StoreResult<()> {
+        for table in self.table_names()? {
+            let Some(kind) = table.strip_prefix("rec:") else {
+                continue;
+            };
+            let mut live = 0u64;
+            self.records_in_order(kind, false, &mut |_, v| {
+                live += u64::from(!open_envelope(v)?.1.is_deleted());
+                Ok(true)
+            })?;
+            self.set_meta_u64(&format!("live:{kind}"), live)?;
+        }
+        Ok(())
+    }
+
+    /// Live records matching `filter`, newest first (by id), skipping `offset`: a page that
+    /// reads only as far as it needs, not the whole collection.
+    pub fn newest<T: Entity>(
+        &self,
+        filter: &dyn Fn(&Record<T>) -> bool,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<Record<T>>> {
+        let mut skipped = 0u64;
+        let mut out = Vec::new();
+        self.records_in_order(T::KIND, true, &mut |id, v| {
+            if open_envelope(v)?.1.is_deleted() {
+                return Ok(true);
+            }
+            let record = decode_record::<T>(id, v)?;
+            if !filter(&record) {
+                return Ok(true);
+            }
+            if skipped < offset {
+                skipped += 1;
+                return Ok(true);
+            }
+            out.push(record);
+            Ok((out.len() as u64) < limit)
+        })?;
+        Ok(out)
     }
 
     /// Number of records (live and deleted) of a kind.

@@ -152,6 +152,12 @@ async fn archive_contacts_timeline_and_my_day() {
     let customer_now = rep.get(&format!("/api/v1/customers/{id}")).await;
     assert!(customer_now["last_followup_at"].is_string());
 
+    // The newest-first page of everything and its total (counted, not scanned).
+    let all = admin.get("/api/v1/customers?scope=all&per_page=1").await;
+    assert_eq!(
+        (all["total"].as_u64(), all["items"][0]["id"].as_u64()),
+        (Some(1), Some(id))
+    );
     // List with filters and total.
     let list = rep.get("/api/v1/customers?country=DE&tag=VIP").await;
     assert_eq!(list["total"], 1);
@@ -500,6 +506,8 @@ async fn claims_respect_the_holding_cap_the_daily_cap_and_the_cooldown() {
         ids.push(id);
     }
     assert_eq!(li.get("/api/v1/pool").await["total"], 5);
+    // Pool customers are not in anyone's list; the counted total agrees with a filtered scan.
+    assert_eq!(admin.get("/api/v1/customers?scope=all").await["total"], 0);
     // Holding cap: 2 customers without a deal.
     for id in &ids[..2] {
         let (status, v) = li

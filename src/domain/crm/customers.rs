@@ -126,7 +126,7 @@ pub struct CustomerQuery {
     pub status: Option<CustomerStatus>,
     /// `mine` (default for reps), `team`, `all`.
     pub scope: Option<String>,
-    /// `updated` (default), `name`, `last_followup`, `created`.
+    /// `created` (default: newest first), `updated`, `name`, `last_followup`.
     pub sort: Option<String>,
     /// `desc` (default) or `asc`.
     pub order: Option<String>,
@@ -414,39 +414,71 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
                     .as_deref()
                     .is_none_or(|n| matches_text(c, n, &digits))
         };
-        // A rep's own (or team's) customers come from the owner index; only "all" scans.
-        let mut page = match p.owners_in(wanted) {
-            Some(owners) => {
-                let mut items = Vec::new();
-                for owner in owners {
-                    for id in
-                        tx.ids_by_index::<Customer>("owner", &IndexKey::new().u64(owner), false)?
-                    {
-                        let r = tx.get_live::<Customer>(id)?;
-                        if filter(&r) {
-                            items.push(r);
-                        }
-                    }
-                }
-                crate::store::Page {
-                    total: items.len() as u64,
-                    items,
-                }
+        let newest_first = matches!(q.sort.as_deref(), None | Some("created"))
+            && q.order.as_deref() != Some("asc");
+        let (items, total) = match p.owners_in(wanted) {
+            // All customers, newest first: read only as far as the page, count from the counters.
+            None if newest_first => {
+                let in_pools: u64 = tx
+                    .list::<super::model::Pool>(&|_| true, 0, u64::MAX)?
+                    .items
+                    .iter()
+                    .map(|pool| {
+                        tx.ids_by_index::<Customer>("pool", &IndexKey::new().u64(pool.id), false)
+                            .map(|ids| ids.len() as u64)
+                    })
+                    .sum::<Result<u64, _>>()?;
+                let unfiltered = q.owner_id.is_none()
+                    && q.team_id.is_none()
+                    && country.is_none()
+                    && q.tier.is_none()
+                    && q.source.is_none()
+                    && q.tag.is_none()
+                    && q.status.is_none()
+                    && needle.is_none();
+                let items = tx.newest::<Customer>(&filter, paging.offset(), paging.per_page)?;
+                let total = if unfiltered {
+                    tx.count_live::<Customer>()?.saturating_sub(in_pools)
+                } else {
+                    tx.list::<Customer>(&filter, 0, 0)?.total
+                };
+                (items, total)
             }
-            None => tx.list::<Customer>(&filter, 0, u64::MAX)?,
+            scoped => {
+                // A rep's own (or team's) customers come from the owner index.
+                let mut rows = match scoped {
+                    Some(owners) => {
+                        let mut rows = Vec::new();
+                        for owner in owners {
+                            for id in tx.ids_by_index::<Customer>(
+                                "owner",
+                                &IndexKey::new().u64(owner),
+                                false,
+                            )? {
+                                let r = tx.get_live::<Customer>(id)?;
+                                if filter(&r) {
+                                    rows.push(r);
+                                }
+                            }
+                        }
+                        rows
+                    }
+                    None => tx.list::<Customer>(&filter, 0, u64::MAX)?.items,
+                };
+                sort(
+                    &mut rows,
+                    q.sort.as_deref(),
+                    q.order.as_deref() == Some("asc"),
+                )?;
+                let total = rows.len() as u64;
+                let items = rows
+                    .into_iter()
+                    .skip(paging.offset() as usize)
+                    .take(paging.per_page as usize)
+                    .collect::<Vec<_>>();
+                (items, total)
+            }
         };
-        sort(
-            &mut page.items,
-            q.sort.as_deref(),
-            q.order.as_deref() == Some("asc"),
-        )?;
-        let total = page.total;
-        let items: Vec<_> = page
-            .items
-            .into_iter()
-            .skip(paging.offset() as usize)
-            .take(paging.per_page as usize)
-            .collect();
         let owners = names(tx, items.iter().filter_map(|r| r.data.owner_id))?;
         let items = items
             .into_iter()
@@ -481,7 +513,7 @@ pub(super) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
 }
 
 pub(super) fn sort(items: &mut [Record<Customer>], by: Option<&str>, asc: bool) -> AppResult<()> {
-    match by.unwrap_or("updated") {
+    match by.unwrap_or("created") {
         "updated" => items.sort_by_key(|r| r.meta.updated_at),
         "created" => items.sort_by_key(|r| r.meta.created_at),
         "name" => items.sort_by(|a, b| a.data.name_key.cmp(&b.data.name_key)),
