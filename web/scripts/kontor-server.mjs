@@ -19,16 +19,16 @@ export function freshDataDir(prefix = 'kontor-web-') {
   return mkdtempSync(join(tmpdir(), prefix))
 }
 
-export function serveCommand(bin, dataDir, port) {
-  return { bin, args: ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`] }
+export function serveCommand(bin, dataDir, port, demo = false) {
+  return { bin, args: ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...(demo ? ['--demo'] : [])] }
 }
 
-/** Start the server and wait until /api/v1/health answers. Returns { url, stop }. */
-export async function startKontor({ port = 18090, timeoutMs = 60_000 } = {}) {
+/** Start the server and wait until /api/v1/health answers. Returns { url, data, stop }. `demo`: the demo company. */
+export async function startKontor({ port = 18090, timeoutMs = 60_000, demo = false } = {}) {
   const bin = kontorBin()
   if (!existsSync(bin)) throw new Error(`kontor binary not found at ${bin} (build it, or set KONTOR_BIN)`)
   const data = freshDataDir()
-  const { args } = serveCommand(bin, data, port)
+  const { args } = serveCommand(bin, data, port, demo)
   // Its own process group, so stop() also ends anything a wrapper given as KONTOR_BIN started.
   const child = spawn(bin, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true })
   const stop = () => {

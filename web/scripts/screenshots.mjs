@@ -1,7 +1,10 @@
 // Screenshots of every screen at 1366×800 and 375×760, in zh-CN and en, into web/screenshots/.
 //
-//   node scripts/screenshots.mjs                 starts `kontor serve` on a fresh data dir (see kontor-server.mjs)
+//   node scripts/screenshots.mjs                 starts `kontor serve` on a fresh data dir for the setup
+//                                                screen, then `kontor serve --demo` (the demo company, with
+//                                                its customers, leads and deals) for everything else
 //   KONTOR_URL=http://127.0.0.1:5173 node scripts/screenshots.mjs     uses a running server instead
+//   ONLY=crm node scripts/screenshots.mjs        only the screens whose name matches (a regular expression)
 //
 // Needs Debian's /usr/bin/chromium (or CHROMIUM=path). It sets the company up if needed, adds a few
 // sample users/teams, and reports any request to a host other than the server (nothing may load
@@ -16,7 +19,8 @@ const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const outDir = join(webDir, 'screenshots')
 mkdirSync(outDir, { recursive: true })
 
-const ADMIN = { username: process.env.KONTOR_ADMIN_USER || 'admin', password: process.env.KONTOR_ADMIN_PASSWORD || 'kontor-admin-1' }
+let ADMIN = { username: process.env.KONTOR_ADMIN_USER || 'admin', password: process.env.KONTOR_ADMIN_PASSWORD || 'kontor-admin-1' }
+const ONLY = process.env.ONLY ? new RegExp(process.env.ONLY) : null
 const SIZES = [
   { name: 'desktop', width: 1366, height: 800 },
   { name: 'phone', width: 375, height: 760 },
@@ -24,13 +28,18 @@ const SIZES = [
 const LANGS = ['zh-CN', 'en']
 
 let server = null
+let setupServer = null
 let base = process.env.KONTOR_URL
 if (!base) {
-  server = await startKontor({ port: Number(process.env.KONTOR_PORT || 18090) })
+  const port = Number(process.env.KONTOR_PORT || 18090)
+  if (!ONLY || ONLY.test('01-setup')) setupServer = await startKontor({ port: port + 1 })
+  server = await startKontor({ port, demo: true })
   base = server.url
 }
-const origin = new URL(base).origin
+let origin = new URL(base).origin
 const problems = []
+/** Set while a screen shows a refused request on purpose (a form with a server error). */
+let expectingErrors = false
 
 async function api(method, path, body, cookie) {
   const headers = { 'content-type': 'application/json', origin, accept: 'application/json' }
@@ -47,18 +56,18 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 })
 
-async function newPage(size, lang) {
+async function newPage(size, lang, pageOrigin = origin) {
   const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, locale: lang, timezoneId: 'Asia/Shanghai' })
   await context.addInitScript((l) => localStorage.setItem('kontor.lang', l), lang)
   const page = await context.newPage()
   page.on('request', (req) => {
     const u = new URL(req.url())
-    if (!['data:', 'blob:'].includes(u.protocol) && u.origin !== origin) problems.push(`outside request: ${req.url()}`)
+    if (!['data:', 'blob:'].includes(u.protocol) && u.origin !== pageOrigin) problems.push(`outside request: ${req.url()}`)
   })
   page.on('console', (m) => {
     // Before login the app asks /api/v1/me once to learn whether a session exists: a 401 there is expected.
     const expected401 = /\/(login|setup)$/.test(page.url()) && m.text().includes('401')
-    if (m.type() === 'error' && !expected401) problems.push(`console error on ${page.url()}: ${m.text()}`)
+    if (m.type() === 'error' && !expected401 && !expectingErrors) problems.push(`console error on ${page.url()}: ${m.text()}`)
   })
   page.on('pageerror', (e) => problems.push(`page error on ${page.url()}: ${e.message}`))
   return { context, page }
@@ -77,17 +86,25 @@ async function shot(page, lang, size, name) {
   console.log('  ', file.replace(webDir + '/', ''))
 }
 
-// 1. Setup screen, when the server is fresh.
-const info = (await api('GET', '/public/info')).data
-if (info.setup_required) {
+// 1. Setup screen, on a fresh server (its own when this script started the demo company).
+async function setupScreens(url) {
   for (const lang of LANGS)
     for (const size of SIZES) {
-      const { context, page } = await newPage(size, lang)
-      await page.goto(`${base}/setup`)
+      const { context, page } = await newPage(size, lang, new URL(url).origin)
+      await page.goto(`${url}/setup`)
       await input(page, 'setup-company-name').fill(lang === 'en' ? 'Huaxin Trading Ltd.' : '深圳市华信贸易有限公司')
       await shot(page, lang, size, '01-setup')
       await context.close()
     }
+}
+if (setupServer) {
+  await setupScreens(setupServer.url)
+  setupServer.stop()
+}
+const info = (await api('GET', '/public/info')).data
+if (info.demo) ADMIN = { username: 'admin', password: 'kontor-demo' }
+if (info.setup_required) {
+  if (!ONLY || ONLY.test('01-setup')) await setupScreens(base)
   await api('POST', '/setup', {
     company: { name: '深圳市华信贸易有限公司', base_currency: 'CNY', time_zone: 'Asia/Shanghai', language: 'zh-CN' },
     admin: { username: ADMIN.username, display_name: '周敏', password: ADMIN.password, email: 'zhou.min@huaxin.example' },
@@ -113,18 +130,57 @@ if (users.total < 3) {
   await mk('chen.jing', '陈静', 'merchandiser', eu, { language: 'en', time_zone: 'Europe/Berlin' })
   await mk('tom', 'Tom Becker', 'sales', na, { language: 'en', time_zone: 'America/Los_Angeles' })
   await api('PATCH', `/teams/${eu.id}`, { version: eu.version, leader_id: li.id }, cookie).catch(() => {})
-  const base = roles.find((r) => r.key === 'sales') ?? roles[0]
-  if (base) await api('POST', '/roles', { name: '外贸业务员（欧洲）', grants: base.grants, hidden_fields: base.hidden_fields, based_on: base.id }, cookie)
+  const sales = roles.find((r) => r.key === 'sales') ?? roles[0]
+  if (sales) await api('POST', '/roles', { name: '外贸业务员（欧洲）', grants: sales.grants, hidden_fields: sales.hidden_fields, based_on: sales.id }, cookie)
   await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ username: 'li.na', password: 'wrong' }) }).catch(() => {})
 }
 const roles = (await api('GET', '/roles', null, cookie)).data.items
 const custom = roles.find((r) => !r.preset) ?? roles[0]
 const someUser = (await api('GET', '/users?q=li.na', null, cookie)).data.items[0] ?? users.items[0]
+const allUsers = (await api('GET', '/users?per_page=100', null, cookie)).data.items
 await api('POST', '/auth/logout', null, cookie).catch(() => {})
+
+// CRM screens are seen by a sales rep (their own customers, My day) and a manager (the whole board).
+const USERS = {
+  admin: ADMIN,
+  rep: { username: 'li.na', password: info.demo ? 'kontor-demo' : 'password-123' },
+  manager: info.demo ? { username: 'boss', password: 'kontor-demo' } : ADMIN,
+}
+const rep = await api('POST', '/auth/login', USERS.rep).catch(() => null)
+let repCustomer = null
+let repLead = null
+if (rep) {
+  const list = (await api('GET', '/customers?scope=mine&sort=last_followup&per_page=5', null, rep.cookie)).data.items
+  repCustomer = list.find((c) => c.tags.length && c.country !== 'CN') ?? list[0] ?? null
+  repLead = (await api('GET', '/leads?scope=mine&per_page=1', null, rep.cookie)).data.items[0] ?? null
+  await api('POST', '/auth/logout', null, rep.cookie).catch(() => {})
+}
+const userId = (name) => allUsers.find((u) => u.username === name)?.id
+/** Picks a user in a UserPicker by typing the username. */
+async function pickUser(page, scope, username) {
+  await page.locator(`${scope} [data-test=user-picker]`).first().click()
+  await page.keyboard.type(username)
+  await page.waitForTimeout(400)
+  await page.locator('.el-select-dropdown__item:visible', { hasText: `(${username})` }).first().click()
+  await page.waitForTimeout(400)
+}
 
 // 3. Every screen, both languages, both sizes.
 const screens = [
-  { name: '03-home', path: '/' },
+  {
+    name: '03-home',
+    path: '/profile',
+    act: async (page, size) => {
+      // "/" lands on My day for CRM users: open home from the menu.
+      if (size.name === 'phone') {
+        await page.locator('[data-test=nav-toggle]').click()
+        await page.waitForTimeout(300)
+      }
+      await page.locator('[data-test=nav-home]:visible').first().click()
+      await page.locator('[data-test=home-greeting]').waitFor()
+      if (size.name === 'phone') await page.waitForTimeout(400)
+    },
+  },
   { name: '04-profile', path: '/profile' },
   { name: '05-users', path: '/admin/users' },
   {
@@ -173,37 +229,148 @@ const screens = [
     },
   },
   { name: '16-api-docs', path: '/api-docs.html', wait: 1500 },
+
+  // CRM (CRM-1 … CRM-6)
+  { name: '20-crm-my-day', path: '/crm/my-day', user: 'rep' },
+  { name: '21-crm-customers', path: '/crm/customers', user: 'rep' },
+  {
+    name: '22-crm-customers-filtered',
+    path: '/crm/customers?scope=all&tier=A&sort=last_followup',
+    user: 'manager',
+    act: async (page, size) => {
+      if (size.name === 'phone') await page.locator('[data-test=filters-toggle]').click()
+    },
+  },
+  {
+    name: '23-crm-customer-create',
+    path: '/crm/customers',
+    user: 'rep',
+    expectErrors: true,
+    act: async (page) => {
+      await page.locator('[data-test=customer-create]').click()
+      const dialog = page.locator('[data-test=customer-dialog]').first()
+      await dialog.waitFor()
+      await input(page, 'customer-name').fill('Brandt Haustechnik GmbH')
+      await input(page, 'customer-website').fill('www.brandt-haustechnik.example')
+      await input(page, 'new-contact-0-name').fill('Klaus Brandt')
+      await input(page, 'new-contact-0-email-0').fill('klaus@brandt-haustechnik')
+      await page.locator('[data-test=customer-save]').click()
+      await page.locator('.customer-dialog .is-error').first().waitFor({ timeout: 5000 }).catch(() => {})
+    },
+  },
+  ...(repCustomer
+    ? [
+        { name: '24-crm-customer', path: `/crm/customers/${repCustomer.id}`, user: 'rep' },
+        {
+          name: '25-crm-customer-contacts',
+          path: `/crm/customers/${repCustomer.id}`,
+          user: 'rep',
+          act: async (page, size) => {
+            if (size.name === 'phone') await page.locator('.el-tabs__item', { hasText: /联系人|Contacts/ }).first().click()
+            else await page.locator('.el-tabs__item', { hasText: /商机|Opportunities/ }).first().click()
+          },
+        },
+        {
+          name: '26-crm-customer-edit',
+          path: `/crm/customers/${repCustomer.id}`,
+          user: 'rep',
+          act: async (page, size) => {
+            if (size.name === 'phone') {
+              await page.locator('[data-test=customer-more]').click()
+              await page.locator('.el-dropdown-menu__item:visible').first().click()
+            } else await page.locator('[data-test=customer-edit]').click()
+            await page.locator('[data-test=customer-edit-dialog]').first().waitFor()
+          },
+        },
+      ]
+    : []),
+  { name: '27-crm-pool', path: '/crm/pool', user: 'rep' },
+  { name: '28-crm-leads', path: '/crm/leads', user: 'rep' },
+  { name: '29-crm-lead-pool', path: '/crm/leads?tab=pool', user: 'rep' },
+  ...(repLead ? [{ name: '30-crm-lead', path: `/crm/leads/${repLead.id}`, user: 'rep' }] : []),
+  {
+    name: '31-crm-opportunities',
+    path: '/crm/opportunities',
+    user: 'manager',
+    act: async (page) => {
+      const all = page.locator('[data-test=opportunities-scope] .el-radio-button').last()
+      if (await all.count()) await all.click()
+      await page.waitForTimeout(300)
+    },
+  },
+  {
+    name: '32-crm-handover',
+    path: '/crm/handover',
+    act: async (page) => {
+      if (!userId('wang.lei') || !userId('li.na')) return
+      await pickUser(page, '[data-test=handover-from]', 'wang.lei')
+      await pickUser(page, '[data-test=handover-to]', 'li.na')
+      await page.locator('[data-test=handover-preview]').click()
+      await page.locator('[data-test=handover-preview-box]').waitFor()
+    },
+  },
+  { name: '33-crm-settings-pools', path: '/crm/settings' },
+  {
+    name: '34-crm-settings-cadence',
+    path: '/crm/settings',
+    act: async (page) => {
+      await page.locator('#tab-cadence').click()
+      await page.waitForTimeout(300)
+    },
+  },
+  {
+    name: '35-crm-search',
+    path: '/crm/customers',
+    user: 'rep',
+    act: async (page, size) => {
+      if (size.name === 'phone') await page.locator('[data-test=search-toggle]').click()
+      await input(page, 'global-search').fill('Rossi')
+      await page.locator('[data-test=search-hit]').first().waitFor({ timeout: 5000 }).catch(() => {})
+    },
+  },
 ]
+
+async function login(context, who) {
+  const res = await context.request.post(`${base}/api/v1/auth/login`, { data: USERS[who], headers: { origin } })
+  if (!res.ok()) throw new Error(`login as ${USERS[who].username} failed: ${res.status()}`)
+}
 
 for (const lang of LANGS) {
   for (const size of SIZES) {
     console.log(`${lang} ${size.width}×${size.height}`)
-    const { context, page } = await newPage(size, lang)
-    await page.goto(`${base}/login`)
-    await shot(page, lang, size, '02-login')
-    const login = await context.request.post(`${base}/api/v1/auth/login`, { data: ADMIN, headers: { origin } })
-    if (!login.ok()) throw new Error(`login failed: ${login.status()}`)
-    await context.request.patch(`${base}/api/v1/me`, { data: { language: lang }, headers: { origin } })
-    for (const s of screens) {
-      if (s.phoneOnly && size.name !== 'phone') continue
-      await page.goto(`${base}${s.path}`)
-      await page.waitForLoadState('networkidle')
-      if (s.act) await s.act(page, size)
-      if (s.wait) await page.waitForTimeout(s.wait)
-      await shot(page, lang, size, s.name)
-      // The frame must never scroll sideways.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-      if (overflow > 0 && !s.path.endsWith('.html')) problems.push(`${lang} ${size.name} ${s.name}: page is ${overflow}px wider than the screen`)
+    const todo = screens.filter((s) => (!s.phoneOnly || size.name === 'phone') && (!ONLY || ONLY.test(s.name)))
+    const groups = [...new Set(todo.map((s) => s.user ?? 'admin'))]
+    for (const who of groups) {
+      const { context, page } = await newPage(size, lang)
+      if (who === 'admin' && (!ONLY || ONLY.test('02-login'))) {
+        await page.goto(`${base}/login`)
+        await shot(page, lang, size, '02-login')
+      }
+      await login(context, who)
+      await context.request.patch(`${base}/api/v1/me`, { data: { language: lang }, headers: { origin } })
+      for (const s of todo.filter((x) => (x.user ?? 'admin') === who)) {
+        await page.goto(`${base}${s.path}`)
+        await page.waitForLoadState('networkidle')
+        expectingErrors = !!s.expectErrors
+        if (s.act) await s.act(page, size)
+        if (s.wait) await page.waitForTimeout(s.wait)
+        await shot(page, lang, size, s.name)
+        expectingErrors = false
+        // The frame must never scroll sideways.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+        if (overflow > 0 && !s.path.endsWith('.html')) problems.push(`${lang} ${size.name} ${s.name}: page is ${overflow}px wider than the screen`)
+      }
+      await context.close()
     }
-    await context.close()
   }
 }
 
 await browser.close()
-if (server) {
-  server.stop()
+for (const srv of [server, setupServer]) {
+  if (!srv) continue
+  srv.stop()
   await new Promise((r) => setTimeout(r, 500))
-  rmSync(server.data, { recursive: true, force: true })
+  rmSync(srv.data, { recursive: true, force: true })
 }
 if (problems.length) {
   console.log(`\n${problems.length} problem(s):`)

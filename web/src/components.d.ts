@@ -58,6 +58,7 @@ declare module 'vue' {
     ElTabPane: typeof import('element-plus/es')['ElTabPane']
     ElTabs: typeof import('element-plus/es')['ElTabs']
     ElTag: typeof import('element-plus/es')['ElTag']
+    ElTooltip: typeof import('element-plus/es')['ElTooltip']
     GlobalSearch: typeof import('./components/GlobalSearch.vue')['default']
     LanguageSelect: typeof import('./components/LanguageSelect.vue')['default']
     LanguageSwitch: typeof import('./components/LanguageSwitch.vue')['default']

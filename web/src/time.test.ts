@@ -78,3 +78,16 @@ describe('calendar dates', () => {
     expect(formatYmd(null, 'en')).toBe('')
   })
 })
+
+import { formatRelative } from './time'
+
+describe('relative times', () => {
+  const now = new Date('2026-03-10T12:00:00Z')
+  it('picks the unit that fits', () => {
+    expect(formatRelative('2026-03-07T12:00:00Z', 'en', now)).toBe('3 days ago')
+    expect(formatRelative('2026-03-10T09:00:00Z', 'en', now)).toBe('3 hours ago')
+    expect(formatRelative('2026-03-09T12:00:00Z', 'zh-CN', now)).toBe('昨天')
+    expect(formatRelative('2025-12-10T12:00:00Z', 'en', now)).toBe('3 months ago')
+    expect(formatRelative(null, 'en', now)).toBe('')
+  })
+})

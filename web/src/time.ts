@@ -186,3 +186,19 @@ export function formatYmd(ymd: string | null | undefined, lang: string, withWeek
     timeZone: 'UTC',
   }).format(new Date(Date.UTC(y, m - 1, d)))
 }
+
+/** "3 days ago" / "3天前", "in 2 hours"; whole minutes, hours, days, months or years, whichever fits. */
+export function formatRelative(v: Instant | null | undefined, lang: string, now: Instant = new Date()): string {
+  if (v === null || v === undefined || v === '') return ''
+  const d = toDate(v)
+  if (Number.isNaN(d.getTime())) return ''
+  const sec = Math.round((d.getTime() - toDate(now).getTime()) / 1000)
+  const abs = Math.abs(sec)
+  const rtf = new Intl.RelativeTimeFormat(intlLocale(lang), { numeric: 'auto' })
+  if (abs < 60) return rtf.format(0, 'second')
+  if (abs < 3600) return rtf.format(Math.round(sec / 60), 'minute')
+  if (abs < 86_400) return rtf.format(Math.round(sec / 3600), 'hour')
+  if (abs < 30 * 86_400) return rtf.format(Math.round(sec / 86_400), 'day')
+  if (abs < 365 * 86_400) return rtf.format(Math.round(sec / (30 * 86_400)), 'month')
+  return rtf.format(Math.round(sec / (365 * 86_400)), 'year')
+}
