@@ -73,6 +73,26 @@ enum Command {
         #[command(subcommand)]
         task: AdminTask,
     },
+    /// Duplicate detection tools.
+    Dedupe {
+        #[command(subcommand)]
+        task: DedupeTask,
+    },
+}
+
+#[derive(Subcommand)]
+enum DedupeTask {
+    /// Checks the duplicate rules against example pairs. Each line of FILE is
+    /// `expect<TAB>field<TAB>a<TAB>b<TAB>note`: expect is `match` or `nomatch`, field is `name`,
+    /// `email`, `phone` or `website`; `#` starts a comment line. A phone may start with its
+    /// country (`DE:030 1234567`). Prints a verdict per pair and `N passed, N failed`; exits
+    /// non-zero when a pair fails.
+    Pairs {
+        file: PathBuf,
+        /// Country (ISO code) for phone numbers written without a country code.
+        #[arg(long, default_value = "CN")]
+        region: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +191,89 @@ fn run(command: Command) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Dedupe {
+            task: DedupeTask::Pairs { file, region },
+        } => dedupe_pairs(&file, &region),
+    }
+}
+
+/// `kontor dedupe pairs`: one line per pair, then `N passed, N failed`.
+fn dedupe_pairs(file: &Path, region: &str) -> Result<(), String> {
+    use kontor::domain::dedup::{self, Field};
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| format!("{} is not UTF-8: {e}", file.display()))?;
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for (n, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let number = n + 1;
+        let fields: Vec<&str> = line.split('\t').collect();
+        let parsed = if fields.len() < 4 {
+            Err(format!(
+                "expected expect<TAB>field<TAB>a<TAB>b<TAB>note, found {} field{}",
+                fields.len(),
+                if fields.len() == 1 { "" } else { "s" }
+            ))
+        } else {
+            let expect = match fields[0].trim().to_ascii_lowercase().as_str() {
+                "match" => Ok(true),
+                "nomatch" => Ok(false),
+                other => Err(format!("expect must be match or nomatch, not {other:?}")),
+            };
+            expect.and_then(|e| fields[1].parse::<Field>().map(|f| (e, f)))
+        };
+        let (expect, field) = match parsed {
+            Ok(p) => p,
+            Err(message) => {
+                failed += 1;
+                println!("FAIL  line {number:<4} malformed: {message}");
+                continue;
+            }
+        };
+        let (a, b) = (fields[2].trim(), fields[3].trim());
+        let result = if field == Field::Phone {
+            dedup::phone_similarity(&with_country(a, region), &with_country(b, region), region)
+        } else {
+            dedup::similarity(field, a, b, region)
+        };
+        let ok = result.is_match() == expect;
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        println!(
+            "{}  line {number:<4} {:<7} {:<7} {:.2}  {}  [{a} | {b}]",
+            if ok { "PASS" } else { "FAIL" },
+            if expect { "match" } else { "nomatch" },
+            field,
+            result.score,
+            result.reason,
+        );
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        Err(format!("{failed} of {} pairs failed", passed + failed))
+    } else {
+        Ok(())
+    }
+}
+
+/// A phone written with its country first (`DE:030 1234567`) in E.164; otherwise as written.
+fn with_country(phone: &str, default_region: &str) -> String {
+    match phone.split_once(':') {
+        Some((country, number))
+            if country.trim().len() == 2
+                && country.trim().chars().all(|c| c.is_ascii_alphabetic()) =>
+        {
+            kontor::domain::dedup::phone_e164(number, country.trim())
+                .or_else(|| kontor::domain::dedup::phone_e164(number, default_region))
+                .unwrap_or_else(|| number.to_string())
+        }
+        _ => phone.to_string(),
     }
 }
 

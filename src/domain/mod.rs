@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod company;
 pub mod countries;
 pub mod crm;
+pub mod dedup;
 pub mod demo;
 pub mod handover;
 pub mod kinds;

@@ -1,0 +1,831 @@
+//! Duplicate detection (CRM-7): exact keys for the duplicate index and similarity scores with a
+//! reason, for company names, e-mail addresses, phone numbers and websites.
+//!
+//! Keys (for redb): [`name_key`], [`email_company_domain`] / [`email_address`], [`phone_e164`],
+//! [`website_key`]. Scores: [`similarity`] or one function per field; a score of at least
+//! [`MATCH_THRESHOLD`] is a duplicate, a lower one above zero is at most worth a hint.
+//!
+//! How two names are scored: both are normalised ([`name_form`]); their words are paired —
+//! equal words, equal trade concepts (纺织 = Textile), a Chinese word and its pinyin (联丰 =
+//! Lianfeng, also spelt in parts: Lian Feng), spellings one or two letters apart (Werkzuege ≈
+//! Werkzeuge), words of one trade family (Trading ~ Import) — and then:
+//! - a distinctive or trade word left unpaired on both sides is a conflict (Bright Star vs
+//!   Bright Moon, 纺织 vs 电子): at most 0.5;
+//! - no distinctive word in common (Pacific Sourcing vs Atlantic Sourcing): at most 0.45;
+//! - otherwise the weighted mean of the pairs' similarities, less a little for each word only
+//!   one side has (an extra distinctive word costs 0.2, a trade word 0.07, a generic one 0.02);
+//! - two different cities named (杭州 vs 宁波) cap the score at 0.8, two Chinese words that only
+//!   sound alike (华信 vs 华新) at 0.78.
+
+mod lexicon;
+pub mod normalize;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub use normalize::{
+    NameForm, NameToken, TokenKind, email_address, email_company_domain, email_domain,
+    is_free_mail_domain, name_form, name_key, phone_e164, phone_numbers, website_key,
+};
+
+/// Scores from here up are duplicates.
+pub const MATCH_THRESHOLD: f32 = 0.85;
+
+/// How alike two values are, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Similarity {
+    /// 0 (nothing in common) to 1 (the same).
+    pub score: f32,
+    /// For people: "same company e-mail domain brandt-werkzeuge.de", "different words: star ≠
+    /// moon".
+    pub reason: String,
+}
+
+impl Similarity {
+    fn new(score: f32, reason: impl Into<String>) -> Similarity {
+        Similarity {
+            score: score.clamp(0.0, 1.0),
+            reason: reason.into(),
+        }
+    }
+
+    /// Is this a duplicate?
+    pub fn is_match(&self) -> bool {
+        self.score >= MATCH_THRESHOLD
+    }
+}
+
+/// The fields compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Email,
+    Phone,
+    Website,
+}
+
+impl FromStr for Field {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Field, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "name" | "company" => Ok(Field::Name),
+            "email" | "e-mail" | "mail" => Ok(Field::Email),
+            "phone" | "tel" | "telephone" => Ok(Field::Phone),
+            "website" | "web" | "url" | "site" => Ok(Field::Website),
+            other => Err(format!(
+                "unknown field {other:?} (name, email, phone or website)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Phone => "phone",
+            Field::Website => "website",
+        })
+    }
+}
+
+/// Compares two values of one field. `region` is the ISO country code used for phone numbers
+/// written without a country code.
+pub fn similarity(field: Field, a: &str, b: &str, region: &str) -> Similarity {
+    match field {
+        Field::Name => name_similarity(a, b),
+        Field::Email => email_similarity(a, b),
+        Field::Phone => phone_similarity(a, b, region),
+        Field::Website => website_similarity(a, b),
+    }
+}
+
+/// Compares two e-mail addresses: the same address, or the same company domain; two addresses
+/// at a free-mail provider say nothing.
+pub fn email_similarity(a: &str, b: &str) -> Similarity {
+    let (Some(x), Some(y)) = (email_address(a), email_address(b)) else {
+        return Similarity::new(0.0, "not an e-mail address");
+    };
+    if x == y {
+        return Similarity::new(1.0, format!("same e-mail address {x}"));
+    }
+    match (email_domain(&x), email_domain(&y)) {
+        (Some(d), Some(e)) if d == e => {
+            if is_free_mail_domain(&d) {
+                Similarity::new(
+                    0.0,
+                    format!("different addresses at the free-mail provider {d}"),
+                )
+            } else {
+                Similarity::new(0.9, format!("same company e-mail domain {d}"))
+            }
+        }
+        (Some(d), Some(e)) => Similarity::new(0.0, format!("different domains {d} ≠ {e}")),
+        _ => Similarity::new(0.0, "no domain"),
+    }
+}
+
+/// Compares two phone numbers in E.164; `region` reads numbers written without a country code.
+/// When one number has a country code and the other has none, the other is also read in that
+/// country (a record without a country whose number is the other's national number).
+pub fn phone_similarity(a: &str, b: &str, region: &str) -> Similarity {
+    let (x, y) = (phone_numbers(a, region), phone_numbers(b, region));
+    if let Some(same) = x.iter().find(|n| y.contains(n)) {
+        return Similarity::new(1.0, format!("same phone {same}"));
+    }
+    for (national, other, numbers) in [(a, b, &y), (b, a, &x)] {
+        if has_country_code(national) || !has_country_code(other) {
+            continue;
+        }
+        for n in numbers {
+            let Some(country) = normalize::phone_country(n) else {
+                continue;
+            };
+            if country != region.to_ascii_uppercase()
+                && phone_numbers(national, &country).contains(n)
+            {
+                return Similarity::new(
+                    0.9,
+                    format!(
+                        "same phone {n} when {} (no country code) is read as a number in {country}",
+                        national.trim()
+                    ),
+                );
+            }
+        }
+    }
+    if x.is_empty() || y.is_empty() {
+        return Similarity::new(0.0, "not a valid phone number");
+    }
+    Similarity::new(
+        0.0,
+        format!("different numbers {} ≠ {}", x.join(", "), y.join(", ")),
+    )
+}
+
+/// Is the number written with its country code (+49 …, 0049 …)?
+fn has_country_code(raw: &str) -> bool {
+    let t: String = unicode_normalization::UnicodeNormalization::nfkc(raw).collect();
+    let t = t.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '+');
+    t.starts_with('+') || t.starts_with("00")
+}
+
+/// Compares two websites by registrable domain (or shop, on a marketplace).
+pub fn website_similarity(a: &str, b: &str) -> Similarity {
+    let (Some(x), Some(y)) = (website_key(a), website_key(b)) else {
+        return Similarity::new(
+            0.0,
+            "no website of a firm (empty, invalid or a marketplace's own page)",
+        );
+    };
+    if x == y {
+        return Similarity::new(1.0, format!("same website {x}"));
+    }
+    Similarity::new(0.0, format!("different websites {x} ≠ {y}"))
+}
+
+/// Compares two company names (see the module documentation).
+pub fn name_similarity(a: &str, b: &str) -> Similarity {
+    compare_names(&name_form(a), &name_form(b))
+}
+
+/// Compares two normalised names (parse each name once with [`name_form`] when one is compared
+/// against many).
+pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
+    if a.folded.trim().is_empty() || b.folded.trim().is_empty() {
+        return Similarity::new(0.0, "empty name");
+    }
+    if a.tokens.is_empty() || b.tokens.is_empty() {
+        return Similarity::new(0.0, "nothing left to compare after removing legal forms");
+    }
+    let al = align(&a.tokens, &b.tokens);
+    let mut notes = al.notes.clone();
+    let strong = |t: &&NameToken| t.kind != TokenKind::Generic;
+    let a_strong = a.tokens.iter().filter(strong).count();
+    let b_strong = b.tokens.iter().filter(strong).count();
+    let weak_shared = al.weak_shared.join(" ");
+
+    let mut score;
+    if a_strong == 0 && b_strong == 0 {
+        // Names made only of generic words ("International Group").
+        if al.weak_unmatched.is_empty() {
+            score = 0.9;
+            notes.insert(0, format!("only generic words, the same: {weak_shared}"));
+        } else {
+            score = 0.6 * al.weak_dice;
+            notes.insert(0, "only generic words, and they differ".into());
+        }
+    } else if a_strong == 0 || b_strong == 0 {
+        score = 0.3 * al.weak_dice;
+        notes.insert(0, "one name has no distinctive word".into());
+    } else if !al.has_distinctive {
+        // Trade words only ("International Trading Co."): nothing names the firm.
+        let same = al.conflict.is_none()
+            && al.extra_trade.is_empty()
+            && al.weak_unmatched.is_empty()
+            && al.mean >= 1.0;
+        score = if same { 0.9 } else { 0.6 * al.dice };
+        notes.insert(
+            0,
+            if same {
+                "no distinctive word, the same generic name".to_string()
+            } else {
+                "no distinctive word, and the generic names differ".to_string()
+            },
+        );
+    } else if al.pairs.is_empty() || !al.distinctive_paired {
+        score = if al.conflict.is_some() { 0.3 } else { 0.45 };
+        let shared = al.shared_generic.join(" ");
+        if shared.is_empty() {
+            notes.insert(0, "no word in common".into());
+        } else {
+            notes.insert(
+                0,
+                format!("only trade or generic words in common: {shared}"),
+            );
+        }
+        if let Some(c) = &al.conflict {
+            notes.push(c.clone());
+        }
+    } else if let Some(conflict) = &al.conflict {
+        score = 0.6 * al.dice;
+        notes.insert(0, conflict.clone());
+    } else {
+        score = al.mean
+            - 0.2 * al.extra_distinctive.len() as f32
+            - 0.07 * al.extra_trade.len() as f32
+            - (0.02 * al.weak_unmatched.len() as f32).min(0.06);
+        if !al.extra_distinctive.is_empty() {
+            notes.push(format!(
+                "word only in one name: {}",
+                al.extra_distinctive.join(" ")
+            ));
+        }
+        if !al.extra_trade.is_empty() {
+            notes.push(format!(
+                "trade word only in one name: {}",
+                al.extra_trade.join(" ")
+            ));
+        }
+        if !al.weak_unmatched.is_empty() {
+            notes.push(format!(
+                "generic word only in one name: {}",
+                al.weak_unmatched.join(" ")
+            ));
+        }
+        if notes.is_empty() {
+            let key = a.key().unwrap_or_default();
+            notes.push(format!(
+                "same name after removing legal forms and places (key {key})"
+            ));
+        }
+    }
+    if al.homophone && score > 0.78 {
+        score = 0.78;
+    }
+    if !a.cities.is_empty()
+        && !b.cities.is_empty()
+        && !a.cities.iter().any(|c| b.cities.contains(c))
+    {
+        notes.push(format!(
+            "different cities: {} ≠ {}",
+            a.cities.join(" "),
+            b.cities.join(" ")
+        ));
+        score = score.min(0.8);
+    }
+    let score = (score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
+    let head = format!("name {:.0}% similar", score * 100.0);
+    Similarity::new(score, format!("{head}: {}", notes.join("; ")))
+}
+
+/// The outcome of pairing two names' words.
+#[derive(Debug, Default)]
+struct Alignment {
+    /// (similarity, weight) of each pair of distinctive or trade words.
+    pairs: Vec<(f32, f32)>,
+    /// Weighted mean similarity of the pairs.
+    mean: f32,
+    /// 2 · paired weight / (weight of both names).
+    dice: f32,
+    /// Some pair involves a distinctive word.
+    distinctive_paired: bool,
+    /// Either name has a distinctive word.
+    has_distinctive: bool,
+    /// Both names have a distinctive or trade word the other lacks: "different words: …".
+    conflict: Option<String>,
+    extra_distinctive: Vec<String>,
+    extra_trade: Vec<String>,
+    weak_unmatched: Vec<String>,
+    weak_shared: Vec<String>,
+    /// Trade or generic words both names have (for the reason).
+    shared_generic: Vec<String>,
+    weak_dice: f32,
+    homophone: bool,
+    notes: Vec<String>,
+}
+
+fn weight(t: &NameToken) -> f32 {
+    match t.kind {
+        TokenKind::Distinctive => 1.0,
+        TokenKind::Trade => 0.5,
+        TokenKind::Generic => 0.0,
+    }
+}
+
+/// The Latin spelling to compare a word by (pinyin for Chinese distinctive words).
+fn latin_form(t: &NameToken) -> Option<&str> {
+    match (t.chinese, t.kind) {
+        (false, _) => Some(&t.text),
+        (true, TokenKind::Distinctive) => Some(&t.key),
+        (true, _) => None,
+    }
+}
+
+/// How many letters two spellings of one word may differ by.
+fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// Two spellings of one word with a typo: at most [`allowed_edits`] apart, and not two pinyin
+/// words (Huaxin and Huaxing are 华信 and 华兴).
+fn fuzzy(a: &str, b: &str) -> Option<(f32, usize)> {
+    if normalize::is_pinyin(a) && normalize::is_pinyin(b) {
+        return None;
+    }
+    let len = a.chars().count().max(b.chars().count());
+    let d = strsim::damerau_levenshtein(a, b);
+    (d <= allowed_edits(len)).then(|| (1.0 - d as f32 / len as f32, d))
+}
+
+fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
+    let mut al = Alignment::default();
+    let sa: Vec<&NameToken> = a.iter().filter(|t| t.kind != TokenKind::Generic).collect();
+    let sb: Vec<&NameToken> = b.iter().filter(|t| t.kind != TokenKind::Generic).collect();
+    let mut used_a = vec![false; sa.len()];
+    let mut used_b = vec![false; sb.len()];
+    let mut pairs: Vec<(f32, f32, bool)> = Vec::new(); // (sim, weight, distinctive)
+    let mut pair = |i: usize, j: usize, sim: f32, used_a: &mut [bool], used_b: &mut [bool]| {
+        used_a[i] = true;
+        used_b[j] = true;
+        let distinctive =
+            sa[i].kind == TokenKind::Distinctive || sb[j].kind == TokenKind::Distinctive;
+        pairs.push((sim, weight(sa[i]).max(weight(sb[j])), distinctive));
+    };
+
+    // 1. The same word (or trade concept).
+    for (i, x) in sa.iter().enumerate() {
+        for (j, y) in sb.iter().enumerate() {
+            if used_b[j] {
+                continue;
+            }
+            let same = match (x.kind, y.kind) {
+                (TokenKind::Distinctive, TokenKind::Distinctive) => {
+                    x.chinese == y.chinese && x.text == y.text
+                }
+                (TokenKind::Trade, TokenKind::Trade) => x.key == y.key,
+                _ => false,
+            };
+            if same {
+                pair(i, j, 1.0, &mut used_a, &mut used_b);
+                break;
+            }
+        }
+    }
+    // 2. A Chinese word and its pinyin; two Chinese words that sound alike.
+    for i in 0..sa.len() {
+        if used_a[i] || sa[i].kind != TokenKind::Distinctive {
+            continue;
+        }
+        for j in 0..sb.len() {
+            if used_b[j] || sb[j].kind != TokenKind::Distinctive {
+                continue;
+            }
+            let (x, y) = (sa[i], sb[j]);
+            match (x.chinese, y.chinese) {
+                (true, false) | (false, true) => {
+                    let (zh, latin) = if x.chinese { (x, y) } else { (y, x) };
+                    if normalize::reads_as(&zh.text, &latin.written)
+                        || normalize::reads_as(&zh.text, &latin.text)
+                    {
+                        al.notes
+                            .push(format!("{} reads {}", zh.text, latin.written));
+                        pair(i, j, 1.0, &mut used_a, &mut used_b);
+                        break;
+                    }
+                }
+                (true, true) => {
+                    if x.key == y.key {
+                        al.notes.push(format!(
+                            "{} and {} only sound alike ({})",
+                            x.text, y.text, x.key
+                        ));
+                        al.homophone = true;
+                        pair(i, j, 0.8, &mut used_a, &mut used_b);
+                        break;
+                    }
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    // 3. Spellings a letter or two apart (not two different trade concepts).
+    let mut candidates: Vec<(f32, usize, usize, usize)> = Vec::new();
+    for i in 0..sa.len() {
+        for j in 0..sb.len() {
+            if used_a[i] || used_b[j] {
+                continue;
+            }
+            let (x, y) = (sa[i], sb[j]);
+            if x.kind == TokenKind::Trade && y.kind == TokenKind::Trade {
+                continue;
+            }
+            if x.chinese || y.chinese {
+                // A Chinese word meets Latin only through its readings (step 2).
+                continue;
+            }
+            let (Some(fx), Some(fy)) = (latin_form(x), latin_form(y)) else {
+                continue;
+            };
+            let mut best = fuzzy(fx, fy);
+            if let Some(w) = fuzzy(&x.written, &y.written)
+                && best.is_none_or(|b| w.0 > b.0)
+            {
+                best = Some(w);
+            }
+            if let Some((sim, d)) = best {
+                candidates.push((sim, i, j, d));
+            }
+        }
+    }
+    candidates.sort_by(|p, q| q.0.total_cmp(&p.0));
+    for (sim, i, j, d) in candidates {
+        if used_a[i] || used_b[j] {
+            continue;
+        }
+        al.notes.push(format!(
+            "{} ≈ {} ({d} letter{} apart)",
+            sa[i].written,
+            sb[j].written,
+            if d == 1 { "" } else { "s" }
+        ));
+        pair(i, j, sim, &mut used_a, &mut used_b);
+    }
+    // 4. Words spaced differently: Hua Xin = Huaxin = 华信, Bella Casa = Bellacasa.
+    let rest_a: Vec<usize> = (0..sa.len()).filter(|&i| !used_a[i]).collect();
+    let rest_b: Vec<usize> = (0..sb.len()).filter(|&j| !used_b[j]).collect();
+    if !rest_a.is_empty() && !rest_b.is_empty() && rest_a.len() + rest_b.len() > 2 {
+        let all_latin =
+            |side: &[&NameToken], rest: &[usize]| rest.iter().all(|&k| !side[k].chinese);
+        let all_zh = |side: &[&NameToken], rest: &[usize]| {
+            rest.iter()
+                .all(|&k| side[k].chinese && side[k].kind == TokenKind::Distinctive)
+        };
+        let join = |side: &[&NameToken], rest: &[usize]| -> String {
+            rest.iter().map(|&k| side[k].text.as_str()).collect()
+        };
+        let joined = |side: &[&NameToken], rest: &[usize]| -> String {
+            rest.iter().map(|&k| side[k].written.as_str()).collect()
+        };
+        let sim = if all_latin(&sa, &rest_a) && all_latin(&sb, &rest_b) {
+            let (x, y) = (join(&sa, &rest_a), join(&sb, &rest_b));
+            if x == y {
+                Some(0.97)
+            } else {
+                fuzzy(&x, &y).map(|(s, _)| s - 0.03)
+            }
+        } else if all_zh(&sa, &rest_a) && all_latin(&sb, &rest_b) {
+            normalize::reads_as(&join(&sa, &rest_a), &joined(&sb, &rest_b)).then_some(0.97)
+        } else if all_latin(&sa, &rest_a) && all_zh(&sb, &rest_b) {
+            normalize::reads_as(&join(&sb, &rest_b), &joined(&sa, &rest_a)).then_some(0.97)
+        } else {
+            None
+        };
+        if let Some(sim) = sim {
+            let words = |side: &[&NameToken], rest: &[usize]| {
+                rest.iter()
+                    .map(|&k| side[k].written.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            al.notes.push(format!(
+                "{} = {} (spaced differently)",
+                words(&sa, &rest_a),
+                words(&sb, &rest_b)
+            ));
+            let wa: f32 = rest_a.iter().map(|&k| weight(sa[k])).sum();
+            let wb: f32 = rest_b.iter().map(|&k| weight(sb[k])).sum();
+            let distinctive = rest_a.iter().any(|&k| sa[k].kind == TokenKind::Distinctive)
+                || rest_b.iter().any(|&k| sb[k].kind == TokenKind::Distinctive);
+            pairs.push((sim, wa.max(wb), distinctive));
+            for &k in &rest_a {
+                used_a[k] = true;
+            }
+            for &k in &rest_b {
+                used_b[k] = true;
+            }
+        }
+    }
+    // 5. Trade words of one family (Trading ~ Import & Export; Electronics ~ Electrical): each
+    // side's word counts as half a pair.
+    let mut soft_notes: Vec<String> = Vec::new();
+    let mut soft = |side: &[&NameToken], used: &mut [bool], other: &[&NameToken], a_side: bool| {
+        for k in 0..side.len() {
+            if used[k] || side[k].kind != TokenKind::Trade {
+                continue;
+            }
+            if let Some(o) = other
+                .iter()
+                .find(|o| o.kind == TokenKind::Trade && o.family == side[k].family)
+            {
+                used[k] = true;
+                pairs.push((0.9, 0.25, false));
+                let (x, y) = if a_side {
+                    (&side[k].written, &o.written)
+                } else {
+                    (&o.written, &side[k].written)
+                };
+                let note = format!("{x} ~ {y} (same trade)");
+                if !soft_notes.contains(&note) {
+                    soft_notes.push(note);
+                }
+            }
+        }
+    };
+    soft(&sa, &mut used_a, &sb, true);
+    soft(&sb, &mut used_b, &sa, false);
+    al.notes.extend(soft_notes);
+
+    // What is left unpaired.
+    let left = |side: &[&NameToken], used: &[bool], kind: TokenKind| -> Vec<String> {
+        (0..side.len())
+            .filter(|&k| !used[k] && side[k].kind == kind)
+            .map(|k| side[k].written.clone())
+            .collect()
+    };
+    let left_a: Vec<String> = [
+        left(&sa, &used_a, TokenKind::Distinctive),
+        left(&sa, &used_a, TokenKind::Trade),
+    ]
+    .concat();
+    let left_b: Vec<String> = [
+        left(&sb, &used_b, TokenKind::Distinctive),
+        left(&sb, &used_b, TokenKind::Trade),
+    ]
+    .concat();
+    if !left_a.is_empty() && !left_b.is_empty() {
+        al.conflict = Some(format!(
+            "different words: {} ≠ {}",
+            left_a.join(" "),
+            left_b.join(" ")
+        ));
+    } else {
+        al.extra_distinctive = [
+            left(&sa, &used_a, TokenKind::Distinctive),
+            left(&sb, &used_b, TokenKind::Distinctive),
+        ]
+        .concat();
+        al.extra_trade = [
+            left(&sa, &used_a, TokenKind::Trade),
+            left(&sb, &used_b, TokenKind::Trade),
+        ]
+        .concat();
+    }
+
+    let total: f32 = pairs.iter().map(|p| p.1).sum();
+    if total > 0.0 {
+        al.mean = pairs.iter().map(|p| p.0 * p.1).sum::<f32>() / total;
+    }
+    let wa: f32 = sa.iter().map(|t| weight(t)).sum();
+    let wb: f32 = sb.iter().map(|t| weight(t)).sum();
+    if wa + wb > 0.0 {
+        al.dice = (2.0 * pairs.iter().map(|p| p.0 * p.1).sum::<f32>() / (wa + wb)).min(1.0);
+    }
+    al.distinctive_paired = pairs.iter().any(|p| p.2);
+    al.has_distinctive = sa
+        .iter()
+        .chain(sb.iter())
+        .any(|t| t.kind == TokenKind::Distinctive);
+    al.pairs = pairs.iter().map(|p| (p.0, p.1)).collect();
+    al.shared_generic = sa
+        .iter()
+        .filter(|t| t.kind == TokenKind::Trade)
+        .filter(|t| {
+            sb.iter()
+                .any(|o| o.kind == TokenKind::Trade && o.key == t.key)
+        })
+        .map(|t| t.written.clone())
+        .collect();
+
+    // Generic words: by concept.
+    let wa: Vec<&NameToken> = a.iter().filter(|t| t.kind == TokenKind::Generic).collect();
+    let wb: Vec<&NameToken> = b.iter().filter(|t| t.kind == TokenKind::Generic).collect();
+    let mut used = vec![false; wb.len()];
+    let mut shared = 0;
+    for t in &wa {
+        if let Some(j) = (0..wb.len()).find(|&j| !used[j] && wb[j].key == t.key) {
+            used[j] = true;
+            shared += 1;
+            al.weak_shared.push(t.written.clone());
+        } else {
+            al.weak_unmatched.push(t.written.clone());
+        }
+    }
+    for (j, t) in wb.iter().enumerate() {
+        if !used[j] {
+            al.weak_unmatched.push(t.written.clone());
+        }
+    }
+    if !wa.is_empty() || !wb.is_empty() {
+        al.weak_dice = 2.0 * shared as f32 / (wa.len() + wb.len()) as f32;
+    }
+    al.shared_generic.extend(al.weak_shared.iter().cloned());
+    al
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(a: &str, b: &str) -> Similarity {
+        let s = name_similarity(a, b);
+        let t = name_similarity(b, a);
+        assert_eq!(s.score, t.score, "not symmetric: {a} / {b}: {s:?} {t:?}");
+        s
+    }
+
+    fn assert_match(a: &str, b: &str) {
+        let s = score(a, b);
+        assert!(s.is_match(), "{a} / {b}: {s:?}");
+    }
+
+    fn assert_no_match(a: &str, b: &str) {
+        let s = score(a, b);
+        assert!(!s.is_match(), "{a} / {b}: {s:?}");
+    }
+
+    #[test]
+    fn same_firm_written_differently() {
+        assert_match(
+            "Guangzhou Lianfeng Textile Co., Ltd.",
+            "GUANGZHOU LIANFENG TEXTILE CO LTD",
+        );
+        assert_match("广州市联丰纺织有限公司", "广州联丰纺织");
+        assert_match("Schröder Logistik GmbH & Co. KG", "Schroeder Logistik");
+        assert_match("Müller Werkzeuge", "Mueller Werkzeuge GmbH");
+        assert_match("ＡＣＭＥ　Ｔｒａｄｉｎｇ", "Acme Trading");
+        assert_match("遠航貿易有限公司", "远航贸易有限公司");
+        assert_match("Bella Casa S.r.l.", "Bellacasa SRL");
+    }
+
+    #[test]
+    fn chinese_name_against_its_pinyin_and_english_form() {
+        assert_match(
+            "深圳市华信电子有限公司",
+            "Shenzhen Huaxin Electronics Co., Ltd.",
+        );
+        assert_match("深圳市华信电子有限公司", "Hua Xin Electronic Co Ltd");
+        assert_match(
+            "广州市联丰纺织有限公司",
+            "Guangzhou Lianfeng Textile Co., Ltd.",
+        );
+        assert_match(
+            "杭州远航进出口有限公司",
+            "Hangzhou Yuanhang Imp. & Exp. Co., Ltd.",
+        );
+        assert_match("长城五金", "Changcheng Hardware");
+        let s = score(
+            "深圳市华信电子有限公司",
+            "Shenzhen Huaxin Electronics Co., Ltd.",
+        );
+        assert!(s.reason.contains("华信 reads huaxin"), "{s:?}");
+    }
+
+    #[test]
+    fn typos_in_long_words_are_forgiven() {
+        assert_match("Brandt Werkzuege GmbH", "Brandt Werkzeuge GmbH");
+        assert_match("Nordlicht Handel", "Nordlihct Handel");
+        // But not in short ones, where one letter makes another word.
+        assert_no_match("Star Trading", "Stat Trading");
+    }
+
+    #[test]
+    fn a_different_distinctive_or_trade_word_is_another_firm() {
+        assert_no_match("Brandt Werkzeuge GmbH", "Brandt Moebel GmbH");
+        assert_no_match("广州市联丰纺织有限公司", "广州市联丰电子有限公司");
+        assert_no_match(
+            "Xiamen Bright Star Imp. & Exp. Co., Ltd.",
+            "Xiamen Bright Moon Imp. & Exp. Co., Ltd.",
+        );
+        assert_no_match("Pacific Sourcing LLC", "Atlantic Sourcing LLC");
+        assert_no_match("杭州远航贸易有限公司", "宁波远航物流有限公司");
+        assert_no_match(
+            "Golden Dragon Bright Star Trading",
+            "Golden Dragon Bright Moon Trading",
+        );
+        let s = score("Pacific Sourcing LLC", "Atlantic Sourcing LLC");
+        assert!(
+            s.reason
+                .contains("only trade or generic words in common: sourcing"),
+            "{s:?}"
+        );
+        assert!(s.score < 0.5, "{s:?}");
+    }
+
+    #[test]
+    fn generic_words_alone_never_match() {
+        assert_no_match("Global Trading Ltd", "Global Sourcing Ltd");
+        assert_no_match("International Trading Co", "Universal Import Export");
+        assert_no_match("Huaxin Electronics", "Electronics Co., Ltd.");
+    }
+
+    #[test]
+    fn a_missing_trade_or_generic_word_still_matches() {
+        assert_match(
+            "Huaxin Electronics",
+            "Huaxin Electronics Technology Co., Ltd.",
+        );
+        assert_match("深圳市华信电子有限公司", "深圳市华信电子科技有限公司");
+        assert_match("Brandt GmbH", "Brandt Werkzeuge GmbH");
+        assert_match("Yuanhang Trading", "Yuanhang Import & Export");
+        // An extra distinctive word is a hint, not a match.
+        assert_no_match("Star Trading", "Golden Star Trading");
+    }
+
+    #[test]
+    fn cities_and_homophones_lower_the_score() {
+        let s = score("杭州远航贸易有限公司", "宁波远航贸易有限公司");
+        assert!(!s.is_match() && s.score >= 0.5, "{s:?}");
+        assert!(s.reason.contains("different cities"), "{s:?}");
+        let s = score("深圳市华信电子有限公司", "深圳市华新电子有限公司");
+        assert!(!s.is_match() && s.score >= 0.5, "{s:?}");
+        // Hong Kong or China next to a city is no other city.
+        assert_match(
+            "Huaxin Electronics (HK) Ltd",
+            "Shenzhen Huaxin Electronics Co., Ltd.",
+        );
+    }
+
+    #[test]
+    fn places_that_are_the_name() {
+        // A city is the brand when nothing else names the firm.
+        assert_match(
+            "Shenzhen Jinhua Electronics",
+            "Jinhua Electronics Co., Ltd.",
+        );
+        assert_no_match("Jinhua Trading Co., Ltd.", "Shanghai Trading Co., Ltd.");
+        assert_no_match("Guangzhou", "Shenzhen");
+        assert_match("深圳华信电子", "华信电子(深圳)有限公司");
+    }
+
+    #[test]
+    fn more_real_names() {
+        assert_match("华为技术有限公司", "Huawei Technologies Co., Ltd.");
+        assert_match("阿里巴巴(中国)有限公司", "Alibaba (China) Co., Ltd.");
+        assert_match("Brandt & Söhne", "Brandt und Soehne");
+        assert_match("Li & Fung Trading", "Li Fung Trading Ltd");
+        assert_match("The Home Depot", "Home Depot Inc.");
+        assert_match("3M China Ltd", "3M");
+        assert_match("Lianfeng Textile", "Lainfeng Textile");
+        assert_no_match("Shop 88 Trading", "Shop 89 Trading");
+        assert_no_match("Yuanhang Trading", "Yuanhang Logistics");
+    }
+
+    #[test]
+    fn empty_names_score_zero() {
+        assert_eq!(score("", "Acme").score, 0.0);
+        assert_eq!(score("Co., Ltd.", "Acme").score, 0.0);
+    }
+
+    #[test]
+    fn emails_phones_websites() {
+        assert!(
+            email_similarity("anna@brandt-werkzeuge.de", "einkauf@brandt-werkzeuge.de").is_match()
+        );
+        assert!(!email_similarity("li.wei@qq.com", "zhang.min@qq.com").is_match());
+        assert!(email_similarity("li.wei@qq.com", "Li.Wei@QQ.com").is_match());
+        assert!(!email_similarity("a@brandt.de", "a@brandt-moebel.de").is_match());
+        assert!(!email_similarity("", "").is_match());
+        assert!(phone_similarity("+86 20 3888 5678", "020-38885678", "CN").is_match());
+        assert!(!phone_similarity("+86 20 3888 5678", "+86 20 3888 5679", "CN").is_match());
+        assert!(!phone_similarity("n/a", "n/a", "CN").is_match());
+        assert!(
+            website_similarity(
+                "https://www.brandt-werkzeuge.de/shop/",
+                "brandt-werkzeuge.de"
+            )
+            .is_match()
+        );
+        assert!(
+            !website_similarity("lianfeng.en.alibaba.com", "yuanhang.en.alibaba.com").is_match()
+        );
+        assert!(!website_similarity("www.alibaba.com", "alibaba.com").is_match());
+        assert_eq!("E-Mail".parse::<Field>(), Ok(Field::Email));
+        assert!("fax".parse::<Field>().is_err());
+    }
+}
