@@ -41,7 +41,11 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  // One server for all files, in this order: foundation sets the company up through its setup screen.
+  projects: [
+    { name: 'foundation', testMatch: /foundation\.spec\.ts/, use: { browserName: 'chromium' } },
+    { name: 'crm', testMatch: /crm\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+  ],
   webServer: {
     command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),
     url: `${baseURL}/api/v1/health`,

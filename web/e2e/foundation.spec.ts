@@ -1,18 +1,9 @@
 import { expect, test, type Page } from '@playwright/test'
+import { ADMIN, confirmBox, input, logout } from './helpers'
 
 // The foundation walk-through on a fresh data directory:
 // setup → log out → log in → create a user with a role → English and back → log out.
-
-const ADMIN = { username: 'admin', password: 'e2e-admin-pass-1', display: '周敏' }
-
-/** An Element Plus input: the data-test attribute lands on the <input> itself or on its wrapper. */
-const input = (page: Page, name: string) => page.locator(`input[data-test="${name}"], [data-test="${name}"] input`).first()
-
-async function logout(page: Page) {
-  await page.locator('[data-test=user-menu-button]').click()
-  await page.locator('[data-test=menu-logout]').click()
-  await expect(page).toHaveURL(/\/login/)
-}
+// The administrator has "My day" (CRM), so that is where they land after logging in.
 
 // The tests share one server and run in order: the first sets the company up.
 test.describe.configure({ mode: 'serial' })
@@ -22,12 +13,7 @@ async function login(page: Page) {
   await input(page, 'login-username').fill(ADMIN.username)
   await input(page, 'login-password').fill(ADMIN.password)
   await page.locator('[data-test=login-submit]').click()
-  await expect(page.locator('[data-test=home-greeting]')).toBeVisible()
-}
-
-/** Confirm an Element Plus message box. */
-async function confirmBox(page: Page) {
-  await page.locator('.el-message-box__btns .el-button--primary').click()
+  await expect(page.locator('[data-test=my-day-greeting]')).toBeVisible()
 }
 
 test('setup, log in, create a user with a role, switch language, log out', async ({ page }) => {
@@ -45,8 +31,9 @@ test('setup, log in, create a user with a role, switch language, log out', async
   await input(page, 'setup-password-confirm').fill(ADMIN.password)
   await page.locator('[data-test=setup-submit]').click()
 
-  // Setup logs the admin in.
-  await expect(page.locator('[data-test=home-greeting]')).toContainText(ADMIN.display)
+  // Setup logs the admin in and lands on My day.
+  await expect(page).toHaveURL(/\/crm\/my-day$/)
+  await expect(page.locator('[data-test=my-day-greeting]')).toContainText(ADMIN.display)
   await expect(page.locator('[data-test=company-name]')).toHaveText('深圳市华信贸易有限公司')
   await expect(page.locator('[data-test="nav-admin.users"]')).toBeVisible()
 
@@ -61,6 +48,10 @@ test('setup, log in, create a user with a role, switch language, log out', async
 
   await input(page, 'login-password').fill(ADMIN.password)
   await page.locator('[data-test=login-submit]').click()
+  await expect(page.locator('[data-test=my-day-greeting]')).toContainText(ADMIN.display)
+
+  // Home is one click away and greets the same way.
+  await page.locator('[data-test=nav-home]').click()
   await expect(page.locator('[data-test=home-greeting]')).toContainText(ADMIN.display)
 
   // Create a user with a role.
