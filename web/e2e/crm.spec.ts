@@ -2,9 +2,11 @@ import { expect, test, type Page } from '@playwright/test'
 import { ADMIN, confirmBox, ensureSetup, input, loginAs, logout } from './helpers'
 
 // The CRM walk-through (CRM-1 … CRM-6), in headless Chromium against the real server:
-// rep 1 creates a customer with two contacts, logs a follow-up with a reminder date, sees it on
-// "My day" and releases the customer to the public pool; rep 2 claims it from the pool; the admin
-// hands rep 2's customers over to rep 1, checks the preview counts, confirms, and undoes it.
+// rep 1 creates a customer with two contacts (a server field error lands under the second
+// contact's e-mail), logs a follow-up with a reminder date, sees it on "My day", ticks a task done
+// and releases the customer to the public pool (and the cooldown refuses taking it straight back);
+// rep 2 claims it from the pool; the admin is told who owns it when entering it again, hands rep 2's
+// customers over to rep 1 (preview counts, confirm, undo), and drags a deal across the kanban board.
 
 const PASSWORD = 'crm-e2e-pass-1'
 const REP1 = { username: 'wang.fang', display: '王芳' }
@@ -144,6 +146,16 @@ test('rep 1 creates a customer with two contacts, logs a follow-up, sees it on M
   await page.locator('[data-test="nav-crm.customers"]').click()
   await expect(page.locator('[data-test=customers-total]')).toContainText('0')
 
+  // Rep 1 may not take it straight back: the pool's cooldown says so, where it cannot be missed.
+  await page.locator('[data-test="nav-crm.pool"]').click()
+  const poolRow = page.locator('.el-table__row', { hasText: CUSTOMER })
+  await poolRow.locator('[data-test^=pool-claim-]').click()
+  const refused = page.locator('.el-message-box.claim-refused')
+  await expect(refused).toBeVisible()
+  await expect(refused).toContainText('7')
+  await confirmBox(page)
+  await expect(poolRow).toBeVisible()
+
   await logout(page)
   expect(pageErrors).toEqual([])
 })
@@ -172,6 +184,16 @@ test('rep 2 claims the customer from the public pool', async ({ page }) => {
 
 test('the admin hands rep 2 over to rep 1: preview, confirm, undo', async ({ page }) => {
   await loginAs(page, ADMIN.username, ADMIN.password)
+
+  // Entering the same company again: "already owned by another rep", naming only the owner.
+  await page.locator('[data-test="nav-crm.customers"]').click()
+  await page.locator('[data-test=customer-create]').click()
+  await input(page, 'customer-name').fill(CUSTOMER)
+  await page.locator('[data-test=customer-save]').click()
+  const conflict = page.locator('[data-test=customer-conflict]')
+  await expect(conflict).toBeVisible()
+  await expect(conflict).toContainText(REP2.display)
+  await page.keyboard.press('Escape')
   await page.locator('[data-test="nav-crm.handover"]').click()
   await expect(page).toHaveURL(/\/crm\/handover$/)
   await pickUser(page, '[data-test=handover-from]', REP2.username)
@@ -203,4 +225,30 @@ test('the admin hands rep 2 over to rep 1: preview, confirm, undo', async ({ pag
   await expect(result.locator('[data-test=handover-result-customer]')).toContainText('1')
   const after = await (await page.request.get(`/api/v1/customers?scope=all&q=${encodeURIComponent('Müller')}`)).json()
   expect(after.items.map((c: { owner: { name: string } | null }) => c.owner?.name)).toEqual([REP2.display])
+})
+
+test('a deal for the customer moves across the kanban board by drag and drop', async ({ page }) => {
+  await loginAs(page, ADMIN.username, ADMIN.password)
+  await page.goto('/crm/customers?scope=all')
+  await page.locator('.el-table__row', { hasText: CUSTOMER }).locator('a', { hasText: CUSTOMER }).click()
+  await page.locator('.el-tabs__item', { hasText: '商机' }).click()
+  await page.locator('[data-test=opportunity-add]').click()
+  await input(page, 'opportunity-title').fill('300 套恒温阀 春季订单')
+  await input(page, 'opportunity-amount').fill('18500')
+  await page.locator('[data-test=opportunity-save]').click()
+  await expect(page.locator('[data-test=customer-opportunities]')).toContainText('300 套恒温阀 春季订单')
+
+  await page.locator('[data-test="nav-crm.opportunities"]').click()
+  await page.locator('[data-test=opportunities-scope] .el-radio-button', { hasText: '全部' }).click()
+  const card = page.locator('[data-test=column-new] [data-test^=opportunity-card-]', { hasText: '300 套恒温阀' })
+  await expect(card).toBeVisible()
+  await expect(card).toContainText('18,500.00')
+  await card.dragTo(page.locator('[data-test=column-negotiation] .cards'))
+  const moved = page.locator('[data-test=column-negotiation] [data-test^=opportunity-card-]', { hasText: '300 套恒温阀' })
+  await expect(moved).toBeVisible()
+  await expect(page.locator('[data-test=column-new] [data-test^=opportunity-card-]', { hasText: '300 套恒温阀' })).toHaveCount(0)
+  // The server has the new stage (a reload shows it there).
+  await page.reload()
+  await page.locator('[data-test=opportunities-scope] .el-radio-button', { hasText: '全部' }).click()
+  await expect(page.locator('[data-test=column-negotiation]')).toContainText('300 套恒温阀')
 })
