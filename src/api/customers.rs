@@ -18,6 +18,7 @@ use crate::domain::crm::customers::{
 };
 use crate::domain::crm::pool::{self, PoolInput, PoolQuery, PoolView, ReleaseInput};
 use crate::domain::crm::timeline::{self, ActivityInput, ActivityView};
+use crate::domain::dedup::check::{self, CheckResult, Probe, Rules};
 use crate::domain::users::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -33,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_pool))
         .routes(routes!(list_pools, create_pool))
         .routes(routes!(update_pool))
+        .routes(routes!(check_duplicates))
+        .routes(routes!(get_duplicate_rules, set_duplicate_rules))
 }
 
 /// Customers the caller may see, filtered, sorted and paged, with the total.
@@ -301,5 +304,40 @@ async fn update_pool(
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || pool::update_pool(&k, &auth.principal, id, input)).await?,
+    ))
+}
+
+/// The duplicate check (查重) as the customer form calls it while the user types: candidates
+/// among customers, contacts, leads, the pool and the recycle bin, with reasons and a score.
+#[utoipa::path(get, path = "/api/v1/duplicates/check", tag = "crm", params(Probe), responses((status = 200, body = CheckResult)))]
+async fn check_duplicates(
+    State(s): State<AppState>,
+    auth: Auth,
+    Params(probe): Params<Probe>,
+) -> ApiResult<Json<CheckResult>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || check::check(&k, &auth.principal, probe)).await?,
+    ))
+}
+
+/// What each kind of match does: block, warn or ignore.
+#[utoipa::path(get, path = "/api/v1/duplicates/rules", tag = "crm", responses((status = 200, body = Rules)))]
+async fn get_duplicate_rules(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Rules>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || Ok(k.store.read(check::rules)?)).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/duplicates/rules", tag = "crm", request_body = Rules, responses((status = 200, body = Rules)))]
+async fn set_duplicate_rules(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(rules): Body<Rules>,
+) -> ApiResult<Json<Rules>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || check::save_rules(&k, &auth.principal, rules)).await?,
     ))
 }

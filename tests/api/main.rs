@@ -4,6 +4,7 @@
 mod common;
 
 mod crm;
+mod dedup;
 
 mod access;
 mod accounts;

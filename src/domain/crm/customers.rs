@@ -7,13 +7,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Action, Module, Principal, User};
-use crate::error::{AppError, AppResult, ErrorCode, Msg};
+use crate::error::{AppError, AppResult, Msg};
 use crate::search::text::fold;
 use crate::store::{Entity, IndexKey, Record, Tx};
 
 use super::model::{Contact, Customer, CustomerStatus, Pool};
 use super::{active_owner, customer_for, reaches_customer};
 use crate::domain::accounts::Named;
+use crate::domain::dedup::check::Probe;
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, countries, validate};
 
@@ -242,47 +243,6 @@ fn clean_custom(custom: BTreeMap<String, String>) -> AppResult<BTreeMap<String, 
     Ok(out)
 }
 
-/// Refuses a new customer that another rep already owns (by name), naming only the owner, or
-/// that sits in the pool (claim it instead).
-fn owner_conflict(tx: &Tx, p: &Principal, key: &str) -> AppResult<()> {
-    if key.is_empty() {
-        return Ok(());
-    }
-    for id in tx.ids_by_index::<Customer>("name_key", &IndexKey::new().str(key), false)? {
-        let Ok(existing) = tx.get_live::<Customer>(id) else {
-            continue;
-        };
-        match existing.data.owner_id {
-            Some(owner) if owner == p.user_id => {
-                return Err(AppError::new(ErrorCode::Duplicate)
-                    .on_field("name")
-                    .with_msg(Msg::new(
-                        format!("您已有同名客户（编号 {id}）。"),
-                        format!("You already have a customer with this name (no. {id})."),
-                    )));
-            }
-            Some(owner) => {
-                let who = names(tx, [owner])?.remove(&owner).unwrap_or_default();
-                return Err(AppError::new(ErrorCode::OwnedByOther).on_field("name").with_msg(Msg::new(
-                    format!("该客户已由其他业务员（{who}）跟进，请申请转移。"),
-                    format!("This customer is already owned by another rep ({who}); ask for a transfer."),
-                )));
-            }
-            None => {
-                return Err(AppError::new(ErrorCode::OwnedByOther)
-                    .on_field("name")
-                    .with_msg(Msg::new(
-                        format!("该客户在公海中（编号 {id}），请直接领取。"),
-                        format!(
-                            "This customer is in the public pool (no. {id}); claim it instead."
-                        ),
-                    )));
-            }
-        }
-    }
-    Ok(())
-}
-
 pub fn default_pool(tx: &Tx) -> AppResult<Option<u64>> {
     let mut found = None;
     tx.for_each::<Pool>(false, &mut |r| {
@@ -351,7 +311,15 @@ pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<Cust
     let (actor, lang, principal) = (p.actor(), p.lang, p.clone());
     k.store.write(move |tx| {
         active_owner(tx, "owner_id", owner)?;
-        owner_conflict(tx, &principal, &key)?;
+        let probe = Probe {
+            name: Some(customer.name.clone()),
+            email: customer.email.clone(),
+            phone: customer.phone.clone(),
+            website: customer.website.clone(),
+            country: customer.country.clone(),
+            exclude_customer: None,
+        };
+        crate::domain::dedup::check::enforce(tx, &principal, &probe)?;
         let team = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
         let now = tx.now();
         let mut customer = customer;
@@ -576,7 +544,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
     let custom = patch.custom.clone().map(clean_custom).transpose()?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        customer_for(tx, &principal, id, Action::Update)?;
+        let before = customer_for(tx, &principal, id, Action::Update)?;
         let r = tx.update::<Customer, AppError>(&actor, id, Some(patch.version), |c| {
             if let Some(n) = name {
                 c.name_key = name_key(&n);
@@ -631,6 +599,25 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
             }
             Ok(())
         })?;
+        let c = &r.data;
+        let identity_changed = (&c.name, &c.email, &c.phone, &c.website)
+            != (
+                &before.data.name,
+                &before.data.email,
+                &before.data.phone,
+                &before.data.website,
+            );
+        if identity_changed {
+            let probe = Probe {
+                name: Some(c.name.clone()),
+                email: c.email.clone(),
+                phone: c.phone.clone(),
+                website: c.website.clone(),
+                country: c.country.clone(),
+                exclude_customer: Some(id),
+            };
+            crate::domain::dedup::check::enforce(tx, &principal, &probe)?;
+        }
         one_view(tx, r, principal.lang)
     })
 }

@@ -10,6 +10,21 @@ use serde::{Deserialize, Serialize};
 use crate::search::SearchDoc;
 use crate::store::{Entity, IndexDef, IndexKey, Meta};
 
+/// For schema versions that changed only indexes: older payloads decode as they are.
+fn same_layout_since<T: serde::de::DeserializeOwned>(
+    first: u16,
+    from: u16,
+    payload: &[u8],
+) -> Result<T, crate::store::StoreError> {
+    if from >= first {
+        crate::store::decode(payload)
+    } else {
+        Err(crate::store::StoreError::Corrupt(format!(
+            "schema version {from} is unknown"
+        )))
+    }
+}
+
 fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
@@ -67,8 +82,14 @@ pub struct Customer {
 
 impl Entity for Customer {
     const KIND: &'static str = "customer";
+    /// 2: the duplicate index (same layout; rewritten to build it).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        same_layout_since(1, from, payload)
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
+            IndexDef::many("dedup", crate::domain::dedup::check::customer_keys).keep_deleted(),
             IndexDef::many("owner", |c: &Customer| {
                 vec![IndexKey::new().u64(c.owner_id.unwrap_or(0))]
             }),
@@ -140,8 +161,13 @@ pub struct Contact {
 
 impl Entity for Contact {
     const KIND: &'static str = "contact";
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        same_layout_since(1, from, payload)
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
+            IndexDef::many("dedup", crate::domain::dedup::check::contact_keys).keep_deleted(),
             IndexDef::many("customer", |c: &Contact| {
                 vec![IndexKey::new().u64(c.customer_id)]
             })
@@ -272,10 +298,17 @@ pub struct Lead {
 
 impl Entity for Lead {
     const KIND: &'static str = "lead";
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        same_layout_since(1, from, payload)
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
-        vec![IndexDef::many("owner", |l: &Lead| {
-            vec![IndexKey::new().u64(l.owner_id.unwrap_or(0))]
-        })]
+        vec![
+            IndexDef::many("dedup", crate::domain::dedup::check::lead_keys).keep_deleted(),
+            IndexDef::many("owner", |l: &Lead| {
+                vec![IndexKey::new().u64(l.owner_id.unwrap_or(0))]
+            }),
+        ]
     }
     fn title(&self) -> String {
         self.company.clone()

@@ -17,6 +17,7 @@
 //! - two different cities named (杭州 vs 宁波) cap the score at 0.8, two Chinese words that only
 //!   sound alike (华信 vs 华新) at 0.78.
 
+pub mod check;
 mod lexicon;
 pub mod normalize;
 

@@ -1,0 +1,266 @@
+//! The duplicate check (查重, CRM-7) over HTTP: candidates with reasons across customers,
+//! contacts, leads, the pool and the recycle bin; what a rep who may not see them learns; the
+//! admin's rules; no window for two creates of one company.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{TestServer, code};
+
+async fn check(c: &crate::common::Client, probe: Value) -> Value {
+    let query: Vec<(String, String)> = probe
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    let url =
+        reqwest::Url::parse_with_params(&format!("{}/api/v1/duplicates/check", c.base), &query)
+            .unwrap();
+    let r = c
+        .http
+        .get(url)
+        .header("accept-language", c.lang)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{v}");
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn candidates_carry_reasons_and_hide_what_the_rep_may_not_see() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    let (_, wang) = s.user(&admin, "wang.lei", "sales", &[]).await;
+    let (status, brandt) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Brandt Werkzeuge GmbH", "country": "DE", "email": "info@brandt-werkzeuge.de", "phone": "030 1234567",
+                        "website": "https://www.brandt-werkzeuge.de/en", "contacts": [{"name": "Klaus", "emails": ["klaus@brandt-tools.de"]}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{brandt}");
+    let id = brandt["id"].as_u64().unwrap();
+
+    // A typo in the name, as another rep types it.
+    let r = check(&wang, json!({"name": "BRANDT Werkzuege"})).await;
+    let c = &r["candidates"][0];
+    assert_eq!(
+        (c["id"].as_u64(), c["visible"].as_bool()),
+        (Some(id), Some(false)),
+        "{r}"
+    );
+    assert_eq!(
+        c["title"],
+        Value::Null,
+        "a rep who may not see it learns no details"
+    );
+    assert_eq!(c["owner"]["name"], "li.na");
+    assert!(c["score"].as_f64().unwrap() >= 0.85);
+    assert!(c["reasons"][0].as_str().unwrap().contains("similar"), "{c}");
+    assert_eq!(r["verdict"], "block");
+    // Other ways to the same firm: phone in another format, the website, the contact's company mail.
+    for (probe, reason) in [
+        (json!({"phone": "+49 30 1234567", "country": "DE"}), "phone"),
+        (json!({"website": "http://brandt-werkzeuge.de"}), "website"),
+        (json!({"email": "sales@brandt-tools.de"}), "domain"),
+        (json!({"email": "INFO@brandt-werkzeuge.de"}), "same e-mail"),
+    ] {
+        let r = check(&wang, probe.clone()).await;
+        assert_eq!(r["candidates"][0]["id"].as_u64(), Some(id), "{probe}: {r}");
+        assert!(
+            r["candidates"][0]["reasons"].to_string().contains(reason),
+            "{probe}: {r}"
+        );
+    }
+    // Free mail and different firms are no duplicates.
+    assert_eq!(
+        check(&wang, json!({"email": "brandt.klaus@gmail.com"})).await["candidates"],
+        json!([])
+    );
+    let r = check(&wang, json!({"name": "Brandt Moebel GmbH"})).await;
+    assert!(
+        r["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["score"].as_f64().unwrap() < 0.85),
+        "{r}"
+    );
+    // The owner sees their own record in full.
+    let r = check(&li, json!({"name": "Brandt Werkzeuge"})).await;
+    assert_eq!(
+        (
+            r["candidates"][0]["visible"].as_bool(),
+            r["candidates"][0]["title"].as_str()
+        ),
+        (Some(true), Some("Brandt Werkzeuge GmbH"))
+    );
+
+    // Saving is refused: another rep owns it (only the owner is named).
+    let (status, err) = wang
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Brandt Werkzeuge", "phone": "+49 30 1234567"})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&err)),
+        (StatusCode::CONFLICT, "owned_by_other"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("li.na"));
+    // The owner's own second copy is refused by the default rule for names …
+    let (status, err) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "BRANDT WERKZEUGE"})),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&err)),
+        (StatusCode::CONFLICT, "duplicate"),
+        "{err}"
+    );
+    // … and allowed once the admin makes names a warning only.
+    let (status, _) = admin
+        .send(
+            Method::PUT,
+            "/api/v1/duplicates/rules",
+            Some(json!({"name": "warn", "email": "warn", "phone": "warn", "website": "warn"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "BRANDT WERKZEUGE"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = li.send(Method::PUT, "/api/v1/duplicates/rules", Some(json!({"name": "ignore", "email": "ignore", "phone": "ignore", "website": "ignore"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leads_the_pool_and_the_recycle_bin_count_too() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    li.send(
+        Method::POST,
+        "/api/v1/leads",
+        Some(json!({"company": "Nordlicht Handel AG", "email": "einkauf@nordlicht-handel.ch"})),
+    )
+    .await;
+    let r = check(&li, json!({"name": "Nordlicht Handel"})).await;
+    assert_eq!(r["candidates"][0]["kind"], "lead", "{r}");
+    assert_eq!(
+        r["verdict"], "warn",
+        "a lead for the same firm is a warning, not a block"
+    );
+
+    let (_, pooled) = admin
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "广州市联丰纺织有限公司"})),
+        )
+        .await;
+    admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{}/release", pooled["id"]),
+            Some(json!({})),
+        )
+        .await;
+    let r = check(&li, json!({"name": "Guangzhou Lianfeng Textile Co., Ltd."})).await;
+    assert_eq!(
+        (
+            r["candidates"][0]["id"].as_u64(),
+            r["candidates"][0]["in_pool"].as_bool()
+        ),
+        (pooled["id"].as_u64(), Some(true)),
+        "{r}"
+    );
+    let (status, err) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "广州联丰纺织"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("pool"),
+        "{err}"
+    );
+
+    let (_, gone) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "杭州远航贸易有限公司"})),
+        )
+        .await;
+    li.send(
+        Method::DELETE,
+        &format!("/api/v1/customers/{}", gone["id"]),
+        None,
+    )
+    .await;
+    let r = check(&li, json!({"name": "杭州远航贸易股份有限公司"})).await;
+    assert_eq!(r["candidates"][0]["in_recycle_bin"], true, "{r}");
+    // A deleted duplicate warns (restore it instead) but does not block.
+    let (status, _) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "杭州远航贸易股份有限公司"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_reps_entering_one_firm_at_once_get_one_customer() {
+    let (s, admin) = TestServer::with_admin().await;
+    let mut reps = Vec::new();
+    for i in 0..6 {
+        reps.push(s.user(&admin, &format!("rep{i}"), "sales", &[]).await.1);
+    }
+    let mut tasks = Vec::new();
+    for (i, rep) in reps.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let name = if i % 2 == 0 {
+                "Xiamen Bright Star Imp. & Exp. Co., Ltd."
+            } else {
+                "Xiamen Bright Star Import and Export Company Limited"
+            };
+            rep.send(
+                Method::POST,
+                "/api/v1/customers",
+                Some(json!({"name": name})),
+            )
+            .await
+            .0
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        if t.await.unwrap() == StatusCode::CREATED {
+            created += 1;
+        }
+    }
+    assert_eq!(
+        created, 1,
+        "the duplicate index is written with the record, so no second copy slips in"
+    );
+    assert_eq!(admin.get("/api/v1/customers?scope=all").await["total"], 1);
+}
