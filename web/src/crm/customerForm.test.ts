@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Customer } from '@/api/crm'
-import { blankContact, blankCustomer, contactInput, customerInput, customerPatch, customerToForm, formFieldOf, patchIsEmpty } from './customerForm'
+import { isContactField, blankContact, blankCustomer, contactInput, customerInput, customerPatch, customerToForm, formFieldOf, patchIsEmpty } from './customerForm'
 
 const customer: Customer = {
   id: 5,
@@ -72,5 +72,15 @@ describe('customer form', () => {
   it('keeps a contact version for an edit', () => {
     const c = contactInput({ ...blankContact(), version: 3, name: ' Anke ', birthday: '1980-05-01' })
     expect(c).toMatchObject({ version: 3, name: 'Anke', birthday: '1980-05-01', phones: [], emails: [] })
+  })
+})
+
+describe('contact error fields', () => {
+  it('knows which server fields have a place in the form', () => {
+    expect(isContactField('emails[2]')).toBe(true)
+    expect(isContactField('name')).toBe(true)
+    expect(isContactField('emails')).toBe(false)
+    expect(isContactField('contacts[1].phones[0]', 'contacts[1].')).toBe(true)
+    expect(isContactField('contacts[1].emails', 'contacts[1].')).toBe(false)
   })
 })

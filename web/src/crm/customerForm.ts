@@ -197,3 +197,9 @@ export function customerPatch(before: Customer, f: CustomerForm): CustomerPatch 
 export function patchIsEmpty(p: CustomerPatch): boolean {
   return Object.keys(p).length === 1
 }
+
+/** The fields the contact form shows an error under (`prefix` is "" or "contacts[1]."). */
+export function isContactField(field: string, prefix = ''): boolean {
+  if (!field.startsWith(prefix)) return false
+  return /^(name|role|title|birthday|whatsapp|wechat|skype|notes|phones\[\d+\]|emails\[\d+\])$/.test(field.slice(prefix.length))
+}
