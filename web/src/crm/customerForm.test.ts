@@ -67,6 +67,8 @@ describe('customer form', () => {
     f.tags = ['VIP', 'Messe 2026']
     f.key_account = true
     expect(customerPatch(customer, f)).toEqual({ version: 4, tier: 'B', website: '', tags: ['VIP', 'Messe 2026'], key_account: true })
+    f.custom = [{ key: ' Incoterm ', value: 'FOB Ningbo' }, { key: '', value: 'dropped' }]
+    expect(customerPatch(customer, f).custom).toEqual({ Incoterm: 'FOB Ningbo' })
   })
 
   it('keeps a contact version for an edit', () => {

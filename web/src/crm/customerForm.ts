@@ -90,6 +90,8 @@ export interface CustomerForm {
   locked: boolean
   key_account: boolean
   annual_purchases: string
+  /** The firm's own fields ("HS code range", "Incoterm"), as rows. */
+  custom: { key: string; value: string }[]
 }
 
 export function blankCustomer(): CustomerForm {
@@ -112,6 +114,7 @@ export function blankCustomer(): CustomerForm {
     locked: false,
     key_account: false,
     annual_purchases: '',
+    custom: [],
   }
 }
 
@@ -135,7 +138,18 @@ export function customerToForm(c: Customer): CustomerForm {
     locked: c.locked,
     key_account: c.key_account,
     annual_purchases: c.annual_purchases ?? '',
+    custom: Object.entries(c.custom).map(([key, value]) => ({ key, value })),
   }
+}
+
+/** Custom field rows as the API takes them: empty keys dropped, the last row of a key wins. */
+export function customMap(rows: { key: string; value: string }[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const r of rows) {
+    const k = r.key.trim()
+    if (k) out[k] = r.value.trim()
+  }
+  return out
 }
 
 /** A new customer with its contacts (blank contact rows are left out, but the others keep their index). */
@@ -191,6 +205,8 @@ export function customerPatch(before: Customer, f: CustomerForm): CustomerPatch 
   if (f.status !== old.status) patch.status = f.status
   if (f.locked !== old.locked) patch.locked = f.locked
   if (f.key_account !== old.key_account) patch.key_account = f.key_account
+  const custom = customMap(f.custom)
+  if (JSON.stringify(custom) !== JSON.stringify(customMap(old.custom))) patch.custom = custom
   return patch
 }
 
