@@ -19,6 +19,7 @@ use crate::domain::crm::customers::{
 use crate::domain::crm::pool::{self, PoolInput, PoolQuery, PoolView, ReleaseInput};
 use crate::domain::crm::timeline::{self, ActivityInput, ActivityView};
 use crate::domain::dedup::check::{self, CheckResult, Probe, Rules};
+use crate::domain::dedup::merge::{self, DuplicateGroup, MergeInput, MergeResult};
 use crate::domain::users::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,6 +36,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_pools, create_pool))
         .routes(routes!(update_pool))
         .routes(routes!(check_duplicates))
+        .routes(routes!(scan_duplicates))
+        .routes(routes!(merge_customers))
+        .routes(routes!(undo_merge))
         .routes(routes!(get_duplicate_rules, set_duplicate_rules))
 }
 
@@ -326,7 +330,7 @@ async fn check_duplicates(
 async fn get_duplicate_rules(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Rules>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || Ok(k.store.read(check::rules)?)).await?,
+        blocking(move || k.store.read(check::rules)).await?,
     ))
 }
 
@@ -339,5 +343,53 @@ async fn set_duplicate_rules(
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || check::save_rules(&k, &auth.principal, rules)).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ScanQuery {
+    /// Most groups to return (default 100).
+    limit: Option<usize>,
+}
+
+/// Scans every customer the caller may change for likely duplicates, in groups with reasons.
+#[utoipa::path(get, path = "/api/v1/duplicates/scan", tag = "crm", params(ScanQuery), responses((status = 200, body = Vec<DuplicateGroup>)))]
+async fn scan_duplicates(
+    State(s): State<AppState>,
+    auth: Auth,
+    Params(q): Params<ScanQuery>,
+) -> ApiResult<Json<Vec<DuplicateGroup>>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || merge::scan(&k, &auth.principal, q.limit.unwrap_or(100).min(1000)))
+            .await?,
+    ))
+}
+
+/// Merges customers into one: chosen field values, everything related moves to the survivor,
+/// the others go to the recycle bin.
+#[utoipa::path(post, path = "/api/v1/customers/merge", tag = "crm", request_body = MergeInput, responses((status = 200, body = MergeResult)))]
+async fn merge_customers(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(input): Body<MergeInput>,
+) -> ApiResult<Json<MergeResult>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || merge::merge(&k, &auth.principal, input)).await?,
+    ))
+}
+
+/// Undoes a merge.
+#[utoipa::path(post, path = "/api/v1/merges/{id}/undo", tag = "crm", params(("id" = u64, Path)), responses((status = 200, body = MergeResult)))]
+async fn undo_merge(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<MergeResult>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || merge::undo(&k, &auth.principal, id)).await?,
     ))
 }

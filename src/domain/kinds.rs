@@ -97,6 +97,12 @@ pub const KINDS: &[KindInfo] = &[
         zh: "交接",
         en: "Handover",
     },
+    KindInfo {
+        kind: "merge",
+        module: Module::Crm,
+        zh: "客户合并",
+        en: "Customer merge",
+    },
 ];
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {

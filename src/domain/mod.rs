@@ -44,6 +44,7 @@ pub fn registry() -> Registry {
         .with::<PoolEvent>()
         .with::<CadenceRule>()
         .with::<Handover>()
+        .with::<dedup::merge::Merge>()
 }
 
 /// A demo account shown on the login page in demo mode.

@@ -264,3 +264,139 @@ async fn two_reps_entering_one_firm_at_once_get_one_customer() {
     );
     assert_eq!(admin.get("/api/v1/customers?scope=all").await["total"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scan_groups_duplicates_and_a_merge_moves_everything_and_can_be_undone() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    // Names only warn here, so the rep could enter the same firm twice (as old data often has).
+    admin
+        .send(
+            Method::PUT,
+            "/api/v1/duplicates/rules",
+            Some(json!({"name": "warn", "email": "warn", "phone": "warn", "website": "warn"})),
+        )
+        .await;
+    let (_, a) = li.send(Method::POST, "/api/v1/customers", Some(json!({"name": "Schröder Logistik GmbH & Co. KG", "email": "info@schroeder-logistik.de", "tier": "A"}))).await;
+    let (_, b) = li
+        .send(Method::POST, "/api/v1/customers", Some(json!({"name": "Schroeder Logistik", "phone": "+49 40 555123", "contacts": [{"name": "Jan Schröder"}]})))
+        .await;
+    let (_, other) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Atlas Home Imports"})),
+        )
+        .await;
+    let (a, b) = (a["id"].as_u64().unwrap(), b["id"].as_u64().unwrap());
+    li.send(
+        Method::POST,
+        &format!("/api/v1/customers/{b}/timeline"),
+        Some(json!({"kind": "call", "subject": "asked for a price list"})),
+    )
+    .await;
+
+    let groups = li.get("/api/v1/duplicates/scan").await;
+    assert_eq!(groups.as_array().unwrap().len(), 1, "{groups}");
+    let ids: Vec<u64> = groups[0]["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&a) && ids.contains(&b) && !ids.contains(&other["id"].as_u64().unwrap()),
+        "{groups}"
+    );
+    assert!(!groups[0]["reasons"].as_array().unwrap().is_empty());
+
+    let (status, bad) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers/merge",
+            Some(json!({"survivor_id": a, "merged_ids": [b], "fields": {"owner_id": b}})),
+        )
+        .await;
+    assert_eq!(
+        (status, bad["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("fields.owner_id"))
+    );
+    let (status, merged) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers/merge",
+            Some(json!({"survivor_id": a, "merged_ids": [b], "fields": {"phone": b}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    let survivor = li.get(&format!("/api/v1/customers/{a}")).await;
+    assert_eq!(
+        (
+            survivor["phone"].as_str(),
+            survivor["tier"].as_str(),
+            survivor["email"].as_str()
+        ),
+        (
+            Some("+49 40 555123"),
+            Some("A"),
+            Some("info@schroeder-logistik.de")
+        )
+    );
+    assert!(
+        li.get(&format!("/api/v1/customers/{a}/timeline"))
+            .await
+            .to_string()
+            .contains("asked for a price list")
+    );
+    assert_eq!(
+        li.get(&format!("/api/v1/customers/{a}/contacts")).await[0]["name"],
+        "Jan Schröder"
+    );
+    assert_eq!(
+        li.send(Method::GET, &format!("/api/v1/customers/{b}"), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        li.get("/api/v1/recycle-bin?kind=customer")
+            .await
+            .to_string()
+            .contains("Schroeder Logistik")
+    );
+
+    let (status, _) = li
+        .send(
+            Method::POST,
+            &format!("/api/v1/merges/{}/undo", merged["merge_id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        li.get(&format!("/api/v1/customers/{a}")).await["phone"],
+        Value::Null
+    );
+    assert!(
+        li.get(&format!("/api/v1/customers/{b}/timeline"))
+            .await
+            .to_string()
+            .contains("asked for a price list")
+    );
+    assert_eq!(
+        li.get(&format!("/api/v1/customers/{b}/contacts")).await[0]["name"],
+        "Jan Schröder"
+    );
+    assert_eq!(
+        li.get(&format!("/api/v1/customers/{a}/contacts")).await,
+        json!([])
+    );
+    let (status, _) = li
+        .send(
+            Method::POST,
+            &format!("/api/v1/merges/{}/undo", merged["merge_id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}

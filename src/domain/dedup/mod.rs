@@ -19,6 +19,7 @@
 
 pub mod check;
 mod lexicon;
+pub mod merge;
 pub mod normalize;
 
 use std::fmt;
