@@ -167,6 +167,8 @@ test('admin screens: teams and the recycle bin, a custom role, company settings,
 
   // Company settings: the new name shows in the top bar.
   await page.locator('[data-test="nav-admin.company"]').click()
+  // Wait for the settings to load: typing into the box while they arrive would mix the two names.
+  await expect(input(page, 'company-name-input')).toHaveValue('深圳市华信贸易有限公司')
   await input(page, 'company-name-input').fill('深圳市华信国际贸易有限公司')
   await page.locator('[data-test=company-save]').click()
   await expect(page.locator('[data-test=company-name]')).toHaveText('深圳市华信国际贸易有限公司')
