@@ -7,6 +7,7 @@ pub mod control;
 mod customers;
 mod error;
 pub mod extract;
+mod imports;
 mod leads;
 mod roles;
 mod system;
@@ -122,6 +123,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(roles::router())
         .merge(admin::router())
         .merge(customers::router())
+        .merge(imports::router())
         .merge(leads::router())
         .merge(workday::router())
 }

@@ -103,6 +103,12 @@ pub const KINDS: &[KindInfo] = &[
         zh: "客户合并",
         en: "Customer merge",
     },
+    KindInfo {
+        kind: "import",
+        module: Module::Crm,
+        zh: "导入",
+        en: "Import",
+    },
 ];
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {

@@ -8,7 +8,9 @@ pub mod countries;
 pub mod crm;
 pub mod dedup;
 pub mod demo;
+pub mod export;
 pub mod handover;
+pub mod import;
 pub mod kinds;
 pub mod money;
 pub mod operations;
@@ -45,6 +47,7 @@ pub fn registry() -> Registry {
         .with::<CadenceRule>()
         .with::<Handover>()
         .with::<dedup::merge::Merge>()
+        .with::<import::Import>()
 }
 
 /// A demo account shown on the login page in demo mode.

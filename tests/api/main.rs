@@ -5,6 +5,7 @@ mod common;
 
 mod crm;
 mod dedup;
+mod imports;
 
 mod access;
 mod accounts;

@@ -1,0 +1,2206 @@
+//! Bulk import of customers (CRM-8): upload, preview with a suggested column mapping, a dry run
+//! that writes nothing, a commit in the background with progress, a report, and a revert.
+//!
+//! The file is kept under `<data>/files/imports/` and streamed from disk on every pass (upload
+//! check, dry run, commit), so memory does not grow with the file: per pass one row, the
+//! within-file duplicate keys (two 64-bit hashes per key and row) and, for e-mail / website /
+//! phone matching, one hash per existing customer.
+//!
+//! Commit policy: rows with errors (invalid values, duplicates of an earlier row on the match
+//! key, customers that exist or that the caller may not change) are skipped and listed in the
+//! report; the valid rows are written in batches of [`BATCH`] rows, one transaction per batch,
+//! each batch with its progress and its undo entries, so a batch is written whole or not at
+//! all. If the server stops during a commit, the import shows `interrupted`; committing it
+//! again continues after the last written batch. A revert moves the customers the import created
+//! to the recycle bin and gives updated customers their previous values back, unless someone
+//! changed them since (those are listed and left alone); it also runs in batches.
+
+pub mod dup;
+pub mod mapping;
+pub mod reader;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Action, Module, Principal, Scope, User};
+use crate::domain::accounts::Named;
+use crate::domain::crm::customers::{default_pool, name_key};
+use crate::domain::crm::model::{Contact, Customer, CustomerStatus};
+use crate::domain::users::{List, names};
+use crate::domain::{Kontor, Paging, countries, validate};
+use crate::error::{AppError, AppResult, ErrorCode, Msg};
+use crate::i18n::Lang;
+use crate::search::text::fold;
+use crate::store::{Actor, Entity, IndexDef, IndexKey, Tx};
+
+use dup::{Candidate, ExactIndex, InFile, Keys, MatchKey};
+use reader::{FileError, Format, Layout, RawRow, TextEncoding};
+
+/// Rows written per transaction.
+pub const BATCH: usize = 1000;
+/// The largest upload.
+pub const MAX_UPLOAD: u64 = 100 * 1024 * 1024;
+/// Issues kept per import for the report (counts are always complete).
+pub const MAX_STORED_ISSUES: u64 = 10_000;
+/// Issues and duplicates listed in a dry-run answer.
+pub const MAX_LISTED: usize = 1000;
+const PREVIEW_ROWS: usize = 20;
+
+const KV_PROGRESS: &str = "import_progress";
+const KV_ISSUES: &str = "import_issues";
+const KV_UNDO: &str = "import_undo";
+const KV_MAPPINGS: &str = "import_mappings";
+
+// ---- the import record ----------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Checked and waiting for a dry run or a commit.
+    Uploaded,
+    /// The commit is writing.
+    Running,
+    Done,
+    /// The commit stopped on an error (the batches before it stay; revert or commit again).
+    Failed,
+    /// The server stopped during a commit or revert; committing (or reverting) again continues.
+    Interrupted,
+    Reverting,
+    Reverted,
+}
+
+/// create: new customers only; upsert: update the customer with the same key, else create;
+/// update: update only, rows without a match are errors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Create,
+    Upsert,
+    Update,
+}
+
+/// The options a commit ran with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub mode: Mode,
+    pub key: MatchKey,
+    pub mapping: Vec<Option<String>>,
+    pub owner_id: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Import {
+    /// What is imported: `customers`.
+    pub kind: String,
+    pub filename: String,
+    /// The stored file's name under `files/imports/`.
+    pub file: String,
+    pub size: u64,
+    pub layout: Layout,
+    pub header_row: u64,
+    pub headers: Vec<String>,
+    /// Data rows (not blank, after the header).
+    pub rows: u64,
+    pub owner_id: Option<u64>,
+    pub status: ImportStatus,
+    pub options: Option<Resolved>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub reverted_at: Option<DateTime<Utc>>,
+    /// Why a commit or revert failed.
+    pub failure: Option<(String, String)>,
+}
+
+impl Entity for Import {
+    const KIND: &'static str = "import";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![IndexDef::many("owner", |i: &Import| {
+            vec![IndexKey::new().u64(i.owner_id.unwrap_or(0))]
+        })]
+    }
+    fn title(&self) -> String {
+        self.filename.clone()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+}
+
+/// Progress and counts of a commit (and of a revert), kept beside the import and written in the
+/// same transaction as each batch.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Progress {
+    /// Data rows handled so far (written or skipped).
+    pub rows_done: u64,
+    /// Data rows in the file.
+    pub total: u64,
+    pub created: u64,
+    pub updated: u64,
+    /// Rows not written because of an error.
+    pub skipped: u64,
+    /// Rows written with a warning (e.g. a possible duplicate on another key).
+    pub warnings: u64,
+    /// The file row number of the last row handled (resume point).
+    pub last_row: u64,
+    /// Revert: customers moved to the recycle bin or given their previous values back.
+    pub reverted: u64,
+    /// Revert: customers changed since the import and left alone.
+    pub revert_skipped: u64,
+    pub revert_last_row: u64,
+    #[serde(default)]
+    pub issues_stored: u64,
+}
+
+// ---- issues -----------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The row is not written.
+    Error,
+    /// The row is written; look at it.
+    Warning,
+}
+
+/// A problem with one row, in both languages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    pub row: u64,
+    /// 1-based column of the file.
+    pub column: Option<usize>,
+    pub field: Option<String>,
+    pub code: String,
+    pub severity: Severity,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Issue {
+    fn new(row: u64, column: Option<usize>, field: Option<&str>, code: &str, msg: Msg) -> Issue {
+        Issue {
+            row,
+            column,
+            field: field.map(str::to_string),
+            code: code.to_string(),
+            severity: Severity::Error,
+            zh: msg.zh.into_owned(),
+            en: msg.en.into_owned(),
+        }
+    }
+    fn warning(mut self) -> Issue {
+        self.severity = Severity::Warning;
+        self
+    }
+}
+
+/// A problem with one row, as shown: row number as in the file, column letter and header.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RowIssue {
+    pub row: u64,
+    /// Column letter (A, B … AA) in the file.
+    pub column: Option<String>,
+    /// The column's header.
+    pub header: Option<String>,
+    /// The customer field concerned.
+    pub field: Option<String>,
+    /// `invalid`, `required`, `duplicate_in_file`, `exists`, `owned_by_other`, `not_found`,
+    /// `ambiguous`, `scope`, `possible_duplicate`, `extra_cell`, `changed_since`.
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+}
+
+fn issue_view(i: &Issue, headers: &[String], lang: Lang) -> RowIssue {
+    RowIssue {
+        row: i.row,
+        column: i.column.map(reader::column_letter),
+        header: i
+            .column
+            .and_then(|c| headers.get(c.wrapping_sub(1)))
+            .cloned(),
+        field: i.field.clone(),
+        code: i.code.clone(),
+        severity: i.severity,
+        message: lang.pick(&i.zh, &i.en).to_string(),
+    }
+}
+
+// ---- views ----------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportView {
+    pub id: u64,
+    pub kind: String,
+    pub filename: String,
+    pub format: Format,
+    /// Text files: the encoding found (`utf-8`, `gb18030`, `utf-16le`, `utf-16be`).
+    pub encoding: Option<TextEncoding>,
+    /// Text files: `,`, `;` or `\t`.
+    pub delimiter: Option<String>,
+    /// XLSX: the sheet read.
+    pub sheet: Option<String>,
+    pub size: u64,
+    pub header_row: u64,
+    pub headers: Vec<String>,
+    /// Data rows in the file.
+    pub rows: u64,
+    pub status: ImportStatus,
+    pub mode: Option<Mode>,
+    pub key: Option<MatchKey>,
+    pub mapping: Option<Vec<Option<String>>>,
+    pub progress: Progress,
+    pub owner: Option<Named>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub reverted_at: Option<DateTime<Utc>>,
+    /// Why the commit or revert failed.
+    pub failure: Option<String>,
+}
+
+/// Live workers of this process, by data directory and import id. An import whose stored
+/// status says running but which has no worker here was interrupted.
+static WORKERS: LazyLock<Mutex<HashSet<(PathBuf, u64)>>> = LazyLock::new(Default::default);
+
+fn worker_key(k: &Kontor, id: u64) -> (PathBuf, u64) {
+    (k.data_dir.clone(), id)
+}
+
+fn is_working(k: &Kontor, id: u64) -> bool {
+    WORKERS
+        .lock()
+        .map(|w| w.contains(&worker_key(k, id)))
+        .unwrap_or(false)
+}
+
+fn status_of(k: &Kontor, id: u64, stored: ImportStatus) -> ImportStatus {
+    match stored {
+        ImportStatus::Running | ImportStatus::Reverting if !is_working(k, id) => {
+            ImportStatus::Interrupted
+        }
+        s => s,
+    }
+}
+
+fn progress(tx: &Tx, id: u64) -> AppResult<Progress> {
+    Ok(tx
+        .kv_get(KV_PROGRESS, &id.to_be_bytes())?
+        .and_then(|v| serde_json::from_slice(&v).ok())
+        .unwrap_or_default())
+}
+
+fn put_progress(tx: &mut Tx, id: u64, p: &Progress) -> AppResult<()> {
+    let v = serde_json::to_vec(p).map_err(AppError::internal)?;
+    tx.kv_put(KV_PROGRESS, &id.to_be_bytes(), &v)?;
+    Ok(())
+}
+
+fn view(k: &Kontor, tx: &Tx, r: crate::store::Record<Import>, lang: Lang) -> AppResult<ImportView> {
+    let owners = names(tx, r.data.owner_id)?;
+    let mut progress = progress(tx, r.id)?;
+    progress.total = r.data.rows;
+    let i = r.data;
+    Ok(ImportView {
+        id: r.id,
+        status: status_of(k, r.id, i.status),
+        kind: i.kind,
+        filename: i.filename,
+        format: i.layout.format,
+        encoding: i.layout.encoding,
+        delimiter: (i.layout.format == Format::Csv)
+            .then(|| (i.layout.delimiter as char).to_string()),
+        sheet: i.layout.sheet,
+        size: i.size,
+        header_row: i.header_row,
+        headers: i.headers,
+        rows: i.rows,
+        mode: i.options.as_ref().map(|o| o.mode),
+        key: i.options.as_ref().map(|o| o.key),
+        mapping: i.options.map(|o| o.mapping),
+        progress,
+        owner: i.owner_id.map(|id| Named {
+            id,
+            name: owners.get(&id).cloned().unwrap_or_default(),
+        }),
+        created_at: r.meta.created_at,
+        started_at: i.started_at,
+        finished_at: i.finished_at,
+        reverted_at: i.reverted_at,
+        failure: i.failure.map(|(zh, en)| lang.pick(&zh, &en).to_string()),
+    })
+}
+
+// ---- permission and files -------------------------------------------------------------------
+
+/// The caller's import scope; 403 without the right. Checked before an upload is read.
+pub fn may_import(p: &Principal) -> AppResult<Scope> {
+    p.require(Module::Crm, Action::Import)
+}
+
+pub fn imports_dir(k: &Kontor) -> PathBuf {
+    k.data_dir.join("files").join("imports")
+}
+
+/// A fresh path for an upload being received.
+pub fn new_upload_path(k: &Kontor) -> AppResult<PathBuf> {
+    let dir = imports_dir(k);
+    std::fs::create_dir_all(&dir).map_err(|e| io_error(&e))?;
+    let name: u128 = rand::random();
+    Ok(dir.join(format!("{name:032x}.upload")))
+}
+
+fn io_error(e: &std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28) {
+        AppError::new(ErrorCode::StorageFull)
+    } else {
+        AppError::internal(e)
+    }
+}
+
+fn file_error(filename: &str, e: FileError) -> AppError {
+    let (zh, en) = match (e.row, e.column) {
+        (Some(r), Some(c)) => (
+            format!(
+                "文件“{filename}”第 {r} 行第 {} 列：",
+                reader::column_letter(c)
+            ),
+            format!(
+                "File “{filename}”, row {r}, column {}: ",
+                reader::column_letter(c)
+            ),
+        ),
+        (Some(r), None) => (
+            format!("文件“{filename}”第 {r} 行："),
+            format!("File “{filename}”, row {r}: "),
+        ),
+        _ => (
+            format!("文件“{filename}”："),
+            format!("File “{filename}”: "),
+        ),
+    };
+    AppError::invalid("file", Msg::new(zh + &e.msg.zh, en + &e.msg.en))
+}
+
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() {
+        "upload".to_string()
+    } else {
+        clean.trim().to_string()
+    }
+}
+
+// ---- upload ---------------------------------------------------------------------------------
+
+/// What the upload check found.
+struct Scanned {
+    header_row: u64,
+    headers: Vec<String>,
+    rows: u64,
+}
+
+fn header_cells(cells: Vec<String>) -> Vec<String> {
+    let mut headers: Vec<String> = cells.into_iter().map(|c| c.trim().to_string()).collect();
+    while headers.last().is_some_and(|h| h.is_empty()) {
+        headers.pop();
+    }
+    headers
+}
+
+/// Rows looked at to find the header row.
+const HEADER_SEARCH: usize = 10;
+
+/// Which of the first non-blank rows is the header: the first with the most recognised
+/// headers (so a title row such as “2026 广交会名单” above the table is skipped), else the
+/// first row.
+fn pick_header(rows: &[RawRow]) -> usize {
+    let mut best = (0usize, 0usize);
+    for (i, r) in rows.iter().enumerate() {
+        let known = r
+            .cells
+            .iter()
+            .filter(|c| mapping::guess(c).is_some())
+            .count();
+        if known > best.1 {
+            best = (i, known);
+        }
+    }
+    best.0
+}
+
+fn scan(path: &Path, layout: &Layout, preview: &mut Vec<RawRow>) -> Result<Scanned, FileError> {
+    let mut first: Vec<RawRow> = Vec::new();
+    let mut header: Option<(u64, Vec<String>)> = None;
+    let mut rows = 0u64;
+    let data = |r: RawRow, rows: &mut u64, preview: &mut Vec<RawRow>| {
+        *rows += 1;
+        if preview.len() < PREVIEW_ROWS {
+            preview.push(r);
+        }
+    };
+    let decide = |first: &mut Vec<RawRow>, rows: &mut u64, preview: &mut Vec<RawRow>| {
+        let at = pick_header(first);
+        let mut rest = first.drain(..).skip(at);
+        let h = rest.next()?;
+        for r in rest {
+            data(r, rows, preview);
+        }
+        Some((h.row, header_cells(h.cells)))
+    };
+    reader::read_rows(path, layout, &mut |r| {
+        if r.is_blank() {
+            return Ok(true);
+        }
+        if header.is_none() {
+            first.push(r);
+            if first.len() >= HEADER_SEARCH {
+                header = decide(&mut first, &mut rows, preview);
+            }
+            return Ok(true);
+        }
+        data(r, &mut rows, preview);
+        Ok(true)
+    })?;
+    if header.is_none() {
+        header = decide(&mut first, &mut rows, preview);
+    }
+    let Some((header_row, headers)) = header else {
+        return Err(FileError {
+            row: None,
+            column: None,
+            msg: Msg::new("文件中没有任何内容。", "The file has no content."),
+        });
+    };
+    if rows == 0 {
+        return Err(FileError {
+            row: Some(header_row),
+            column: None,
+            msg: Msg::new(
+                "只有表头，没有数据行。",
+                "There is only a header row and no data.",
+            ),
+        });
+    }
+    Ok(Scanned {
+        header_row,
+        headers,
+        rows,
+    })
+}
+
+/// Checks an uploaded file (stored at `path` by the API) from end to end and records the
+/// import. A file that cannot be read is deleted and refused with the file, row and column.
+pub fn upload(
+    k: &Kontor,
+    p: &Principal,
+    kind: &str,
+    filename: &str,
+    path: PathBuf,
+    encoding: Option<TextEncoding>,
+) -> AppResult<ImportView> {
+    let result = upload_inner(k, p, kind, filename, &path, encoding);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+fn upload_inner(
+    k: &Kontor,
+    p: &Principal,
+    kind: &str,
+    filename: &str,
+    path: &Path,
+    encoding: Option<TextEncoding>,
+) -> AppResult<ImportView> {
+    may_import(p)?;
+    if kind != "customers" {
+        return Err(AppError::invalid(
+            "kind",
+            Msg::new(
+                format!("不能导入“{kind}”，目前只能导入客户（customers）。"),
+                format!("Cannot import “{kind}”; only customers can be imported so far."),
+            ),
+        ));
+    }
+    let filename = clean_filename(filename);
+    let size = std::fs::metadata(path).map_err(|e| io_error(&e))?.len();
+    let layout = reader::sniff(path, &filename, encoding).map_err(|e| file_error(&filename, e))?;
+    let mut preview = Vec::new();
+    let scanned = scan(path, &layout, &mut preview).map_err(|e| file_error(&filename, e))?;
+    let ext = match layout.format {
+        Format::Xlsx => "xlsx",
+        Format::Csv => "csv",
+    };
+    let stored = path.with_extension(ext);
+    std::fs::rename(path, &stored).map_err(|e| io_error(&e))?;
+    let file = stored
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let import = Import {
+        kind: kind.to_string(),
+        filename,
+        file,
+        size,
+        layout,
+        header_row: scanned.header_row,
+        headers: scanned.headers,
+        rows: scanned.rows,
+        owner_id: Some(p.user_id),
+        status: ImportStatus::Uploaded,
+        options: None,
+        started_at: None,
+        finished_at: None,
+        reverted_at: None,
+        failure: None,
+    };
+    let actor = p.actor();
+    let record = k
+        .store
+        .write(move |tx| Ok::<_, AppError>(tx.insert(&actor, import)?));
+    let record = match record {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&stored);
+            return Err(e);
+        }
+    };
+    k.store.read(|tx| view(k, tx, record, p.lang))
+}
+
+fn import_for(tx: &Tx, p: &Principal, id: u64) -> AppResult<crate::store::Record<Import>> {
+    let scope = may_import(p)?;
+    let r = tx.get_live::<Import>(id)?;
+    if !p.reaches(scope, r.data.owner_id) {
+        return Err(AppError::not_found());
+    }
+    Ok(r)
+}
+
+pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<ImportView> {
+    k.store.read(|tx| {
+        let r = import_for(tx, p, id)?;
+        view(k, tx, r, p.lang)
+    })
+}
+
+/// The caller's imports (within scope), newest first.
+pub fn list(k: &Kontor, p: &Principal, paging: Paging) -> AppResult<List<ImportView>> {
+    let scope = may_import(p)?;
+    k.store.read(|tx| {
+        let page = tx.list::<Import>(
+            &|r: &crate::store::Record<Import>| p.reaches(scope, r.data.owner_id),
+            paging.offset(),
+            paging.per_page,
+        )?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|r| view(k, tx, r, p.lang))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(List {
+            items,
+            total: page.total,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
+    })
+}
+
+fn file_path(k: &Kontor, i: &Import) -> PathBuf {
+    imports_dir(k).join(&i.file)
+}
+
+// ---- preview --------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct PreviewRow {
+    pub row: u64,
+    pub cells: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Preview {
+    pub header_row: u64,
+    pub headers: Vec<String>,
+    /// The first 20 data rows.
+    pub rows: Vec<PreviewRow>,
+    /// Field per column (aligned with `headers`; null: not imported): the saved mapping named
+    /// in the query applied to these headers, else the one recognised from the headers.
+    pub mapping: Vec<Option<String>>,
+    /// The fields a column can fill (besides `custom:<name>`).
+    pub fields: Vec<mapping::FieldView>,
+    /// The caller's saved mappings.
+    pub saved: Vec<String>,
+}
+
+pub fn preview(k: &Kontor, p: &Principal, id: u64, saved: Option<&str>) -> AppResult<Preview> {
+    let r = k.store.read(|tx| import_for(tx, p, id))?;
+    let mut rows = Vec::new();
+    scan(&file_path(k, &r.data), &r.data.layout, &mut rows)
+        .map_err(|e| file_error(&r.data.filename, e))?;
+    let headers = r.data.headers.clone();
+    let saved_mappings = k.store.read(|tx| saved_mappings(tx, p))?;
+    let mapping = match saved {
+        Some(name) => {
+            let m = saved_mappings
+                .iter()
+                .find(|m| m.name == name)
+                .ok_or_else(|| unknown_mapping(name))?;
+            mapping::apply_saved(&headers, &m.columns)
+        }
+        None => mapping::suggest(&headers),
+    };
+    Ok(Preview {
+        header_row: r.data.header_row,
+        rows: rows
+            .into_iter()
+            .map(|r| PreviewRow {
+                row: r.row,
+                cells: r.cells,
+            })
+            .collect(),
+        headers,
+        mapping,
+        fields: mapping::field_views(p.lang),
+        saved: saved_mappings.into_iter().map(|m| m.name).collect(),
+    })
+}
+
+// ---- options --------------------------------------------------------------------------------
+
+/// How to import: the body of a dry run and of a commit.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportOptions {
+    /// `create` (default), `upsert` or `update`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// What matches a row to an existing customer: `name` (default), `email`, `website`, `phone`.
+    #[serde(default)]
+    pub key: MatchKey,
+    /// Field per column, aligned with the headers (`name`, `country`, … `custom:<name>`; null:
+    /// skip the column). Absent: the saved mapping `mapping_name`, else the suggestion.
+    pub mapping: Option<Vec<Option<String>>>,
+    pub mapping_name: Option<String>,
+    /// Owner of rows without an owner column value (default: the caller).
+    pub owner_id: Option<u64>,
+}
+
+fn unknown_mapping(name: &str) -> AppError {
+    AppError::invalid(
+        "mapping_name",
+        Msg::new(
+            format!("没有名为“{name}”的映射。"),
+            format!("No saved mapping is called “{name}”."),
+        ),
+    )
+}
+
+fn resolve(
+    tx: &Tx,
+    p: &Principal,
+    scope: Scope,
+    i: &Import,
+    o: ImportOptions,
+) -> AppResult<Resolved> {
+    let mapping = match (o.mapping, o.mapping_name) {
+        (Some(m), _) => m,
+        (None, Some(name)) => {
+            let saved = saved_mappings(tx, p)?;
+            let m = saved
+                .iter()
+                .find(|m| m.name == name)
+                .ok_or_else(|| unknown_mapping(&name))?;
+            mapping::apply_saved(&i.headers, &m.columns)
+        }
+        (None, None) => mapping::suggest(&i.headers),
+    };
+    let mapping = mapping::check(&mapping, i.headers.len())?;
+    if o.mode != Mode::Create && !mapping.iter().any(|m| m.as_deref() == Some(o.key.field())) {
+        return Err(AppError::invalid(
+            "key",
+            Msg::new(
+                format!("按“{}”匹配，但没有映射这一列。", o.key.label(Lang::Zh)),
+                format!(
+                    "Rows are matched by {}, but no column is mapped to it.",
+                    o.key.label(Lang::En)
+                ),
+            ),
+        ));
+    }
+    let owner_id = o.owner_id.unwrap_or(p.user_id);
+    if !p.reaches(scope, Some(owner_id)) {
+        return Err(AppError::forbidden().on_field("owner_id"));
+    }
+    crate::domain::crm::active_owner(tx, "owner_id", owner_id)?;
+    Ok(Resolved {
+        mode: o.mode,
+        key: o.key,
+        mapping,
+        owner_id,
+    })
+}
+
+// ---- rows -----------------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+enum Target {
+    Field(&'static str),
+    Custom(String),
+}
+
+/// Everything a pass needs besides the store.
+struct Ctx {
+    principal: Principal,
+    scope: Scope,
+    options: Resolved,
+    headers: Vec<String>,
+    targets: Vec<Option<Target>>,
+    /// Column (1-based) of each field.
+    columns: HashMap<String, usize>,
+    /// Folded username or display name → user id (None: two users share the name).
+    users: HashMap<String, Option<u64>>,
+}
+
+impl Ctx {
+    fn new(tx: &Tx, p: &Principal, scope: Scope, i: &Import, options: Resolved) -> AppResult<Ctx> {
+        let mut users: HashMap<String, Option<u64>> = HashMap::new();
+        tx.for_each::<User>(false, &mut |u| {
+            if u.data.active {
+                users.insert(fold(u.data.username.trim()), Some(u.id));
+                let dn = fold(u.data.display_name.trim());
+                let e = users.entry(dn).or_insert(Some(u.id));
+                if *e != Some(u.id) {
+                    *e = None;
+                }
+            }
+            Ok(true)
+        })?;
+        let targets: Vec<Option<Target>> = options
+            .mapping
+            .iter()
+            .map(|m| {
+                let m = m.as_deref()?;
+                Some(match m.strip_prefix("custom:") {
+                    Some(c) => Target::Custom(c.trim().to_string()),
+                    None => Target::Field(mapping::field(m)?.key),
+                })
+            })
+            .collect();
+        let columns = options
+            .mapping
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| Some((m.clone()?, i + 1)))
+            .collect();
+        Ok(Ctx {
+            principal: p.clone(),
+            scope,
+            headers: i.headers.clone(),
+            targets,
+            columns,
+            users,
+            options,
+        })
+    }
+    fn column(&self, field: &str) -> Option<usize> {
+        self.columns.get(field).copied()
+    }
+}
+
+/// One row's values, checked.
+#[derive(Clone, Debug, Default)]
+struct Fields {
+    name: Option<String>,
+    name_alt: Option<String>,
+    country: Option<String>,
+    time_zone: Option<String>,
+    address: Option<String>,
+    website: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    source: Option<String>,
+    tier: Option<String>,
+    tags: Vec<String>,
+    owner: Option<u64>,
+    contact: Option<String>,
+    contact_title: Option<String>,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    purchase_preferences: Option<String>,
+    payment_behaviour: Option<String>,
+    custom: BTreeMap<String, String>,
+}
+
+struct Prepared {
+    row: u64,
+    f: Fields,
+    keys: Keys,
+    issues: Vec<Issue>,
+}
+
+impl Prepared {
+    fn has_errors(&self) -> bool {
+        self.issues.iter().any(|i| i.severity == Severity::Error)
+    }
+}
+
+fn find_country(v: &str) -> Option<&'static str> {
+    if let Some(c) = countries::find(v.trim()) {
+        return Some(c.0);
+    }
+    let f = mapping::normalise(v);
+    let alias = match f.as_str() {
+        "usa" | "unitedstatesofamerica" | "america" | "美国" => "US",
+        "uk" | "england" | "greatbritain" | "britain" | "unitedkingdom" => "GB",
+        "deutschland" => "DE",
+        "中国大陆" | "prc" | "peoplesrepublicofchina" => "CN",
+        "香港" | "hongkong" => "HK",
+        "台湾" => "TW",
+        "uae" => "AE",
+        "korea" | "southkorea" | "韩国" => "KR",
+        "russia" | "russianfederation" => "RU",
+        _ => "",
+    };
+    if !alias.is_empty() {
+        return countries::find(alias).map(|c| c.0);
+    }
+    countries::COUNTRIES
+        .iter()
+        .find(|c| mapping::normalise(c.1) == f || mapping::normalise(c.2) == f)
+        .map(|c| c.0)
+}
+
+fn split_tags(v: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in v.split([',', ';', '，', '；', '、', '|', '\n']) {
+        let t = t.trim();
+        if !t.is_empty() && !out.iter().any(|x| x == t) {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+fn prepare(ctx: &Ctx, raw: RawRow) -> Prepared {
+    let row = raw.row;
+    let mut f = Fields::default();
+    let mut issues = Vec::new();
+    let bad = |issues: &mut Vec<Issue>, col: usize, field: &str, e: AppError| {
+        let code = if e.msg.en.ends_with("is required.") {
+            "required"
+        } else {
+            "invalid"
+        };
+        issues.push(Issue::new(row, Some(col), Some(field), code, e.msg));
+    };
+    for (i, cell) in raw.cells.into_iter().enumerate() {
+        // Cells may hold line breaks (Alt+Enter in Excel); customer fields are single-line.
+        let joined;
+        let v = if cell.contains(['\n', '\r', '\t']) {
+            joined = cell
+                .split(['\n', '\r', '\t'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            joined.as_str()
+        } else {
+            cell.trim()
+        };
+        if v.is_empty() {
+            continue;
+        }
+        let col = i + 1;
+        let Some(target) = ctx.targets.get(i) else {
+            if i >= ctx.headers.len() {
+                issues.push(
+                    Issue::new(
+                        row,
+                        Some(col),
+                        None,
+                        "extra_cell",
+                        Msg::new(
+                            "这一格在表头之外（多出的列），内容被忽略。",
+                            "This cell is beyond the header's columns; its value is ignored.",
+                        ),
+                    )
+                    .warning(),
+                );
+            }
+            continue;
+        };
+        let Some(target) = target else { continue };
+        let text = |max: usize, field: &str| validate::optional_text(field, Some(v), max);
+        match target {
+            Target::Custom(key) => match text(500, key) {
+                Ok(Some(v)) => {
+                    f.custom.insert(key.clone(), v);
+                }
+                Ok(None) => {}
+                Err(e) => bad(&mut issues, col, key, e),
+            },
+            Target::Field(field) => {
+                let field = *field;
+                let r: AppResult<()> = (|| {
+                    match field {
+                        "name" => f.name = Some(validate::text("name", v, 200)?),
+                        "name_alt" => f.name_alt = text(200, field)?,
+                        "country" => {
+                            f.country = Some(find_country(v).map(str::to_string).ok_or_else(|| {
+                                AppError::invalid(
+                                    "country",
+                                    Msg::new(
+                                        format!("不认识的国家：{v}（可填国家名或代码，如 德国、DE）"),
+                                        format!("Unknown country: {v} (a name or code such as Germany, DE)"),
+                                    ),
+                                )
+                            })?)
+                        }
+                        "time_zone" => f.time_zone = Some(validate::time_zone(field, v)?),
+                        "address" => f.address = text(500, field)?,
+                        "website" => f.website = validate::optional_website(field, Some(v))?,
+                        "email" => f.email = validate::optional_email(field, Some(v))?,
+                        "phone" => f.phone = text(40, field)?,
+                        "source" => f.source = text(60, field)?,
+                        "tier" => f.tier = text(20, field)?,
+                        "tags" => {
+                            let tags = split_tags(v);
+                            for t in &tags {
+                                validate::optional_text("tags", Some(t), 30)?;
+                            }
+                            if tags.len() > 30 {
+                                return Err(AppError::invalid(
+                                    "tags",
+                                    Msg::new("标签不能超过 30 个。", "At most 30 tags."),
+                                ));
+                            }
+                            f.tags = tags;
+                        }
+                        "owner" => f.owner = Some(owner_of(ctx, v)?),
+                        "contact" => f.contact = text(100, field)?,
+                        "contact_title" => f.contact_title = text(100, field)?,
+                        "contact_email" => f.contact_email = validate::optional_email(field, Some(v))?,
+                        "contact_phone" => f.contact_phone = text(40, field)?,
+                        "notes" => {
+                            if let Some(n) = text(500, field)? {
+                                f.custom.insert(mapping::NOTES_KEY.to_string(), n);
+                            }
+                        }
+                        "purchase_preferences" => f.purchase_preferences = text(1000, field)?,
+                        "payment_behaviour" => f.payment_behaviour = text(1000, field)?,
+                        _ => {}
+                    }
+                    Ok(())
+                })();
+                if let Err(e) = r {
+                    bad(&mut issues, col, field, e);
+                }
+            }
+        }
+    }
+    if f.name.is_none() && !issues.iter().any(|i| i.field.as_deref() == Some("name")) {
+        issues.push(Issue::new(
+            row,
+            ctx.column("name"),
+            Some("name"),
+            "required",
+            Msg::new("公司名称不能为空。", "The company name is required."),
+        ));
+    }
+    if (f.contact_email.is_some() || f.contact_phone.is_some() || f.contact_title.is_some())
+        && f.contact.is_none()
+    {
+        issues.push(Issue::new(
+            row,
+            ctx.column("contact"),
+            Some("contact"),
+            "required",
+            Msg::new(
+                "填写了联系人的邮箱、电话或职位，但没有联系人姓名。",
+                "A contact e-mail, phone or title is given without the contact's name.",
+            ),
+        ));
+    }
+    let keys = Keys::of(
+        f.name.as_deref(),
+        f.email.as_deref(),
+        f.website.as_deref(),
+        f.phone.as_deref(),
+    );
+    Prepared {
+        row,
+        f,
+        keys,
+        issues,
+    }
+}
+
+fn owner_of(ctx: &Ctx, v: &str) -> AppResult<u64> {
+    let id = match ctx.users.get(&fold(v.trim())) {
+        Some(Some(id)) => *id,
+        Some(None) => {
+            return Err(AppError::invalid(
+                "owner",
+                Msg::new(
+                    format!("有多个用户叫“{v}”，请填写用户名。"),
+                    format!("Several users are called “{v}”; give the username."),
+                ),
+            ));
+        }
+        None => {
+            return Err(AppError::invalid(
+                "owner",
+                Msg::new(
+                    format!("没有叫“{v}”的在职用户（可填用户名或显示名）。"),
+                    format!("No active user is called “{v}” (a username or display name)."),
+                ),
+            ));
+        }
+    };
+    if !ctx.principal.reaches(ctx.scope, Some(id)) {
+        return Err(AppError::invalid(
+            "owner",
+            Msg::new(
+                format!("您只能为自己权限范围内的人导入客户，不能指定“{v}”。"),
+                format!(
+                    "You may import customers only for people within your scope, not for “{v}”."
+                ),
+            ),
+        ));
+    }
+    Ok(id)
+}
+
+// ---- planning a row ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq)]
+enum Plan {
+    Create,
+    Update(u64),
+    Skip,
+}
+
+/// A duplicate found for a row.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Duplicate {
+    pub row: u64,
+    /// The key they share.
+    pub key: MatchKey,
+    /// The row's value of that key.
+    pub value: String,
+    /// An earlier row of the file with the same key.
+    pub of_row: Option<u64>,
+    /// An existing customer with the same key: its id and name when the caller may see it.
+    pub customer_id: Option<u64>,
+    pub customer_name: Option<String>,
+    /// Its owner's name (also told to a rep who may not see the customer).
+    pub owner: Option<String>,
+    /// Whether the row is skipped because of it (else it is a warning).
+    pub blocking: bool,
+}
+
+struct Planned {
+    plan: Plan,
+    issues: Vec<Issue>,
+    dups: Vec<Duplicate>,
+}
+
+/// State carried from row to row of a pass.
+#[derive(Default)]
+struct PassState {
+    in_file: InFile,
+    index: ExactIndex,
+}
+
+fn key_value(p: &Prepared, key: MatchKey) -> Option<String> {
+    match key {
+        MatchKey::Name => p.f.name.clone(),
+        MatchKey::Email => p.f.email.clone(),
+        MatchKey::Website => p.f.website.clone(),
+        MatchKey::Phone => p.f.phone.clone(),
+    }
+}
+
+fn owner_name(tx: &Tx, owner: Option<u64>) -> AppResult<Option<String>> {
+    Ok(match owner {
+        Some(o) => names(tx, [o])?.remove(&o),
+        None => None,
+    })
+}
+
+fn existing_dup(
+    tx: &Tx,
+    ctx: &Ctx,
+    p: &Prepared,
+    key: MatchKey,
+    id: u64,
+    blocking: bool,
+) -> AppResult<Duplicate> {
+    let c = tx.get_live::<Customer>(id)?;
+    let visible = crate::domain::crm::reaches_customer(tx, &ctx.principal, &c.data, Action::Read)?;
+    Ok(Duplicate {
+        row: p.row,
+        key,
+        value: key_value(p, key).unwrap_or_default(),
+        of_row: None,
+        customer_id: visible.then_some(id),
+        customer_name: visible.then(|| c.data.name.clone()),
+        owner: owner_name(tx, c.data.owner_id)?,
+        blocking,
+    })
+}
+
+fn key_column(ctx: &Ctx, key: MatchKey) -> Option<usize> {
+    ctx.column(key.field())
+}
+
+fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Planned> {
+    let mut issues = p.issues.clone();
+    let mut dups = Vec::new();
+    if p.has_errors() {
+        return Ok(Planned {
+            plan: Plan::Skip,
+            issues,
+            dups,
+        });
+    }
+    let (mode, key) = (ctx.options.mode, ctx.options.key);
+    let row = p.row;
+    let key_col = key_column(ctx, key);
+    let err = |code: &str, field: Option<&str>, col: Option<usize>, msg: Msg| {
+        Issue::new(row, col, field, code, msg)
+    };
+    // 1. The existing customer with the same key.
+    let mut plan = Plan::Create;
+    let mut matched: Vec<u64> = Vec::new();
+    match p.keys.get(key) {
+        Some(v) => matched = st.index.ids(tx, key, v)?,
+        None if mode == Mode::Update => {
+            issues.push(err(
+                "required",
+                Some(key.field()),
+                key_col,
+                Msg::new(
+                    format!("按{}匹配，但这一行没有填写。", key.label(Lang::Zh)),
+                    format!(
+                        "Rows are matched by {}, but this row has none.",
+                        key.label(Lang::En)
+                    ),
+                ),
+            ));
+            plan = Plan::Skip;
+        }
+        None => {}
+    }
+    if matched.len() > 1 {
+        issues.push(err(
+            "ambiguous",
+            Some(key.field()),
+            key_col,
+            Msg::new(
+                format!(
+                    "有 {} 个客户的{}相同，无法确定更新哪一个。",
+                    matched.len(),
+                    key.label(Lang::Zh)
+                ),
+                format!(
+                    "{} customers share this {}; cannot tell which to update.",
+                    matched.len(),
+                    key.label(Lang::En)
+                ),
+            ),
+        ));
+        plan = Plan::Skip;
+    } else if let Some(&id) = matched.first() {
+        let c = tx.get_live::<Customer>(id)?;
+        if mode == Mode::Create {
+            dups.push(existing_dup(tx, ctx, p, key, id, true)?);
+            issues.push(exists_issue(tx, ctx, row, key, key_col, id, &c.data)?);
+            plan = Plan::Skip;
+        } else if !ctx.principal.reaches(ctx.scope, c.data.owner_id) {
+            dups.push(existing_dup(tx, ctx, p, key, id, true)?);
+            let who = owner_name(tx, c.data.owner_id)?.unwrap_or_default();
+            issues.push(err(
+                "owned_by_other",
+                Some(key.field()),
+                key_col,
+                match c.data.owner_id {
+                    Some(_) => Msg::new(
+                        format!("该客户已由其他业务员（{who}）跟进，您不能更新。"),
+                        format!("This customer is owned by another rep ({who}); you may not update it."),
+                    ),
+                    None => Msg::new(
+                        "该客户在公海中，不能通过导入更新，请先领取。",
+                        "This customer is in the public pool; claim it before updating it by import.",
+                    ),
+                },
+            ));
+            plan = Plan::Skip;
+        } else if let Some(new_owner) = p.f.owner.filter(|o| c.data.owner_id != Some(*o)) {
+            let assign = ctx.principal.scope(Module::Crm, Action::Assign);
+            if !(ctx.principal.reaches(assign, c.data.owner_id)
+                && ctx.principal.reaches(assign, Some(new_owner)))
+            {
+                issues.push(err(
+                    "scope",
+                    Some("owner"),
+                    ctx.column("owner"),
+                    Msg::new(
+                        "更换负责人需要分配权限。",
+                        "Changing the owner needs the assign permission.",
+                    ),
+                ));
+                plan = Plan::Skip;
+            } else {
+                plan = Plan::Update(id);
+            }
+        } else {
+            plan = Plan::Update(id);
+        }
+    } else if mode == Mode::Update && plan != Plan::Skip {
+        issues.push(err(
+            "not_found",
+            Some(key.field()),
+            key_col,
+            Msg::new(
+                format!("没有{}相同的客户可更新。", key.label(Lang::Zh)),
+                format!("No customer has this {} to update.", key.label(Lang::En)),
+            ),
+        ));
+        plan = Plan::Skip;
+    }
+    // 2. A new customer's name must be free (as when created by hand).
+    if plan == Plan::Create
+        && key != MatchKey::Name
+        && let Some(name) = p.keys.name.as_deref()
+        && let Some(&id) = st.index.ids(tx, MatchKey::Name, name)?.first()
+    {
+        let c = tx.get_live::<Customer>(id)?;
+        dups.push(existing_dup(tx, ctx, p, MatchKey::Name, id, true)?);
+        issues.push(exists_issue(
+            tx,
+            ctx,
+            row,
+            MatchKey::Name,
+            ctx.column("name"),
+            id,
+            &c.data,
+        )?);
+        plan = Plan::Skip;
+    }
+    // 3. Earlier rows of the file.
+    if plan != Plan::Skip {
+        for (k, first) in st.in_file.check(&p.keys) {
+            let blocking = k == key || (k == MatchKey::Name && plan == Plan::Create);
+            dups.push(Duplicate {
+                row,
+                key: k,
+                value: key_value(p, k).unwrap_or_default(),
+                of_row: Some(first),
+                customer_id: None,
+                customer_name: None,
+                owner: None,
+                blocking,
+            });
+            let msg = Msg::new(
+                format!("与第 {first} 行的{}相同。", k.label(Lang::Zh)),
+                format!("Same {} as row {first}.", k.label(Lang::En)),
+            );
+            let issue = err(
+                "duplicate_in_file",
+                Some(k.field()),
+                ctx.column(k.field()),
+                msg,
+            );
+            if blocking {
+                issues.push(issue);
+                plan = Plan::Skip;
+            } else {
+                issues.push(issue.warning());
+            }
+        }
+    }
+    // 4. Possible duplicates on the other keys (the dedup hook).
+    if plan == Plan::Create
+        && let Some(name) = p.f.name.as_deref()
+    {
+        let candidate = Candidate {
+            name,
+            name_alt: p.f.name_alt.as_deref(),
+            country: p.f.country.as_deref(),
+            keys: &p.keys,
+        };
+        for d in dup::database_duplicates(tx, &mut st.index, &candidate)? {
+            dups.push(existing_dup(tx, ctx, p, d.key, d.customer_id, false)?);
+            issues.push(
+                err(
+                    "possible_duplicate",
+                    Some(d.key.field()),
+                    ctx.column(d.key.field()),
+                    Msg::new(
+                        format!("可能与已有客户重复（{}相同）。", d.key.label(Lang::Zh)),
+                        format!(
+                            "May duplicate an existing customer (same {}).",
+                            d.key.label(Lang::En)
+                        ),
+                    ),
+                )
+                .warning(),
+            );
+        }
+    }
+    if plan != Plan::Skip {
+        st.in_file.add(row, &p.keys);
+    }
+    Ok(Planned { plan, issues, dups })
+}
+
+fn exists_issue(
+    tx: &Tx,
+    ctx: &Ctx,
+    row: u64,
+    key: MatchKey,
+    col: Option<usize>,
+    id: u64,
+    c: &Customer,
+) -> AppResult<Issue> {
+    let msg = match c.owner_id {
+        Some(o) if o == ctx.principal.user_id => Msg::new(
+            format!("您已有{}相同的客户（编号 {id}）。", key.label(Lang::Zh)),
+            format!(
+                "You already have a customer with this {} (no. {id}).",
+                key.label(Lang::En)
+            ),
+        ),
+        Some(o) => {
+            let who = owner_name(tx, Some(o))?.unwrap_or_default();
+            Msg::new(
+                format!(
+                    "{}相同的客户已由其他业务员（{who}）跟进。",
+                    key.label(Lang::Zh)
+                ),
+                format!(
+                    "A customer with this {} is already owned by another rep ({who}).",
+                    key.label(Lang::En)
+                ),
+            )
+        }
+        None => Msg::new(
+            format!(
+                "{}相同的客户在公海中（编号 {id}），请直接领取。",
+                key.label(Lang::Zh)
+            ),
+            format!(
+                "A customer with this {} is in the public pool (no. {id}); claim it instead.",
+                key.label(Lang::En)
+            ),
+        ),
+    };
+    let code = match c.owner_id {
+        Some(o) if o == ctx.principal.user_id => "exists",
+        _ => "owned_by_other",
+    };
+    Ok(Issue::new(row, col, Some(key.field()), code, msg))
+}
+
+// ---- dry run --------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct DryRunCounts {
+    /// Data rows in the file.
+    pub rows: u64,
+    /// Rows that would create a customer.
+    pub create: u64,
+    /// Rows that would update one.
+    pub update: u64,
+    /// Rows that would be skipped (with at least one error).
+    pub errors: u64,
+    /// Rows that would be written with a warning.
+    pub warnings: u64,
+    /// Rows sharing a key with an earlier row.
+    pub duplicates_in_file: u64,
+    /// Rows sharing a key with an existing customer.
+    pub duplicates_in_db: u64,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct DryRun {
+    pub counts: DryRunCounts,
+    /// The mapping used (aligned with the headers).
+    pub mapping: Vec<Option<String>>,
+    pub mode: Mode,
+    pub key: MatchKey,
+    /// Row problems in file order (the first 1000).
+    pub issues: Vec<RowIssue>,
+    /// Duplicates in file order (the first 1000).
+    pub duplicates: Vec<Duplicate>,
+    /// Whether more issues or duplicates exist than are listed.
+    pub truncated: bool,
+}
+
+/// Reads the whole file and says what a commit with these options would do. Writes nothing.
+pub fn dry_run(k: &Kontor, p: &Principal, id: u64, options: ImportOptions) -> AppResult<DryRun> {
+    k.store.read(|tx| {
+        let scope = may_import(p)?;
+        let r = import_for(tx, p, id)?;
+        let resolved = resolve(tx, p, scope, &r.data, options)?;
+        let ctx = Ctx::new(tx, p, scope, &r.data, resolved)?;
+        let mut st = PassState::default();
+        let mut counts = DryRunCounts::default();
+        let (mut issues, mut duplicates, mut truncated) = (Vec::new(), Vec::new(), false);
+        let mut failure: Option<AppError> = None;
+        let header_row = r.data.header_row;
+        reader::read_rows(&file_path(k, &r.data), &r.data.layout, &mut |raw| {
+            if raw.row <= header_row || raw.is_blank() {
+                return Ok(true);
+            }
+            let prepared = prepare(&ctx, raw);
+            let planned = match plan(tx, &ctx, &mut st, &prepared) {
+                Ok(pl) => pl,
+                Err(e) => {
+                    failure = Some(e);
+                    return Ok(false);
+                }
+            };
+            counts.rows += 1;
+            match planned.plan {
+                Plan::Create => counts.create += 1,
+                Plan::Update(_) => counts.update += 1,
+                Plan::Skip => counts.errors += 1,
+            }
+            if planned.plan != Plan::Skip && !planned.issues.is_empty() {
+                counts.warnings += 1;
+            }
+            if planned.dups.iter().any(|d| d.of_row.is_some()) {
+                counts.duplicates_in_file += 1;
+            }
+            if planned.dups.iter().any(|d| d.of_row.is_none()) {
+                counts.duplicates_in_db += 1;
+            }
+            for i in &planned.issues {
+                if issues.len() < MAX_LISTED {
+                    issues.push(issue_view(i, &ctx.headers, p.lang));
+                } else {
+                    truncated = true;
+                }
+            }
+            for d in planned.dups {
+                if duplicates.len() < MAX_LISTED {
+                    duplicates.push(d);
+                } else {
+                    truncated = true;
+                }
+            }
+            Ok(true)
+        })
+        .map_err(|e| file_error(&r.data.filename, e))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        Ok(DryRun {
+            counts,
+            mapping: ctx.options.mapping.clone(),
+            mode: ctx.options.mode,
+            key: ctx.options.key,
+            issues,
+            duplicates,
+            truncated,
+        })
+    })
+}
+
+// ---- commit ---------------------------------------------------------------------------------
+
+/// What undoes one written row.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Undo {
+    customer_id: u64,
+    created: bool,
+    /// Updates: the customer as it was, and the version the import left.
+    before: Option<Customer>,
+    version_after: u64,
+    contact_ids: Vec<u64>,
+}
+
+fn undo_key(id: u64, row: u64) -> Vec<u8> {
+    let mut k = id.to_be_bytes().to_vec();
+    k.extend_from_slice(&row.to_be_bytes());
+    k
+}
+
+fn store_issues(tx: &mut Tx, id: u64, progress: &mut Progress, issues: &[Issue]) -> AppResult<()> {
+    for i in issues {
+        if progress.issues_stored >= MAX_STORED_ISSUES {
+            break;
+        }
+        let v = serde_json::to_vec(i).map_err(AppError::internal)?;
+        tx.kv_put(KV_ISSUES, &undo_key(id, progress.issues_stored), &v)?;
+        progress.issues_stored += 1;
+    }
+    Ok(())
+}
+
+/// Starts (or continues) the commit in the background and returns at once; follow it with
+/// [`get`]. Options are those of the dry run; a continued commit keeps its first options.
+pub fn commit(
+    k: Arc<Kontor>,
+    p: &Principal,
+    id: u64,
+    options: ImportOptions,
+) -> AppResult<ImportView> {
+    let scope = may_import(p)?;
+    let principal = p.clone();
+    let key = worker_key(&k, id);
+    {
+        let mut workers = WORKERS.lock().map_err(AppError::internal)?;
+        if !workers.insert(key.clone()) {
+            return Err(busy());
+        }
+    }
+    let started = (|| {
+        let resolved = k.store.read(|tx| {
+            let r = import_for(tx, p, id)?;
+            match r.data.status {
+                ImportStatus::Uploaded => resolve(tx, p, scope, &r.data, options).map(Some),
+                ImportStatus::Running | ImportStatus::Failed => Ok(None),
+                _ => Err(state_conflict(
+                    "这次导入已完成或已撤销，不能再提交。",
+                    "This import is already done or reverted; it cannot be committed again.",
+                )),
+            }
+        })?;
+        let actor = p.actor();
+        k.store.write(move |tx| {
+            let now = tx.now();
+            tx.update::<Import, AppError>(&actor, id, None, |i| {
+                if let Some(o) = resolved {
+                    i.options = Some(o);
+                    i.started_at = Some(now);
+                }
+                i.status = ImportStatus::Running;
+                i.failure = None;
+                Ok(())
+            })
+        })
+    })();
+    let record = match started {
+        Ok(r) => r,
+        Err(e) => {
+            release(&key);
+            return Err(e);
+        }
+    };
+    let worker_k = k.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("kontor-import-{id}"))
+        .spawn(move || {
+            let result = run_commit(&worker_k, &principal, scope, id);
+            finish(&worker_k, &principal, id, result, ImportStatus::Done);
+            release(&worker_key(&worker_k, id));
+        });
+    if let Err(e) = spawned {
+        release(&key);
+        return Err(AppError::internal(e));
+    }
+    k.store.read(|tx| view(&k, tx, record, p.lang))
+}
+
+fn release(key: &(PathBuf, u64)) {
+    if let Ok(mut w) = WORKERS.lock() {
+        w.remove(key);
+    }
+}
+
+fn busy() -> AppError {
+    state_conflict(
+        "这次导入正在处理中。",
+        "This import is being processed right now.",
+    )
+}
+
+fn state_conflict(zh: &'static str, en: &'static str) -> AppError {
+    AppError::new(ErrorCode::Conflict).with_msg(Msg::new(zh, en))
+}
+
+fn finish(k: &Kontor, p: &Principal, id: u64, result: AppResult<()>, done: ImportStatus) {
+    let actor = p.actor();
+    let outcome = k.store.write(move |tx| {
+        let now = tx.now();
+        tx.update::<Import, AppError>(&actor, id, None, |i| {
+            match &result {
+                Ok(()) => {
+                    i.status = done;
+                    if done == ImportStatus::Reverted {
+                        i.reverted_at = Some(now);
+                    } else {
+                        i.finished_at = Some(now);
+                    }
+                }
+                Err(e) => {
+                    i.status = if done == ImportStatus::Reverted {
+                        ImportStatus::Done
+                    } else {
+                        ImportStatus::Failed
+                    };
+                    i.failure = Some((e.msg.zh.to_string(), e.msg.en.to_string()));
+                }
+            }
+            Ok(())
+        })
+    });
+    if let Err(e) = outcome {
+        // The store is closing: the import shows as interrupted and can be continued.
+        tracing::warn!("import {id}: could not record its end: {e}");
+    }
+}
+
+/// One batch of prepared rows, planned and written in one transaction.
+fn write_batch(
+    k: &Kontor,
+    ctx: &Arc<Ctx>,
+    st: &Arc<Mutex<PassState>>,
+    id: u64,
+    batch: Vec<Prepared>,
+) -> AppResult<()> {
+    let (ctx, st) = (ctx.clone(), st.clone());
+    k.store.write(move |tx| {
+        let mut st = st.lock().map_err(AppError::internal)?;
+        let mut progress = progress(tx, id)?;
+        let pool = default_pool(tx)?;
+        let actor = ctx.principal.actor();
+        let mut teams = HashMap::new();
+        for p in batch {
+            let planned = plan(tx, &ctx, &mut st, &p)?;
+            let undo = match planned.plan {
+                Plan::Create => Some(create_row(tx, &ctx, &actor, pool, &mut teams, &p)?),
+                Plan::Update(cid) => Some(update_row(tx, &actor, cid, &p)?),
+                Plan::Skip => None,
+            };
+            if let Some(u) = &undo {
+                if u.created {
+                    progress.created += 1;
+                    st.index.add_keys(u.customer_id, &p.keys);
+                } else {
+                    progress.updated += 1;
+                }
+                if !planned.issues.is_empty() {
+                    progress.warnings += 1;
+                }
+                let v = serde_json::to_vec(u).map_err(AppError::internal)?;
+                tx.kv_put(KV_UNDO, &undo_key(id, p.row), &v)?;
+            } else {
+                progress.skipped += 1;
+            }
+            store_issues(tx, id, &mut progress, &planned.issues)?;
+            progress.rows_done += 1;
+            progress.last_row = p.row;
+        }
+        put_progress(tx, id, &progress)?;
+        Ok(())
+    })
+}
+
+fn run_commit(k: &Kontor, p: &Principal, scope: Scope, id: u64) -> AppResult<()> {
+    let (import, done) = k.store.read(|tx| {
+        let r = tx.get_live::<Import>(id)?;
+        Ok::<_, AppError>((r.data, progress(tx, id)?.last_row))
+    })?;
+    let options = import
+        .options
+        .clone()
+        .ok_or_else(|| AppError::internal("import without options"))?;
+    let ctx = Arc::new(
+        k.store
+            .read(|tx| Ctx::new(tx, p, scope, &import, options))?,
+    );
+    let st = Arc::new(Mutex::new(PassState::default()));
+    let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+    let mut failure: Option<AppError> = None;
+    let header_row = import.header_row;
+    let path = file_path(k, &import);
+    reader::read_rows(&path, &import.layout, &mut |raw| {
+        if raw.row <= header_row || raw.is_blank() {
+            return Ok(true);
+        }
+        let prepared = prepare(&ctx, raw);
+        if prepared.row <= done {
+            // Written before an interruption: only its keys count, as they did then.
+            let written = k
+                .store
+                .read(|tx| tx.kv_get(KV_UNDO, &undo_key(id, prepared.row)))
+                .map(|v| v.is_some());
+            match (written, st.lock()) {
+                (Ok(true), Ok(mut s)) => s.in_file.add(prepared.row, &prepared.keys),
+                (Ok(_), Ok(_)) => {}
+                (Err(e), _) => {
+                    failure = Some(e.into());
+                    return Ok(false);
+                }
+                (_, Err(e)) => {
+                    failure = Some(AppError::internal(e));
+                    return Ok(false);
+                }
+            }
+            return Ok(true);
+        }
+        batch.push(prepared);
+        if batch.len() >= BATCH
+            && let Err(e) = write_batch(k, &ctx, &st, id, std::mem::take(&mut batch))
+        {
+            failure = Some(e);
+            return Ok(false);
+        }
+        Ok(true)
+    })
+    .map_err(|e| file_error(&import.filename, e))?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if !batch.is_empty() {
+        write_batch(k, &ctx, &st, id, batch)?;
+    }
+    Ok(())
+}
+
+/// The team of each owner seen in a batch (after checking the owner is an active user).
+type Teams = HashMap<u64, Option<u64>>;
+
+fn customer_of(
+    tx: &Tx,
+    ctx: &Ctx,
+    pool: Option<u64>,
+    teams: &mut Teams,
+    f: &Fields,
+) -> AppResult<Customer> {
+    let name = f.name.clone().unwrap_or_default();
+    let owner = f.owner.unwrap_or(ctx.options.owner_id);
+    let team = match teams.get(&owner) {
+        Some(t) => *t,
+        None => {
+            crate::domain::crm::active_owner(tx, "owner", owner)?;
+            let t = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
+            teams.insert(owner, t);
+            t
+        }
+    };
+    Ok(Customer {
+        name_key: name_key(&name),
+        name,
+        name_alt: f.name_alt.clone(),
+        country: f.country.clone(),
+        time_zone: f.time_zone.clone(),
+        address: f.address.clone(),
+        website: f.website.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        source: f.source.clone(),
+        tier: f.tier.clone(),
+        tags: f.tags.clone(),
+        owner_id: Some(owner),
+        team_id: team,
+        pool_id: pool,
+        purchase_preferences: f.purchase_preferences.clone(),
+        payment_behaviour: f.payment_behaviour.clone(),
+        custom: f.custom.clone(),
+        status: CustomerStatus::Prospect,
+        locked: false,
+        key_account: false,
+        last_followup_at: None,
+        last_deal_at: None,
+        owned_since: Some(tx.now()),
+        annual_purchases: None,
+    })
+}
+
+fn contact_of(f: &Fields, customer_id: u64, owner: Option<u64>, primary: bool) -> Option<Contact> {
+    Some(Contact {
+        customer_id,
+        name: f.contact.clone()?,
+        role: None,
+        title: f.contact_title.clone(),
+        phones: f.contact_phone.iter().cloned().collect(),
+        emails: f.contact_email.iter().cloned().collect(),
+        whatsapp: None,
+        wechat: None,
+        skype: None,
+        birthday: None,
+        notes: None,
+        primary,
+        owner_id: owner,
+    })
+}
+
+fn create_row(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    actor: &Actor,
+    pool: Option<u64>,
+    teams: &mut Teams,
+    p: &Prepared,
+) -> AppResult<Undo> {
+    let customer = customer_of(tx, ctx, pool, teams, &p.f)?;
+    let owner = customer.owner_id;
+    let r = tx.insert(actor, customer)?;
+    let mut contact_ids = Vec::new();
+    if let Some(c) = contact_of(&p.f, r.id, owner, true) {
+        contact_ids.push(tx.insert(actor, c)?.id);
+    }
+    Ok(Undo {
+        customer_id: r.id,
+        created: true,
+        before: None,
+        version_after: r.meta.version,
+        contact_ids,
+    })
+}
+
+fn set<T: Clone>(target: &mut Option<T>, v: &Option<T>) {
+    if v.is_some() {
+        target.clone_from(v);
+    }
+}
+
+fn update_row(tx: &mut Tx, actor: &Actor, id: u64, p: &Prepared) -> AppResult<Undo> {
+    let before = tx.get_live::<Customer>(id)?;
+    let f = &p.f;
+    if let Some(o) = f.owner
+        && before.data.owner_id != Some(o)
+    {
+        crate::domain::crm::active_owner(tx, "owner", o)?;
+        crate::domain::crm::set_customer_owner(tx, actor, id, Some(o))?;
+    }
+    let r = tx.update::<Customer, AppError>(actor, id, None, |c| {
+        if let Some(n) = &f.name {
+            c.name_key = name_key(n);
+            c.name = n.clone();
+        }
+        set(&mut c.name_alt, &f.name_alt);
+        set(&mut c.country, &f.country);
+        set(&mut c.time_zone, &f.time_zone);
+        set(&mut c.address, &f.address);
+        set(&mut c.website, &f.website);
+        set(&mut c.email, &f.email);
+        set(&mut c.phone, &f.phone);
+        set(&mut c.source, &f.source);
+        set(&mut c.tier, &f.tier);
+        set(&mut c.purchase_preferences, &f.purchase_preferences);
+        set(&mut c.payment_behaviour, &f.payment_behaviour);
+        for t in &f.tags {
+            if !c.tags.contains(t) && c.tags.len() < 30 {
+                c.tags.push(t.clone());
+            }
+        }
+        for (key, v) in &f.custom {
+            if c.custom.len() < 50 || c.custom.contains_key(key) {
+                c.custom.insert(key.clone(), v.clone());
+            }
+        }
+        Ok(())
+    })?;
+    let mut contact_ids = Vec::new();
+    if let Some(name) = &f.contact {
+        let existing = tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(id), false)?;
+        let mut known = false;
+        for cid in &existing {
+            if tx
+                .get_live::<Contact>(*cid)
+                .is_ok_and(|c| fold(&c.data.name) == fold(name))
+            {
+                known = true;
+            }
+        }
+        if !known && let Some(c) = contact_of(f, id, r.data.owner_id, existing.is_empty()) {
+            contact_ids.push(tx.insert(actor, c)?.id);
+        }
+    }
+    Ok(Undo {
+        customer_id: id,
+        created: false,
+        before: Some(before.data),
+        version_after: r.meta.version,
+        contact_ids,
+    })
+}
+
+// ---- report ---------------------------------------------------------------------------------
+
+/// The issues a commit recorded (errors and warnings, at most 10,000 per import), in file order.
+pub fn issues(k: &Kontor, p: &Principal, id: u64, paging: Paging) -> AppResult<List<RowIssue>> {
+    k.store.read(|tx| {
+        let r = import_for(tx, p, id)?;
+        let progress = progress(tx, id)?;
+        let mut items = Vec::new();
+        let end = (paging.offset() + paging.per_page).min(progress.issues_stored);
+        for seq in paging.offset()..end {
+            if let Some(v) = tx.kv_get(KV_ISSUES, &undo_key(id, seq))?
+                && let Ok(i) = serde_json::from_slice::<Issue>(&v)
+            {
+                items.push(issue_view(&i, &r.data.headers, p.lang));
+            }
+        }
+        Ok(List {
+            items,
+            total: progress.issues_stored,
+            page: paging.page,
+            per_page: paging.per_page,
+        })
+    })
+}
+
+// ---- revert ---------------------------------------------------------------------------------
+
+/// Starts (or continues) undoing a commit in the background.
+pub fn revert(k: Arc<Kontor>, p: &Principal, id: u64) -> AppResult<ImportView> {
+    may_import(p)?;
+    let key = worker_key(&k, id);
+    {
+        let mut workers = WORKERS.lock().map_err(AppError::internal)?;
+        if !workers.insert(key.clone()) {
+            return Err(busy());
+        }
+    }
+    let started = (|| {
+        let (record, last_row) = k.store.read(|tx| {
+            let r = import_for(tx, p, id)?;
+            Ok::<_, AppError>((r, progress(tx, id)?.last_row))
+        })?;
+        match record.data.status {
+            ImportStatus::Done | ImportStatus::Failed | ImportStatus::Reverting => {}
+            ImportStatus::Running => {}
+            _ => {
+                return Err(state_conflict(
+                    "只能撤销已提交的导入。",
+                    "Only a committed import can be reverted.",
+                ));
+            }
+        }
+        let actor = p.actor();
+        let r = k.store.write(move |tx| {
+            tx.update::<Import, AppError>(&actor, id, None, |i| {
+                i.status = ImportStatus::Reverting;
+                i.failure = None;
+                Ok(())
+            })
+        })?;
+        Ok((r, last_row))
+    })();
+    let (record, last_row) = match started {
+        Ok(x) => x,
+        Err(e) => {
+            release(&key);
+            return Err(e);
+        }
+    };
+    let principal = p.clone();
+    let worker_k = k.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("kontor-revert-{id}"))
+        .spawn(move || {
+            let result = run_revert(&worker_k, &principal, id, last_row);
+            finish(&worker_k, &principal, id, result, ImportStatus::Reverted);
+            release(&worker_key(&worker_k, id));
+        });
+    if let Err(e) = spawned {
+        release(&key);
+        return Err(AppError::internal(e));
+    }
+    k.store.read(|tx| view(&k, tx, record, p.lang))
+}
+
+fn run_revert(k: &Kontor, p: &Principal, id: u64, last_row: u64) -> AppResult<()> {
+    let mut from = k.store.read(|tx| progress(tx, id))?.revert_last_row + 1;
+    while from <= last_row {
+        let to = (from + BATCH as u64 * 2).min(last_row);
+        let actor = p.actor();
+        k.store.write(move |tx| {
+            let mut progress = progress(tx, id)?;
+            for row in from..=to {
+                let Some(v) = tx.kv_get(KV_UNDO, &undo_key(id, row))? else {
+                    continue;
+                };
+                let undo: Undo = serde_json::from_slice(&v).map_err(AppError::internal)?;
+                if revert_row(tx, &actor, &undo)? {
+                    progress.reverted += 1;
+                } else {
+                    progress.revert_skipped += 1;
+                    let issue = Issue::new(
+                        row,
+                        None,
+                        None,
+                        "changed_since",
+                        Msg::new(
+                            format!("客户（编号 {}）在导入后又被修改过，未撤销。", undo.customer_id),
+                            format!(
+                                "The customer (no. {}) was changed after the import; left as it is.",
+                                undo.customer_id
+                            ),
+                        ),
+                    )
+                    .warning();
+                    store_issues(tx, id, &mut progress, &[issue])?;
+                }
+            }
+            progress.revert_last_row = to;
+            put_progress(tx, id, &progress)?;
+            Ok::<_, AppError>(())
+        })?;
+        from = to + 1;
+    }
+    Ok(())
+}
+
+/// Undoes one row; false when the customer changed since the import (left alone).
+fn revert_row(tx: &mut Tx, actor: &Actor, u: &Undo) -> AppResult<bool> {
+    let Some(current) = tx.get::<Customer>(u.customer_id)? else {
+        return Ok(true);
+    };
+    let changed = !u.created && current.meta.version != u.version_after;
+    if changed && !current.meta.is_deleted() {
+        return Ok(false);
+    }
+    for cid in &u.contact_ids {
+        if tx.get_live::<Contact>(*cid).is_ok() {
+            tx.delete::<Contact>(actor, *cid, None)?;
+        }
+    }
+    if current.meta.is_deleted() {
+        return Ok(true);
+    }
+    if u.created {
+        tx.delete::<Customer>(actor, u.customer_id, None)?;
+        return Ok(true);
+    }
+    let Some(before) = u.before.clone() else {
+        return Ok(true);
+    };
+    if current.data.owner_id != before.owner_id {
+        crate::domain::crm::set_customer_owner(tx, actor, u.customer_id, before.owner_id)?;
+    }
+    tx.update::<Customer, AppError>(actor, u.customer_id, None, |c| {
+        let (owner, team, since) = (c.owner_id, c.team_id, c.owned_since);
+        *c = before;
+        c.owner_id = owner;
+        c.team_id = team;
+        c.owned_since = since;
+        Ok(())
+    })?;
+    Ok(true)
+}
+
+// ---- saved mappings -------------------------------------------------------------------------
+
+/// A mapping saved by a user: header → field (null: skip the column).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SavedMapping {
+    pub name: String,
+    pub kind: String,
+    pub columns: BTreeMap<String, Option<String>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MappingInput {
+    pub name: String,
+    /// `customers` (default).
+    pub kind: Option<String>,
+    /// Header → field (`name`, `country`, … `custom:<name>`, or null to skip the column).
+    pub columns: BTreeMap<String, Option<String>>,
+}
+
+fn saved_mappings(tx: &Tx, p: &Principal) -> AppResult<Vec<SavedMapping>> {
+    let mut out: Vec<SavedMapping> = tx
+        .kv_prefix(KV_MAPPINGS, &p.user_id.to_be_bytes())?
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect();
+    out.sort_by_key(|m| std::cmp::Reverse(m.updated_at));
+    Ok(out)
+}
+
+pub fn mappings(k: &Kontor, p: &Principal) -> AppResult<Vec<SavedMapping>> {
+    may_import(p)?;
+    k.store.read(|tx| saved_mappings(tx, p))
+}
+
+/// Saves (or replaces) one of the caller's mappings by name.
+pub fn save_mapping(k: &Kontor, p: &Principal, input: MappingInput) -> AppResult<SavedMapping> {
+    may_import(p)?;
+    let name = validate::text("name", &input.name, 60)?;
+    let kind = input.kind.unwrap_or_else(|| "customers".into());
+    if kind != "customers" {
+        return Err(AppError::invalid(
+            "kind",
+            Msg::new(
+                "目前只能导入客户。",
+                "Only customers can be imported so far.",
+            ),
+        ));
+    }
+    if input.columns.len() > reader::MAX_COLUMNS {
+        return Err(AppError::invalid(
+            "columns",
+            Msg::new(
+                format!("最多 {} 列。", reader::MAX_COLUMNS),
+                format!("At most {} columns.", reader::MAX_COLUMNS),
+            ),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (h, f) in &input.columns {
+        validate::text("columns", h, 200)?;
+        if let Some(f) = f {
+            if !mapping::is_target(f) {
+                return Err(AppError::invalid(
+                    format!("columns.{h}"),
+                    Msg::new(format!("未知的字段：{f}"), format!("Unknown field: {f}")),
+                ));
+            }
+            if !seen.insert(f.clone()) {
+                return Err(AppError::invalid(
+                    format!("columns.{h}"),
+                    Msg::new(
+                        format!("字段“{f}”被映射了两次。"),
+                        format!("The field “{f}” is mapped twice."),
+                    ),
+                ));
+            }
+        }
+    }
+    let saved = SavedMapping {
+        name,
+        kind,
+        columns: input.columns,
+        updated_at: Utc::now(),
+    };
+    let mut key = p.user_id.to_be_bytes().to_vec();
+    key.extend_from_slice(saved.name.as_bytes());
+    let v = serde_json::to_vec(&saved).map_err(AppError::internal)?;
+    let out = saved.clone();
+    k.store.write(move |tx| {
+        tx.kv_put(KV_MAPPINGS, &key, &v)?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(out)
+}
+
+/// Deletes one of the caller's mappings.
+pub fn delete_mapping(k: &Kontor, p: &Principal, name: String) -> AppResult<()> {
+    may_import(p)?;
+    let mut key = p.user_id.to_be_bytes().to_vec();
+    key.extend_from_slice(name.as_bytes());
+    k.store
+        .write(move |tx| match tx.kv_remove(KV_MAPPINGS, &key)? {
+            Some(_) => Ok(()),
+            None => Err(AppError::not_found()),
+        })
+}
