@@ -14,6 +14,7 @@ declare module 'vue' {
     ActivityComposer: typeof import('./components/crm/ActivityComposer.vue')['default']
     BuyerClock: typeof import('./components/crm/BuyerClock.vue')['default']
     ConflictAlert: typeof import('./components/crm/ConflictAlert.vue')['default']
+    ContactCards: typeof import('./components/crm/ContactCards.vue')['default']
     ContactFields: typeof import('./components/crm/ContactFields.vue')['default']
     CountrySelect: typeof import('./components/crm/CountrySelect.vue')['default']
     CurrencySelect: typeof import('./components/CurrencySelect.vue')['default']
