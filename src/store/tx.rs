@@ -567,6 +567,33 @@ impl Tx {
         Ok(ids)
     }
 
+    /// Like `ids_by_index`, but gives up (None) past `max` entries: a key that common says little.
+    pub fn ids_by_index_at_most<T: Entity>(
+        &self,
+        index: &str,
+        prefix: &IndexKey,
+        max: usize,
+    ) -> StoreResult<Option<Vec<u64>>> {
+        let mut ids = Vec::new();
+        let mut too_many = false;
+        self.scan_prefix(
+            &index_table(T::KIND, index),
+            prefix.as_bytes(),
+            false,
+            &mut |k, _| {
+                if ids.len() >= max {
+                    too_many = true;
+                    return Ok(false);
+                }
+                if let Some(id) = id_of_entry(k) {
+                    ids.push(id);
+                }
+                Ok(true)
+            },
+        )?;
+        Ok((!too_many).then_some(ids))
+    }
+
     /// Visits live records by id (newest first when `reverse`) until `f` returns false.
     pub fn for_each<T: Entity>(
         &self,

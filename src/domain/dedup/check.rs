@@ -101,6 +101,8 @@ pub struct CheckResult {
 }
 
 const RULES_KEY: &[u8] = b"dedup_rules";
+/// Records sharing one key beyond which the key is too common to look at.
+const MAX_PER_KEY: usize = 200;
 
 pub fn rules(tx: &Tx) -> AppResult<Rules> {
     Ok(match tx.kv_get("settings", RULES_KEY)? {
@@ -242,13 +244,20 @@ pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResul
                 .split_once(':')
                 .map(|x| x.1.to_string())
                 .unwrap_or_default();
-            for id in tx.ids_by_index::<Customer>("dedup", k, false)? {
+            // A key shared by hundreds of records (a common word, a shared domain) tells
+            // nothing about this record and would make every check slow: skip it.
+            let Some(customers) = tx.ids_by_index_at_most::<Customer>("dedup", k, MAX_PER_KEY)?
+            else {
+                continue;
+            };
+            for id in customers {
                 found
                     .entry(("customer", id))
                     .or_insert(Found { reasons: vec![] })
                     .add(field, score, reason(&value));
             }
-            for cid in tx.ids_by_index::<Contact>("dedup", k, false)? {
+            let contacts = tx.ids_by_index_at_most::<Contact>("dedup", k, MAX_PER_KEY)?;
+            for cid in contacts.unwrap_or_default() {
                 if let Some(c) = tx.get::<Contact>(cid)? {
                     found
                         .entry(("customer", c.data.customer_id))
@@ -256,7 +265,8 @@ pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResul
                         .add(field, score, reason(&value));
                 }
             }
-            for id in tx.ids_by_index::<Lead>("dedup", k, false)? {
+            let leads = tx.ids_by_index_at_most::<Lead>("dedup", k, MAX_PER_KEY)?;
+            for id in leads.unwrap_or_default() {
                 found
                     .entry(("lead", id))
                     .or_insert(Found { reasons: vec![] })
