@@ -329,9 +329,7 @@ async fn check_duplicates(
 #[utoipa::path(get, path = "/api/v1/duplicates/rules", tag = "crm", responses((status = 200, body = Rules)))]
 async fn get_duplicate_rules(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Rules>> {
     let k = s.kontor.clone();
-    Ok(Json(
-        blocking(move || k.store.read(check::rules)).await?,
-    ))
+    Ok(Json(blocking(move || k.store.read(check::rules)).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/duplicates/rules", tag = "crm", request_body = Rules, responses((status = 200, body = Rules)))]
