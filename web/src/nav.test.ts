@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { NAV, NAV_GROUPS, allowedItems, canOpen, firstAllowedPath, landingPath, visibleMenu, type NavItem } from './nav'
+import { NAV, NAV_GROUPS, allowedItems, areaOf, canOpen, firstAllowedPath, landingPath, visibleMenu, type NavItem } from './nav'
 
 const view = () => Promise.resolve({})
 
@@ -60,11 +60,16 @@ describe('navigation table', () => {
   it('builds exactly the CRM areas the server sends', () => {
     const crm = ['crm.my_day', 'crm.customers', 'crm.pool', 'crm.leads', 'crm.opportunities', 'crm.handover', 'crm.settings']
     const group = visibleMenu(['home', ...crm]).find((g) => g.key === 'crm')!
-    expect(group.items.map((i) => i.area)).toEqual(crm)
-    expect(NAV.filter((i) => i.group === 'crm').map((i) => i.area).sort()).toEqual([...crm].sort())
+    // Duplicates and import have no area of their own: customers opens them.
+    const withCustomers = ['crm.my_day', 'crm.customers', 'crm.duplicates', 'crm.import', 'crm.pool', 'crm.leads', 'crm.opportunities', 'crm.handover', 'crm.settings']
+    expect(group.items.map((i) => i.area)).toEqual(withCustomers)
+    expect([...new Set(NAV.filter((i) => i.group === 'crm').map(areaOf))].sort()).toEqual([...crm].sort())
     // a rep without handover and settings
     const rep = visibleMenu(['home', 'crm.my_day', 'crm.customers', 'crm.pool', 'crm.leads', 'crm.opportunities'])
-    expect(rep.find((g) => g.key === 'crm')!.items).toHaveLength(5)
+    expect(rep.find((g) => g.key === 'crm')!.items).toHaveLength(7)
+    // without customers, neither duplicates nor import
+    const noCustomers = visibleMenu(['home', 'crm.my_day', 'crm.leads'])
+    expect(noCustomers.find((g) => g.key === 'crm')!.items.map((i) => i.area)).toEqual(['crm.my_day', 'crm.leads'])
   })
 
   it('lands on My day for users who have it, else home', () => {

@@ -43,6 +43,13 @@ export interface NavItem {
   href?: string
   /** false: routed and guarded but not listed in the menu (e.g. the profile, reached from the user menu). */
   menu?: boolean
+  /** The server's area that opens this item when it has none of its own (`area` is then just its key). */
+  requires?: string
+}
+
+/** The area in me.areas that opens an item. */
+export function areaOf(item: NavItem): string {
+  return item.requires ?? item.area
 }
 
 export interface NavGroup {
@@ -83,6 +90,23 @@ export const NAV: NavItem[] = [
     path: '/crm/customers',
     label: 'nav.crm.customers',
     view: () => import('./views/crm/CustomersView.vue'),
+  },
+  // Duplicates and import (CRM-7, CRM-8): the server has no area of their own; customers opens them.
+  {
+    area: 'crm.duplicates',
+    requires: 'crm.customers',
+    group: 'crm',
+    path: '/crm/duplicates',
+    label: 'nav.crm.duplicates',
+    view: () => import('./views/dedup/DuplicatesView.vue'),
+  },
+  {
+    area: 'crm.import',
+    requires: 'crm.customers',
+    group: 'crm',
+    path: '/crm/import',
+    label: 'nav.crm.import',
+    view: () => import('./views/import/ImportView.vue'),
   },
   { area: 'crm.pool', group: 'crm', path: '/crm/pool', label: 'nav.crm.pool', view: () => import('./views/crm/PoolView.vue') },
   { area: 'crm.leads', group: 'crm', path: '/crm/leads', label: 'nav.crm.leads', view: () => import('./views/crm/LeadsView.vue') },
@@ -180,7 +204,7 @@ export function isBuilt(item: NavItem): boolean {
 /** The items a user may see: allowed by the server, built here. */
 export function allowedItems(areas: readonly string[], table: readonly NavItem[] = NAV): NavItem[] {
   const allowed = new Set(areas)
-  return table.filter((i) => isBuilt(i) && allowed.has(i.area))
+  return table.filter((i) => isBuilt(i) && allowed.has(areaOf(i)))
 }
 
 export interface VisibleGroup extends NavGroup {
@@ -208,7 +232,7 @@ export function canOpen(areas: readonly string[], area: string | undefined): boo
 export const LANDING_AREAS = ['crm.my_day']
 
 export function landingPath(areas: readonly string[]): string {
-  const item = LANDING_AREAS.map((a) => NAV.find((i) => i.area === a)).find((i) => i && i.view && areas.includes(i.area))
+  const item = LANDING_AREAS.map((a) => NAV.find((i) => i.area === a)).find((i) => i && i.view && areas.includes(areaOf(i)))
   return item ? item.path : '/'
 }
 

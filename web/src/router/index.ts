@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
-import { NAV, canOpen, firstAllowedPath, landingPath } from '@/nav'
+import { NAV, areaOf, canOpen, firstAllowedPath, landingPath } from '@/nav'
 import { useSession } from '@/stores/session'
 
 declare module 'vue-router' {
@@ -17,7 +17,7 @@ const frameChildren: RouteRecordRaw[] = [
       path: i.path,
       name: i.area,
       component: i.view!,
-      meta: { area: i.area },
+      meta: { area: areaOf(i) },
     }),
   ),
   // Screens reached from a list rather than from the menu.
