@@ -805,6 +805,17 @@ async fn leads_pool_round_robin_and_conversion_keep_the_timeline() {
         pooled.push(l["id"].as_u64().unwrap());
     }
     assert_eq!(li.get("/api/v1/leads?scope=pool").await["total"], 3);
+    // A read-only user cannot take a pool lead.
+    let (_, observer) = s.user(&admin, "liu", "observer", &[]).await;
+    let observer_id = observer.get("/api/v1/me").await["id"].clone();
+    let (status, _) = observer
+        .send(
+            Method::POST,
+            &format!("/api/v1/leads/{}/assign", pooled[0]),
+            Some(json!({"user_id": observer_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let mut owners = Vec::new();
     for id in &pooled {
         let (status, l) = admin

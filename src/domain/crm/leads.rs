@@ -264,6 +264,10 @@ pub fn assign(k: &Kontor, p: &Principal, id: u64, input: AssignInput) -> AppResu
             }
         };
         let taking_from_pool = lead.data.owner_id.is_none() && to == principal.user_id;
+        // Taking a pool lead is like creating one: read-only users may not.
+        if taking_from_pool {
+            principal.require(Module::Crm, Action::Create)?;
+        }
         if !taking_from_pool
             && (assign_scope == Scope::None
                 || !principal.reaches(assign_scope, lead.data.owner_id.or(Some(to))))
