@@ -165,6 +165,7 @@ async function pickUser(page, scope, username) {
   await page.waitForTimeout(400)
 }
 
+const IMPORT_FIXTURE = fileURLToPath(new URL('../e2e/fixtures/customers-gbk.csv', import.meta.url))
 // 3. Every screen, both languages, both sizes.
 const screens = [
   {
@@ -326,6 +327,62 @@ const screens = [
       if (size.name === 'phone') await page.locator('[data-test=search-toggle]').click()
       await input(page, 'global-search').fill('Rossi')
       await page.locator('[data-test=search-hit]').first().waitFor({ timeout: 5000 }).catch(() => {})
+    },
+  },
+  // Duplicates and import (CRM-7, CRM-8)
+  { name: '40-dedup', path: '/crm/duplicates' },
+  {
+    name: '41-dedup-merge',
+    path: '/crm/duplicates',
+    act: async (page) => {
+      const merge = page.locator('[data-test=dedup-merge-0]')
+      if (await merge.count()) {
+        await merge.click()
+        await page.locator('[data-test=merge-confirm]').waitFor()
+        await page.waitForTimeout(600)
+      }
+    },
+  },
+  { name: '42-import', path: '/crm/import' },
+  {
+    name: '43-import-mapping',
+    path: '/crm/import',
+    act: async (page) => {
+      await page.locator('[data-test=import-file]').setInputFiles(IMPORT_FIXTURE)
+      await page.locator('[data-test=import-preview]').waitFor()
+    },
+  },
+  {
+    name: '44-import-dry-run',
+    path: '/crm/import',
+    act: async (page) => {
+      await page.locator('[data-test=import-file]').setInputFiles(IMPORT_FIXTURE)
+      await page.locator('[data-test=import-dry-run]').click()
+      await page.locator('[data-test=import-dry-result]').waitFor()
+      await page.locator('[data-test=import-dry-result]').scrollIntoViewIfNeeded()
+      await page.waitForTimeout(300)
+    },
+  },
+  {
+    name: '45-import-report',
+    path: '/crm/import',
+    act: async (page) => {
+      await page.locator('[data-test=import-file]').setInputFiles(IMPORT_FIXTURE)
+      await page.locator('[data-test=import-dry-run]').click()
+      await page.locator('[data-test=import-commit]').click({ timeout: 5000 }).catch(() => {})
+      await page.locator('[data-test=import-status][data-status=done]').waitFor({ timeout: 15000 }).catch(() => {})
+      await page.waitForTimeout(500)
+    },
+  },
+  {
+    name: '46-crm-customer-duplicate',
+    path: '/crm/customers',
+    user: 'rep',
+    act: async (page) => {
+      await page.locator('[data-test=customer-create]').click()
+      await page.locator('[data-test=customer-dialog]').first().waitFor()
+      await input(page, 'customer-name').fill(repCustomer?.name ?? '汉堡精密机械有限公司')
+      await page.locator('[data-test=duplicate-warning]').waitFor({ timeout: 5000 }).catch(() => {})
     },
   },
 ]
