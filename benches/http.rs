@@ -447,6 +447,32 @@ async fn run(customers: usize, record: bool) {
     let mut f = measure("search (token, prefix, typo), 16 conc.", 5_000, 16, search).await;
     f.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(f);
+    let names = [
+        "Brandt Tools Inc. 12",
+        "深圳市华信电子有限公司 33",
+        "Nordlicht Trading GmbH 7",
+        "Keller Supply LLC 99",
+    ];
+    let dedup = {
+        let (http, base) = (http.clone(), base.clone());
+        move |i: usize| {
+            let url = format!(
+                "{base}/api/v1/duplicates/check?name={}&email=info%40firm{i}.example",
+                urlencode(names[i % names.len()])
+            );
+            let http = http.clone();
+            async move {
+                http.get(url)
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    };
+    let mut f = measure("duplicate check, 16 conc.", 2_000, 16, dedup).await;
+    f.baseline = Some(("HTTP ceiling", ceiling_rate));
+    figures.push(f);
     let create = |tag: &'static str| {
         let (http, base) = (http.clone(), base.clone());
         move |i: usize| {
@@ -467,6 +493,70 @@ async fn run(customers: usize, record: bool) {
     let mut f = measure("durable create, 16 concurrent", 1_000, 16, create("conc")).await;
     f.baseline = Some(("fsync floor", floor));
     figures.push(f);
+
+    // A 10,000-row CSV import through the API: upload, commit, wait for it to finish.
+    let rows = 10_000;
+    let mut csv = String::from("Company,Country,Email,Phone\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "Imported Trading Co {i},DE,buyer{i}@imported{i}.example,+49 40 {:07}\n",
+            1_000_000 + i
+        ));
+    }
+    let started = Instant::now();
+    let upload: serde_json::Value = http
+        .post(format!(
+            "{base}/api/v1/imports?kind=customers&filename=bench.csv"
+        ))
+        .header("content-type", "application/octet-stream")
+        .body(csv)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = upload["id"].as_u64().expect("upload answered an import");
+    let r = http
+        .post(format!("{base}/api/v1/imports/{id}/commit"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success(),
+        "commit: {}",
+        r.text().await.unwrap_or_default()
+    );
+    loop {
+        let v: serde_json::Value = http
+            .get(format!("{base}/api/v1/imports/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        match v["status"].as_str() {
+            Some("done") => break,
+            Some("failed") | Some("interrupted") => panic!("import failed: {v}"),
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "  {:<38} {:>9.0} rows/s",
+        "CSV import of 10,000 rows",
+        rows as f64 / seconds
+    );
+    figures.push(Figure {
+        name: "CSV import, 10,000 rows (rows/s)".into(),
+        requests: rows,
+        seconds,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        baseline: None,
+    });
 
     let rss = peak_rss_mb();
     let size_mb = dir_size(dir.path()) as f64 / 1_048_576.0;
