@@ -896,3 +896,61 @@ async fn hundred_thousand_rows_import_in_bounded_memory() {
         peak_rss_kb() / 1024
     );
 }
+
+/// A commit cut short by a restart shows as interrupted, and committing again continues after
+/// the last written batch: every row ends up written exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_commit_continues_after_its_last_batch() {
+    let (mut s, admin) = TestServer::with_admin().await;
+    const N: usize = 6000;
+    let mut csv = String::from("Company,Email\n");
+    for i in 0..N {
+        csv.push_str(&format!("Resume Test {i} GmbH,info@resume{i}.de\n"));
+    }
+    let v = uploaded(&admin, "resume.csv", csv.into_bytes()).await;
+    let id = v["id"].clone();
+    let (status, _) = admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/imports/{id}/commit"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let start = Instant::now();
+    loop {
+        let v = admin.get(&format!("/api/v1/imports/{id}")).await;
+        if v["progress"]["rows_done"].as_u64().unwrap() >= 1000 {
+            assert_eq!(
+                v["status"], "running",
+                "finished too soon to interrupt: {v}"
+            );
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "{v}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    s.restart().await;
+    let admin = s.client();
+    admin.login("admin", crate::common::ADMIN_PASSWORD).await;
+    let start = Instant::now();
+    let cut = loop {
+        let v = admin.get(&format!("/api/v1/imports/{id}")).await;
+        if v["status"] == "interrupted" {
+            break v;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "{v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let written = cut["progress"]["created"].as_u64().unwrap();
+    assert!(
+        written > 0 && written < N as u64 && written % 1000 == 0,
+        "whole batches: {cut}"
+    );
+    assert_eq!(total(&admin).await, written);
+    let done = commit(&admin, &id, json!({})).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["progress"]["created"], N as u64, "{done}");
+    assert_eq!(done["progress"]["skipped"], 0, "{done}");
+    assert_eq!(total(&admin).await, N as u64);
+}

@@ -21,7 +21,7 @@ pub mod reader;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -1599,13 +1599,18 @@ pub fn commit(
             return Err(e);
         }
     };
-    let worker_k = k.clone();
+    // The worker holds the application only while it writes, so a server that stops closes
+    // its data file at once; the import then shows as interrupted.
+    let weak = Arc::downgrade(&k);
+    let worker = key.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("kontor-import-{id}"))
         .spawn(move || {
-            let result = run_commit(&worker_k, &principal, scope, id);
-            finish(&worker_k, &principal, id, result, ImportStatus::Done);
-            release(&worker_key(&worker_k, id));
+            let result = run_commit(&weak, &principal, scope, id);
+            if let Some(k) = weak.upgrade() {
+                finish(&k, &principal, id, result, ImportStatus::Done);
+            }
+            release(&worker);
         });
     if let Err(e) = spawned {
         release(&key);
@@ -1709,7 +1714,14 @@ fn write_batch(
     })
 }
 
-fn run_commit(k: &Kontor, p: &Principal, scope: Scope, id: u64) -> AppResult<()> {
+/// The application, while it runs.
+fn live(k: &Weak<Kontor>) -> AppResult<Arc<Kontor>> {
+    k.upgrade()
+        .ok_or_else(|| AppError::new(ErrorCode::Unavailable))
+}
+
+fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppResult<()> {
+    let k = live(weak)?;
     let (import, done) = k.store.read(|tx| {
         let r = tx.get_live::<Import>(id)?;
         Ok::<_, AppError>((r.data, progress(tx, id)?.last_row))
@@ -1726,7 +1738,8 @@ fn run_commit(k: &Kontor, p: &Principal, scope: Scope, id: u64) -> AppResult<()>
     let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
     let mut failure: Option<AppError> = None;
     let header_row = import.header_row;
-    let path = file_path(k, &import);
+    let path = file_path(&k, &import);
+    drop(k);
     reader::read_rows(&path, &import.layout, &mut |raw| {
         if raw.row <= header_row || raw.is_blank() {
             return Ok(true);
@@ -1734,15 +1747,17 @@ fn run_commit(k: &Kontor, p: &Principal, scope: Scope, id: u64) -> AppResult<()>
         let prepared = prepare(&ctx, raw);
         if prepared.row <= done {
             // Written before an interruption: only its keys count, as they did then.
-            let written = k
-                .store
-                .read(|tx| tx.kv_get(KV_UNDO, &undo_key(id, prepared.row)))
-                .map(|v| v.is_some());
+            let written = live(weak).and_then(|k| {
+                k.store
+                    .read(|tx| tx.kv_get(KV_UNDO, &undo_key(id, prepared.row)))
+                    .map(|v| v.is_some())
+                    .map_err(AppError::from)
+            });
             match (written, st.lock()) {
                 (Ok(true), Ok(mut s)) => s.in_file.add(prepared.row, &prepared.keys),
                 (Ok(_), Ok(_)) => {}
                 (Err(e), _) => {
-                    failure = Some(e.into());
+                    failure = Some(e);
                     return Ok(false);
                 }
                 (_, Err(e)) => {
@@ -1754,7 +1769,8 @@ fn run_commit(k: &Kontor, p: &Principal, scope: Scope, id: u64) -> AppResult<()>
         }
         batch.push(prepared);
         if batch.len() >= BATCH
-            && let Err(e) = write_batch(k, &ctx, &st, id, std::mem::take(&mut batch))
+            && let Err(e) =
+                live(weak).and_then(|k| write_batch(&k, &ctx, &st, id, std::mem::take(&mut batch)))
         {
             failure = Some(e);
             return Ok(false);
@@ -1766,7 +1782,8 @@ fn run_commit(k: &Kontor, p: &Principal, scope: Scope, id: u64) -> AppResult<()>
         return Err(e);
     }
     if !batch.is_empty() {
-        write_batch(k, &ctx, &st, id, batch)?;
+        let k = live(weak)?;
+        write_batch(&k, &ctx, &st, id, batch)?;
     }
     Ok(())
 }
@@ -2001,13 +2018,16 @@ pub fn revert(k: Arc<Kontor>, p: &Principal, id: u64) -> AppResult<ImportView> {
         }
     };
     let principal = p.clone();
-    let worker_k = k.clone();
+    let weak = Arc::downgrade(&k);
+    let worker = key.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("kontor-revert-{id}"))
         .spawn(move || {
-            let result = run_revert(&worker_k, &principal, id, last_row);
-            finish(&worker_k, &principal, id, result, ImportStatus::Reverted);
-            release(&worker_key(&worker_k, id));
+            let result = run_revert(&weak, &principal, id, last_row);
+            if let Some(k) = weak.upgrade() {
+                finish(&k, &principal, id, result, ImportStatus::Reverted);
+            }
+            release(&worker);
         });
     if let Err(e) = spawned {
         release(&key);
@@ -2016,9 +2036,14 @@ pub fn revert(k: Arc<Kontor>, p: &Principal, id: u64) -> AppResult<ImportView> {
     k.store.read(|tx| view(&k, tx, record, p.lang))
 }
 
-fn run_revert(k: &Kontor, p: &Principal, id: u64, last_row: u64) -> AppResult<()> {
-    let mut from = k.store.read(|tx| progress(tx, id))?.revert_last_row + 1;
+fn run_revert(weak: &Weak<Kontor>, p: &Principal, id: u64, last_row: u64) -> AppResult<()> {
+    let mut from = live(weak)?
+        .store
+        .read(|tx| progress(tx, id))?
+        .revert_last_row
+        + 1;
     while from <= last_row {
+        let k = live(weak)?;
         let to = (from + BATCH as u64 * 2).min(last_row);
         let actor = p.actor();
         k.store.write(move |tx| {
