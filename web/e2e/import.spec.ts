@@ -124,3 +124,41 @@ test('the XLSX import is reverted from the recent imports', async ({ page }) => 
   await input(page, 'customers-search').fill('Nordic Timber')
   await expect(page.locator('[data-test=customers-total]')).toContainText('0')
 })
+
+test('the admin relaxes the name rule, finds two records of one firm, merges them and undoes the merge', async ({ page, baseURL }) => {
+  await loginAs(page, ADMIN.username, ADMIN.password)
+  await page.goto('/crm/duplicates')
+  await expect(page.locator('[data-test=duplicate-rules]')).toBeVisible()
+  await page.locator('[data-test=rule-name-warn]').click()
+  await page.locator('[data-test=rules-save]').click()
+  await expect(page.locator('.el-message--success')).toBeVisible()
+
+  // A second record of the Milan firm, typed by someone else with another legal form.
+  const res = await page.request.post('/api/v1/customers', {
+    headers: { origin: baseURL! },
+    data: { name: '米兰时尚贸易有限公司', country: 'IT', email: 'buy@milano-moda.it', phone: '+39 02 7654321' },
+  })
+  expect(res.ok()).toBe(true)
+
+  await page.locator('[data-test=dedup-scan]').click()
+  const group = page.locator('[data-test^=dedup-group-]', { hasText: '米兰时尚贸易有限公司' })
+  await expect(group).toContainText('米兰时尚贸易公司')
+  await group.locator('[data-test^=dedup-merge-]').click()
+  const dialog = page.locator('[data-test=merge-dialog]')
+  await expect(dialog.locator('[data-test=merge-field-email]')).toBeVisible()
+  // Keep the imported record; take the other record's e-mail.
+  const other = (await res.json()).id as number
+  await dialog.locator(`[data-test=merge-field-email-${other}]`).click()
+  await dialog.locator('[data-test=merge-confirm]').click()
+  await expect(page.locator('[data-test=merge-done]')).toBeVisible()
+  await expect(page.locator('[data-test^=dedup-group-]', { hasText: '米兰时尚贸易有限公司' })).toHaveCount(0)
+
+  await page.locator('[data-test=merge-undo]').click()
+  await expect(page.locator('[data-test=merge-done]')).toHaveCount(0)
+  await expect(page.locator('[data-test^=dedup-group-]', { hasText: '米兰时尚贸易有限公司' })).toBeVisible()
+
+  // Names block again, as before.
+  await page.locator('[data-test=rule-name-block]').click()
+  await page.locator('[data-test=rules-save]').click()
+  await expect(page.locator('.el-message--success').last()).toBeVisible()
+})
