@@ -93,7 +93,23 @@ test('the imported customers are in the list', async ({ page }) => {
     await input(page, 'customers-search').fill(name)
     await expect(page.locator('.page.customers')).toContainText(name)
   }
-  await expect(page.locator('[data-test=export-button]')).toBeVisible()
+  // Export keeps the list's filter: only the searched customer is in the file.
+  await input(page, 'customers-search').fill('Nordic Timber')
+  await expect(page.locator('[data-test=customers-total]')).toContainText('1')
+  for (const [item, check] of [
+    ['export-csv-utf8', (b: Buffer) => b.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])) && b.toString('utf8').includes('Nordic Timber Trading AB')],
+    ['export-xlsx', (b: Buffer) => b.subarray(0, 2).toString() === 'PK'],
+  ] as const) {
+    await page.locator('[data-test=export-button]').click()
+    const downloading = page.waitForEvent('download')
+    await page.locator(`.el-dropdown-menu__item[data-test=${item}]`).click()
+    const download = await downloading
+    const chunks: Buffer[] = []
+    for await (const c of await download.createReadStream()) chunks.push(c as Buffer)
+    const body = Buffer.concat(chunks)
+    expect(check(body)).toBe(true)
+    if (item === 'export-csv-utf8') expect(body.toString('utf8')).not.toContain('米兰时尚贸易公司')
+  }
 })
 
 test('typing an existing name in the new-customer form shows the duplicate warning and blocks saving', async ({ page }) => {
