@@ -185,14 +185,15 @@ test('rep 2 claims the customer from the public pool', async ({ page }) => {
 test('the admin hands rep 2 over to rep 1: preview, confirm, undo', async ({ page }) => {
   await loginAs(page, ADMIN.username, ADMIN.password)
 
-  // Entering the same company again: "already owned by another rep", naming only the owner.
+  // Entering the same company again: the duplicate check, as the admin types, names the owner
+  // and blocks saving (the server refuses it too; the HTTP tests cover that answer).
   await page.locator('[data-test="nav-crm.customers"]').click()
   await page.locator('[data-test=customer-create]').click()
   await input(page, 'customer-name').fill(CUSTOMER)
-  await page.locator('[data-test=customer-save]').click()
-  const conflict = page.locator('[data-test=customer-conflict]')
-  await expect(conflict).toBeVisible()
-  await expect(conflict).toContainText(REP2.display)
+  const warning = page.locator('[data-test=duplicate-warning]')
+  await expect(warning).toBeVisible()
+  await expect(warning).toContainText(REP2.display)
+  await expect(page.locator('[data-test=customer-save]')).toBeDisabled()
   await page.keyboard.press('Escape')
   await page.locator('[data-test="nav-crm.handover"]').click()
   await expect(page).toHaveURL(/\/crm\/handover$/)
