@@ -902,7 +902,8 @@ async fn hundred_thousand_rows_import_in_bounded_memory() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_commit_continues_after_its_last_batch() {
     let (mut s, admin) = TestServer::with_admin().await;
-    const N: usize = 6000;
+    // Large enough that the restart lands mid-import even on a fast, idle machine.
+    const N: usize = 20_000;
     let mut csv = String::from("Company,Email\n");
     for i in 0..N {
         csv.push_str(&format!("Resume Test {i} GmbH,info@resume{i}.de\n"));
