@@ -171,8 +171,12 @@ test('rep 2 claims the customer from the public pool', async ({ page }) => {
   await expect(page.locator('.el-message--success')).toBeVisible()
   await expect(row).toHaveCount(0)
 
-  // Now rep 2's customer, with rep 1's whole history.
-  await page.locator('[data-test="nav-crm.customers"]').click()
+  // Now rep 2's customer, with rep 1's whole history. (The menu click is retried until the list
+  // opens: right after the claim it was seen to be swallowed once.)
+  await expect(async () => {
+    await page.locator('[data-test="nav-crm.customers"]').click()
+    await expect(page).toHaveURL(/\/crm\/customers(\?.*)?$/, { timeout: 2000 })
+  }).toPass({ timeout: 20_000 })
   const mine = page.locator('.el-table__row', { hasText: CUSTOMER })
   await expect(mine).toBeVisible()
   await mine.locator('a', { hasText: CUSTOMER }).click()
