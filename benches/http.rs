@@ -587,10 +587,11 @@ async fn run(customers: usize, record: bool) {
         commit.trim()
     );
     for f in &figures {
-        let ratio = f
-            .baseline
-            .map(|(name, b)| format!("{:.3} of {name}", f.rate() / b))
-            .unwrap_or_else(|| "baseline".into());
+        let ratio = match f.baseline {
+            Some((name, b)) => format!("{:.3} of {name}", f.rate() / b),
+            None if f.name.starts_with("health") => "baseline".into(),
+            None => "—".into(),
+        };
         table.push_str(&format!(
             "| {} | {:.0} | {:.2} | {:.2} | {ratio} |\n",
             f.name,
