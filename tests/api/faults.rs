@@ -1155,6 +1155,9 @@ async fn damaged_database_is_reported_with_restore_advice() {
 
 // ---- 4. a lost or damaged search index ---------------------------------------------------------
 
+/// After a rebuild, 1,000 searches compared with a full scan of the written records.
+mod search_scan;
+
 /// The index directory deleted, a segment file overwritten with garbage, the index's meta file
 /// overwritten: each time the server rebuilds the index at start-up and search finds every user.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
