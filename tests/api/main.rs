@@ -9,6 +9,7 @@ mod imports;
 
 mod access;
 mod accounts;
+mod concurrency;
 mod faults;
 mod input;
 mod matrix;
