@@ -15,7 +15,6 @@ use chrono::Utc;
 use kontor::domain::Kontor;
 use kontor::domain::crm::customers::name_key;
 use kontor::domain::crm::model::{Contact, Customer, CustomerStatus};
-use kontor::server::Server;
 use kontor::store::Actor;
 use serde_json::json;
 
@@ -274,8 +273,9 @@ fn dir_size(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+/// The most memory the process `pid` has held (VmHWM).
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -296,47 +296,86 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let keep = args.iter().any(|a| a == "--no-record");
+    // `--data DIR` keeps the generated company in DIR and reuses it on the next run (the runs
+    // then start from a company that earlier runs have added to).
+    let data = args
+        .iter()
+        .position(|a| a == "--data")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run(customers, !keep));
+    runtime.block_on(run(customers, !keep, data));
 }
 
-async fn run(customers: usize, record: bool) {
-    let dir =
+async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
+    let temp =
         tempfile::tempdir_in(std::env::var("KONTOR_BENCH_DIR").unwrap_or_else(|_| ".".into()))
             .expect("temp dir");
+    let dir = data.unwrap_or_else(|| temp.path().to_path_buf());
     eprintln!(
         "Kontor HTTP benchmark: {customers} customers in {}",
-        dir.path().display()
+        dir.display()
     );
-    let k = Kontor::open(dir.path()).expect("open");
-    let setup = kontor::domain::company::SetupInput {
-        company: kontor::domain::company::CompanyInput {
-            name: "Bench Trading".into(),
-            base_currency: "CNY".into(),
-            time_zone: "Asia/Shanghai".into(),
-            language: kontor::i18n::Lang::En,
-        },
-        admin: kontor::domain::company::AdminInput {
-            username: "admin".into(),
-            display_name: "Admin".into(),
-            password: "bench-pass-1".into(),
-            email: None,
-        },
+    let reuse = dir.join(kontor::store::DB_FILE).exists();
+    let k = Kontor::open(&dir).expect("open");
+    let (generated_rate, index_seconds) = if reuse {
+        eprintln!("  reusing the company in {}", dir.display());
+        (0.0, 0.0)
+    } else {
+        let setup = kontor::domain::company::SetupInput {
+            company: kontor::domain::company::CompanyInput {
+                name: "Bench Trading".into(),
+                base_currency: "CNY".into(),
+                time_zone: "Asia/Shanghai".into(),
+                language: kontor::i18n::Lang::En,
+            },
+            admin: kontor::domain::company::AdminInput {
+                username: "admin".into(),
+                display_name: "Admin".into(),
+                password: "bench-pass-1".into(),
+                email: None,
+            },
+        };
+        kontor::domain::company::setup(&k, setup, None).expect("setup");
+        let generated_rate = generate(&k, customers, &[1]);
+        eprintln!("  generated at {generated_rate:.0} records/s; indexing for search …");
+        let started = Instant::now();
+        k.index_now().expect("index");
+        (generated_rate, started.elapsed().as_secs_f64())
     };
-    kontor::domain::company::setup(&k, setup, None).expect("setup");
-    let generated_rate = generate(&k, customers, &[1]);
-    eprintln!("  generated at {generated_rate:.0} records/s; indexing for search …");
+    drop(k);
+
+    // The real server, in its own process, so its memory is measured alone.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
     let started = Instant::now();
-    k.index_now().expect("index");
-    let index_seconds = started.elapsed().as_secs_f64();
-    let k = Arc::new(k);
-    let server = Server::start(k.clone(), "127.0.0.1:0".parse().unwrap(), false)
-        .await
-        .expect("server");
-    let base = format!("http://{}", server.addr);
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start kontor serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let probe = reqwest::Client::new();
+    loop {
+        if let Ok(r) = probe.get(format!("{base}/api/v1/health")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        if let Ok(Some(status)) = server.try_wait() {
+            panic!("kontor serve ended: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ready_seconds = started.elapsed().as_secs_f64();
+    eprintln!("  server ready in {ready_seconds:.1} s");
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .pool_max_idle_per_host(64)
@@ -350,7 +389,7 @@ async fn run(customers: usize, record: bool) {
         .unwrap();
     assert!(r.status().is_success());
 
-    let floor = fsync_floor(dir.path(), 300);
+    let floor = fsync_floor(&dir, 300);
     eprintln!("  baseline fsync floor: {floor:.0} commits/s");
     let get = |path: String| {
         let (http, base) = (http.clone(), base.clone());
@@ -415,38 +454,50 @@ async fn run(customers: usize, record: bool) {
     let mut f = measure("get customer by id, 16 conc.", 20_000, 16, by_id).await;
     f.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(f);
-    let queries = [
-        "huaxin",
-        "华信",
-        "Brandt",
-        "schroder",
-        "firm123",
-        "Nordlich",
-        "深圳 电子",
-        "Evergren",
+    // Search, by kind of query: whole words (Chinese, Latin, folded umlauts), a prefix of the
+    // last word as the user types, and a typo.
+    let query_sets: [(&str, &[&str]); 3] = [
+        (
+            "search, token",
+            &["华信", "Brandt", "schroder", "深圳 电子", "huaxin"],
+        ),
+        (
+            "search, prefix",
+            &["firm123", "Nordli", "huax", "Kell", "远"],
+        ),
+        (
+            "search, typo",
+            &["Evergren", "Nordlihct", "Brandtt", "Okafr"],
+        ),
     ];
-    let search = {
-        let (http, base) = (http.clone(), base.clone());
-        move |i: usize| {
-            let (http, url) = (
-                http.clone(),
-                format!(
-                    "{base}/api/v1/search?q={}",
-                    urlencode(queries[i % queries.len()])
-                ),
-            );
-            async move {
-                http.get(url)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
+    for (label, queries) in query_sets {
+        let search = {
+            let (http, base) = (http.clone(), base.clone());
+            move |i: usize| {
+                let (http, url) = (
+                    http.clone(),
+                    format!(
+                        "{base}/api/v1/search?q={}",
+                        urlencode(queries[i % queries.len()])
+                    ),
+                );
+                async move {
+                    http.get(url)
+                        .send()
+                        .await
+                        .map(|r| r.status().is_success())
+                        .unwrap_or(false)
+                }
             }
-        }
-    };
-    let mut f = measure("search (token, prefix, typo), 16 conc.", 5_000, 16, search).await;
-    f.baseline = Some(("HTTP ceiling", ceiling_rate));
-    figures.push(f);
+        };
+        // One user typing (the latency they see), then many at once (the throughput).
+        let mut f = measure(&format!("{label}, sequential"), 500, 1, search.clone()).await;
+        f.baseline = Some(("HTTP ceiling", ceiling_rate));
+        figures.push(f);
+        let mut f = measure(&format!("{label}, 16 conc."), 2_000, 16, search).await;
+        f.baseline = Some(("HTTP ceiling", ceiling_rate));
+        figures.push(f);
+    }
     let names = [
         "Brandt Tools Inc. 12",
         "深圳市华信电子有限公司 33",
@@ -558,9 +609,13 @@ async fn run(customers: usize, record: bool) {
         baseline: None,
     });
 
-    let rss = peak_rss_mb();
-    let size_mb = dir_size(dir.path()) as f64 / 1_048_576.0;
-    server.stop().await;
+    let rss = peak_rss_mb(server.id());
+    let size_mb = dir_size(&dir) as f64 / 1_048_576.0;
+    // SIGTERM: the server shuts down as it would under systemd.
+    let _ = std::process::Command::new("kill")
+        .arg(server.id().to_string())
+        .status();
+    let _ = server.wait();
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()
@@ -580,7 +635,7 @@ async fn run(customers: usize, record: bool) {
         .unwrap_or(0);
     let mut table = format!(
         "\n## {} · commit {} · {customers} customers\n\nMachine: {cpu}, {cores} cores. Data generated at {generated_rate:.0} records/s; \
-         search index built in {index_seconds:.1} s. Peak RSS {rss:.0} MB; data directory {size_mb:.0} MB. \
+         search index built in {index_seconds:.1} s; server ready in {ready_seconds:.1} s. Server peak RSS {rss:.0} MB; data directory {size_mb:.0} MB. \
          Baselines: HTTP ceiling {ceiling_rate:.0} req/s, fsync floor {floor:.0} commits/s.\n\n\
          | operation | req/s | p50 ms | p99 ms | ratio to baseline |\n|---|---:|---:|---:|---|\n",
         Utc::now().format("%Y-%m-%d %H:%M UTC"),

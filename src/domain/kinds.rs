@@ -133,4 +133,15 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn every_kind_has_its_own_search_code() {
+        let mut codes = std::collections::BTreeMap::new();
+        for ops in crate::domain::registry().all() {
+            let code = crate::search::kind_code(ops.kind());
+            if let Some(other) = codes.insert(code, ops.kind()) {
+                panic!("kinds {other} and {} share search code {code}", ops.kind());
+            }
+        }
+    }
 }

@@ -6,10 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{SearchDoc, SearchIndex};
+use super::SearchIndex;
 use crate::store::{Store, StoreError};
 
 const BATCH: usize = 5_000;
+/// A long catch-up commits after this many documents (a checkpoint if it is interrupted).
+const COMMIT_EVERY: usize = 100_000;
+/// A catch-up this long is followed by merging the segments into one.
+const COMPACT_AFTER: usize = 50_000;
 const COMMIT_INTERVAL: Duration = Duration::from_millis(1_000);
 /// Applied outbox entries are trimmed at most this often.
 const TRIM_INTERVAL: Duration = Duration::from_secs(60);
@@ -26,64 +30,92 @@ pub enum IndexerError {
 /// Returns the new position.
 pub fn catch_up(store: &Store, index: &SearchIndex, upto: u64) -> Result<u64, IndexerError> {
     let mut applied = index.applied()?;
+    let mut staged = 0usize;
+    let mut total = 0usize;
     while applied < upto {
-        let batch: Vec<(String, u64, Option<SearchDoc>)>;
-        let last;
-        {
-            let (entries, docs) = store.read(|tx| {
-                let entries: Vec<_> = tx
-                    .outbox_since(applied, BATCH)?
-                    .into_iter()
-                    .filter(|(seq, _, _)| *seq <= upto)
-                    .collect();
-                let mut docs = Vec::with_capacity(entries.len());
-                for (_, kind, id) in &entries {
-                    let doc = match tx.registry().get(kind) {
-                        Some(ops) => ops.search_doc(tx, *id)?,
-                        None => None,
-                    };
-                    docs.push((kind.clone(), *id, doc));
-                }
-                Ok::<_, StoreError>((entries, docs))
-            })?;
-            if entries.is_empty() {
-                // Trimmed entries below `upto` (or a gap): nothing left to apply.
-                index.apply(&[], upto)?;
-                return Ok(upto);
+        let (entries, docs) = store.read(|tx| {
+            let entries: Vec<_> = tx
+                .outbox_since(applied, BATCH)?
+                .into_iter()
+                .filter(|(seq, _, _)| *seq <= upto)
+                .collect();
+            let mut docs = Vec::with_capacity(entries.len());
+            for (_, kind, id) in &entries {
+                let doc = match tx.registry().get(kind) {
+                    Some(ops) => ops.search_doc(tx, *id)?,
+                    None => None,
+                };
+                docs.push((kind.clone(), *id, doc));
             }
-            last = entries.last().map(|e| e.0).unwrap_or(upto);
-            batch = docs;
-        }
-        index.apply(&batch, last)?;
+            Ok::<_, StoreError>((entries, docs))
+        })?;
+        let Some(last) = entries.last().map(|e| e.0) else {
+            // Trimmed entries below `upto` (or a gap): nothing left to apply.
+            applied = upto;
+            break;
+        };
+        index.stage(&docs)?;
+        staged += docs.len();
+        total += docs.len();
         applied = last;
+        if staged >= COMMIT_EVERY {
+            index.commit(applied)?;
+            staged = 0;
+        }
+    }
+    index.commit(applied)?;
+    if total >= COMPACT_AFTER {
+        index.compact()?;
     }
     Ok(applied)
 }
 
 /// Rebuilds the index from every record in the store. `progress` gets the count so far.
+/// Records are read in chunks, each in its own read transaction, so memory stays bounded
+/// however large the company; changes made meanwhile are replayed from the outbox after
+/// `head`, which is read first.
 pub fn rebuild(
     store: &Store,
     index: &SearchIndex,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, IndexerError> {
-    let (docs, head) = store.read(|tx| {
-        let head = tx.outbox_last()?;
-        let mut docs = Vec::new();
-        for ops in tx.registry().all() {
-            let mut ids = Vec::new();
-            tx.raw_records(ops.kind(), &mut |id, _| {
-                ids.push(id);
-                Ok(true)
-            })?;
-            for id in ids {
-                if let Some(doc) = ops.search_doc(tx, id)? {
-                    docs.push((ops.kind().to_string(), id, doc));
+    let head = store.read(|tx| tx.outbox_last())?;
+    index.clear()?;
+    let kinds: Vec<String> = store
+        .registry()
+        .all()
+        .map(|ops| ops.kind().to_string())
+        .collect();
+    let mut n = 0u64;
+    for kind in kinds {
+        let mut after = 0u64;
+        loop {
+            let docs = store.read(|tx| {
+                let ops = tx.registry().require(&kind)?;
+                let mut ids = Vec::new();
+                tx.raw_records_after(&kind, after, &mut |id, _| {
+                    ids.push(id);
+                    Ok(ids.len() < BATCH)
+                })?;
+                let mut docs = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    docs.push((kind.clone(), *id, ops.search_doc(tx, *id)?));
                 }
-            }
+                Ok::<_, StoreError>(docs)
+            })?;
+            let Some(last) = docs.last().map(|d| d.1) else {
+                break;
+            };
+            after = last;
+            let found: Vec<_> = docs.into_iter().filter(|d| d.2.is_some()).collect();
+            n += found.len() as u64;
+            index.stage(&found)?;
+            progress(n);
         }
-        Ok::<_, StoreError>((docs, head))
-    })?;
-    Ok(index.replace_all(&mut docs.into_iter(), head, progress)?)
+    }
+    index.commit(head)?;
+    index.compact()?;
+    Ok(n)
 }
 
 /// The background indexer thread.

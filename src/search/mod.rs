@@ -9,13 +9,13 @@ mod indexer;
 pub mod text;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::{DocSetCollector, FilterCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -81,7 +81,7 @@ struct Fields {
     words: Field,
     pinyin: Field,
     exact: Field,
-    owner: Field,
+    scope: Field,
 }
 
 /// The tantivy index and its single writer.
@@ -95,7 +95,24 @@ pub struct SearchIndex {
 
 const WORDS: &str = "kontor_words";
 /// Bumped when the schema changes; a different layout on disk is rebuilt.
-const SCHEMA_TAG: &str = "kontor-search-1";
+const SCHEMA_TAG: &str = "kontor-search-2";
+
+/// A stable number per kind (24 bits of its FNV-1a hash), so a document's kind and owner fit in
+/// one fast field that search filters on without touching the postings.
+pub fn kind_code(kind: &str) -> u64 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in kind.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    u64::from(h & 0x00ff_ffff)
+}
+
+const OWNER_BITS: u32 = 40;
+
+/// The `scope` value of a document: its kind's code, then its owner (0: none).
+fn scope_of(kind: &str, owner: Option<u64>) -> u64 {
+    (kind_code(kind) << OWNER_BITS) | owner.unwrap_or(0).min((1 << OWNER_BITS) - 1)
+}
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -113,7 +130,7 @@ fn schema() -> (Schema, Fields) {
         words: b.add_text_field("words", words.clone()),
         pinyin: b.add_text_field("pinyin", words),
         exact: b.add_text_field("exact", STRING),
-        owner: b.add_u64_field("owner", INDEXED),
+        scope: b.add_u64_field("scope", FAST),
     };
     (b.build(), fields)
 }
@@ -222,9 +239,7 @@ impl SearchIndex {
         for e in &doc.exact {
             d.add_text(f.exact, text::fold(e).trim());
         }
-        if let Some(owner) = doc.owner {
-            d.add_u64(f.owner, owner);
-        }
+        d.add_u64(f.scope, scope_of(kind, doc.owner));
         d
     }
 
@@ -235,13 +250,26 @@ impl SearchIndex {
         changes: &[(String, u64, Option<SearchDoc>)],
         applied: u64,
     ) -> SearchResult<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.stage(changes)?;
+        self.commit(applied)
+    }
+
+    /// Hands changes to the writer without committing them (a long catch-up commits now and
+    /// then, not after every batch, so it leaves a few large segments instead of hundreds).
+    pub fn stage(&self, changes: &[(String, u64, Option<SearchDoc>)]) -> SearchResult<()> {
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         for (kind, id, doc) in changes {
             writer.delete_term(Term::from_field_text(self.fields.key, &doc_key(kind, *id)));
             if let Some(doc) = doc {
                 writer.add_document(self.to_document(kind, *id, doc))?;
             }
         }
+        Ok(())
+    }
+
+    /// Commits what was staged, recording `applied` as the last outbox id in the index.
+    pub fn commit(&self, applied: u64) -> SearchResult<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&applied.to_string());
         commit.commit()?;
@@ -250,30 +278,23 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Empties the index and fills it from `docs`, marking `applied` (a full rebuild).
-    pub fn replace_all(
-        &self,
-        docs: &mut dyn Iterator<Item = (String, u64, SearchDoc)>,
-        applied: u64,
-        progress: &mut dyn FnMut(u64),
-    ) -> SearchResult<u64> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+    /// Empties the index (staged; the rebuild's final commit makes it visible).
+    pub fn clear(&self) -> SearchResult<()> {
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         writer.delete_all_documents()?;
-        let mut n = 0u64;
-        for (kind, id, doc) in docs {
-            writer.add_document(self.to_document(&kind, id, &doc))?;
-            n += 1;
-            if n.is_multiple_of(10_000) {
-                progress(n);
-            }
+        Ok(())
+    }
+
+    /// Merges the segments into one after bulk indexing (a rebuild, a long catch-up): every
+    /// search pays per segment, and small segments would otherwise only merge slowly.
+    pub fn compact(&self) -> SearchResult<()> {
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            writer.merge(&segments).wait()?;
         }
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&applied.to_string());
-        commit.commit()?;
-        drop(writer);
         self.reader.reload()?;
-        progress(n);
-        Ok(n)
+        Ok(())
     }
 
     /// Every (kind, id) in the index (for the consistency check).
@@ -355,45 +376,34 @@ impl SearchIndex {
         if alternatives.is_empty() || filters.is_empty() {
             return Ok(Vec::new());
         }
-        let kinds: Vec<(Occur, Box<dyn Query>)> = filters
-            .iter()
-            .map(|filter| {
-                let kind = TermQuery::new(
-                    Term::from_field_text(f.kind, &filter.kind),
-                    IndexRecordOption::Basic,
-                );
-                let q: Box<dyn Query> = match &filter.visibility {
-                    Visibility::All => Box::new(kind),
-                    Visibility::Owners(owners) => {
-                        let owners: Vec<(Occur, Box<dyn Query>)> = owners
-                            .iter()
-                            .map(|o| {
-                                let t = Term::from_field_u64(f.owner, *o);
-                                (
-                                    Occur::Should,
-                                    Box::new(TermQuery::new(t, IndexRecordOption::Basic))
-                                        as Box<dyn Query>,
-                                )
-                            })
-                            .collect();
-                        Box::new(BooleanQuery::new(vec![
-                            (Occur::Must, Box::new(kind) as Box<dyn Query>),
-                            (Occur::Must, Box::new(BooleanQuery::new(owners))),
-                        ]))
+        // What the caller may see is checked per matching document on the `scope` fast field,
+        // not intersected with the (huge) posting lists of whole kinds.
+        let allowed: Arc<Vec<(u64, Visibility)>> = Arc::new(
+            filters
+                .iter()
+                .map(|filter| (kind_code(&filter.kind), filter.visibility.clone()))
+                .collect(),
+        );
+        let visible = move |scope: u64| {
+            let (code, owner) = (scope >> OWNER_BITS, scope & ((1 << OWNER_BITS) - 1));
+            allowed.iter().any(|(c, visibility)| {
+                *c == code
+                    && match visibility {
+                        Visibility::All => true,
+                        Visibility::Owners(owners) => owner != 0 && owners.contains(&owner),
                     }
-                };
-                (Occur::Should, q)
             })
-            .collect();
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>,
-            ),
-            (Occur::Must, Box::new(BooleanQuery::new(kinds))),
-        ]);
+        };
+        let query = BooleanQuery::new(alternatives);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let top = searcher.search(
+            &query,
+            &FilterCollector::new(
+                "scope".to_string(),
+                visible,
+                TopDocs::with_limit(limit.max(1)).order_by_score(),
+            ),
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;

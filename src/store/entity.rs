@@ -52,6 +52,9 @@ pub struct IndexDef<T> {
     pub field: &'static str,
     /// Whether deleted records (in the recycle bin) stay in this index.
     pub keep_deleted: bool,
+    /// Whether the store keeps counts per key (totals and pages without a walk; see
+    /// `store::counts`). Only for non-unique indexes.
+    pub counted: bool,
     /// The keys of one record (none, one or several).
     pub keys: fn(&T) -> Vec<IndexKey>,
 }
@@ -63,6 +66,7 @@ impl<T> IndexDef<T> {
             unique: true,
             field,
             keep_deleted: false,
+            counted: false,
             keys,
         }
     }
@@ -72,11 +76,17 @@ impl<T> IndexDef<T> {
             unique: false,
             field: name,
             keep_deleted: false,
+            counted: false,
             keys,
         }
     }
     pub fn keep_deleted(mut self) -> Self {
         self.keep_deleted = true;
+        self
+    }
+    pub fn counted(mut self) -> Self {
+        debug_assert!(!self.unique, "a unique index needs no counts");
+        self.counted = true;
         self
     }
 }

@@ -9,6 +9,7 @@
 //! durable before any caller is answered (group commit).
 
 mod backup;
+mod counts;
 mod entity;
 mod key;
 mod registry;
@@ -139,6 +140,20 @@ pub struct OpenOptions {
     /// Writes are refused (disk full) while the data directory's file system has less free
     /// space than this, so a full disk never catches the database in the middle of a commit.
     pub min_free_bytes: u64,
+    /// Memory for redb's page cache. redb's own default (1 GiB) would let a large company's
+    /// server grow far past what a shared office machine can spare; the upper levels of the
+    /// trees, which every lookup touches, fit in much less.
+    pub cache_bytes: usize,
+}
+
+/// The page cache by default: `KONTOR_CACHE_MB` (megabytes), else 64 MB.
+pub fn default_cache_bytes() -> usize {
+    std::env::var("KONTOR_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(64)
+        * 1024
+        * 1024
 }
 
 /// The free space kept by default: `KONTOR_MIN_FREE_MB` (megabytes), else 64 MB.
@@ -157,6 +172,7 @@ impl Default for OpenOptions {
             verify: true,
             backup_dir: None,
             min_free_bytes: default_min_free_bytes(),
+            cache_bytes: default_cache_bytes(),
         }
     }
 }
@@ -183,7 +199,7 @@ impl Store {
     /// Opens (or creates) the data file, runs pending migrations after an automatic backup, and
     /// starts the writer thread.
     pub fn open(path: &Path, registry: Registry, options: OpenOptions) -> Result<Store, OpenError> {
-        let db = open_database(path, options.verify)?;
+        let db = open_database(path, options.verify, options.cache_bytes)?;
         let store = Store::start(db, path, registry, options.min_free_bytes);
         store.migrate(options.backup_dir.as_deref())?;
         Ok(store)
@@ -199,6 +215,7 @@ impl Store {
     ) -> Result<Store, OpenError> {
         let mut builder = Database::builder();
         builder.set_check_integrity_on_open(options.verify);
+        builder.set_cache_size(options.cache_bytes);
         let db = builder
             .create_with_backend(backend)
             .map_err(|e| OpenError::Damaged {
@@ -412,7 +429,7 @@ const FORMAT_VERSION: u64 = 2;
 const FORMAT_MIGRATIONS: &[fn(&mut Tx) -> StoreResult<()>] =
     &[|_tx| Ok(()), Tx::count_live_records];
 
-fn open_database(path: &Path, verify: bool) -> Result<Database, OpenError> {
+fn open_database(path: &Path, verify: bool, cache_bytes: usize) -> Result<Database, OpenError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| OpenError::Other {
             path: path.to_path_buf(),
@@ -424,6 +441,7 @@ fn open_database(path: &Path, verify: bool) -> Result<Database, OpenError> {
     let opened = std::panic::catch_unwind(move || {
         let mut builder = Database::builder();
         builder.set_check_integrity_on_open(verify);
+        builder.set_cache_size(cache_bytes);
         builder.create(&path_buf)
     });
     match opened {

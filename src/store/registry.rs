@@ -106,6 +106,18 @@ impl<T: Entity> KindOps for Ops<T> {
                     want.len()
                 ));
             }
+            if def.counted {
+                let stored_keys = want.keys().map(|k| &k[..k.len() - 8]);
+                let expected_counts =
+                    super::counts::expected_counts(stored_keys.zip(want.values()));
+                let stored_counts = tx.raw_counts(T::KIND, def.name)?;
+                if stored_counts != expected_counts {
+                    problems.push(format!(
+                        "{}: the counts do not match the index",
+                        super::counts::count_table(T::KIND, def.name)
+                    ));
+                }
+            }
         }
         Ok((count, problems))
     }

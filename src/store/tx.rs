@@ -11,8 +11,9 @@ use redb::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::counts::count_table;
 use super::key::{id_of_entry, prefix_end, with_id};
-use super::{Actor, Entity, IndexKey, Meta, Record, Registry, StoreError, StoreResult};
+use super::{Actor, Entity, IndexDef, IndexKey, Meta, Record, Registry, StoreError, StoreResult};
 
 /// Visits one key-value entry; returns whether to go on.
 pub(crate) type Visitor<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> StoreResult<bool>;
@@ -226,6 +227,18 @@ impl Tx {
         Ok(())
     }
 
+    /// Inserts an entry; whether the key was not there before.
+    pub(crate) fn raw_put_new(
+        &mut self,
+        name: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> StoreResult<bool> {
+        let w = self.writer()?;
+        let mut t = w.open_table(table(name))?;
+        Ok(t.insert(key, value)?.is_none())
+    }
+
     pub(crate) fn raw_remove(&mut self, name: &str, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
         let w = self.writer()?;
         let mut t = w.open_table(table(name))?;
@@ -308,7 +321,7 @@ impl Tx {
         }
     }
 
-    fn scan_prefix(
+    pub(crate) fn scan_prefix(
         &self,
         name: &str,
         prefix: &[u8],
@@ -452,8 +465,7 @@ impl Tx {
         meta.updated_at = self.now;
         meta.updated_by = actor.user;
         let record = Record { id, meta, data };
-        self.remove_index_entries(&old, true)?;
-        self.add_index_entries(&record, true)?;
+        self.reindex_changed(&old, &record)?;
         self.raw_put(
             &records_table(T::KIND),
             &id.to_be_bytes(),
@@ -701,23 +713,36 @@ impl Tx {
             if (deleted && !def.keep_deleted) || (!all && def.keep_deleted) {
                 continue;
             }
-            let name = index_table(T::KIND, def.name);
             for key in (def.keys)(&record.data) {
-                if def.unique {
-                    if let Some(existing) = self.raw_get(&name, key.as_bytes())? {
-                        let existing = u64::from_be_bytes(existing.try_into().unwrap_or([0; 8]));
-                        if existing != record.id {
-                            return Err(StoreError::Unique {
-                                index: def.name.to_string(),
-                                field: def.field.to_string(),
-                                existing,
-                            });
-                        }
-                    }
-                    self.raw_put(&name, key.as_bytes(), &record.id.to_be_bytes())?;
-                } else {
-                    self.raw_put(&name, &with_id(&key, record.id), &record.id.to_be_bytes())?;
+                self.add_index_entry(&def, &key, record.id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_index_entry<T: Entity>(
+        &mut self,
+        def: &IndexDef<T>,
+        key: &IndexKey,
+        id: u64,
+    ) -> StoreResult<()> {
+        let name = index_table(T::KIND, def.name);
+        if def.unique {
+            if let Some(existing) = self.raw_get(&name, key.as_bytes())? {
+                let existing = u64::from_be_bytes(existing.try_into().unwrap_or([0; 8]));
+                if existing != id {
+                    return Err(StoreError::Unique {
+                        index: def.name.to_string(),
+                        field: def.field.to_string(),
+                        existing,
+                    });
                 }
+            }
+            self.raw_put(&name, key.as_bytes(), &id.to_be_bytes())?;
+        } else {
+            let fresh = self.raw_put_new(&name, &with_id(key, id), &id.to_be_bytes())?;
+            if def.counted && fresh {
+                self.bump_index_count(&count_table(T::KIND, def.name), key.as_bytes(), id, 1)?;
             }
         }
         Ok(())
@@ -733,13 +758,42 @@ impl Tx {
             if (deleted && !def.keep_deleted) || (!all && def.keep_deleted) {
                 continue;
             }
-            let name = index_table(T::KIND, def.name);
             for key in (def.keys)(&record.data) {
-                if def.unique {
-                    self.raw_remove(&name, key.as_bytes())?;
-                } else {
-                    self.raw_remove(&name, &with_id(&key, record.id))?;
-                }
+                self.remove_index_entry(&def, &key, record.id)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_index_entry<T: Entity>(
+        &mut self,
+        def: &IndexDef<T>,
+        key: &IndexKey,
+        id: u64,
+    ) -> StoreResult<()> {
+        let name = index_table(T::KIND, def.name);
+        if def.unique {
+            self.raw_remove(&name, key.as_bytes())?;
+        } else {
+            let gone = self.raw_remove(&name, &with_id(key, id))?.is_some();
+            if def.counted && gone {
+                self.bump_index_count(&count_table(T::KIND, def.name), key.as_bytes(), id, -1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a live record's index entries from its old data to its new data, touching only
+    /// the keys that changed (an edit of the notes leaves a dozen duplicate keys alone).
+    fn reindex_changed<T: Entity>(&mut self, old: &Record<T>, new: &Record<T>) -> StoreResult<()> {
+        for def in T::indexes() {
+            let before = (def.keys)(&old.data);
+            let after = (def.keys)(&new.data);
+            for key in before.iter().filter(|k| !after.contains(k)) {
+                self.remove_index_entry(&def, key, old.id)?;
+            }
+            for key in after.iter().filter(|k| !before.contains(k)) {
+                self.add_index_entry(&def, key, new.id)?;
             }
         }
         Ok(())
@@ -754,10 +808,14 @@ impl Tx {
             Ok(true)
         })?;
         for def in T::indexes() {
-            let name = index_table(T::KIND, def.name);
-            let w = self.writer()?;
-            w.delete_table(table(&name))
-                .map_err(|e| StoreError::Internal(e.to_string()))?;
+            for name in [
+                index_table(T::KIND, def.name),
+                count_table(T::KIND, def.name),
+            ] {
+                let w = self.writer()?;
+                w.delete_table(table(&name))
+                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+            }
         }
         for record in records {
             self.add_index_entries(&record, true)?;
@@ -986,6 +1044,23 @@ impl Tx {
         f: &mut dyn FnMut(u64, &[u8]) -> StoreResult<bool>,
     ) -> StoreResult<()> {
         self.records_in_order(kind, false, f)
+    }
+
+    /// Visits the raw bytes of the records of a kind with ids above `after`, in order.
+    pub(crate) fn raw_records_after(
+        &self,
+        kind: &str,
+        after: u64,
+        f: &mut dyn FnMut(u64, &[u8]) -> StoreResult<bool>,
+    ) -> StoreResult<()> {
+        let start = after.saturating_add(1).to_be_bytes();
+        self.raw_scan(
+            &records_table(kind),
+            Bound::Included(&start),
+            Bound::Unbounded,
+            false,
+            &mut |k, v| f(u64::from_be_bytes(k.try_into().unwrap_or([0; 8])), v),
+        )
     }
 
     /// Visits the raw bytes of every record of a kind by id, in order or reverse.

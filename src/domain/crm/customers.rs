@@ -384,32 +384,36 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
         };
         let newest_first = matches!(q.sort.as_deref(), None | Some("created"))
             && q.order.as_deref() != Some("asc");
-        let (items, total) = match p.owners_in(wanted) {
-            // All customers, newest first: read only as far as the page, count from the counters.
+        let unfiltered = q.team_id.is_none()
+            && country.is_none()
+            && q.tier.is_none()
+            && q.source.is_none()
+            && q.tag.is_none()
+            && q.status.is_none()
+            && needle.is_none();
+        let reach = p.owners_in(wanted);
+        // One owner's customers (a rep's own list, or an owner filter the caller may use).
+        let one_owner = match (&reach, q.owner_id) {
+            (None, owner) => owner,
+            (Some(owners), None) if owners.len() == 1 => Some(owners[0]),
+            (Some(owners), Some(o)) if owners.contains(&o) => Some(o),
+            _ => None,
+        }
+        .filter(|o| *o != 0); // owner 0 holds the customers in a pool, never listed here
+        let (items, total) = match reach {
+            // Unfiltered, newest first: the page and the total come from a counted index
+            // without reading the pages before it.
+            _ if newest_first && unfiltered && one_owner.is_some() => {
+                let key = IndexKey::new().u64(one_owner.unwrap_or(0));
+                page_by_index(tx, "owner", &key, &paging)?
+            }
+            None if newest_first && unfiltered && q.owner_id.is_none() => {
+                page_by_index(tx, "owned", &IndexKey::new(), &paging)?
+            }
+            // Filtered, newest first: read only as far as the page; the total needs them all.
             None if newest_first => {
-                let in_pools: u64 = tx
-                    .list::<super::model::Pool>(&|_| true, 0, u64::MAX)?
-                    .items
-                    .iter()
-                    .map(|pool| {
-                        tx.ids_by_index::<Customer>("pool", &IndexKey::new().u64(pool.id), false)
-                            .map(|ids| ids.len() as u64)
-                    })
-                    .sum::<Result<u64, _>>()?;
-                let unfiltered = q.owner_id.is_none()
-                    && q.team_id.is_none()
-                    && country.is_none()
-                    && q.tier.is_none()
-                    && q.source.is_none()
-                    && q.tag.is_none()
-                    && q.status.is_none()
-                    && needle.is_none();
                 let items = tx.newest::<Customer>(&filter, paging.offset(), paging.per_page)?;
-                let total = if unfiltered {
-                    tx.count_live::<Customer>()?.saturating_sub(in_pools)
-                } else {
-                    tx.list::<Customer>(&filter, 0, 0)?.total
-                };
+                let total = tx.list::<Customer>(&filter, 0, 0)?.total;
                 (items, total)
             }
             scoped => {
@@ -459,6 +463,21 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
             per_page: paging.per_page,
         })
     })
+}
+
+/// A page of the customers holding `key` in a counted index, newest first, and their total.
+fn page_by_index(
+    tx: &Tx,
+    index: &str,
+    key: &IndexKey,
+    paging: &Paging,
+) -> AppResult<(Vec<Record<Customer>>, u64)> {
+    let ids = tx.newest_ids_by_index::<Customer>(index, key, paging.offset(), paging.per_page)?;
+    let items = ids
+        .into_iter()
+        .map(|id| tx.get_live::<Customer>(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((items, tx.count_index::<Customer>(index, key)?))
 }
 
 pub(super) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {

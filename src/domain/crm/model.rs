@@ -82,8 +82,9 @@ pub struct Customer {
 
 impl Entity for Customer {
     const KIND: &'static str = "customer";
-    /// 2: the duplicate index (same layout; rewritten to build it).
-    const SCHEMA_VERSION: u16 = 2;
+    /// 2: the duplicate index; 3: counted owner and pool indexes and the `owned` index (same
+    /// layout; rewritten to build them).
+    const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
         same_layout_since(1, from, payload)
     }
@@ -92,14 +93,22 @@ impl Entity for Customer {
             IndexDef::many("dedup", crate::domain::dedup::check::customer_keys).keep_deleted(),
             IndexDef::many("owner", |c: &Customer| {
                 vec![IndexKey::new().u64(c.owner_id.unwrap_or(0))]
-            }),
+            })
+            .counted(),
+            // Every customer with an owner (not in a pool): the "all customers" list, newest
+            // first, pages and totals from the counts.
+            IndexDef::many("owned", |c: &Customer| {
+                c.owner_id.map(|_| IndexKey::new()).into_iter().collect()
+            })
+            .counted(),
             IndexDef::many("pool", |c: &Customer| {
                 c.pool_id
                     .filter(|_| c.owner_id.is_none())
                     .map(|p| IndexKey::new().u64(p))
                     .into_iter()
                     .collect()
-            }),
+            })
+            .counted(),
             IndexDef::many("name_key", |c: &Customer| {
                 vec![IndexKey::new().str(&c.name_key)]
             }),
