@@ -1,8 +1,9 @@
 //! Fault tests against the real `kontor` binary (not the in-process server): SIGKILL during
-//! writes, an online backup taken during writes, a damaged data file, a lost search index, and a
-//! password reset through the control socket. They print what they measure (restart-to-ready
-//! times, writes acknowledged per cycle); the only timed assertion is the promised "ready again
-//! within 5 s" after a crash.
+//! writes, an online backup taken during writes, a damaged data file, a lost search index (and,
+//! in `search_scan`, search after the rebuild compared with a full scan), and a password reset
+//! through the control socket. They print what they measure (restart-to-ready times, writes
+//! acknowledged per cycle, the longest write stall during a backup); the only timed assertion
+//! is the promised "ready again within 5 s" after a crash.
 //!
 //! `KONTOR_FAULT_CYCLES` sets the number of kill cycles (default 5; e.g. 200 for a long run) and
 //! `KONTOR_FAULT_SEED` the random seed (printed, so a failing run can be repeated).
