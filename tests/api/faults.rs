@@ -1121,8 +1121,8 @@ async fn backup_during_writes_restores_a_consistent_snapshot() {
     drop(server);
 }
 
-/// Writes leads with long notes until the data file holds a few MB, so that a backup takes
-/// measurable time; returns the data file's size.
+/// Writes 480 leads with 5,000-character notes (about 8 MB of data file with their audit
+/// entries), so that a backup takes measurable time; returns the data file's size.
 async fn fill_for_backup(admin: &Client, data: &Path) -> u64 {
     let notes: String = (0..5_000)
         .map(|i| char::from(b'a' + (i * 7 % 26) as u8))
