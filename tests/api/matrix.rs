@@ -23,8 +23,12 @@
 //! (cost, profit, supplier_price) never appear in any answer, in exported CSV/XLSX headers, or in
 //! search hits of a caller whose roles hide them. Search hits also follow the read scope.
 //!
-//! Writes change the records under test, so each (caller, owner) pair gets its own records,
-//! created when a cell first needs them and created afresh after any write that succeeded.
+//! Beyond status codes, every answer (error bodies, lists, exports and search hits included) is
+//! scanned for the names of the records under test: a name the caller may not read is a leak.
+//! Lists are asked for `scope=all` with 200 per page, and read again after all writes.
+//!
+//! Records are created when a cell first needs them: each caller's own, and one set for each
+//! other owner that all callers share. A record a write went through is built afresh.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -160,6 +164,8 @@ const POLICY: &[Rule] = &[
     // Changing or deleting a contact changes its customer.
     ("*", "/contacts/{id}", &[], &[Check::Visible(CRM, UPDATE)]),
     ("PATCH", "/tasks/{id}", &[], &[Check::Reach(CRM, UPDATE, 404)]),
+    // A customer for another owner (`owner_id`) needs the create scope over that owner.
+    ("POST", "/customers", &[], &[Check::Reach(CRM, CREATE, 403)]),
     // An opportunity is added to a customer (`customer_id`), which that changes.
     ("POST", "/opportunities", &[], &[Check::Visible(CRM, UPDATE)]),
     ("*", "/customers/{id}*|/leads/{id}*|/opportunities/{id}", &[], &[Check::Visible(CRM, Act::OnRecord)]),
@@ -190,6 +196,7 @@ const REFS: &[(&str, &str)] = &[
     ("customer_id", "customer"),
     ("survivor_id", "customer"),
     ("merged_ids", "twin"),
+    ("owner_id", "owner"),
     ("user_id", "me"),
     ("to_user", "me"),
     ("from_user", "me"),
@@ -367,12 +374,43 @@ const OWNERS: [Owner; 4] = [
 
 #[derive(Clone, Debug)]
 struct Rec {
+    kind: &'static str,
     /// What goes into the path (the id, or a mapping's name).
     key: String,
     id: u64,
     /// The owner that decides access (a contact's or opportunity's: its customer's).
     owner: Option<u64>,
+    /// The words of the CRM names this record brought along (its own, its customer's …), each
+    /// with the owner whose read scope decides who may see it.
+    words: Vec<(String, Option<u64>)>,
     name: String,
+}
+
+impl Rec {
+    fn new(kind: &'static str, id: u64, owner: Option<u64>, name: String) -> Rec {
+        Rec {
+            kind,
+            key: id.to_string(),
+            id,
+            owner,
+            words: Vec::new(),
+            name,
+        }
+    }
+
+    /// Marks the record's name (and `also`) as CRM data of `seen`'s owner.
+    fn crm(mut self, seen: Option<u64>, also: &[&Rec]) -> Rec {
+        let name = self.name.clone();
+        self.words.push((first_word(&name), seen));
+        for r in also {
+            self.words.extend(r.words.iter().cloned());
+        }
+        self
+    }
+}
+
+fn first_word(name: &str) -> String {
+    name.split(' ').next().unwrap_or("").to_string()
 }
 
 /// A pronounceable word that no other call of `word` gives (for n < 70^4), so names never
@@ -420,6 +458,16 @@ async fn call(c: &Client, method: Method, url: &str, payload: &Payload) -> (Stat
     )
 }
 
+/// Records of the caller (and a caller's saved mappings) are the caller's own; the others are
+/// shared by all callers until a write goes through.
+fn set_key(ci: usize, owner: Owner, kind: &str) -> (usize, Owner) {
+    match owner {
+        Owner::Caller => (ci, owner),
+        _ if kind == "mapping" => (ci, owner),
+        _ => (usize::MAX, owner),
+    }
+}
+
 struct World {
     addr: SocketAddr,
     admin: Client,
@@ -430,6 +478,8 @@ struct World {
     idle: u64,
     callers: Vec<Caller>,
     sets: HashMap<(usize, Owner), BTreeMap<&'static str, Rec>>,
+    /// First word of each live CRM name → (the owner whose read scope shows it, kind).
+    names: HashMap<String, (Option<u64>, &'static str)>,
     n: u64,
 }
 
@@ -458,55 +508,47 @@ impl World {
         answer
     }
 
-    async fn customer(&mut self, owner: Option<u64>) -> Rec {
+    /// A customer of `owner` (none: released to the pool).
+    async fn customer(&mut self, kind: &'static str, owner: Option<u64>) -> Rec {
         let name = self.name();
+        let input = json!({"name": name, "owner_id": owner.unwrap_or(self.admin_id)});
         let c = self
-            .admin(
-                Method::POST,
-                "/api/v1/customers",
-                Some(json!({"name": name, "owner_id": owner.unwrap_or(self.admin_id)})),
-            )
+            .admin(Method::POST, "/api/v1/customers", Some(input))
             .await;
         let id = c["id"].as_u64().unwrap();
         if owner.is_none() {
             let url = format!("/api/v1/customers/{id}/release");
             self.admin(Method::POST, &url, Some(json!({}))).await;
         }
-        Rec {
-            key: id.to_string(),
-            id,
-            owner,
-            name,
-        }
+        Rec::new(kind, id, owner, name).crm(owner, &[])
     }
 
-    fn rec(id: u64, owner: Option<u64>, name: String) -> Rec {
-        Rec {
-            key: id.to_string(),
-            id,
-            owner,
-            name,
-        }
-    }
-
-    async fn create(&mut self, kind: &str, ci: usize, owner: Owner) -> Rec {
+    async fn create(&mut self, kind: &'static str, ci: usize, owner: Owner) -> Rec {
         let who = self.owner_id(ci, owner);
         let name = self.name();
         let id = |v: &Value| v["id"].as_u64().unwrap();
         match kind {
-            "customer" | "twin" => self.customer(who).await,
+            "customer" | "twin" | "trash" => {
+                let c = self.customer(kind, who).await;
+                if kind == "trash" {
+                    let url = format!("/api/v1/customers/{}", c.id);
+                    self.admin(Method::DELETE, &url, None).await;
+                }
+                c
+            }
             "contact" => {
-                let c = self.customer(who).await;
+                let c = self.customer("customer", who).await;
                 let url = format!("/api/v1/customers/{}/contacts", c.id);
                 let v = self
                     .admin(Method::POST, &url, Some(json!({"name": name})))
                     .await;
-                Self::rec(id(&v), who, name)
+                Rec::new(kind, id(&v), who, name).crm(who, &[&c])
             }
             "task" => {
                 // A follow-up date on a timeline entry makes a task for the customer's owner
-                // (for a pool customer: the entry's author, the admin).
-                let c = self.customer(who).await;
+                // (for a pool customer: the entry's author, the admin). Its title is the
+                // entry's subject, which the customer's readers see on the timeline.
+                let c = self.customer("customer", who).await;
                 let url = format!("/api/v1/customers/{}/timeline", c.id);
                 let entry = json!({"kind": "call", "subject": name, "follow_up_on": "2031-01-01"});
                 self.admin(Method::POST, &url, Some(entry)).await;
@@ -520,57 +562,42 @@ impl World {
                     .find(|e| e["title"] == name.as_str() && e["action"] == "create")
                     .unwrap_or_else(|| panic!("no task for {name}: {log}"));
                 let tid = task["record_id"].as_u64().unwrap();
-                Self::rec(tid, who.or(Some(self.admin_id)), name)
+                Rec::new(kind, tid, who.or(Some(self.admin_id)), name).crm(who, &[&c])
             }
             "lead" => {
-                let v = self
-                    .admin(
-                        Method::POST,
-                        "/api/v1/leads",
-                        Some(json!({"company": name, "to_pool": true})),
-                    )
-                    .await;
+                let input = json!({"company": name, "to_pool": true});
+                let v = self.admin(Method::POST, "/api/v1/leads", Some(input)).await;
                 let lead = id(&v);
                 if let Some(user) = who {
                     let url = format!("/api/v1/leads/{lead}/assign");
                     self.admin(Method::POST, &url, Some(json!({"user_id": user})))
                         .await;
                 }
-                Self::rec(lead, who, name)
+                Rec::new(kind, lead, who, name).crm(who, &[])
             }
             "opportunity" => {
-                let c = self.customer(who).await;
+                let c = self.customer("customer", who).await;
+                let input = json!({"customer_id": c.id, "title": name});
                 let v = self
-                    .admin(
-                        Method::POST,
-                        "/api/v1/opportunities",
-                        Some(json!({"customer_id": c.id, "title": name})),
-                    )
+                    .admin(Method::POST, "/api/v1/opportunities", Some(input))
                     .await;
-                Self::rec(id(&v), who, name)
+                Rec::new(kind, id(&v), who, name).crm(who, &[&c])
             }
             "merge" => {
-                let (a, b) = (self.customer(who).await, self.customer(who).await);
+                let a = self.customer("customer", who).await;
+                let b = self.customer("customer", who).await;
+                let input = json!({"survivor_id": a.id, "merged_ids": [b.id]});
                 let v = self
-                    .admin(
-                        Method::POST,
-                        "/api/v1/customers/merge",
-                        Some(json!({"survivor_id": a.id, "merged_ids": [b.id]})),
-                    )
+                    .admin(Method::POST, "/api/v1/customers/merge", Some(input))
                     .await;
-                Self::rec(v["merge_id"].as_u64().unwrap(), who, a.name)
+                Rec::new(kind, v["merge_id"].as_u64().unwrap(), who, a.name.clone()).crm(who, &[&b])
             }
-            "trash" => {
-                let c = self.customer(who).await;
-                let url = format!("/api/v1/customers/{}", c.id);
-                self.admin(Method::DELETE, &url, None).await;
-                c
-            }
-            "pool" => {
+            "pool" | "team" | "role" => {
+                let url = format!("/api/v1/{}s", kind);
                 let v = self
-                    .admin(Method::POST, "/api/v1/pools", Some(json!({"name": name})))
+                    .admin(Method::POST, &url, Some(json!({"name": name})))
                     .await;
-                Self::rec(id(&v), None, name)
+                Rec::new(kind, id(&v), None, name)
             }
             "cadence_rule" => {
                 let rule = json!({"name": name, "trigger": "new_customer", "days": 3,
@@ -578,62 +605,41 @@ impl World {
                 let v = self
                     .admin(Method::POST, "/api/v1/cadence-rules", Some(rule))
                     .await;
-                Self::rec(id(&v), None, name)
+                Rec::new(kind, id(&v), None, name)
             }
             "user" => {
                 let username = name.replace(' ', ".").to_lowercase();
                 let user = json!({"username": username, "display_name": name,
                     "password": PASSWORD, "role_ids": [], "team_ids": []});
                 let v = self.admin(Method::POST, "/api/v1/users", Some(user)).await;
-                Self::rec(id(&v), None, name)
-            }
-            "team" => {
-                let v = self
-                    .admin(Method::POST, "/api/v1/teams", Some(json!({"name": name})))
-                    .await;
-                Self::rec(id(&v), None, name)
-            }
-            "role" => {
-                let v = self
-                    .admin(Method::POST, "/api/v1/roles", Some(json!({"name": name})))
-                    .await;
-                Self::rec(id(&v), None, name)
+                Rec::new(kind, id(&v), None, name)
             }
             "handover" => {
                 let input = json!({"from_user": self.idle, "to_user": self.admin_id});
                 let v = self
                     .admin(Method::POST, "/api/v1/handover", Some(input))
                     .await;
-                Self::rec(v["id"].as_u64().unwrap(), None, name)
+                Rec::new(kind, v["id"].as_u64().unwrap(), None, name)
             }
             "import" => {
                 let file = format!("Company\r\n{name}\r\n").into_bytes();
-                let (status, body) = call(
-                    &self.admin,
-                    Method::POST,
-                    "/api/v1/imports?filename=matrix.csv",
-                    &Payload::Raw(file),
-                )
-                .await;
+                let url = "/api/v1/imports?filename=matrix.csv";
+                let (status, body) =
+                    call(&self.admin, Method::POST, url, &Payload::Raw(file)).await;
                 let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 assert_eq!(status, StatusCode::CREATED, "fixture import: {v}");
-                Self::rec(id(&v), None, name)
+                Rec::new(kind, id(&v), None, name)
             }
             "mapping" => {
                 // A saved mapping is the caller's own; callers who may not import get 403 here
                 // and in the cell.
+                let input = json!({"name": name, "columns": {}});
                 let c = &self.callers[ci].client;
-                c.send(
-                    Method::POST,
-                    "/api/v1/import-mappings",
-                    Some(json!({"name": name, "columns": {}})),
-                )
-                .await;
+                c.send(Method::POST, "/api/v1/import-mappings", Some(input))
+                    .await;
                 Rec {
                     key: name.clone(),
-                    id: 0,
-                    owner: None,
-                    name,
+                    ..Rec::new(kind, 0, None, name)
                 }
             }
             other => panic!("no fixture for {other}: add one to World::create"),
@@ -641,26 +647,51 @@ impl World {
     }
 
     async fn get(&mut self, kind: &'static str, ci: usize, owner: Owner) -> Rec {
-        if let Some(r) = self.sets.get(&(ci, owner)).and_then(|s| s.get(kind)) {
+        let key = set_key(ci, owner, kind);
+        if let Some(r) = self.sets.get(&key).and_then(|s| s.get(kind)) {
             return r.clone();
         }
         let r = self.create(kind, ci, owner).await;
-        self.sets
-            .entry((ci, owner))
-            .or_default()
-            .insert(kind, r.clone());
+        for (w, seen) in &r.words {
+            self.names.insert(w.clone(), (*seen, r.kind));
+        }
+        self.sets.entry(key).or_default().insert(kind, r.clone());
         r
     }
 
-    /// The path with its parameters filled from the cell's records, and the record it names.
+    /// Forgets a record a write went through: the next cell gets a new one.
+    fn discard(&mut self, ci: usize, owner: Owner, kind: &str) {
+        let key = set_key(ci, owner, kind);
+        if let Some(r) = self.sets.get_mut(&key).and_then(|s| s.remove(kind)) {
+            for (w, _) in &r.words {
+                self.names.remove(w);
+            }
+        }
+    }
+
+    /// The names of records under test in an answer that the caller may not read.
+    fn leaks(&self, ci: usize, answer: &[u8]) -> Vec<String> {
+        let c = &self.callers[ci];
+        let text = String::from_utf8_lossy(answer);
+        text.split(|ch: char| !ch.is_ascii_alphabetic())
+            .filter_map(|w| self.names.get(w).map(|(seen, kind)| (w, *seen, *kind)))
+            .filter(|(_, seen, _)| {
+                c.refusal(Check::Visible(CRM, READ), &Method::GET, *seen)
+                    .is_some()
+            })
+            .map(|(w, seen, kind)| format!("{kind} {w} (owner {seen:?})"))
+            .collect()
+    }
+
+    /// The path with its parameters filled from the cell's records, and the records it names.
     async fn fill(
         &mut self,
         path: &str,
         ci: usize,
         owner: Owner,
-    ) -> Result<(String, Option<Rec>), String> {
+    ) -> Result<(String, Vec<Rec>), String> {
         let parts: Vec<&str> = path.split('/').collect();
-        let (mut out, mut subject) = (Vec::new(), None);
+        let (mut out, mut named) = (Vec::new(), Vec::new());
         for (i, part) in parts.iter().enumerate() {
             if !part.starts_with('{') {
                 out.push(part.to_string());
@@ -680,30 +711,39 @@ impl World {
                 };
                 let r = self.get(kind, ci, owner).await;
                 out.push(r.key.clone());
-                subject = Some(r);
+                named.push(r);
             }
         }
-        Ok((out.join("/"), subject))
+        Ok((out.join("/"), named))
     }
 
-    /// Replaces record references in a sampled body; answers the first record named.
-    async fn resolve(&mut self, v: &mut Value, ci: usize, owner: Owner) -> Option<Rec> {
+    /// Replaces record references in a sampled body; answers the records named.
+    async fn resolve(&mut self, v: &mut Value, ci: usize, owner: Owner) -> Vec<Rec> {
         let mut kinds = Vec::new();
         placeholders(v, &mut kinds);
-        let mut first = None;
+        let mut named = Vec::new();
         let mut ids = HashMap::new();
+        let me = self.callers[ci].id;
         for kind in kinds {
-            let id = if kind == "me" {
-                self.callers[ci].id.max(1)
-            } else {
-                let r = self.get(kind, ci, owner).await;
-                first.get_or_insert(r.clone());
-                r.id
+            let value = match kind {
+                "me" => json!(me.max(1)),
+                // `owner_id`: the cell's owner; for the pool, none, which means the caller.
+                "owner" => {
+                    let who = self.owner_id(ci, owner);
+                    named.push(Rec::new(kind, 0, who.or(Some(me)), String::new()));
+                    json!(who)
+                }
+                _ => {
+                    let r = self.get(kind, ci, owner).await;
+                    let id = json!(r.id);
+                    named.push(r);
+                    id
+                }
             };
-            ids.insert(kind, id);
+            ids.insert(kind, value);
         }
         replace(v, &ids);
-        first
+        named
     }
 }
 
@@ -723,15 +763,15 @@ fn placeholders(v: &Value, out: &mut Vec<&'static str>) {
     }
 }
 
-fn replace(v: &mut Value, ids: &HashMap<&str, u64>) {
+fn replace(v: &mut Value, values: &HashMap<&str, Value>) {
     match v {
         Value::String(s) => {
-            if let Some(id) = s.strip_prefix('\u{1}').and_then(|k| ids.get(k)) {
-                *v = json!(id);
+            if let Some(x) = s.strip_prefix('\u{1}').and_then(|k| values.get(k)) {
+                *v = x.clone();
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|x| replace(x, ids)),
-        Value::Object(map) => map.values_mut().for_each(|x| replace(x, ids)),
+        Value::Array(items) => items.iter_mut().for_each(|x| replace(x, values)),
+        Value::Object(map) => map.values_mut().for_each(|x| replace(x, values)),
         _ => {}
     }
 }
@@ -859,12 +899,19 @@ fn operations(doc: &Value, failures: &mut Vec<String>) -> Vec<Op> {
             let json_schema = &content["application/json"]["schema"];
             let body = (!json_schema.is_null()).then(|| json_schema.clone());
             let raw_body = body.is_none() && content.is_object();
+            // Required parameters get a word; lists are asked for everything the caller
+            // might reach, on one page.
             let query: Vec<String> = op["parameters"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter(|p| p["in"] == "query" && p["required"] == true)
-                .map(|p| format!("{}=matrix", p["name"].as_str().unwrap()))
+                .filter(|p| p["in"] == "query")
+                .filter_map(|p| match p["name"].as_str().unwrap() {
+                    "scope" => Some("scope=all".to_string()),
+                    "per_page" => Some("per_page=200".to_string()),
+                    name if p["required"] == true => Some(format!("{name}=matrix")),
+                    _ => None,
+                })
                 .collect();
             let query = if query.is_empty() {
                 String::new()
@@ -986,9 +1033,143 @@ async fn setup() -> (TestServer, World) {
         idle,
         callers,
         sets: HashMap::new(),
+        names: HashMap::new(),
         n: 0,
     };
     (s, world)
+}
+
+#[derive(Default)]
+struct Report {
+    cells: usize,
+    failures: Vec<String>,
+    tally: BTreeMap<(String, u16), usize>,
+    /// `KONTOR_MATRIX_DUMP=<file>`: every cell with its expectation, to read the matrix.
+    dump: Option<std::fs::File>,
+}
+
+/// Runs one cell: the operation by caller `ci` on records of `owner`.
+async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &mut Report) {
+    r.cells += 1;
+    let (url, mut named) = match w.fill(&op.path, ci, owner).await {
+        Ok(x) => x,
+        Err(e) => {
+            r.failures.push(format!("{} {}: {e}", op.method, op.path));
+            return;
+        }
+    };
+    let in_path = named.len();
+    let url = format!("{url}{}", op.query);
+    let payload = match (&op.body, op.raw_body) {
+        (Some(schema), _) => {
+            let mut body = sample(doc, schema, &mut w.n);
+            named.extend(w.resolve(&mut body, ci, owner).await);
+            Payload::Json(body)
+        }
+        (None, true) => Payload::Raw(format!("Company\r\n{}\r\n", w.name()).into()),
+        (None, false) => Payload::None,
+    };
+    // The record the operation is about: the last in the path, else the first in the body.
+    let subject = match in_path {
+        0 => named.first(),
+        n => named.get(n - 1),
+    };
+    let c = &w.callers[ci];
+    // Logging out ends a session: use a second one of the same user.
+    let client = if op.path.ends_with("/auth/logout") && !c.anonymous() {
+        let extra = Client::new(w.addr);
+        extra.login(&c.username, PASSWORD).await;
+        extra
+    } else {
+        c.client.clone()
+    };
+    let (status, bytes) = call(&client, op.method.clone(), &url, &payload).await;
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let role = c.role.as_str();
+    *r.tally
+        .entry((role.to_string(), status.as_u16()))
+        .or_default() += 1;
+    let cell = format!(
+        "{role:>12} {:<9} {:<6} {url}: {status}",
+        format!("{owner:?}"),
+        op.method
+    );
+    let checks = op.rule.is_some_and(|rule| !rule.3.is_empty());
+    if checks && subject.is_none() {
+        r.failures.push(format!(
+            "{cell} (its POLICY row checks a record, but the operation names none)"
+        ));
+    }
+    let e = match op.rule {
+        _ if op.public => Some(Expect::Public),
+        Some(rule) => Some(expect(rule, c, &op.method, subject.and_then(|s| s.owner))),
+        None => None,
+    };
+    if let Some(e) = e
+        && !answers(e, &op.method, status)
+    {
+        r.failures.push(format!("{cell}, expected {e:?} {answer}"));
+    }
+    if let (Some(dump), Some(e)) = (r.dump.as_mut(), e) {
+        use std::io::Write;
+        let _ = writeln!(dump, "{cell}  expected {e:?}");
+    }
+
+    // Anchors that do not depend on the table.
+    if status.is_server_error() {
+        r.failures.push(format!("{cell} (5xx) {answer}"));
+    }
+    let write = op.method != Method::GET;
+    let own_profile = url.starts_with("/api/v1/me") || url.starts_with("/api/v1/auth/");
+    if role == "observer" && write && status.is_success() && !own_profile {
+        r.failures.push(format!("{cell} (observer wrote)"));
+    }
+    let crm_or_users = [
+        "/customers",
+        "/contacts",
+        "/leads",
+        "/opportunities",
+        "/pool",
+        "/my-day",
+        "/handover",
+        "/cadence-rules",
+        "/users",
+        "/teams",
+    ]
+    .iter()
+    .any(|p| url.contains(p));
+    if role == "supplier" && crm_or_users && status.is_success() {
+        r.failures
+            .push(format!("{cell} (supplier reached CRM or user data)"));
+    }
+    let record = ["/customers/", "/contacts/", "/leads/"]
+        .iter()
+        .any(|p| url.contains(p));
+    if role == "sales" && owner == Owner::OtherTeam && !write && record && status.is_success() {
+        r.failures
+            .push(format!("{cell} (a rep read another team's record)"));
+    }
+    if status.is_success() {
+        let mut found = Vec::new();
+        hidden_keys(&answer, &c.hidden, &mut found);
+        if !found.is_empty() {
+            r.failures
+                .push(format!("{cell} (hidden fields {found:?} shown)"));
+        }
+    }
+    let leaks = w.leaks(ci, &bytes);
+    if !leaks.is_empty() {
+        r.failures.push(format!(
+            "{cell} (shows {} it may not read)",
+            leaks.join(", ")
+        ));
+    }
+    // A write that went through changed its records: later cells get new ones.
+    if write && status.is_success() {
+        for rec in &named {
+            w.discard(ci, owner, rec.kind);
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -996,150 +1177,51 @@ async fn every_operation_for_every_role_and_owner_follows_the_written_policy() {
     let started = Instant::now();
     let (s, mut w) = setup().await;
     let doc = w.admin.get("/api/openapi.json").await;
-    let mut failures = Vec::new();
-    let ops = operations(&doc, &mut failures);
-    let mut cells = 0usize;
-    let mut tally: BTreeMap<(String, u16), usize> = BTreeMap::new();
-    // KONTOR_MATRIX_DUMP=<file> writes every cell with its expectation, to read the matrix.
-    let mut dump = std::env::var_os("KONTOR_MATRIX_DUMP")
-        .map(|p| std::fs::File::create(p).expect("dump file"));
-
+    let mut r = Report {
+        dump: std::env::var_os("KONTOR_MATRIX_DUMP")
+            .map(|p| std::fs::File::create(p).expect("dump file")),
+        ..Report::default()
+    };
+    let ops = operations(&doc, &mut r.failures);
     for ci in 0..w.callers.len() {
         for op in &ops {
-            let checks = op.rule.is_some_and(|r| !r.3.is_empty());
+            let checks = op.rule.is_some_and(|rule| !rule.3.is_empty());
             let owners: &[Owner] = match (checks, w.callers[ci].anonymous()) {
                 (true, false) => &OWNERS,
                 (true, true) => &[Owner::OtherTeam],
                 (false, _) => &[Owner::Nobody],
             };
             for &owner in owners {
-                cells += 1;
-                let (url, mut subject) = match w.fill(&op.path, ci, owner).await {
-                    Ok(x) => x,
-                    Err(e) => {
-                        failures.push(format!("{} {}: {e}", op.method, op.path));
-                        continue;
-                    }
-                };
-                let url = format!("{url}{}", op.query);
-                let payload = match (&op.body, op.raw_body) {
-                    (Some(schema), _) => {
-                        let mut body = sample(&doc, schema, &mut w.n);
-                        let named = w.resolve(&mut body, ci, owner).await;
-                        subject = subject.or(named);
-                        Payload::Json(body)
-                    }
-                    (None, true) => Payload::Raw(format!("Company\r\n{}\r\n", w.name()).into()),
-                    (None, false) => Payload::None,
-                };
-                let c = &w.callers[ci];
-                // Logging out ends a session: use a second one of the same user.
-                let client = if op.path.ends_with("/auth/logout") && !c.anonymous() {
-                    let extra = Client::new(w.addr);
-                    extra.login(&c.username, PASSWORD).await;
-                    extra
-                } else {
-                    c.client.clone()
-                };
-                let (status, bytes) = call(&client, op.method.clone(), &url, &payload).await;
-                let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                let c = &w.callers[ci];
-                let role = c.role.as_str();
-                *tally
-                    .entry((role.to_string(), status.as_u16()))
-                    .or_default() += 1;
-                let cell = format!(
-                    "{role:>12} {:<9} {:<6} {url}: {status}",
-                    format!("{owner:?}"),
-                    op.method
-                );
-                if checks && subject.is_none() {
-                    failures.push(format!(
-                        "{cell} (its POLICY row checks a record, but the operation names none)"
-                    ));
-                }
-                let owner_id = subject.as_ref().and_then(|r| r.owner);
-                let e = match op.rule {
-                    _ if op.public => Some(Expect::Public),
-                    Some(rule) => Some(expect(rule, c, &op.method, owner_id)),
-                    None => None,
-                };
-                if let Some(e) = e
-                    && !answers(e, &op.method, status)
-                {
-                    failures.push(format!("{cell}, expected {e:?} {answer}"));
-                }
-                if let Some(dump) = dump.as_mut() {
-                    use std::io::Write;
-                    let _ = writeln!(dump, "{cell}  expected {e:?}");
-                }
-
-                // Anchors that do not depend on the table.
-                if status.is_server_error() {
-                    failures.push(format!("{cell} (5xx) {answer}"));
-                }
-                let write = op.method != Method::GET;
-                let own_profile = url.starts_with("/api/v1/me") || url.starts_with("/api/v1/auth/");
-                if role == "observer" && write && status.is_success() && !own_profile {
-                    failures.push(format!("{cell} (observer wrote)"));
-                }
-                let crm_or_users = [
-                    "/customers",
-                    "/contacts",
-                    "/leads",
-                    "/opportunities",
-                    "/pool",
-                    "/my-day",
-                    "/handover",
-                    "/cadence-rules",
-                    "/users",
-                    "/teams",
-                ]
-                .iter()
-                .any(|p| url.contains(p));
-                if role == "supplier" && crm_or_users && status.is_success() {
-                    failures.push(format!("{cell} (supplier reached CRM or user data)"));
-                }
-                let record = ["/customers/", "/contacts/", "/leads/"]
-                    .iter()
-                    .any(|p| url.contains(p));
-                if role == "sales"
-                    && owner == Owner::OtherTeam
-                    && !write
-                    && record
-                    && status.is_success()
-                {
-                    failures.push(format!("{cell} (a rep read another team's record)"));
-                }
-                if status.is_success() {
-                    let mut found = Vec::new();
-                    hidden_keys(&answer, &c.hidden, &mut found);
-                    if !found.is_empty() {
-                        failures.push(format!("{cell} (hidden fields {found:?} shown)"));
-                    }
-                }
-                // A write that went through changed the records: the next cell gets new ones.
-                if write && status.is_success() {
-                    w.sets.remove(&(ci, owner));
-                }
+                cell(&mut w, &doc, op, ci, owner, &mut r).await;
             }
+        }
+    }
+    // The lists once more, now that every caller has written what they may.
+    for ci in 1..w.callers.len() {
+        for op in ops
+            .iter()
+            .filter(|op| op.method == Method::GET && !op.path.contains('{'))
+        {
+            cell(&mut w, &doc, op, ci, Owner::Nobody, &mut r).await;
         }
     }
     let matrix_time = started.elapsed();
 
-    exports_hide_hidden_columns_and_stay_in_scope(&mut w, &mut failures).await;
-    search_hits_follow_the_read_scope(&s, &mut w, &mut failures).await;
+    exports_hide_hidden_columns_and_stay_in_scope(&mut w, &mut r.failures).await;
+    search_hits_follow_the_read_scope(&s, &mut w, &mut r.failures).await;
 
     eprintln!(
-        "access matrix: {} operations, {cells} cells in {:.1} s ({:.1} s with exports and search)",
+        "access matrix: {} operations, {} cells in {:.1} s ({:.1} s with exports and search)",
         ops.len(),
+        r.cells,
         matrix_time.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
     for c in &w.callers {
-        let line: Vec<String> = tally
+        let line: Vec<String> = r
+            .tally
             .iter()
-            .filter(|((r, _), _)| *r == c.role)
+            .filter(|((role, _), _)| *role == c.role)
             .map(|((_, s), n)| format!("{s}×{n}"))
             .collect();
         eprintln!("  {:>12}: {}", c.role, line.join(" "));
@@ -1150,10 +1232,11 @@ async fn every_operation_for_every_role_and_owner_follows_the_written_policy() {
         ops.len()
     );
     assert!(
-        failures.is_empty(),
-        "{} of {cells} cells break the policy:\n{}",
-        failures.len(),
-        failures.join("\n")
+        r.failures.is_empty(),
+        "{} of {} cells break the policy:\n{}",
+        r.failures.len(),
+        r.cells,
+        r.failures.join("\n")
     );
 }
 
@@ -1208,6 +1291,11 @@ async fn exports_hide_hidden_columns_and_stay_in_scope(w: &mut World, failures: 
                             .collect()
                     }
                 };
+                let text: Vec<&str> = rows.iter().flatten().map(String::as_str).collect();
+                let leaks = w.leaks(ci, text.join(" ").as_bytes());
+                if !leaks.is_empty() {
+                    failures.push(format!("{cell} (exports {})", leaks.join(", ")));
+                }
                 let Some(header) = rows.first() else {
                     failures.push(format!("{cell} (empty file)"));
                     continue;
@@ -1269,7 +1357,6 @@ async fn search_hits_follow_the_read_scope(
     w: &mut World,
     failures: &mut Vec<String>,
 ) {
-    w.sets.clear();
     let mut probes = Vec::new();
     for ci in 1..w.callers.len() {
         for owner in OWNERS {
@@ -1307,6 +1394,10 @@ async fn search_hits_follow_the_read_scope(
             failures.push(format!(
                 "{cell} (missed a record the caller may read) {hits}"
             ));
+        }
+        let leaks = w.leaks(ci, hits.to_string().as_bytes());
+        if !leaks.is_empty() {
+            failures.push(format!("{cell} (shows {})", leaks.join(", ")));
         }
         let mut shown = Vec::new();
         hidden_keys(&hits, &c.hidden, &mut shown);
