@@ -1,7 +1,8 @@
 //! The access matrix (issue 6), generated from `/api/openapi.json`: every operation × every
 //! preset role (plus one custom role, and anonymous) × the owner of the record the operation
-//! names: the caller, a teammate, a rep of another team, or nobody (the public pool). A new
-//! endpoint is covered without edits, or the test fails and says what to add.
+//! names: the caller, a teammate, a rep of another team, nobody (the public pool), or a pool only
+//! another team sees. A new endpoint is covered without edits, or the test fails and says what
+//! to add.
 //!
 //! Each cell's expected answer comes from the written policy, not from a copy of it: the grants
 //! and hidden field classes are each caller's effective permissions as the server states them
@@ -10,8 +11,9 @@
 //! record's owner. The answers, as the server gives them:
 //! - no session: 401 on every operation that declares the session cookie;
 //! - the module's action not granted (or not with the scope an admin screen needs): 403;
-//! - a record outside the caller's read scope: 404, so nobody learns it exists (tasks and
-//!   imports also answer 404 outside the action's scope; the recycle bin answers 403);
+//! - a record outside the caller's read scope (or in a pool the caller's teams do not see): 404,
+//!   so nobody learns it exists (tasks and imports also answer 404 outside the action's scope;
+//!   the recycle bin answers 403; claiming an owned customer answers 409 and names the owner);
 //! - a record the caller reads but may not change: 403;
 //! - otherwise access: a 2xx for a read, and for a write anything but 401/403/404 (bodies are
 //!   filled from the OpenAPI schemas with plain values; a 409 stale version or a 422 still
@@ -24,8 +26,10 @@
 //! search hits of a caller whose roles hide them. Search hits also follow the read scope.
 //!
 //! Beyond status codes, every answer (error bodies, lists, exports and search hits included) is
-//! scanned for the names of the records under test: a name the caller may not read is a leak.
-//! Lists are asked for `scope=all` with 200 per page, and read again after all writes.
+//! scanned for the words of the names of the records under test: a word the caller may not read
+//! (and did not send) is a leak. Lists are asked for `scope=all` with 200 per page and read again
+//! after all writes; the duplicate check is probed with a word of a record's name, and at the
+//! end the duplicate check and the warning when saving with a name one letter off.
 //!
 //! Records are created when a cell first needs them: each caller's own, and one set for each
 //! other owner that all callers share. A record a write went through is built afresh.
@@ -107,8 +111,9 @@ enum Need {
 #[derive(Clone, Copy, Debug)]
 enum Check {
     /// The action is required (403); the record must be visible, i.e. the read scope reaches
-    /// its owner or it sits in a pool everyone with CRM read sees (else 404, existence hidden);
-    /// then the action's scope must reach the owner, for an unowned record scope `all` (403).
+    /// its owner, or it sits in a pool the caller sees: one without teams, one of the caller's
+    /// teams, or any with read scope `all` (else 404, existence hidden); then the action's scope
+    /// must reach the owner, for a pool record scope `all` (403).
     Visible(&'static str, Act),
     /// Only the action's scope counts (403 without it); out of reach answers the status given.
     Reach(&'static str, Act, u16),
@@ -137,7 +142,8 @@ const POLICY: &[Rule] = &[
     // duplicate rules, and the recycle bin listing only what the caller may restore.
     ("*", "/me*|/auth/logout|/permissions/catalog|/search", &[Need::Login], &[]),
     ("GET", "/company|/duplicates/rules|/recycle-bin", &[Need::Login], &[]),
-    // Restoring needs the delete right within the owner's scope; out of reach is 403.
+    // Restoring needs the delete right of the kind's module (`{kind}` is filled with customer)
+    // within the owner's scope; out of reach is 403, not 404.
     ("POST", "/recycle-bin/{kind}/{id}/restore", &[Need::Login], &[Check::Reach(CRM, DELETE, 403)]),
     ("DELETE", "/recycle-bin/{kind}/{id}", &[Need::Admin], &[]),
     ("GET", "/audit", &[Need::Some("audit", READ)], &[]),
@@ -191,7 +197,11 @@ const RECORDS: &[(&str, &str)] = &[
     ("recycle-bin", "trash"),
 ];
 
-/// Body fields that name records: the cell's records (`me`: the caller).
+/// Query parameters that name records: a word of the cell's record's name (a probe).
+const QUERY_REFS: &[(&str, &str)] = &[("name", "customer")];
+
+/// Body fields that name records: the cell's records (`me`: the caller, `owner`: the cell's
+/// owner, none for a pool, which means the caller).
 const REFS: &[(&str, &str)] = &[
     ("customer_id", "customer"),
     ("survivor_id", "customer"),
@@ -432,10 +442,12 @@ impl Rec {
         }
     }
 
-    /// Marks the record's name (and `also`'s) as CRM data that `seen`'s readers may see.
+    /// Marks the words of the record's name (and `also`'s) as CRM data that `seen`'s readers
+    /// may see.
     fn crm(mut self, seen: Holder, also: &[&Rec]) -> Rec {
-        let name = self.name.clone();
-        self.words.push((first_word(&name), seen));
+        for w in self.name.split(' ') {
+            self.words.push((w.to_lowercase(), seen.clone()));
+        }
         for r in also {
             self.words.extend(r.words.iter().cloned());
         }
@@ -443,8 +455,8 @@ impl Rec {
     }
 }
 
-fn first_word(name: &str) -> String {
-    name.split(' ').next().unwrap_or("").to_string()
+fn first_word(name: &str) -> &str {
+    name.split(' ').next().unwrap_or("")
 }
 
 /// A pronounceable word that no other call of `word` gives (for n < 70^4), so names never
@@ -765,13 +777,20 @@ impl World {
         }
     }
 
-    /// The names of records under test in an answer that the caller may not read.
-    fn leaks(&self, ci: usize, answer: &[u8]) -> Vec<String> {
+    /// The words of names of records under test in an answer that the caller may not read
+    /// (words the caller sent are theirs already).
+    fn leaks(&self, ci: usize, answer: &[u8], sent: &str) -> Vec<String> {
         let c = &self.callers[ci];
-        let text = String::from_utf8_lossy(answer);
-        let mut out: Vec<String> = text
-            .split(|ch: char| !ch.is_ascii_alphabetic())
-            .filter_map(|w| self.names.get(w).map(|(seen, kind)| (w, seen, kind)))
+        let words = |t: &str| -> Vec<String> {
+            t.split(|ch: char| !ch.is_ascii_alphabetic())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let sent = words(sent);
+        let mut out: Vec<String> = words(&String::from_utf8_lossy(answer))
+            .into_iter()
+            .filter(|w| !sent.contains(w))
+            .filter_map(|w| self.names.get(&w).map(|(seen, kind)| (w, seen, kind)))
             .filter(|(_, seen, _)| !c.may_read(seen))
             .map(|(w, seen, kind)| format!("{kind} {w} ({seen:?})"))
             .collect();
@@ -1008,7 +1027,10 @@ fn operations(doc: &Value, failures: &mut Vec<String>) -> Vec<Op> {
                     "scope" => Some("scope=all".to_string()),
                     "per_page" => Some("per_page=200".to_string()),
                     name if p["required"] == true => Some(format!("{name}=matrix")),
-                    _ => None,
+                    name => QUERY_REFS
+                        .iter()
+                        .find(|r| r.0 == name)
+                        .map(|r| format!("{name}={{{}}}", r.1)),
                 })
                 .collect();
             let query = if query.is_empty() {
@@ -1154,9 +1176,10 @@ async fn setup() -> (TestServer, World) {
         )
         .await;
     world.closed_pool = pool["id"].as_u64().unwrap();
-    world
-        .names
-        .insert(first_word(&name), (Holder::Pool(vec![b]), "pool"));
+    for w in name.split(' ') {
+        let closed = (Holder::Pool(vec![b]), "pool");
+        world.names.insert(w.to_lowercase(), closed);
+    }
     (s, world)
 }
 
@@ -1180,7 +1203,16 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
         }
     };
     let in_path = named.len();
-    let url = format!("{url}{}", op.query);
+    let mut query = op.query.clone();
+    for (_, kind) in QUERY_REFS {
+        let marker = format!("{{{kind}}}");
+        if query.contains(&marker) {
+            let r = w.get(kind, ci, owner).await;
+            query = query.replace(&marker, first_word(&r.name));
+            named.push(r);
+        }
+    }
+    let url = format!("{url}{query}");
     let payload = match (&op.body, op.raw_body) {
         (Some(schema), _) => {
             let mut body = sample(doc, schema, &mut w.n);
@@ -1281,11 +1313,17 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
                 .push(format!("{cell} (hidden fields {found:?} shown)"));
         }
     }
-    let leaks = w.leaks(ci, &bytes);
+    let sent = match &payload {
+        Payload::Json(body) => format!("{url} {body}"),
+        _ => url.clone(),
+    };
+    let leaks = w.leaks(ci, &bytes, &sent);
     if !leaks.is_empty() {
+        let text = String::from_utf8_lossy(&bytes);
         r.failures.push(format!(
-            "{cell} (shows {} it may not read)",
-            leaks.join(", ")
+            "{cell} (shows {} it may not read) {}",
+            leaks.join(", "),
+            text.chars().take(400).collect::<String>()
         ));
     }
     // A write that went through changed its records: later cells get new ones.
@@ -1333,6 +1371,7 @@ async fn every_operation_for_every_role_and_owner_follows_the_written_policy() {
 
     exports_hide_hidden_columns_and_stay_in_scope(&mut w, &mut r.failures).await;
     search_hits_follow_the_read_scope(&s, &mut w, &mut r.failures).await;
+    duplicate_warnings_do_not_spell_out_hidden_names(&mut w, &mut r.failures).await;
 
     eprintln!(
         "access matrix: {} operations, {} cells in {:.1} s ({:.1} s with exports and search)",
@@ -1416,7 +1455,7 @@ async fn exports_hide_hidden_columns_and_stay_in_scope(w: &mut World, failures: 
                     }
                 };
                 let text: Vec<&str> = rows.iter().flatten().map(String::as_str).collect();
-                let leaks = w.leaks(ci, text.join(" ").as_bytes());
+                let leaks = w.leaks(ci, text.join(" ").as_bytes(), "");
                 if !leaks.is_empty() {
                     failures.push(format!("{cell} (exports {})", leaks.join(", ")));
                 }
@@ -1493,7 +1532,7 @@ async fn search_hits_follow_the_read_scope(
     s.kontor().index_now().unwrap();
     for (ci, owner, kind, r) in probes {
         let c = &w.callers[ci];
-        let term = r.name.split(' ').next().unwrap();
+        let term = first_word(&r.name);
         let url = format!("/api/v1/search?q={term}");
         let (status, hits) = c.client.send(Method::GET, &url, None).await;
         let cell = format!("{:>12} {owner:?} search {kind} {term}: {status}", c.role);
@@ -1519,7 +1558,7 @@ async fn search_hits_follow_the_read_scope(
                 "{cell} (missed a record the caller may read) {hits}"
             ));
         }
-        let leaks = w.leaks(ci, hits.to_string().as_bytes());
+        let leaks = w.leaks(ci, hits.to_string().as_bytes(), &url);
         if !leaks.is_empty() {
             failures.push(format!("{cell} (shows {})", leaks.join(", ")));
         }
@@ -1527,6 +1566,48 @@ async fn search_hits_follow_the_read_scope(
         hidden_keys(&hits, &c.hidden, &mut shown);
         if !shown.is_empty() {
             failures.push(format!("{cell} (hidden fields {shown:?} shown)"));
+        }
+    }
+}
+
+/// A name close to one the caller may not read: the duplicate check and the warning when saving
+/// may say that a similar customer exists and who owns it, but never spell out its name. Runs
+/// last: a probe that is not refused creates a customer whose name shares words with others.
+async fn duplicate_warnings_do_not_spell_out_hidden_names(
+    w: &mut World,
+    failures: &mut Vec<String>,
+) {
+    for ci in 1..w.callers.len() {
+        for owner in OWNERS {
+            let r = w.get("customer", ci, owner).await;
+            let (first, rest) = r.name.split_once(' ').unwrap();
+            let last = if first.ends_with('a') { 'e' } else { 'a' };
+            let near = format!("{}{last} {rest}", &first[..first.len() - 1]);
+            let probes = [
+                (
+                    Method::GET,
+                    format!("/api/v1/duplicates/check?name={}", near.replace(' ', "%20")),
+                    Payload::None,
+                ),
+                (
+                    Method::POST,
+                    "/api/v1/customers".to_string(),
+                    Payload::Json(json!({"name": near})),
+                ),
+            ];
+            for (method, url, payload) in probes {
+                let c = &w.callers[ci];
+                let (status, bytes) = call(&c.client, method.clone(), &url, &payload).await;
+                let leaks = w.leaks(ci, &bytes, &near);
+                if !leaks.is_empty() {
+                    failures.push(format!(
+                        "{:>12} {owner:?} {method} {url} {near:?}: {status} (shows {}) {}",
+                        w.callers[ci].role,
+                        leaks.join(", "),
+                        String::from_utf8_lossy(&bytes)
+                    ));
+                }
+            }
         }
     }
 }
