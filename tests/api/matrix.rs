@@ -117,11 +117,12 @@ enum Check {
     Visible(&'static str, Act),
     /// Only the action's scope counts (403 without it); out of reach answers the status given.
     Reach(&'static str, Act, u16),
-    /// Claiming from the pool: an owned customer conflicts (409; the answer names the owner, as
-    /// the duplicate check does by design), a pool customer must be visible.
+    /// Claiming from the pool: an owned customer conflicts (409 naming the owner, even one the
+    /// caller may not read: "someone claimed it a moment ago"), a pool customer must be visible.
     Claim,
     /// Giving a lead to oneself: a pool lead needs create, an owned one the assign scope over
-    /// its owner (403).
+    /// its owner (403). (The target is always the caller here: whether a team-scoped assigner
+    /// may give a lead to another team's rep, which a customer transfer refuses, is open.)
     Take,
 }
 
@@ -382,7 +383,8 @@ enum Owner {
     Pool,
     /// Customers in a pool only another team sees (leads have no pools: as `Pool`).
     ClosedPool,
-    /// The operation names no owned record.
+    /// The operation's row checks no owner (the owned records it may name are another team's
+    /// rep's).
     Nobody,
 }
 
@@ -1374,7 +1376,7 @@ async fn every_operation_for_every_role_and_owner_follows_the_written_policy() {
     duplicate_warnings_do_not_spell_out_hidden_names(&mut w, &mut r.failures).await;
 
     eprintln!(
-        "access matrix: {} operations, {} cells in {:.1} s ({:.1} s with exports and search)",
+        "access matrix: {} operations, {} cells in {:.1} s ({:.1} s with the probes)",
         ops.len(),
         r.cells,
         matrix_time.as_secs_f64(),
@@ -1396,7 +1398,7 @@ async fn every_operation_for_every_role_and_owner_follows_the_written_policy() {
     );
     assert!(
         r.failures.is_empty(),
-        "{} of {} cells break the policy:\n{}",
+        "{} breaches of the policy in {} cells and the export, search and duplicate probes:\n{}",
         r.failures.len(),
         r.cells,
         r.failures.join("\n")
@@ -1480,13 +1482,18 @@ async fn exports_hide_hidden_columns_and_stay_in_scope(w: &mut World, failures: 
                         failures.push(format!("{cell} (hidden column {h:?} exported)"));
                     }
                 }
-                // Rows: the first column is the customer's id.
+                // Rows: the first column is the customer's id. Every exporter owns customers by
+                // now (the matrix created some).
+                if rows.len() < 2 {
+                    failures.push(format!("{cell} (no rows)"));
+                }
                 let scope = c.scope(CRM, "export").min(c.scope(CRM, "read"));
                 if scope == Scope::All {
                     continue;
                 }
                 for row in &rows[1..] {
                     let Some(id) = row.first().and_then(|x| x.parse::<u64>().ok()) else {
+                        failures.push(format!("{cell} (a row without an id: {row:?})"));
                         continue;
                     };
                     let owner = match owners.get(&id) {
