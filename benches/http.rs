@@ -255,6 +255,18 @@ fn fsync_floor(dir: &Path, commits: usize) -> f64 {
     rate
 }
 
+/// The server under test; stopped (SIGTERM, as systemd would) however the run ends.
+struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
 fn dir_size(path: &Path) -> u64 {
     std::fs::read_dir(path)
         .map(|entries| {
@@ -354,13 +366,13 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         .expect("a free port")
         .port();
     let started = Instant::now();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
+    let mut server = ServerProcess(std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(&dir)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
-        .expect("start kontor serve");
+        .expect("start kontor serve"));
     let base = format!("http://127.0.0.1:{port}");
     let probe = reqwest::Client::new();
     loop {
@@ -369,7 +381,7 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         {
             break;
         }
-        if let Ok(Some(status)) = server.try_wait() {
+        if let Ok(Some(status)) = server.0.try_wait() {
             panic!("kontor serve ended: {status}");
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -524,13 +536,15 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
     let mut f = measure("duplicate check, 16 conc.", 2_000, 16, dedup).await;
     f.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(f);
+    // Names unique to this run: a reused company already holds the last run's customers.
+    let run = Utc::now().timestamp();
     let create = |tag: &'static str| {
         let (http, base) = (http.clone(), base.clone());
         move |i: usize| {
             let (http, url) = (http.clone(), format!("{base}/api/v1/customers"));
             async move {
                 http.post(url)
-                    .json(&json!({"name": format!("Bench {tag} {i}")}))
+                    .json(&json!({"name": format!("Bench {tag} {run} {i}")}))
                     .send()
                     .await
                     .map(|r| r.status().is_success())
@@ -550,8 +564,8 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
     let mut csv = String::from("Company,Country,Email,Phone\n");
     for i in 0..rows {
         csv.push_str(&format!(
-            "Imported Trading Co {i},DE,buyer{i}@imported{i}.example,+49 40 {:07}\n",
-            1_000_000 + i
+            "Imported {run} Trading Co {i},DE,buyer{i}@imported{i}-{run}.example,+49 40 {:08}\n",
+            (run as usize % 9_000) * 10_000 + i
         ));
     }
     let started = Instant::now();
@@ -609,13 +623,9 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         baseline: None,
     });
 
-    let rss = peak_rss_mb(server.id());
+    let rss = peak_rss_mb(server.0.id());
     let size_mb = dir_size(&dir) as f64 / 1_048_576.0;
-    // SIGTERM: the server shuts down as it would under systemd.
-    let _ = std::process::Command::new("kill")
-        .arg(server.id().to_string())
-        .status();
-    let _ = server.wait();
+    drop(server);
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()

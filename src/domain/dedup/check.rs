@@ -79,8 +79,10 @@ impl Rules {
 pub struct Candidate {
     /// `customer` or `lead`.
     pub kind: String,
-    pub id: u64,
-    /// Whether the caller may open it; if not, only that it exists and who owns it is told.
+    /// Only for a record the caller may open.
+    pub id: Option<u64>,
+    /// Whether the caller may open it; if not, only that it exists, who owns it and which
+    /// fields match is told (no id, no name, no matched values).
     pub visible: bool,
     pub title: Option<String>,
     pub owner: Option<Named>,
@@ -401,16 +403,24 @@ pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResul
                 .and_then(|mut n| n.remove(&o))
                 .unwrap_or_default(),
         });
+        let reasons = if visible {
+            f.reasons.iter().map(|r| r.2.clone()).collect()
+        } else {
+            // The reasons quote the other record's values (its name, e-mail, phone).
+            let mut fields: Vec<Field> = f.reasons.iter().map(|r| r.0).collect();
+            fields.dedup();
+            fields.into_iter().map(hidden_reason).collect()
+        };
         out.push(Candidate {
             kind: kind.into(),
-            id,
+            id: visible.then_some(id),
             visible,
             title: visible.then_some(title),
             owner: owner_named,
             in_pool,
             in_recycle_bin: deleted,
             score: best.1,
-            reasons: f.reasons.iter().map(|r| r.2.clone()).collect(),
+            reasons,
             action: if best.1 >= MATCH_THRESHOLD {
                 action
             } else {
@@ -455,6 +465,17 @@ pub fn check(k: &Kontor, p: &Principal, probe: Probe) -> AppResult<CheckResult> 
     k.store.read(|tx| candidates(tx, p, &probe))
 }
 
+/// What may be said of a match in a record the caller may not open: the field, not the value.
+fn hidden_reason(field: Field) -> String {
+    match field {
+        Field::Name => "similar name / 名称相似",
+        Field::Email => "same e-mail or e-mail domain / 邮箱或邮箱域名相同",
+        Field::Phone => "same phone / 电话相同",
+        Field::Website => "same website / 网址相同",
+    }
+    .to_string()
+}
+
 /// Refuses a save the rules block, or a customer someone else already owns (naming only the
 /// owner); runs inside the saving transaction, so nothing created a moment earlier slips by.
 pub fn enforce(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<()> {
@@ -474,20 +495,30 @@ pub fn enforce(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<()> {
             }
             None if c.action != RuleAction::Ignore => {
                 return Err(AppError::new(ErrorCode::OwnedByOther).on_field("name").with_msg(Msg::new(
-                    format!("该客户在公海中（编号 {}），请直接领取。（{reason}）", c.id),
-                    format!("This customer is in the public pool (no. {}); claim it instead. ({reason})", c.id),
+                    format!("该客户在公海中{}，请直接领取。（{reason}）", number_zh(c.id)),
+                    format!("This customer is in the public pool{}; claim it instead. ({reason})", number_en(c.id)),
                 )));
             }
             _ if c.action == RuleAction::Block => {
                 return Err(AppError::new(ErrorCode::Duplicate)
                     .on_field("name")
                     .with_msg(Msg::new(
-                        format!("已有相同的客户（编号 {}）：{reason}", c.id),
-                        format!("This customer already exists (no. {}): {reason}", c.id),
+                        format!("已有相同的客户{}：{reason}", number_zh(c.id)),
+                        format!("This customer already exists{}: {reason}", number_en(c.id)),
                     )));
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// "（编号 12）" for a record the caller may open, else nothing.
+fn number_zh(id: Option<u64>) -> String {
+    id.map(|id| format!("（编号 {id}）")).unwrap_or_default()
+}
+
+/// " (no. 12)" for a record the caller may open, else nothing.
+fn number_en(id: Option<u64>) -> String {
+    id.map(|id| format!(" (no. {id})")).unwrap_or_default()
 }

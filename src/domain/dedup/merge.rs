@@ -66,14 +66,16 @@ pub fn scan(k: &Kontor, p: &Principal, limit: usize) -> AppResult<Vec<DuplicateG
                 exclude_customer: Some(r.id),
             };
             for c in candidates(tx, p, &probe)?.candidates {
+                // The scan runs for whoever may merge; records they cannot open carry no id.
+                let Some(id) = c.id else { continue };
                 if c.kind != "customer"
                     || c.in_recycle_bin
                     || c.score < MATCH_THRESHOLD
-                    || !parent.contains_key(&c.id)
+                    || !parent.contains_key(&id)
                 {
                     continue;
                 }
-                let (a, b) = (root(&mut parent, r.id), root(&mut parent, c.id));
+                let (a, b) = (root(&mut parent, r.id), root(&mut parent, id));
                 if a != b {
                     parent.insert(b, a);
                 }

@@ -20,8 +20,9 @@ export interface DuplicateProbe {
 export interface DuplicateCandidate {
   /** `customer` or `lead`. */
   kind: string
-  id: number
-  /** false: the caller may not open it; only that it exists and who owns it is told. */
+  /** null when the caller may not open it. */
+  id: number | null
+  /** false: the caller may not open it; only that it exists, who owns it and which fields match is told. */
   visible: boolean
   title: string | null
   owner: NamedRef | null
