@@ -366,13 +366,15 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         .expect("a free port")
         .port();
     let started = Instant::now();
-    let mut server = ServerProcess(std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(&dir)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start kontor serve"));
+    let mut server = ServerProcess(
+        std::process::Command::new(env!("CARGO_BIN_EXE_kontor"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(&dir)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start kontor serve"),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let probe = reqwest::Client::new();
     loop {
