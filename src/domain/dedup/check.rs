@@ -494,10 +494,18 @@ pub fn enforce(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<()> {
                 )));
             }
             None if c.action != RuleAction::Ignore => {
-                return Err(AppError::new(ErrorCode::OwnedByOther).on_field("name").with_msg(Msg::new(
-                    format!("该客户在公海中{}，请直接领取。（{reason}）", number_zh(c.id)),
-                    format!("This customer is in the public pool{}; claim it instead. ({reason})", number_en(c.id)),
-                )));
+                return Err(AppError::new(ErrorCode::OwnedByOther)
+                    .on_field("name")
+                    .with_msg(Msg::new(
+                        format!(
+                            "该客户在公海中{}，请直接领取。（{reason}）",
+                            number_zh(c.id)
+                        ),
+                        format!(
+                            "This customer is in the public pool{}; claim it instead. ({reason})",
+                            number_en(c.id)
+                        ),
+                    )));
             }
             _ if c.action == RuleAction::Block => {
                 return Err(AppError::new(ErrorCode::Duplicate)
