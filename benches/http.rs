@@ -371,8 +371,8 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(&dir)
             .env("RUST_LOG", "warn")
-        // As packaging/kontor.service runs it.
-        .env("MALLOC_ARENA_MAX", "2")
+            // As packaging/kontor.service runs it.
+            .env("MALLOC_ARENA_MAX", "2")
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start kontor serve"),
