@@ -6,7 +6,7 @@
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test web web-deps build-debug check-tools rust-test web-test e2e lint bench
+.PHONY: run test web web-deps build-debug check-tools rust-test web-test e2e lint bench fuzz
 
 run: web
 	cargo build --release
@@ -45,3 +45,30 @@ bench:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+# Fuzzing (issue 6): every target of fuzz/ (import readers, dedup normalisers) for FUZZ_SECONDS
+# each, with cargo-fuzz on the stable toolchain: RUSTC_BOOTSTRAP=1 lets stable rustc take the
+# address sanitizer's -Z flag, which -malloc_limit_mb needs. Builds go to their own target
+# directory (other flags than the main build); the corpus libFuzzer grows is kept beside them.
+# A finding stops the run and leaves its input in fuzz/artifacts/<target>/. See fuzz/README.md.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS ?= csv_reader xlsx_reader xlsx_parts normalize_name normalize_email_phone_website
+FUZZ_TARGET_DIR ?= /var/tmp/kontor-fuzz-target
+FUZZ_CORPUS ?= $(FUZZ_TARGET_DIR)/corpus
+FUZZ_FLAGS ?= -rss_limit_mb=2048 -malloc_limit_mb=128 -timeout=10 -verbosity=0 -print_final_stats=1
+FUZZ_CARGO = cd fuzz && RUSTC_BOOTSTRAP=1 TMPDIR=$(FUZZ_TARGET_DIR)/tmp cargo fuzz
+
+# The fuzzed dependencies are the shipped ones: the lock file starts as a copy of the main one.
+fuzz/Cargo.lock: Cargo.lock
+	cp Cargo.lock fuzz/Cargo.lock
+
+fuzz: fuzz/Cargo.lock
+	@command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked"; exit 1; }
+	mkdir -p $(FUZZ_TARGET_DIR)/tmp
+	$(FUZZ_CARGO) build --target-dir $(FUZZ_TARGET_DIR)
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_CORPUS)/$$t && \
+	  ( $(FUZZ_CARGO) run --target-dir $(FUZZ_TARGET_DIR) $$t $(FUZZ_CORPUS)/$$t seeds/$$t -- \
+	      -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) ) || exit 1; \
+	done
+	rm -rf $(FUZZ_TARGET_DIR)/tmp

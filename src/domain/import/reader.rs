@@ -438,6 +438,10 @@ impl CsvRows {
                 }
                 self.row = row;
                 fields.push(Self::field_string(&mut field));
+                // The last row has no line end: its last cell is counted here.
+                if fields.len() > MAX_COLUMNS {
+                    return Err(too_many_columns(row));
+                }
                 return Ok(Some(RawRow { row, cells: fields }));
             }
             let b = self.buf[self.pos];
@@ -657,9 +661,21 @@ fn xlsx_error(e: calamine::XlsxError) -> FileError {
     ))
 }
 
+/// Runs calamine on the file, refusing the file when calamine panics: an absurd cell reference
+/// (`r="AAAAAAAAA1"`) overflows its arithmetic, which panics in builds with overflow checks
+/// (found by fuzzing). Nothing calamine touched outlives the call.
+fn calamine<T>(f: impl FnOnce() -> Result<T, FileError>) -> Result<T, FileError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(FileError::new(Msg::new(
+            "无法读取 XLSX 文件：文件内容已损坏。",
+            "Cannot read the XLSX workbook: its content is damaged.",
+        )))
+    })
+}
+
 fn open_xlsx(path: &Path) -> Result<Xlsx<BufReader<File>>, FileError> {
     let file = File::open(path).map_err(|e| FileError::io(&e))?;
-    Xlsx::new(BufReader::new(file)).map_err(xlsx_error)
+    calamine(|| Xlsx::new(BufReader::new(file)).map_err(xlsx_error))
 }
 
 fn first_sheet(path: &Path) -> Result<String, FileError> {
@@ -682,6 +698,11 @@ fn cell_text(v: &DataRef) -> String {
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => number_text(*f),
         DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        // calamine's conversion panics far outside Excel's dates (1900 to 9999: serial numbers
+        // up to 2958466); such a number is shown as the number it is.
+        DataRef::DateTime(d) if d.as_f64().abs() > 1e7 || d.as_f64().is_nan() => {
+            number_text(d.as_f64())
+        }
         DataRef::DateTime(d) => match d.as_datetime() {
             Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.date().to_string(),
             Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -706,13 +727,17 @@ fn read_xlsx(
     visit: &mut dyn FnMut(RawRow) -> Result<bool, FileError>,
 ) -> Result<(), FileError> {
     let mut book = open_xlsx(path)?;
-    let mut cells = book.worksheet_cells_reader(sheet).map_err(xlsx_error)?;
+    let mut cells = calamine(|| book.worksheet_cells_reader(sheet).map_err(xlsx_error))?;
     let mut current: Option<RawRow> = None;
     let mut size = 0usize;
     loop {
-        let cell = cells.next_cell().map_err(xlsx_error)?;
-        let Some(cell) = cell else { break };
-        let (r, c) = cell.get_position();
+        let cell = calamine(|| {
+            let Some(cell) = cells.next_cell().map_err(xlsx_error)? else {
+                return Ok(None);
+            };
+            Ok(Some((cell.get_position(), cell_text(cell.get_value()))))
+        })?;
+        let Some(((r, c), text)) = cell else { break };
         let (row, col) = (r as u64 + 1, c as usize);
         if current.as_ref().is_some_and(|cur| cur.row != row) {
             if let Some(done) = current.take()
@@ -722,7 +747,6 @@ fn read_xlsx(
             }
             size = 0;
         }
-        let text = cell_text(cell.get_value());
         if text.is_empty() {
             continue;
         }
@@ -845,6 +869,10 @@ mod tests {
         let wide = vec!["c"; 10_000].join(",");
         let e = rows_of(wide.as_bytes(), "w.csv").unwrap_err();
         assert_eq!(e.row, Some(1));
+        // One cell too many, the last one on a last line without a line end (found by fuzzing).
+        let wide = vec!["c"; MAX_COLUMNS + 1].join(",");
+        let e = rows_of(wide.as_bytes(), "w.csv").unwrap_err();
+        assert_eq!((e.row, e.column), (Some(1), Some(MAX_COLUMNS + 1)));
         let long = format!("a\n{}\n", "x".repeat(MAX_ROW_BYTES + 10));
         let e = rows_of(long.as_bytes(), "l.csv").unwrap_err();
         assert_eq!(e.row, Some(2));
