@@ -49,12 +49,14 @@ lint:
 # Fuzzing (issue 6): every target of fuzz/ (import readers, dedup normalisers) for FUZZ_SECONDS
 # each, with cargo-fuzz on the stable toolchain: RUSTC_BOOTSTRAP=1 lets stable rustc take the
 # address sanitizer's -Z flag, which -malloc_limit_mb needs. Builds go to their own target
-# directory (other flags than the main build); the corpus libFuzzer grows is kept beside them.
-# A finding stops the run and leaves its input in fuzz/artifacts/<target>/. See fuzz/README.md.
+# directory (other flags than the main build). Each run starts from the committed seeds; the
+# corpus it grows is thrown away unless FUZZ_CORPUS names a directory to keep (absolute path):
+# replaying a kept corpus takes longer every run. A finding stops the run and leaves its input
+# in fuzz/artifacts/<target>/. See fuzz/README.md.
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS ?= csv_reader xlsx_reader xlsx_parts normalize_name normalize_email_phone_website
 FUZZ_TARGET_DIR ?= /var/tmp/kontor-fuzz-target
-FUZZ_CORPUS ?= $(FUZZ_TARGET_DIR)/corpus
+FUZZ_CORPUS ?= $(FUZZ_TARGET_DIR)/tmp/corpus
 FUZZ_FLAGS ?= -rss_limit_mb=2048 -malloc_limit_mb=128 -timeout=10 -verbosity=0 -print_final_stats=1
 FUZZ_CARGO = cd fuzz && RUSTC_BOOTSTRAP=1 TMPDIR=$(FUZZ_TARGET_DIR)/tmp cargo fuzz
 
@@ -63,7 +65,8 @@ fuzz/Cargo.lock: Cargo.lock
 	cp Cargo.lock fuzz/Cargo.lock
 
 fuzz: fuzz/Cargo.lock
-	@command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked"; exit 1; }
+	@command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz --version 0.13.2 --locked"; exit 1; }
+	rm -rf $(FUZZ_TARGET_DIR)/tmp
 	mkdir -p $(FUZZ_TARGET_DIR)/tmp
 	$(FUZZ_CARGO) build --target-dir $(FUZZ_TARGET_DIR)
 	for t in $(FUZZ_TARGETS); do \
