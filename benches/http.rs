@@ -407,19 +407,7 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
 
     let floor = fsync_floor(&dir, 300);
     eprintln!("  baseline fsync floor: {floor:.0} commits/s");
-    let get = |path: String| {
-        let (http, base) = (http.clone(), base.clone());
-        move |_i: usize| {
-            let (http, url) = (http.clone(), format!("{base}{path}"));
-            async move {
-                http.get(url)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
-        }
-    };
+    let get = |path: String| get_each(&http, &base, move |_| path.clone());
     let ceiling = measure(
         "health (HTTP ceiling), 16 conc.",
         20_000,
@@ -451,22 +439,9 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
     list500.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(list500);
     let n = customers as u64;
-    let by_id = {
-        let (http, base) = (http.clone(), base.clone());
-        move |i: usize| {
-            let (http, url) = (
-                http.clone(),
-                format!("{base}/api/v1/customers/{}", 1 + (i as u64 * 7919) % n),
-            );
-            async move {
-                http.get(url)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
-        }
-    };
+    let by_id = get_each(&http, &base, move |i| {
+        format!("/api/v1/customers/{}", 1 + (i as u64 * 7919) % n)
+    });
     let mut f = measure("get customer by id, 16 conc.", 20_000, 16, by_id).await;
     f.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(f);
@@ -487,25 +462,9 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         ),
     ];
     for (label, queries) in query_sets {
-        let search = {
-            let (http, base) = (http.clone(), base.clone());
-            move |i: usize| {
-                let (http, url) = (
-                    http.clone(),
-                    format!(
-                        "{base}/api/v1/search?q={}",
-                        urlencode(queries[i % queries.len()])
-                    ),
-                );
-                async move {
-                    http.get(url)
-                        .send()
-                        .await
-                        .map(|r| r.status().is_success())
-                        .unwrap_or(false)
-                }
-            }
-        };
+        let search = get_each(&http, &base, move |i| {
+            format!("/api/v1/search?q={}", urlencode(queries[i % queries.len()]))
+        });
         // One user typing (the latency they see), then many at once (the throughput).
         let mut f = measure(&format!("{label}, sequential"), 500, 1, search.clone()).await;
         f.baseline = Some(("HTTP ceiling", ceiling_rate));
@@ -520,23 +479,12 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         "Nordlicht Trading GmbH 7",
         "Keller Supply LLC 99",
     ];
-    let dedup = {
-        let (http, base) = (http.clone(), base.clone());
-        move |i: usize| {
-            let url = format!(
-                "{base}/api/v1/duplicates/check?name={}&email=info%40firm{i}.example",
-                urlencode(names[i % names.len()])
-            );
-            let http = http.clone();
-            async move {
-                http.get(url)
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
-        }
-    };
+    let dedup = get_each(&http, &base, move |i| {
+        format!(
+            "/api/v1/duplicates/check?name={}&email=info%40firm{i}.example",
+            urlencode(names[i % names.len()])
+        )
+    });
     let mut f = measure("duplicate check, 16 conc.", 2_000, 16, dedup).await;
     f.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(f);
@@ -681,6 +629,30 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         text.push_str(&table);
         std::fs::write(path, text).expect("write docs/performance.md");
         eprintln!("appended to docs/performance.md");
+    }
+}
+
+/// A request maker for `measure`: the i-th request GETs `path_for(i)`; success is a 2xx.
+fn get_each(
+    http: &reqwest::Client,
+    base: &str,
+    path_for: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> impl Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
++ Send
++ Sync
++ Clone
++ 'static {
+    let (http, base) = (http.clone(), base.to_string());
+    let path_for = Arc::new(path_for);
+    move |i| {
+        let (http, url) = (http.clone(), format!("{base}{}", path_for(i)));
+        Box::pin(async move {
+            http.get(url)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
+        })
     }
 }
 

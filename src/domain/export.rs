@@ -22,12 +22,11 @@ use serde::Deserialize;
 
 use crate::auth::{Action, FieldClass, Module, Principal, Scope};
 use crate::domain::Kontor;
-use crate::domain::crm::customers::CustomerQuery;
+use crate::domain::crm::customers::{CustomerFilter, CustomerQuery};
 use crate::domain::crm::model::{Customer, CustomerStatus};
 use crate::domain::users::names;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
-use crate::search::text::fold;
 use crate::store::{IndexKey, Record};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -284,7 +283,7 @@ fn matching_ids(
     q: &CustomerQuery,
     scope: Scope,
 ) -> AppResult<(Vec<u64>, BTreeSet<String>)> {
-    let wanted = crate::domain::crm::list_scope(q.scope.as_deref(), scope)?;
+    let filter = CustomerFilter::new(q, scope)?;
     let sort = q.sort.as_deref().unwrap_or("updated");
     if !["updated", "created", "name", "last_followup"].contains(&sort) {
         return Err(unknown(
@@ -293,38 +292,11 @@ fn matching_ids(
             format!("Cannot sort by {sort}."),
         ));
     }
-    let needle = crate::domain::crm::needle(q.q.as_deref());
-    let digits: String =
-        q.q.as_deref()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| c.is_ascii_digit())
-            .collect();
-    let country = q.country.as_deref().map(str::to_ascii_uppercase);
     let mut keyed: Vec<(SortKey, u64)> = Vec::new();
     let mut custom = BTreeSet::new();
     let mut visit = |r: Record<Customer>| {
         let c = &r.data;
-        let hit = c.owner_id.is_some()
-            && p.reaches(wanted, c.owner_id)
-            && q.owner_id.is_none_or(|o| c.owner_id == Some(o))
-            && q.team_id.is_none_or(|t| c.team_id == Some(t))
-            && country
-                .as_deref()
-                .is_none_or(|x| c.country.as_deref() == Some(x))
-            && q.tier
-                .as_deref()
-                .is_none_or(|x| c.tier.as_deref() == Some(x))
-            && q.source
-                .as_deref()
-                .is_none_or(|x| c.source.as_deref() == Some(x))
-            && q.tag
-                .as_deref()
-                .is_none_or(|x| c.tags.iter().any(|t| t == x))
-            && q.status.is_none_or(|s| c.status == s)
-            && needle
-                .as_deref()
-                .is_none_or(|n| matches_text(c, n, &digits));
+        let hit = filter.matches(p, c);
         if hit {
             let key = match sort {
                 "created" => SortKey::Time(Some(r.meta.created_at)),
@@ -341,7 +313,7 @@ fn matching_ids(
         }
     };
     // As the list does: own or team scope reads the owner index, "all" scans newest first.
-    match p.owners_in(wanted) {
+    match p.owners_in(filter.wanted) {
         Some(owners) => {
             for owner in owners {
                 for id in
@@ -361,26 +333,6 @@ fn matching_ids(
         keyed.reverse();
     }
     Ok((keyed.into_iter().map(|k| k.1).collect(), custom))
-}
-
-/// The list's text match (name, second name, e-mail, website, tags; phone digits from five on).
-fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
-    let hay = fold(&format!(
-        "{} {} {} {} {}",
-        c.name,
-        c.name_alt.as_deref().unwrap_or(""),
-        c.email.as_deref().unwrap_or(""),
-        c.website.as_deref().unwrap_or(""),
-        c.tags.join(" ")
-    ));
-    hay.contains(needle)
-        || (digits.len() >= 5
-            && c.phone.as_deref().is_some_and(|ph| {
-                ph.chars()
-                    .filter(|c| c.is_ascii_digit())
-                    .collect::<String>()
-                    .contains(digits)
-            }))
 }
 
 fn io(e: std::io::Error) -> AppError {

@@ -102,11 +102,11 @@ impl Tx {
     pub fn newest_ids_by_index<T: Entity>(
         &self,
         index: &str,
-        key: &IndexKey,
+        index_key: &IndexKey,
         offset: u64,
         limit: u64,
     ) -> StoreResult<Vec<u64>> {
-        let key = key.as_bytes();
+        let key = index_key.as_bytes();
         // Whole blocks are skipped by their counts; `skip` is what is left inside the first
         // block that holds part of the page.
         let mut skip = offset;
@@ -133,7 +133,7 @@ impl Tx {
         };
         let end = (block + 1)
             .checked_shl(BLOCK_BITS)
-            .map(|first_id_after| with_id(&IndexKey(key.to_vec()), first_id_after));
+            .map(|first_id_after| with_id(index_key, first_id_after));
         let end = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
         let mut ids = Vec::new();
         self.raw_scan(

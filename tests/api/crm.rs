@@ -933,3 +933,74 @@ async fn cadence_rules_create_tasks_exactly_once() {
     assert_eq!(status, StatusCode::OK, "{t}");
     assert!(t["done_at"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn newest_first_pages_and_totals_equal_the_sorted_list() {
+    // Unfiltered newest-first lists are read from counted indexes; every page and total must be
+    // what sorting the whole list (oldest first, reversed) gives.
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    let mut ids = Vec::new();
+    for (i, brand) in [
+        "Amsel", "Birke", "Cedro", "Dorado", "Eiche", "Fjord", "Gingko",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let owner = if i % 2 == 0 { &admin } else { &li };
+        ids.push(
+            customer(owner, json!({"name": format!("{brand} Handel GmbH")})).await["id"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    // One goes to the pool, one to the recycle bin: neither is listed any more.
+    let (status, v) = admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{}/release", ids[2]),
+            Some(json!({})),
+        )
+        .await;
+    assert!(status.is_success(), "{v}");
+    let (status, v) = admin
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/customers/{}", ids[5]),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{v}");
+    let page_ids = |v: &Value| -> Vec<u64> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_u64().unwrap())
+            .collect()
+    };
+    for (client, scope) in [(&admin, "all"), (&li, "mine"), (&admin, "mine")] {
+        let sorted = client
+            .get(&format!(
+                "/api/v1/customers?scope={scope}&order=asc&per_page=200"
+            ))
+            .await;
+        let mut want = page_ids(&sorted);
+        want.reverse();
+        assert!(
+            !want.contains(&ids[2]) && !want.contains(&ids[5]),
+            "{sorted}"
+        );
+        let mut got = Vec::new();
+        for page in 1..=4 {
+            let v = client
+                .get(&format!(
+                    "/api/v1/customers?scope={scope}&page={page}&per_page=2"
+                ))
+                .await;
+            assert_eq!(v["total"].as_u64(), Some(want.len() as u64), "{scope}: {v}");
+            got.extend(page_ids(&v));
+        }
+        assert_eq!(got, want, "{scope}");
+    }
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Action, Module, Principal, User};
+use crate::auth::{Action, Module, Principal, Scope, User};
 use crate::error::{AppError, AppResult, Msg};
 use crate::search::text::fold;
 use crate::store::{Entity, IndexKey, Record, Tx};
@@ -346,51 +346,84 @@ pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<CustomerView> {
     })
 }
 
+/// What a customer list asks for, beyond scope and paging: the owner, team, country, tier,
+/// source, tag, status and text filters. The list and the export read customers through it.
+pub struct CustomerFilter<'q> {
+    q: &'q CustomerQuery,
+    /// The data scope the caller asked for, within what they were granted.
+    pub wanted: Scope,
+    country: Option<String>,
+    needle: Option<String>,
+    digits: String,
+}
+
+impl<'q> CustomerFilter<'q> {
+    pub fn new(q: &'q CustomerQuery, granted: Scope) -> AppResult<CustomerFilter<'q>> {
+        Ok(CustomerFilter {
+            q,
+            wanted: super::list_scope(q.scope.as_deref(), granted)?,
+            country: q.country.as_deref().map(str::to_ascii_uppercase),
+            needle: super::needle(q.q.as_deref()),
+            digits: q
+                .q
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_ascii_digit())
+                .collect(),
+        })
+    }
+
+    /// Whether anything but the owner narrows the list (else counted indexes answer it).
+    pub fn narrows(&self) -> bool {
+        let q = self.q;
+        q.team_id.is_some()
+            || self.country.is_some()
+            || q.tier.is_some()
+            || q.source.is_some()
+            || q.tag.is_some()
+            || q.status.is_some()
+            || self.needle.is_some()
+    }
+
+    /// Whether `c` is in the list the caller `p` asked for.
+    pub fn matches(&self, p: &Principal, c: &Customer) -> bool {
+        let q = self.q;
+        c.owner_id.is_some()
+            && p.reaches(self.wanted, c.owner_id)
+            && q.owner_id.is_none_or(|o| c.owner_id == Some(o))
+            && q.team_id.is_none_or(|t| c.team_id == Some(t))
+            && self
+                .country
+                .as_deref()
+                .is_none_or(|x| c.country.as_deref() == Some(x))
+            && q.tier
+                .as_deref()
+                .is_none_or(|x| c.tier.as_deref() == Some(x))
+            && q.source
+                .as_deref()
+                .is_none_or(|x| c.source.as_deref() == Some(x))
+            && q.tag
+                .as_deref()
+                .is_none_or(|x| c.tags.iter().any(|t| t == x))
+            && q.status.is_none_or(|s| c.status == s)
+            && self
+                .needle
+                .as_deref()
+                .is_none_or(|n| matches_text(c, n, &self.digits))
+    }
+}
+
 pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<CustomerView>> {
     let scope = p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
-    let wanted = super::list_scope(q.scope.as_deref(), scope)?;
-    let needle = super::needle(q.q.as_deref());
-    let digits: String =
-        q.q.as_deref()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| c.is_ascii_digit())
-            .collect();
-    let country = q.country.as_deref().map(str::to_ascii_uppercase);
+    let list_filter = CustomerFilter::new(&q, scope)?;
+    let wanted = list_filter.wanted;
     k.store.read(|tx| {
-        let filter = |r: &Record<Customer>| {
-            let c = &r.data;
-            let visible = c.owner_id.is_some() && p.reaches(wanted, c.owner_id);
-            visible
-                && q.owner_id.is_none_or(|o| c.owner_id == Some(o))
-                && q.team_id.is_none_or(|t| c.team_id == Some(t))
-                && country
-                    .as_deref()
-                    .is_none_or(|x| c.country.as_deref() == Some(x))
-                && q.tier
-                    .as_deref()
-                    .is_none_or(|x| c.tier.as_deref() == Some(x))
-                && q.source
-                    .as_deref()
-                    .is_none_or(|x| c.source.as_deref() == Some(x))
-                && q.tag
-                    .as_deref()
-                    .is_none_or(|x| c.tags.iter().any(|t| t == x))
-                && q.status.is_none_or(|s| c.status == s)
-                && needle
-                    .as_deref()
-                    .is_none_or(|n| matches_text(c, n, &digits))
-        };
+        let filter = |r: &Record<Customer>| list_filter.matches(p, &r.data);
         let newest_first = matches!(q.sort.as_deref(), None | Some("created"))
             && q.order.as_deref() != Some("asc");
-        let unfiltered = q.team_id.is_none()
-            && country.is_none()
-            && q.tier.is_none()
-            && q.source.is_none()
-            && q.tag.is_none()
-            && q.status.is_none()
-            && needle.is_none();
+        let unfiltered = !list_filter.narrows();
         let reach = p.owners_in(wanted);
         // One owner's customers (a rep's own list, or an owner filter the caller may use).
         let one_owner = match (&reach, q.owner_id) {
@@ -480,7 +513,7 @@ fn page_by_index(
     Ok((items, tx.count_index::<Customer>(index, key)?))
 }
 
-pub(super) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
+pub(crate) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
     let hay = fold(&format!(
         "{} {} {} {} {}",
         c.name,
