@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Auth, Body, Params, PathParam, blocking};
+use super::extract::{Auth, Body, Params, PathParam, Speaker, blocking};
 use super::users::VersionQuery;
 use crate::domain::Paging;
 use crate::domain::crm::customers::{
@@ -177,20 +177,14 @@ struct TimelineQuery {
     responses((status = 200, body = List<ActivityView>)))]
 async fn get_timeline(
     State(s): State<AppState>,
-    auth: Auth,
+    Speaker(p): Speaker,
     PathParam(id): PathParam<u64>,
     Params(q): Params<TimelineQuery>,
 ) -> ApiResult<Json<List<ActivityView>>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || {
-            timeline::for_customer(
-                &k,
-                &auth.principal,
-                id,
-                q.contact_id,
-                Paging::new(q.page, q.per_page),
-            )
+            timeline::for_customer(&k, &p, id, q.contact_id, Paging::new(q.page, q.per_page))
         })
         .await?,
     ))
@@ -202,14 +196,14 @@ async fn get_timeline(
     responses((status = 201, body = ActivityView)))]
 async fn add_timeline(
     State(s): State<AppState>,
-    auth: Auth,
+    Speaker(p): Speaker,
     PathParam(id): PathParam<u64>,
     Body(input): Body<ActivityInput>,
 ) -> ApiResult<(StatusCode, Json<ActivityView>)> {
     let k = s.kontor.clone();
     Ok((
         StatusCode::CREATED,
-        Json(blocking(move || timeline::add_to_customer(&k, &auth.principal, id, input)).await?),
+        Json(blocking(move || timeline::add_to_customer(&k, &p, id, input)).await?),
     ))
 }
 
@@ -316,13 +310,11 @@ async fn update_pool(
 #[utoipa::path(get, path = "/api/v1/duplicates/check", tag = "crm", params(Probe), responses((status = 200, body = CheckResult)))]
 async fn check_duplicates(
     State(s): State<AppState>,
-    auth: Auth,
+    Speaker(p): Speaker,
     Params(probe): Params<Probe>,
 ) -> ApiResult<Json<CheckResult>> {
     let k = s.kontor.clone();
-    Ok(Json(
-        blocking(move || check::check(&k, &auth.principal, probe)).await?,
-    ))
+    Ok(Json(blocking(move || check::check(&k, &p, probe)).await?))
 }
 
 /// What each kind of match does: block, warn or ignore.
@@ -355,13 +347,12 @@ struct ScanQuery {
 #[utoipa::path(get, path = "/api/v1/duplicates/scan", tag = "crm", params(ScanQuery), responses((status = 200, body = Vec<DuplicateGroup>)))]
 async fn scan_duplicates(
     State(s): State<AppState>,
-    auth: Auth,
+    Speaker(p): Speaker,
     Params(q): Params<ScanQuery>,
 ) -> ApiResult<Json<Vec<DuplicateGroup>>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || merge::scan(&k, &auth.principal, q.limit.unwrap_or(100).min(1000)))
-            .await?,
+        blocking(move || merge::scan(&k, &p, q.limit.unwrap_or(100).min(1000))).await?,
     ))
 }
 

@@ -135,6 +135,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
+/// The logged-in caller, speaking the request's language (Accept-Language, else the user's
+/// own), for answers that hold text made for people (row messages, duplicate reasons, system
+/// timeline entries), so they match the error messages of the same request.
+pub struct Speaker(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Speaker {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, state).await?;
+        let mut p = auth.principal;
+        if let Some(info) = parts.extensions.get::<RequestInfo>() {
+            p.lang = info.lang;
+        }
+        Ok(Speaker(p))
+    }
+}
+
 /// Any caller, logged in or not.
 pub struct Caller(pub RequestInfo);
 

@@ -17,8 +17,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{Auth, Body as JsonBody, Params, PathParam, RequestInfo, blocking};
-use crate::auth::Principal;
+use super::extract::{Body as JsonBody, Params, PathParam, Speaker, blocking};
 use crate::domain::Paging;
 use crate::domain::crm::customers::CustomerQuery;
 use crate::domain::export::{self, ExportParams};
@@ -41,25 +40,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_mappings, save_mapping))
         .routes(routes!(delete_mapping))
         .routes(routes!(export_customers))
-}
-
-/// The logged-in caller, speaking the request's language (Accept-Language, else the user's
-/// own), so row messages and export headers match the error messages of the same request.
-struct Speaker(Principal);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Speaker {
-    type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_request_parts(parts, state).await?;
-        let mut p = auth.principal;
-        if let Some(info) = parts.extensions.get::<RequestInfo>() {
-            p.lang = info.lang;
-        }
-        Ok(Speaker(p))
-    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

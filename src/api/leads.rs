@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Auth, Body, Params, PathParam, blocking};
+use super::extract::{Auth, Body, Params, PathParam, Speaker, blocking};
 use super::users::VersionQuery;
 use crate::domain::Paging;
 use crate::domain::crm::leads::{
@@ -135,14 +135,13 @@ struct PageQuery {
     responses((status = 200, body = List<ActivityView>)))]
 async fn lead_timeline(
     State(s): State<AppState>,
-    auth: Auth,
+    Speaker(p): Speaker,
     PathParam(id): PathParam<u64>,
     Params(q): Params<PageQuery>,
 ) -> ApiResult<Json<List<ActivityView>>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || leads::timeline(&k, &auth.principal, id, Paging::new(q.page, q.per_page)))
-            .await?,
+        blocking(move || leads::timeline(&k, &p, id, Paging::new(q.page, q.per_page))).await?,
     ))
 }
 
@@ -150,14 +149,14 @@ async fn lead_timeline(
     responses((status = 201, body = ActivityView)))]
 async fn add_lead_timeline(
     State(s): State<AppState>,
-    auth: Auth,
+    Speaker(p): Speaker,
     PathParam(id): PathParam<u64>,
     Body(input): Body<ActivityInput>,
 ) -> ApiResult<(StatusCode, Json<ActivityView>)> {
     let k = s.kontor.clone();
     Ok((
         StatusCode::CREATED,
-        Json(blocking(move || leads::add_activity(&k, &auth.principal, id, input)).await?),
+        Json(blocking(move || leads::add_activity(&k, &p, id, input)).await?),
     ))
 }
 

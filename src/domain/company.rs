@@ -91,6 +91,20 @@ pub fn company(tx: &Tx) -> AppResult<Option<crate::store::Record<Company>>> {
     Ok(tx.get::<Company>(COMPANY_ID)?)
 }
 
+/// The company's own country (ISO code), where phone numbers written without a country code are
+/// read on records that name no country: the country of the company's time zone, else China.
+pub fn default_country(tx: &Tx) -> AppResult<String> {
+    let zone = company(tx)?.map(|c| c.data.time_zone);
+    Ok(zone
+        .and_then(|z| {
+            crate::domain::countries::COUNTRIES
+                .iter()
+                .find(|c| c.3 == z)
+        })
+        .map_or("CN", |c| c.0)
+        .to_string())
+}
+
 /// Adds what every company starts with and is missing: preset roles (new presets arrive with
 /// new versions), a default public pool and the cadence rules of seed 002.
 pub fn ensure_presets(tx: &mut Tx) -> AppResult<()> {

@@ -124,12 +124,19 @@ impl Kontor {
             k.store
                 .write(company::ensure_presets)
                 .map_err(|e| StartError::Setup(e.to_string()))?;
+            crm::fill_contact_regions(&k).map_err(|e| StartError::Setup(e.to_string()))?;
         }
         Ok(k)
     }
 
-    /// Stops the indexer and the writer, after the work already queued.
+    /// Stops the indexer and the writer, after the work already queued, and waits until the
+    /// background imports have let go of the data file.
     pub fn shutdown(&self) {
+        self.close();
+        import::wait_for_workers(self, std::time::Duration::from_secs(30));
+    }
+
+    fn close(&self) {
         if let Some(mut indexer) = self.indexer.lock().ok().and_then(|mut i| i.take()) {
             indexer.stop();
         }
@@ -219,7 +226,8 @@ impl Kontor {
 
 impl Drop for Kontor {
     fn drop(&mut self) {
-        self.shutdown();
+        // Not `shutdown`: the last holder may be an import worker itself.
+        self.close();
     }
 }
 

@@ -409,3 +409,153 @@ async fn scan_groups_duplicates_and_a_merge_moves_everything_and_can_be_undone()
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+/// A contact's phone number without a country code is read in its customer's country: 030 … on
+/// a German customer is +49 30 …, also after the customer moves to another country.
+#[tokio::test(flavor = "multi_thread")]
+async fn contact_phones_are_read_in_the_customers_country() {
+    let (_s, admin) = TestServer::with_admin().await;
+    let (status, c) = admin
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Hanse Werkzeug GmbH", "country": "DE",
+                        "contacts": [{"name": "Klaus", "phones": ["0301234567"]}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let r = check(&admin, json!({"phone": "+49 30 1234567"})).await;
+    assert_eq!(r["candidates"][0]["id"], c["id"], "{r}");
+    assert!(
+        r["candidates"][0]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("+49301234567"),
+        "{r}"
+    );
+    // A contact added later reads the same way.
+    let (status, _) = admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{}/contacts", c["id"]),
+            Some(json!({"name": "Petra", "phones": ["040 5551234"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let r = check(&admin, json!({"phone": "+49 40 5551234"})).await;
+    assert_eq!(r["candidates"][0]["id"], c["id"], "{r}");
+    // The customer moves to France: its contacts' numbers are French now.
+    let (status, moved) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/customers/{}", c["id"]),
+            Some(json!({"version": c["version"], "country": "FR"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    let r = check(&admin, json!({"phone": "+33 3 01 23 45 67"})).await;
+    assert_eq!(r["candidates"][0]["id"], c["id"], "{r}");
+    assert_eq!(
+        check(&admin, json!({"phone": "+49 30 1234567"})).await["candidates"],
+        json!([])
+    );
+}
+
+/// Reasons, the errors that carry them and the system lines of a timeline are in the caller's
+/// language: Accept-Language, else the user's own.
+#[tokio::test(flavor = "multi_thread")]
+async fn reasons_and_system_entries_speak_the_callers_language() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    let (_, brandt) = li
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Brandt Werkzeuge GmbH", "email": "info@brandt-werkzeuge.de"})),
+        )
+        .await;
+    let zh = li.clone().zh();
+    let probe = json!({"name": "Brandt Werkzuege", "email": "info@brandt-werkzeuge.de"});
+    let r_en = check(&li, probe.clone()).await;
+    let r_zh = check(&zh, probe).await;
+    let reasons = |r: &Value| r["candidates"][0]["reasons"].to_string();
+    assert!(
+        reasons(&r_en).contains("same e-mail info@brandt-werkzeuge.de")
+            && reasons(&r_en).contains("% similar"),
+        "{r_en}"
+    );
+    assert!(!reasons(&r_en).contains("邮箱"), "{r_en}");
+    assert!(
+        reasons(&r_zh).contains("邮箱相同：info@brandt-werkzeuge.de")
+            && reasons(&r_zh).contains("名称相似度")
+            && reasons(&r_zh).contains("相差 1 个字母"),
+        "{r_zh}"
+    );
+    assert!(!reasons(&r_zh).contains("same"), "{r_zh}");
+    assert_eq!(r_zh["candidates"][0]["field"], "email");
+    // Without Accept-Language, the user's own language (li.na's is the company's: Chinese).
+    let url = format!(
+        "{}/api/v1/duplicates/check?email=info%40brandt-werkzeuge.de",
+        li.base
+    );
+    let plain: Value = li.http.get(url).send().await.unwrap().json().await.unwrap();
+    assert!(reasons(&plain).contains("邮箱相同"), "{plain}");
+    // The error of a refused save carries the reason in its own language.
+    let (status, err) = zh
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Brandt Werkzeuge"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("名称相似度"),
+        "{err}"
+    );
+
+    // System lines of the timeline: stored once, read in either language.
+    let (status, _) = li
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{}/release", brandt["id"]),
+            Some(json!({"note": "kein Bedarf"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{}/claim", brandt["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/v1/customers/{}/timeline", brandt["id"]);
+    let en = admin.get(&path).await;
+    let zh = admin.clone().zh().get(&path).await;
+    let subjects = |t: &Value| -> Vec<String> {
+        t["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        subjects(&en),
+        vec![
+            "周海燕 claimed it from the pool",
+            "Returned to the pool (released): kein Bedarf"
+        ],
+        "{en}"
+    );
+    assert_eq!(
+        subjects(&zh),
+        vec!["周海燕 从公海领取", "退回公海（主动释放）：kein Bedarf"],
+        "{zh}"
+    );
+}

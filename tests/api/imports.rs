@@ -955,3 +955,193 @@ async fn an_interrupted_commit_continues_after_its_last_batch() {
     assert_eq!(done["progress"]["skipped"], 0, "{done}");
     assert_eq!(total(&admin).await, N as u64);
 }
+
+async fn set_rules(admin: &Client, email: &str) {
+    let (status, v) = admin
+        .send(
+            Method::PUT,
+            "/api/v1/duplicates/rules",
+            Some(json!({"name": "block", "email": email, "phone": "warn", "website": "warn"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+}
+
+/// The admin's duplicate rules decide what an import does with a row that matches an existing
+/// customer: `block` makes it an error of its row (named by row and column, the existing
+/// customer named) and the commit skips it, `warn` lists it as a duplicate, `ignore` says
+/// nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn duplicate_rules_block_warn_or_ignore_import_rows() {
+    let (_s, admin) = TestServer::with_admin().await;
+    let (status, atlas) = admin
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Atlas Home Imports", "email": "buyer@atlas-home.com"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{atlas}");
+    let csv = "Company,Email\n\
+        Zephyr Trading Ltd,BUYER@atlas-home.com\n\
+        Nordlicht Handel AG,einkauf@nordlicht-handel.ch\n";
+
+    set_rules(&admin, "block").await;
+    let v = uploaded(&admin, "block.csv", csv.as_bytes().to_vec()).await;
+    let dry = dry_run(&admin, &v["id"], json!({})).await;
+    assert_eq!(
+        (
+            dry["counts"]["create"].as_u64(),
+            dry["counts"]["errors"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{dry}"
+    );
+    let row2 = issues_of(&dry, 2);
+    assert_eq!(row2.len(), 1, "{dry}");
+    assert_eq!(
+        (
+            row2[0]["severity"].as_str(),
+            row2[0]["code"].as_str(),
+            row2[0]["column"].as_str(),
+            row2[0]["field"].as_str()
+        ),
+        (Some("error"), Some("exists"), Some("B"), Some("email")),
+        "{dry}"
+    );
+    let msg = row2[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("Atlas Home Imports") && msg.contains("same e-mail buyer@atlas-home.com"),
+        "{msg}"
+    );
+    let dup = &dry["duplicates"][0];
+    assert_eq!(
+        (
+            dup["customer_id"].as_u64(),
+            dup["blocking"].as_bool(),
+            dup["key"].as_str()
+        ),
+        (atlas["id"].as_u64(), Some(true), Some("email")),
+        "{dry}"
+    );
+    let done = commit(&admin, &v["id"], json!({})).await;
+    assert_eq!(
+        (
+            done["progress"]["created"].as_u64(),
+            done["progress"]["skipped"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{done}"
+    );
+    assert_eq!(customers(&admin, "&q=Zephyr").await["total"], 0);
+    assert_eq!(customers(&admin, "&q=Nordlicht").await["total"], 1);
+
+    // Warn: written, with a duplicate warning naming the customer.
+    set_rules(&admin, "warn").await;
+    let csv = csv.replace("Nordlicht Handel AG,einkauf@nordlicht-handel.ch\n", "");
+    let v = uploaded(&admin, "warn.csv", csv.as_bytes().to_vec()).await;
+    let dry = dry_run(&admin, &v["id"], json!({})).await;
+    assert_eq!(
+        (
+            dry["counts"]["create"].as_u64(),
+            dry["counts"]["warnings"].as_u64(),
+            dry["counts"]["duplicates_in_db"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{dry}"
+    );
+    let row2 = issues_of(&dry, 2);
+    assert_eq!(
+        (row2[0]["severity"].as_str(), row2[0]["code"].as_str()),
+        (Some("warning"), Some("possible_duplicate")),
+        "{dry}"
+    );
+    assert!(
+        row2[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Atlas Home Imports"),
+        "{dry}"
+    );
+    assert_eq!(dry["duplicates"][0]["blocking"], false);
+    assert!(
+        dry["duplicates"][0]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("same e-mail"),
+        "{dry}"
+    );
+
+    // Ignore: nothing to say.
+    set_rules(&admin, "ignore").await;
+    let dry = dry_run(&admin, &v["id"], json!({})).await;
+    assert_eq!(dry["counts"]["create"], 1, "{dry}");
+    assert_eq!(dry["issues"], json!([]), "{dry}");
+    assert_eq!(dry["duplicates"], json!([]), "{dry}");
+    let done = commit(&admin, &v["id"], json!({})).await;
+    assert_eq!(done["progress"]["created"], 1, "{done}");
+    assert_eq!(customers(&admin, "&q=Zephyr").await["total"], 1);
+}
+
+/// Rows of one file that are one firm as the duplicate check reads them (umlauts, legal forms,
+/// the phone with or without its country code) are duplicates of the first one.
+#[tokio::test(flavor = "multi_thread")]
+async fn rows_of_one_file_are_compared_as_the_duplicate_check_compares() {
+    let (_s, admin) = TestServer::with_admin().await;
+    let csv = "Company,Country,Phone\n\
+        Müller GmbH,DE,030 1234567\n\
+        Mueller Ltd,DE,\n\
+        Schmidt KG,DE,+49 30 1234567\n";
+    let v = uploaded(&admin, "file.csv", csv.as_bytes().to_vec()).await;
+    let dry = dry_run(&admin, &v["id"], json!({})).await;
+    // The name rule blocks (default); the phone rule warns.
+    let row3 = issues_of(&dry, 3);
+    assert_eq!(
+        (row3[0]["code"].as_str(), row3[0]["severity"].as_str()),
+        (Some("duplicate_in_file"), Some("error")),
+        "{dry}"
+    );
+    let row4 = issues_of(&dry, 4);
+    assert_eq!(
+        (
+            row4[0]["code"].as_str(),
+            row4[0]["severity"].as_str(),
+            row4[0]["column"].as_str()
+        ),
+        (Some("duplicate_in_file"), Some("warning"), Some("C")),
+        "{dry}"
+    );
+    assert_eq!(dry["counts"]["create"], 2, "{dry}");
+}
+
+/// Customers an import creates get what the customer form gives a new customer: their owner's
+/// cadence task (on My day), the default pool, owned-since; their contacts read phone numbers
+/// in the customer's country.
+#[tokio::test(flavor = "multi_thread")]
+async fn imported_customers_get_their_cadence_tasks() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    let csv = "Company,Country,Owner,Contact,Contact phone\n\
+        Hanse Import GmbH,DE,li.na,Klaus Brandt,0301234567\n";
+    let v = uploaded(&admin, "owners.csv", csv.as_bytes().to_vec()).await;
+    let done = commit(&admin, &v["id"], json!({})).await;
+    assert_eq!(done["progress"]["created"], 1, "{done}");
+    let hanse = customers(&admin, "&q=Hanse").await["items"][0].clone();
+    assert!(
+        hanse["pool_id"].as_u64().is_some() && hanse["owned_since"].is_string(),
+        "{hanse}"
+    );
+    let day = li.get("/api/v1/my-day").await;
+    let task = day["upcoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["customer_id"] == hanse["id"])
+        .unwrap_or_else(|| panic!("no cadence task for the imported customer: {day}"));
+    assert_eq!(task["source"], "cadence", "{task}");
+    // The contact's phone without a country code is a German number.
+    let r = admin
+        .get("/api/v1/duplicates/check?phone=%2B49%2030%201234567&country=DE")
+        .await;
+    assert_eq!(r["candidates"][0]["id"], hanse["id"], "{r}");
+}

@@ -1,6 +1,6 @@
 //! The customer archive (CRM-1) and its contacts (the decision chain).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Action, Module, Principal, Scope, User};
 use crate::error::{AppError, AppResult, Msg};
 use crate::search::text::fold;
-use crate::store::{Entity, IndexKey, Record, Tx};
+use crate::store::{Actor, Entity, IndexKey, Record, Tx};
 
 use super::model::{Contact, Customer, CustomerStatus, Pool};
 use super::{active_owner, customer_for, reaches_customer};
@@ -254,87 +254,163 @@ pub fn default_pool(tx: &Tx) -> AppResult<Option<u64>> {
     Ok(found)
 }
 
+/// A new customer as the rules make it, before it is written: checked fields, the defaults of a
+/// new customer, its contacts. The form, the import and lead conversion all make new customers
+/// through this and [`insert_new`], so their rules cannot drift apart.
+#[derive(Clone, Debug)]
+pub struct NewCustomer {
+    pub customer: Customer,
+    pub contacts: Vec<Contact>,
+}
+
+impl NewCustomer {
+    /// Checks `input` (errors name the field: `email`, `contacts[0].emails[1]`). The owner is
+    /// `input.owner_id`, else `default_owner`; whether the caller may name that owner is the
+    /// caller's check.
+    pub fn check(input: CustomerInput, default_owner: u64) -> AppResult<NewCustomer> {
+        let name = validate::text("name", &input.name, 200)?;
+        let contacts = input
+            .contacts
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| check_contact(&format!("contacts[{i}]."), c))
+            .collect::<AppResult<Vec<_>>>()?;
+        let customer = Customer {
+            name_key: name_key(&name),
+            name,
+            name_alt: opt("name_alt", input.name_alt.as_deref(), 200)?,
+            country: validate::optional_country("country", input.country.as_deref())?,
+            time_zone: input
+                .time_zone
+                .as_deref()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| validate::time_zone("time_zone", t))
+                .transpose()?,
+            address: opt("address", input.address.as_deref(), 500)?,
+            website: validate::optional_website("website", input.website.as_deref())?,
+            email: validate::optional_email("email", input.email.as_deref())?,
+            phone: opt("phone", input.phone.as_deref(), 40)?,
+            source: opt("source", input.source.as_deref(), 60)?,
+            tier: opt("tier", input.tier.as_deref(), 20)?,
+            tags: clean_tags(input.tags)?,
+            owner_id: Some(input.owner_id.unwrap_or(default_owner)),
+            team_id: None,
+            pool_id: None,
+            purchase_preferences: opt(
+                "purchase_preferences",
+                input.purchase_preferences.as_deref(),
+                1000,
+            )?,
+            payment_behaviour: opt(
+                "payment_behaviour",
+                input.payment_behaviour.as_deref(),
+                1000,
+            )?,
+            custom: clean_custom(input.custom)?,
+            status: CustomerStatus::Prospect,
+            locked: input.locked,
+            key_account: input.key_account,
+            last_followup_at: None,
+            last_deal_at: None,
+            owned_since: None,
+            annual_purchases: None,
+        };
+        Ok(NewCustomer { customer, contacts })
+    }
+
+    pub fn owner(&self) -> u64 {
+        self.customer.owner_id.unwrap_or_default()
+    }
+
+    /// What the duplicate check compares it by.
+    pub fn probe(&self) -> Probe {
+        let c = &self.customer;
+        Probe {
+            name: Some(c.name.clone()),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            website: c.website.clone(),
+            country: c.country.clone(),
+            exclude_customer: None,
+        }
+    }
+}
+
+/// What the new customers of one transaction share, read once (an import writes a thousand
+/// customers per transaction).
+pub struct NewCustomerDefaults {
+    pool: Option<u64>,
+    /// The company's country, for contacts of customers without one.
+    region: String,
+    /// Each owner's first team.
+    teams: HashMap<u64, Option<u64>>,
+    cadence: super::tasks::NewCustomerRules,
+}
+
+impl NewCustomerDefaults {
+    pub fn load(tx: &Tx) -> AppResult<NewCustomerDefaults> {
+        Ok(NewCustomerDefaults {
+            pool: default_pool(tx)?,
+            region: crate::domain::company::default_country(tx)?,
+            teams: HashMap::new(),
+            cadence: super::tasks::NewCustomerRules::load(tx)?,
+        })
+    }
+}
+
+/// Writes a new customer in the caller's transaction with what every new customer gets: an
+/// active owner (else an error on `owner_id`), the owner's team, owned since now, the default
+/// pool (where it goes if released), its contacts (the first one primary, with the customer's
+/// owner and phone region) and the cadence tasks for new customers. Returns the record and the
+/// contacts' ids. The duplicate check is the caller's: the form enforces it, an import plans
+/// it per row.
+pub fn insert_new(
+    tx: &mut Tx,
+    actor: &Actor,
+    d: &mut NewCustomerDefaults,
+    new: NewCustomer,
+) -> AppResult<(Record<Customer>, Vec<u64>)> {
+    let owner = new.owner();
+    let team = match d.teams.get(&owner) {
+        Some(t) => *t,
+        None => {
+            active_owner(tx, "owner_id", owner)?;
+            let t = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
+            d.teams.insert(owner, t);
+            t
+        }
+    };
+    let mut customer = new.customer;
+    customer.team_id = team;
+    customer.owned_since = Some(tx.now());
+    customer.pool_id = d.pool;
+    let region = customer.country.clone().unwrap_or_else(|| d.region.clone());
+    let record = tx.insert(actor, customer)?;
+    let mut contact_ids = Vec::new();
+    for (i, mut contact) in new.contacts.into_iter().enumerate() {
+        contact.customer_id = record.id;
+        contact.owner_id = Some(owner);
+        contact.primary = i == 0;
+        contact.region = Some(region.clone());
+        contact_ids.push(tx.insert(actor, contact)?.id);
+    }
+    super::tasks::on_new_customer(tx, actor, &d.cadence, &record)?;
+    Ok((record, contact_ids))
+}
+
 pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<CustomerView> {
     let scope = p.require(Module::Crm, Action::Create)?;
-    let name = validate::text("name", &input.name, 200)?;
-    let key = name_key(&name);
-    let contacts = input
-        .contacts
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| check_contact(&format!("contacts[{i}]."), c))
-        .collect::<AppResult<Vec<_>>>()?;
-    let customer = Customer {
-        name_key: key.clone(),
-        name,
-        name_alt: opt("name_alt", input.name_alt.as_deref(), 200)?,
-        country: validate::optional_country("country", input.country.as_deref())?,
-        time_zone: input
-            .time_zone
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-            .map(|t| validate::time_zone("time_zone", t))
-            .transpose()?,
-        address: opt("address", input.address.as_deref(), 500)?,
-        website: validate::optional_website("website", input.website.as_deref())?,
-        email: validate::optional_email("email", input.email.as_deref())?,
-        phone: opt("phone", input.phone.as_deref(), 40)?,
-        source: opt("source", input.source.as_deref(), 60)?,
-        tier: opt("tier", input.tier.as_deref(), 20)?,
-        tags: clean_tags(input.tags)?,
-        owner_id: Some(input.owner_id.unwrap_or(p.user_id)),
-        team_id: None,
-        pool_id: None,
-        purchase_preferences: opt(
-            "purchase_preferences",
-            input.purchase_preferences.as_deref(),
-            1000,
-        )?,
-        payment_behaviour: opt(
-            "payment_behaviour",
-            input.payment_behaviour.as_deref(),
-            1000,
-        )?,
-        custom: clean_custom(input.custom)?,
-        status: CustomerStatus::Prospect,
-        locked: input.locked,
-        key_account: input.key_account,
-        last_followup_at: None,
-        last_deal_at: None,
-        owned_since: None,
-        annual_purchases: None,
-    };
-    let owner = customer.owner_id.unwrap_or(p.user_id);
+    let new = NewCustomer::check(input, p.user_id)?;
+    let owner = new.owner();
     if owner != p.user_id && !p.reaches(scope, Some(owner)) {
         return Err(AppError::forbidden().on_field("owner_id"));
     }
     let (actor, lang, principal) = (p.actor(), p.lang, p.clone());
     k.store.write(move |tx| {
         active_owner(tx, "owner_id", owner)?;
-        let probe = Probe {
-            name: Some(customer.name.clone()),
-            email: customer.email.clone(),
-            phone: customer.phone.clone(),
-            website: customer.website.clone(),
-            country: customer.country.clone(),
-            exclude_customer: None,
-        };
-        crate::domain::dedup::check::enforce(tx, &principal, &probe)?;
-        let team = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
-        let now = tx.now();
-        let mut customer = customer;
-        customer.team_id = team;
-        customer.owned_since = Some(now);
-        customer.pool_id = default_pool(tx)?;
-        let record = tx.insert(&actor, customer)?;
-        for (i, c) in contacts.into_iter().enumerate() {
-            let mut contact = c;
-            contact.customer_id = record.id;
-            contact.owner_id = Some(owner);
-            contact.primary = i == 0;
-            tx.insert(&actor, contact)?;
-        }
-        super::tasks::on_new_customer(tx, &actor, &record)?;
+        crate::domain::dedup::check::enforce(tx, &principal, &new.probe())?;
+        let mut defaults = NewCustomerDefaults::load(tx)?;
+        let (record, _) = insert_new(tx, &actor, &mut defaults, new)?;
         one_view(tx, record, lang)
     })
 }
@@ -659,6 +735,9 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
                 &before.data.phone,
                 &before.data.website,
             );
+        if c.country != before.data.country {
+            super::sync_contact_regions(tx, &actor, id)?;
+        }
         if identity_changed {
             let probe = Probe {
                 name: Some(c.name.clone()),
@@ -820,6 +899,7 @@ fn check_contact(prefix: &str, c: ContactInput) -> AppResult<Contact> {
         notes: opt(&f("notes"), c.notes.as_deref(), 2000)?,
         primary: false,
         owner_id: None,
+        region: None,
     })
 }
 
@@ -856,6 +936,7 @@ pub fn add_contact(
             customer_id,
             owner_id: c.data.owner_id,
             primary: first,
+            region: Some(super::contact_region(tx, &c.data)?),
             ..contact
         };
         Ok(contact_view(tx.insert(&actor, contact)?))
@@ -885,6 +966,7 @@ pub fn update_contact(
                 customer_id: c.customer_id,
                 owner_id: c.owner_id,
                 primary: c.primary,
+                region: c.region.clone(),
                 ..fields
             };
             Ok(())

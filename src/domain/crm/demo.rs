@@ -356,6 +356,7 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
                         .then(|| "上次送礼：茶叶礼盒 / last gift: a tea set".into()),
                     primary: c == 0,
                     owner_id: owner,
+                    region: Some(country.into()),
                 },
             )?;
         }
@@ -385,6 +386,7 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
                     body: None,
                     follow_up_on: None,
                     owner_id: owner,
+                    event: None,
                 },
             )?;
         }

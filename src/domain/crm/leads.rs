@@ -9,10 +9,11 @@ use crate::auth::{Action, Module, Principal, Scope, User};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{IndexKey, Record, Tx};
 
-use super::customers::{CustomerView, name_key};
-use super::model::{
-    Activity, Contact, Customer, CustomerStatus, Lead, LeadStatus, Opportunity, Stage,
+use super::customers::{
+    ContactInput, CustomerInput, CustomerView, NewCustomer, NewCustomerDefaults, insert_new,
+    name_key,
 };
+use super::model::{Activity, Customer, CustomerStatus, Lead, LeadStatus, Opportunity, Stage};
 use super::timeline::{ActivityInput, ActivityView};
 use super::{active_owner, customer_for};
 use crate::domain::accounts::Named;
@@ -345,55 +346,31 @@ pub fn convert(
                     "A customer with this name exists; merge or rename the lead first.",
                 )));
         }
-        let now = tx.now();
-        let customer = Customer {
-            name_key: key,
+        // A new customer like any other (the form's checks, defaults, contacts, cadence).
+        let fields = CustomerInput {
             name: l.company.clone(),
-            name_alt: None,
             country: l.country.clone(),
-            time_zone: None,
-            address: None,
             website: l.website.clone(),
             email: l.email.clone(),
             phone: l.phone.clone(),
             source: l.source.clone(),
-            tier: None,
-            tags: vec![],
             owner_id: Some(owner),
-            team_id: tx.get_live::<User>(owner)?.data.team_ids.first().copied(),
-            pool_id: super::customers::default_pool(tx)?,
-            purchase_preferences: None,
-            payment_behaviour: None,
-            custom: Default::default(),
-            status: CustomerStatus::Prospect,
-            locked: false,
-            key_account: false,
-            last_followup_at: None,
-            last_deal_at: None,
-            owned_since: Some(now),
-            annual_purchases: None,
-        };
-        let c = tx.insert(&actor, customer)?;
-        if let Some(name) = &l.contact_name {
-            tx.insert(
-                &actor,
-                Contact {
-                    customer_id: c.id,
+            contacts: l
+                .contact_name
+                .iter()
+                .map(|name| ContactInput {
                     name: name.clone(),
                     role: Some("buyer".into()),
-                    title: None,
                     phones: l.phone.iter().cloned().collect(),
                     emails: l.email.iter().cloned().collect(),
-                    whatsapp: None,
-                    wechat: None,
-                    skype: None,
-                    birthday: None,
-                    notes: None,
-                    primary: true,
-                    owner_id: Some(owner),
-                },
-            )?;
-        }
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let new = NewCustomer::check(fields, owner)?;
+        let mut defaults = NewCustomerDefaults::load(tx)?;
+        let (c, _) = insert_new(tx, &actor, &mut defaults, new)?;
         let company_currency = crate::domain::company::company(tx)?
             .map(|c| c.data.base_currency)
             .unwrap_or_else(|| "USD".into());
@@ -433,7 +410,6 @@ pub fn convert(
             Ok(())
         })?;
         let r = tx.get_live::<Customer>(c.id)?;
-        super::tasks::on_new_customer(tx, &actor, &r)?;
         let owners = names(tx, [owner])?;
         Ok(ConvertResult {
             customer: super::customers::view(r, &owners, principal.lang),
@@ -450,7 +426,7 @@ pub fn timeline(
 ) -> AppResult<List<ActivityView>> {
     k.store.read(|tx| {
         lead_for(tx, p, id, Action::Read)?;
-        super::timeline::page(tx, "lead", IndexKey::new().u64(id), paging)
+        super::timeline::page(tx, "lead", IndexKey::new().u64(id), paging, p.lang)
     })
 }
 
@@ -478,10 +454,11 @@ pub fn add_activity(
                 body,
                 follow_up_on: input.follow_up_on,
                 owner_id: lead.data.owner_id,
+                event: None,
             },
         )?;
         super::timeline::follow_up_task(tx, &actor, &r)?;
-        Ok(super::timeline::views(tx, vec![r])?.remove(0))
+        Ok(super::timeline::views(tx, vec![r], principal.lang)?.remove(0))
     })
 }
 

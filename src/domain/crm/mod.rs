@@ -106,6 +106,80 @@ pub fn set_customer_owner(
     Ok(())
 }
 
+/// Where a customer's contacts read phone numbers without a country code: its country, else
+/// the company's.
+pub fn contact_region(tx: &Tx, customer: &Customer) -> AppResult<String> {
+    match &customer.country {
+        Some(c) => Ok(c.clone()),
+        None => crate::domain::company::default_country(tx),
+    }
+}
+
+/// Brings the region of a customer's contacts in step with the customer (after its country
+/// changed, or contacts moved to it).
+pub fn sync_contact_regions(tx: &mut Tx, actor: &Actor, customer_id: u64) -> AppResult<()> {
+    let Some(customer) = tx.get::<Customer>(customer_id)? else {
+        return Ok(());
+    };
+    let region = Some(contact_region(tx, &customer.data)?);
+    for cid in tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(customer_id), false)? {
+        if tx
+            .get_live::<Contact>(cid)
+            .is_ok_and(|c| c.data.region != region)
+        {
+            tx.update::<Contact, AppError>(actor, cid, None, |c| {
+                c.region.clone_from(&region);
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives the contacts saved before contacts carried a region (schema 3) their customer's, once
+/// (then recorded in the settings), a thousand per transaction. Contacts in the recycle bin
+/// keep theirs until they are restored and saved.
+pub fn fill_contact_regions(k: &crate::domain::Kontor) -> AppResult<()> {
+    const DONE: &[u8] = b"contact_regions_filled";
+    if k.store.read(|tx| tx.kv_get("settings", DONE))?.is_some() {
+        return Ok(());
+    }
+    let ids = k.store.read(|tx| {
+        let mut ids = Vec::new();
+        tx.for_each::<Contact>(false, &mut |r| {
+            if r.data.region.is_none() && !r.meta.is_deleted() {
+                ids.push(r.id);
+            }
+            Ok(true)
+        })?;
+        Ok::<_, AppError>(ids)
+    })?;
+    for chunk in ids.chunks(1000) {
+        let chunk = chunk.to_vec();
+        k.store.write(move |tx| {
+            let actor = Actor::system();
+            for id in chunk {
+                let Ok(contact) = tx.get_live::<Contact>(id) else {
+                    continue;
+                };
+                let Some(customer) = tx.get::<Customer>(contact.data.customer_id)? else {
+                    continue;
+                };
+                let region = contact_region(tx, &customer.data)?;
+                tx.update::<Contact, AppError>(&actor, id, None, |c| {
+                    c.region = Some(region);
+                    Ok(())
+                })?;
+            }
+            Ok::<_, AppError>(())
+        })?;
+    }
+    k.store.write(|tx| {
+        tx.kv_put("settings", DONE, b"1")?;
+        Ok::<_, AppError>(())
+    })
+}
+
 fn customer_ids_owned(tx: &Tx, owner: u64) -> AppResult<Vec<u64>> {
     Ok(tx.ids_by_index::<Customer>("owner", &IndexKey::new().u64(owner), false)?)
 }

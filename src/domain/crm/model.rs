@@ -166,13 +166,52 @@ pub struct Contact {
     pub primary: bool,
     /// The customer's owner, kept here for data scope and search.
     pub owner_id: Option<u64>,
+    /// Where its phone numbers without a country code are read (the duplicate index): the
+    /// customer's country, else the company's; kept in step with the customer. `None` on
+    /// contacts saved before schema 3 until they are filled in (read as China meanwhile).
+    pub region: Option<String>,
+}
+
+/// A contact as schemas 1 and 2 stored it (before `region`).
+#[derive(Deserialize)]
+struct ContactV2 {
+    customer_id: u64,
+    name: String,
+    role: Option<String>,
+    title: Option<String>,
+    phones: Vec<String>,
+    emails: Vec<String>,
+    whatsapp: Option<String>,
+    wechat: Option<String>,
+    skype: Option<String>,
+    birthday: Option<NaiveDate>,
+    notes: Option<String>,
+    primary: bool,
+    owner_id: Option<u64>,
 }
 
 impl Entity for Contact {
     const KIND: &'static str = "contact";
-    const SCHEMA_VERSION: u16 = 2;
+    /// 2: the duplicate index; 3: `region`.
+    const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
-        same_layout_since(1, from, payload)
+        let old: ContactV2 = same_layout_since(1, from, payload)?;
+        Ok(Contact {
+            customer_id: old.customer_id,
+            name: old.name,
+            role: old.role,
+            title: old.title,
+            phones: old.phones,
+            emails: old.emails,
+            whatsapp: old.whatsapp,
+            wechat: old.wechat,
+            skype: old.skype,
+            birthday: old.birthday,
+            notes: old.notes,
+            primary: old.primary,
+            owner_id: old.owner_id,
+            region: None,
+        })
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
@@ -229,6 +268,60 @@ pub enum ActivityKind {
     System,
 }
 
+/// What a system timeline entry records: stored as data and told in the viewer's language
+/// when the timeline is read.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum SystemEvent {
+    /// `by`: the claimer's display name when it happened.
+    ClaimedFromPool { by: String },
+    ReturnedToPool {
+        reason: ReturnReason,
+        note: Option<String>,
+    },
+}
+
+impl SystemEvent {
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::Lang;
+        match (self, lang) {
+            (SystemEvent::ClaimedFromPool { by }, Lang::Zh) => format!("{by} 从公海领取"),
+            (SystemEvent::ClaimedFromPool { by }, Lang::En) => {
+                format!("{by} claimed it from the pool")
+            }
+            (SystemEvent::ReturnedToPool { reason, note }, _) => {
+                let head = match lang {
+                    Lang::Zh => format!("退回公海（{}）", reason.label(lang)),
+                    Lang::En => format!("Returned to the pool ({})", reason.label(lang)),
+                };
+                match (note, lang) {
+                    (Some(n), Lang::Zh) => format!("{head}：{n}"),
+                    (Some(n), Lang::En) => format!("{head}: {n}"),
+                    (None, _) => head,
+                }
+            }
+        }
+    }
+
+    /// Reads the bilingual subjects of entries written before events were stored
+    /// ("{name} 从公海领取 / claimed from the pool", "退回公海 / returned to the pool
+    /// (no_followup): note"); `None` for anything else.
+    pub fn from_legacy_subject(subject: &str) -> Option<SystemEvent> {
+        if let Some(by) = subject.strip_suffix(" 从公海领取 / claimed from the pool") {
+            return Some(SystemEvent::ClaimedFromPool { by: by.to_string() });
+        }
+        let rest = subject.strip_prefix("退回公海 / returned to the pool (")?;
+        let (key, tail) = rest.split_once(')')?;
+        let reason: ReturnReason =
+            serde_json::from_value(serde_json::Value::String(key.into())).ok()?;
+        let note = match tail.strip_prefix(": ") {
+            Some(n) => Some(n.to_string()),
+            None if tail.is_empty() => None,
+            None => return None,
+        };
+        Some(SystemEvent::ReturnedToPool { reason, note })
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Activity {
     pub customer_id: Option<u64>,
@@ -242,10 +335,49 @@ pub struct Activity {
     pub follow_up_on: Option<NaiveDate>,
     /// Owner of the customer or lead, for scope.
     pub owner_id: Option<u64>,
+    /// System entries: what happened, told in the viewer's language (`subject` then keeps both
+    /// languages, for the audit log and the recycle bin).
+    pub event: Option<SystemEvent>,
+}
+
+/// An activity as schema 1 stored it (before `event`).
+#[derive(Deserialize)]
+struct ActivityV1 {
+    customer_id: Option<u64>,
+    contact_id: Option<u64>,
+    lead_id: Option<u64>,
+    kind: ActivityKind,
+    occurred_at: DateTime<Utc>,
+    author_id: Option<u64>,
+    subject: String,
+    body: Option<String>,
+    follow_up_on: Option<NaiveDate>,
+    owner_id: Option<u64>,
 }
 
 impl Entity for Activity {
     const KIND: &'static str = "activity";
+    /// 2: `event` (older system entries get theirs from their subject).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        let old: ActivityV1 = same_layout_since(1, from, payload)?;
+        let event = (old.kind == ActivityKind::System)
+            .then(|| SystemEvent::from_legacy_subject(&old.subject))
+            .flatten();
+        Ok(Activity {
+            customer_id: old.customer_id,
+            contact_id: old.contact_id,
+            lead_id: old.lead_id,
+            kind: old.kind,
+            occurred_at: old.occurred_at,
+            author_id: old.author_id,
+            subject: old.subject,
+            body: old.body,
+            follow_up_on: old.follow_up_on,
+            owner_id: old.owner_id,
+            event,
+        })
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::many("customer", |a: &Activity| {
@@ -492,6 +624,18 @@ pub enum ReturnReason {
     OwnerLeft,
 }
 
+impl ReturnReason {
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            ReturnReason::NoFollowup => lang.pick("长期未跟进", "no follow-up"),
+            ReturnReason::NoDeal => lang.pick("长期未成交", "no deal"),
+            ReturnReason::ProtectionEnded => lang.pick("保护期结束", "protection ended"),
+            ReturnReason::Released => lang.pick("主动释放", "released"),
+            ReturnReason::OwnerLeft => lang.pick("负责人离职", "owner left"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PoolEventKind {
@@ -600,5 +744,129 @@ impl Entity for Handover {
     const KIND: &'static str = "handover";
     fn title(&self) -> String {
         format!("{} → {}", self.from_user, self.to_user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layout of schema 1 activities, as old data directories hold them.
+    #[derive(Serialize)]
+    struct OldActivity<'a> {
+        customer_id: Option<u64>,
+        contact_id: Option<u64>,
+        lead_id: Option<u64>,
+        kind: ActivityKind,
+        occurred_at: DateTime<Utc>,
+        author_id: Option<u64>,
+        subject: &'a str,
+        body: Option<String>,
+        follow_up_on: Option<NaiveDate>,
+        owner_id: Option<u64>,
+    }
+
+    fn old(kind: ActivityKind, subject: &str) -> Vec<u8> {
+        crate::store::encode(&OldActivity {
+            customer_id: Some(1),
+            contact_id: None,
+            lead_id: None,
+            kind,
+            occurred_at: Utc::now(),
+            author_id: Some(2),
+            subject,
+            body: None,
+            follow_up_on: None,
+            owner_id: Some(2),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn old_system_entries_are_told_in_the_viewers_language() {
+        use crate::i18n::Lang;
+        let a = Activity::upgrade(
+            1,
+            &old(
+                ActivityKind::System,
+                "李娜 从公海领取 / claimed from the pool",
+            ),
+        )
+        .unwrap();
+        let e = a.event.clone().unwrap();
+        assert_eq!(e.text(Lang::Zh), "李娜 从公海领取");
+        assert_eq!(e.text(Lang::En), "李娜 claimed it from the pool");
+        let a = Activity::upgrade(
+            1,
+            &old(
+                ActivityKind::System,
+                "退回公海 / returned to the pool (no_followup): 客户不回复",
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            a.event,
+            Some(SystemEvent::ReturnedToPool {
+                reason: ReturnReason::NoFollowup,
+                note: Some("客户不回复".into())
+            })
+        );
+        assert_eq!(
+            a.event.unwrap().text(Lang::En),
+            "Returned to the pool (no follow-up): 客户不回复"
+        );
+        // Anything else keeps its subject as it was written.
+        let a = Activity::upgrade(
+            1,
+            &old(
+                ActivityKind::Call,
+                "退回公海 / returned to the pool (released)",
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            (a.event, a.subject.as_str()),
+            (None, "退回公海 / returned to the pool (released)")
+        );
+        let a = Activity::upgrade(1, &old(ActivityKind::System, "handed over")).unwrap();
+        assert_eq!(a.event, None);
+    }
+
+    #[test]
+    fn old_contacts_read_without_a_region() {
+        #[derive(Serialize)]
+        struct OldContact {
+            customer_id: u64,
+            name: String,
+            role: Option<String>,
+            title: Option<String>,
+            phones: Vec<String>,
+            emails: Vec<String>,
+            whatsapp: Option<String>,
+            wechat: Option<String>,
+            skype: Option<String>,
+            birthday: Option<NaiveDate>,
+            notes: Option<String>,
+            primary: bool,
+            owner_id: Option<u64>,
+        }
+        let bytes = crate::store::encode(&OldContact {
+            customer_id: 3,
+            name: "Klaus".into(),
+            role: None,
+            title: None,
+            phones: vec!["030 1234567".into()],
+            emails: vec![],
+            whatsapp: None,
+            wechat: None,
+            skype: None,
+            birthday: None,
+            notes: None,
+            primary: true,
+            owner_id: Some(2),
+        })
+        .unwrap();
+        let c = Contact::upgrade(2, &bytes).unwrap();
+        assert_eq!((c.name.as_str(), c.region), ("Klaus", None));
     }
 }

@@ -9,7 +9,9 @@ use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{Actor, AuditEvent, Entity, IndexKey, Record, Tx};
 
 use super::customers::{CustomerView, default_pool, view};
-use super::model::{Customer, CustomerStatus, Pool, PoolEvent, PoolEventKind, ReturnReason, Task};
+use super::model::{
+    Customer, CustomerStatus, Pool, PoolEvent, PoolEventKind, ReturnReason, SystemEvent, Task,
+};
 use super::{customer_for, sees_pool, set_customer_owner};
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, validate};
@@ -335,7 +337,14 @@ pub fn claim(k: &Kontor, p: &Principal, id: u64, now: DateTime<Utc>) -> AppResul
         log_event(tx, &actor, id, PoolEventKind::Claim, principal.user_id, None)?;
         let claimed = tx.get_live::<Customer>(id)?;
         tx.audit_event(&actor, AuditEvent { action: "claim".into(), kind: Customer::KIND.into(), record_id: Some(id), title: claimed.data.name.clone(), ..Default::default() })?;
-        super::timeline::system_entry(tx, &actor, &claimed, format!("{} 从公海领取 / claimed from the pool", principal.display_name))?;
+        super::timeline::system_entry(
+            tx,
+            &actor,
+            &claimed,
+            SystemEvent::ClaimedFromPool {
+                by: principal.display_name.clone(),
+            },
+        )?;
         let owners = names(tx, [principal.user_id])?;
         Ok(view(claimed, &owners, principal.lang))
     })
@@ -390,11 +399,12 @@ fn return_to_pool(
         },
     )?;
     let returned = tx.get_live::<Customer>(c.id)?;
-    let subject = match &note {
-        Some(n) => format!("退回公海 / returned to the pool ({reason_key}): {n}"),
-        None => format!("退回公海 / returned to the pool ({reason_key})"),
-    };
-    super::timeline::system_entry(tx, actor, &returned, subject)?;
+    super::timeline::system_entry(
+        tx,
+        actor,
+        &returned,
+        SystemEvent::ReturnedToPool { reason, note },
+    )?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Action, Module, Principal};
 use crate::error::{AppError, AppResult, Msg};
+use crate::i18n::Lang;
 use crate::store::{Actor, IndexKey, Record, Tx};
 
 use super::model::{Activity, ActivityKind, CadenceRule, CadenceTrigger, Customer, Task};
@@ -45,14 +46,26 @@ fn source_kind(source: &str) -> &'static str {
     }
 }
 
-fn task_view(tx: &Tx, r: Record<Task>) -> AppResult<TaskView> {
+fn task_view(tx: &Tx, r: Record<Task>, lang: Lang) -> AppResult<TaskView> {
     let customer_name = match r.data.customer_id {
         Some(c) => tx.get::<Customer>(c)?.map(|c| c.data.name),
         None => None,
     };
+    // Pool warnings are Kontor's own words: told in the viewer's language from their source
+    // (`pool_warn:<customer>:<date>`), also for those stored with both languages.
+    let title = match (source_kind(&r.data.source), &customer_name) {
+        ("pool_warning", Some(name)) => {
+            let day = r.data.due_on;
+            match lang {
+                Lang::Zh => format!("{name} 将于 {day} 退回公海"),
+                Lang::En => format!("{name} returns to the pool on {day}"),
+            }
+        }
+        _ => r.data.title,
+    };
     Ok(TaskView {
         id: r.id,
-        title: r.data.title,
+        title,
         due_on: r.data.due_on,
         done_at: r.data.done_at,
         customer_id: r.data.customer_id,
@@ -86,7 +99,7 @@ pub fn my_day(k: &Kontor, p: &Principal, now: DateTime<Utc>) -> AppResult<MyDay>
             let Ok(r) = tx.get_live::<Task>(id) else {
                 continue;
             };
-            let v = task_view(tx, r)?;
+            let v = task_view(tx, r, p.lang)?;
             if v.source == "pool_warning" {
                 day.pool_warnings.push(v);
             } else if v.due_on < today {
@@ -136,7 +149,7 @@ pub fn update_task(k: &Kontor, p: &Principal, id: u64, patch: TaskPatch) -> AppR
             }
             Ok(())
         })?;
-        task_view(tx, r)
+        task_view(tx, r, principal.lang)
     })
 }
 
@@ -148,11 +161,14 @@ fn cadence_task(
     customer: &Record<Customer>,
     due: NaiveDate,
     key: &str,
+    // Written in this transaction: it has no tasks yet, nothing to look up.
+    fresh: bool,
 ) -> AppResult<bool> {
     let source = format!("cadence:{}:{}:{key}", rule.id, customer.id);
-    if tx
-        .find_unique::<Task>("source", &IndexKey::new().str(&source))?
-        .is_some()
+    if !fresh
+        && tx
+            .find_unique::<Task>("source", &IndexKey::new().str(&source))?
+            .is_some()
     {
         return Ok(false);
     }
@@ -177,19 +193,35 @@ fn active_rules(tx: &Tx) -> AppResult<Vec<Record<CadenceRule>>> {
         .items)
 }
 
-pub(super) fn on_new_customer(tx: &mut Tx, actor: &Actor, c: &Record<Customer>) -> AppResult<()> {
-    let today = super::company_today(tx, tx.now())?;
-    for rule in active_rules(tx)? {
-        if rule.data.trigger == CadenceTrigger::NewCustomer {
-            cadence_task(
-                tx,
-                actor,
-                &rule,
-                c,
-                today + Duration::days(rule.data.days as i64),
-                "new",
-            )?;
-        }
+/// The cadence rules a new customer triggers and the company's date, read once per
+/// transaction (an import creates a thousand customers in one).
+pub(super) struct NewCustomerRules {
+    rules: Vec<Record<CadenceRule>>,
+    today: NaiveDate,
+}
+
+impl NewCustomerRules {
+    pub(super) fn load(tx: &Tx) -> AppResult<NewCustomerRules> {
+        Ok(NewCustomerRules {
+            rules: active_rules(tx)?
+                .into_iter()
+                .filter(|r| r.data.trigger == CadenceTrigger::NewCustomer)
+                .collect(),
+            today: super::company_today(tx, tx.now())?,
+        })
+    }
+}
+
+/// The tasks the cadence rules give a new customer's owner.
+pub(super) fn on_new_customer(
+    tx: &mut Tx,
+    actor: &Actor,
+    rules: &NewCustomerRules,
+    c: &Record<Customer>,
+) -> AppResult<()> {
+    for rule in &rules.rules {
+        let due = rules.today + Duration::days(rule.data.days as i64);
+        cadence_task(tx, actor, rule, c, due, "new", true)?;
     }
     Ok(())
 }
@@ -212,6 +244,7 @@ pub(super) fn on_activity(tx: &mut Tx, actor: &Actor, a: &Record<Activity>) -> A
                 &customer,
                 due,
                 &format!("activity{}", a.id),
+                false,
             )?;
         }
     }
@@ -235,6 +268,7 @@ pub(super) fn on_deal_won(
                 &customer,
                 today + Duration::days(rule.data.days as i64),
                 &format!("deal{opportunity_id}"),
+                false,
             )?;
         }
     }
@@ -297,7 +331,7 @@ pub fn run_cadence(k: &Kontor, now: DateTime<Utc>) -> AppResult<usize> {
                     if let Some(due) = due {
                         // The period this task belongs to: every `days` days since the epoch.
                         let period = today.num_days_from_ce() as i64 / days;
-                        if cadence_task(tx, &actor, rule, &c, due, &format!("p{period}"))? {
+                        if cadence_task(tx, &actor, rule, &c, due, &format!("p{period}"), false)? {
                             n += 1;
                         }
                     }

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Action, Module, Principal};
 use crate::error::{AppError, AppResult, Msg};
+use crate::i18n::Lang;
 use crate::store::{Actor, IndexKey, Record, Tx};
 
 use super::customer_for;
-use super::model::{Activity, ActivityKind, Contact, Customer, Task};
+use super::model::{Activity, ActivityKind, Contact, Customer, SystemEvent, Task};
 use crate::domain::accounts::Named;
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, validate};
@@ -41,7 +42,12 @@ pub struct ActivityInput {
     pub follow_up_on: Option<NaiveDate>,
 }
 
-pub(super) fn views(tx: &Tx, records: Vec<Record<Activity>>) -> AppResult<Vec<ActivityView>> {
+/// Entries as the viewer reads them: system entries in the viewer's language.
+pub(super) fn views(
+    tx: &Tx,
+    records: Vec<Record<Activity>>,
+    lang: Lang,
+) -> AppResult<Vec<ActivityView>> {
     let people = names(tx, records.iter().filter_map(|r| r.data.author_id))?;
     let mut out = Vec::new();
     for r in records {
@@ -61,7 +67,10 @@ pub(super) fn views(tx: &Tx, records: Vec<Record<Activity>>) -> AppResult<Vec<Ac
                 id,
                 name: people.get(&id).cloned().unwrap_or_default(),
             }),
-            subject: a.subject,
+            subject: match &a.event {
+                Some(e) => e.text(lang),
+                None => a.subject,
+            },
             body: a.body,
             contact,
             customer_id: a.customer_id,
@@ -78,6 +87,7 @@ pub(super) fn page(
     index: &str,
     prefix: IndexKey,
     paging: Paging,
+    lang: Lang,
 ) -> AppResult<List<ActivityView>> {
     let ids = tx.ids_by_index::<Activity>(index, &prefix, true)?;
     let mut live = Vec::new();
@@ -93,7 +103,7 @@ pub(super) fn page(
         .take(paging.per_page as usize)
         .collect();
     Ok(List {
-        items: views(tx, records)?,
+        items: views(tx, records, lang)?,
         total,
         page: paging.page,
         per_page: paging.per_page,
@@ -115,9 +125,15 @@ pub fn for_customer(
                 if contact.data.customer_id != customer_id {
                     return Err(AppError::not_found());
                 }
-                page(tx, "contact", IndexKey::new().u64(cid), paging)
+                page(tx, "contact", IndexKey::new().u64(cid), paging, p.lang)
             }
-            None => page(tx, "customer", IndexKey::new().u64(customer_id), paging),
+            None => page(
+                tx,
+                "customer",
+                IndexKey::new().u64(customer_id),
+                paging,
+                p.lang,
+            ),
         }
     })
 }
@@ -198,6 +214,7 @@ pub fn add_to_customer(
                 body,
                 follow_up_on: input.follow_up_on,
                 owner_id: c.data.owner_id,
+                event: None,
             },
         )?;
         if c.data.last_followup_at.is_none_or(|t| t < occurred_at) && occurred_at <= now {
@@ -208,16 +225,17 @@ pub fn add_to_customer(
         }
         follow_up_task(tx, &actor, &record)?;
         super::tasks::on_activity(tx, &actor, &record)?;
-        Ok(views(tx, vec![record])?.remove(0))
+        Ok(views(tx, vec![record], principal.lang)?.remove(0))
     })
 }
 
-/// A line Kontor writes itself (claims, returns, handovers), in the same transaction.
+/// A line Kontor writes itself (claims, returns, handovers), in the same transaction: the event,
+/// told in each viewer's language, and both languages as the subject for the audit log.
 pub fn system_entry(
     tx: &mut Tx,
     actor: &Actor,
     customer: &Record<Customer>,
-    subject: String,
+    event: SystemEvent,
 ) -> AppResult<()> {
     let now = tx.now();
     tx.insert(
@@ -229,10 +247,11 @@ pub fn system_entry(
             kind: ActivityKind::System,
             occurred_at: now,
             author_id: actor.user,
-            subject,
+            subject: format!("{} / {}", event.text(Lang::Zh), event.text(Lang::En)),
             body: None,
             follow_up_on: None,
             owner_id: customer.data.owner_id,
+            event: Some(event),
         },
     )?;
     Ok(())

@@ -4,13 +4,13 @@
 //! record created a moment ago already counts; near-spellings are found through the distinctive
 //! words of the name and scored by [`super::compare_names`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Field, MATCH_THRESHOLD, compare_names, email_address, email_company_domain, name_form,
-    phone_e164, website_key,
+    Field, MATCH_THRESHOLD, NameForm, Similarity, compare_names, email_address,
+    email_company_domain, name_form, phone_e164, website_key,
 };
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::Kontor;
@@ -18,6 +18,7 @@ use crate::domain::accounts::Named;
 use crate::domain::crm::model::{Contact, Customer, Lead};
 use crate::domain::users::names;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
+use crate::i18n::Lang;
 use crate::store::{IndexKey, Tx};
 
 /// The values a duplicate is looked for by.
@@ -64,7 +65,7 @@ impl Default for Rules {
 }
 
 impl Rules {
-    fn action(&self, field: Field) -> RuleAction {
+    pub fn action(&self, field: Field) -> RuleAction {
         match field {
             Field::Name => self.name,
             Field::Email => self.email,
@@ -90,9 +91,49 @@ pub struct Candidate {
     pub in_recycle_bin: bool,
     /// 0 … 1; from 0.85 a duplicate.
     pub score: f32,
+    /// Why, strongest first, in the caller's language (for a record the caller may not open,
+    /// only the fields that match).
     pub reasons: Vec<String>,
+    /// The field of the strongest reason, whose rule decides `action`.
+    pub field: Field,
     /// What the admin's rules say for the strongest matching field.
     pub action: RuleAction,
+    /// The reasons, to be told in either language (an error message carries both).
+    #[serde(skip)]
+    pub why: Vec<Reason>,
+}
+
+impl Candidate {
+    /// The reasons in `lang`, as far as the caller may see them: a record the caller may not
+    /// open is told by the fields that match, never by its values (its name, e-mail, phone).
+    pub fn reasons_in(&self, lang: Lang) -> Vec<String> {
+        if self.visible {
+            return self.why.iter().map(|r| r.text(lang)).collect();
+        }
+        let mut fields: Vec<Field> = Vec::new();
+        for r in &self.why {
+            if !fields.contains(&r.field()) {
+                fields.push(r.field());
+            }
+        }
+        fields.into_iter().map(|f| hidden_reason(f, lang)).collect()
+    }
+
+    /// The strongest reason in `lang` (see [`Candidate::reasons_in`]).
+    pub fn reason_in(&self, lang: Lang) -> String {
+        self.reasons_in(lang).into_iter().next().unwrap_or_default()
+    }
+}
+
+/// What may be said of a match in a record the caller may not open: the field, not the value.
+fn hidden_reason(field: Field, lang: Lang) -> String {
+    match field {
+        Field::Name => lang.pick("名称相似", "similar name"),
+        Field::Email => lang.pick("邮箱或邮箱域名相同", "same e-mail or e-mail domain"),
+        Field::Phone => lang.pick("电话相同", "same phone"),
+        Field::Website => lang.pick("网址相同", "same website"),
+    }
+    .to_string()
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -105,6 +146,9 @@ pub struct CheckResult {
 const RULES_KEY: &[u8] = b"dedup_rules";
 /// Records sharing one key beyond which the key is too common to look at.
 const MAX_PER_KEY: usize = 200;
+/// Where the phone numbers of a customer or lead without a country are read (their index
+/// cannot read the company's country). Contacts carry their own region.
+const UNKNOWN_REGION: &str = "CN";
 
 pub fn rules(tx: &Tx) -> AppResult<Rules> {
     Ok(match tx.kv_get("settings", RULES_KEY)? {
@@ -168,7 +212,7 @@ fn name_keys(name: &str) -> Vec<IndexKey> {
 
 /// The duplicate-index keys of a customer (declared as its `dedup` index).
 pub fn customer_keys(c: &Customer) -> Vec<IndexKey> {
-    let region = c.country.as_deref().unwrap_or("CN");
+    let region = c.country.as_deref().unwrap_or(UNKNOWN_REGION);
     let mut keys = name_keys(&c.name);
     if let Some(alt) = &c.name_alt {
         keys.extend(name_keys(alt));
@@ -186,10 +230,12 @@ pub fn customer_keys(c: &Customer) -> Vec<IndexKey> {
     keys
 }
 
-/// The duplicate-index keys of a contact: its e-mails and phones.
+/// The duplicate-index keys of a contact: its e-mails and phones (read in its customer's
+/// country, else the company's).
 pub fn contact_keys(c: &Contact) -> Vec<IndexKey> {
+    let region = c.region.as_deref().unwrap_or(UNKNOWN_REGION);
     let mut keys: Vec<IndexKey> = c.emails.iter().flat_map(|e| email_keys(Some(e))).collect();
-    keys.extend(c.phones.iter().flat_map(|p| phone_keys(Some(p), "CN")));
+    keys.extend(c.phones.iter().flat_map(|p| phone_keys(Some(p), region)));
     keys.sort();
     keys.dedup();
     keys
@@ -201,7 +247,7 @@ pub fn lead_keys(l: &Lead) -> Vec<IndexKey> {
     keys.extend(email_keys(l.email.as_deref()));
     keys.extend(phone_keys(
         l.phone.as_deref(),
-        l.country.as_deref().unwrap_or("CN"),
+        l.country.as_deref().unwrap_or(UNKNOWN_REGION),
     ));
     keys.extend(
         l.website
@@ -214,122 +260,249 @@ pub fn lead_keys(l: &Lead) -> Vec<IndexKey> {
     keys
 }
 
-struct Found {
-    reasons: Vec<(Field, f32, String)>,
+/// Why a record may be a duplicate, said in the reader's language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    SameEmail(String),
+    SameEmailDomain(String),
+    SamePhone(String),
+    SameWebsite(String),
+    SimilarName(Similarity),
 }
 
-impl Found {
-    fn add(&mut self, field: Field, score: f32, reason: String) {
-        if !self.reasons.iter().any(|r| r.2 == reason) {
-            self.reasons.push((field, score, reason));
+impl Reason {
+    /// The field whose rule applies.
+    pub fn field(&self) -> Field {
+        match self {
+            Reason::SameEmail(_) | Reason::SameEmailDomain(_) => Field::Email,
+            Reason::SamePhone(_) => Field::Phone,
+            Reason::SameWebsite(_) => Field::Website,
+            Reason::SimilarName(_) => Field::Name,
         }
     }
+
+    pub fn text(&self, lang: Lang) -> String {
+        let (zh, en, v) = match self {
+            Reason::SameEmail(v) => ("邮箱相同", "same e-mail", v),
+            Reason::SameEmailDomain(v) => ("邮箱域名相同", "same e-mail domain", v),
+            Reason::SamePhone(v) => ("电话相同", "same phone", v),
+            Reason::SameWebsite(v) => ("网址相同", "same website", v),
+            Reason::SimilarName(s) => return s.reason_in(lang),
+        };
+        match lang {
+            Lang::Zh => format!("{zh}：{v}"),
+            Lang::En => format!("{en} {v}"),
+        }
+    }
+}
+
+/// A probe's keys, normalised once (an import reads each row's keys once, for this check and
+/// for its duplicates within the file).
+#[derive(Clone, Debug, Default)]
+pub struct ProbeKeys {
+    pub name: Option<NameForm>,
+    /// The address ([`email_address`]).
+    pub email: Option<String>,
+    /// The company's domain of the address (none for free mail).
+    pub email_domain: Option<String>,
+    /// The phone in E.164.
+    pub phones: Vec<String>,
+    pub website: Option<String>,
+    pub exclude_customer: Option<u64>,
+}
+
+impl ProbeKeys {
+    /// `default_region` reads a phone without a country code when the probe names no country
+    /// (the company's country, [`crate::domain::company::default_country`]).
+    pub fn new(probe: &Probe, default_region: &str) -> ProbeKeys {
+        fn filled(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|v| !v.trim().is_empty())
+        }
+        let mut phones = Vec::new();
+        if let Some(raw) = filled(&probe.phone) {
+            let country = filled(&probe.country).map(|c| c.trim().to_ascii_uppercase());
+            let region = country.as_deref().unwrap_or(default_region);
+            phones.extend(phone_e164(raw, region));
+            // Customers and leads without a country are indexed with the number read as
+            // Chinese (their index cannot read the company's country): look that up too.
+            if country.is_none()
+                && let Some(legacy) = phone_e164(raw, UNKNOWN_REGION)
+                && !phones.contains(&legacy)
+            {
+                phones.push(legacy);
+            }
+        }
+        let email = filled(&probe.email);
+        ProbeKeys {
+            name: filled(&probe.name).map(name_form),
+            email: email.and_then(email_address),
+            email_domain: email.and_then(email_company_domain),
+            phones,
+            website: filled(&probe.website).and_then(website_key),
+            exclude_customer: probe.exclude_customer,
+        }
+    }
+
+    /// The exact name key ([`NameForm::key`]).
+    pub fn name_key(&self) -> Option<String> {
+        self.name.as_ref().and_then(NameForm::key)
+    }
+}
+
+/// Live customers whose own `field` has the probe's exact key (e-mail address, E.164 phone,
+/// website, name key): how an import finds the record a row updates.
+pub fn customers_by_key(tx: &Tx, field: Field, keys: &ProbeKeys) -> AppResult<Vec<u64>> {
+    let wanted: Vec<IndexKey> = match field {
+        Field::Name => keys.name_key().map(|k| key("n", &k)).into_iter().collect(),
+        Field::Email => keys.email.iter().map(|e| key("e", e)).collect(),
+        Field::Phone => keys.phones.iter().take(1).map(|p| key("p", p)).collect(),
+        Field::Website => keys.website.iter().map(|w| key("w", w)).collect(),
+    };
+    let mut out = Vec::new();
+    for k in &wanted {
+        for id in tx.ids_by_index::<Customer>("dedup", k, false)? {
+            if !out.contains(&id) && tx.get_live::<Customer>(id).is_ok() {
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Likely duplicates of `probe`, strongest first, as the caller may see them.
 pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResult> {
-    let region = probe
-        .country
-        .as_deref()
-        .unwrap_or("CN")
-        .to_ascii_uppercase();
-    let rules = rules(tx)?;
-    let mut found: BTreeMap<(&'static str, u64), Found> = BTreeMap::new();
-    let mut hit = |tx: &Tx,
-                   keys: &[IndexKey],
-                   field: Field,
-                   score: f32,
-                   reason: &dyn Fn(&str) -> String|
-     -> AppResult<()> {
-        for k in keys {
-            let value = String::from_utf8_lossy(&k.0[1..k.0.len().saturating_sub(1)])
-                .split_once(':')
-                .map(|x| x.1.to_string())
-                .unwrap_or_default();
-            // A key shared by hundreds of records (a common word, a shared domain) tells
-            // nothing about this record and would make every check slow: skip it.
-            let Some(customers) = tx.ids_by_index_at_most::<Customer>("dedup", k, MAX_PER_KEY)?
-            else {
-                continue;
-            };
-            for id in customers {
-                found
-                    .entry(("customer", id))
-                    .or_insert(Found { reasons: vec![] })
-                    .add(field, score, reason(&value));
+    let region = crate::domain::company::default_country(tx)?;
+    let keys = ProbeKeys::new(probe, &region);
+    candidates_for(tx, p, &keys, &rules(tx)?, &mut CheckMemo::default())
+}
+
+/// What many checks in a row share (an import checks every row of a file).
+#[derive(Default)]
+pub struct CheckMemo {
+    /// Keys found on more than [`MAX_PER_KEY`] records: they stay that common, so they are not
+    /// read again (a common word would cost every row a long index read).
+    common: HashSet<Vec<u8>>,
+    /// Whether there are leads at all (forgotten at [`CheckMemo::new_transaction`]).
+    leads: Option<bool>,
+}
+
+impl CheckMemo {
+    /// Forgets what another transaction may have changed.
+    pub fn new_transaction(&mut self) {
+        self.leads = None;
+    }
+}
+
+/// [`candidates`] for keys read already, under the given rules.
+pub fn candidates_for(
+    tx: &Tx,
+    p: &Principal,
+    keys: &ProbeKeys,
+    rules: &Rules,
+    memo: &mut CheckMemo,
+) -> AppResult<CheckResult> {
+    // Per record: the reasons found, with their scores.
+    let mut found: BTreeMap<(&'static str, u64), Vec<(f32, Reason)>> = BTreeMap::new();
+    // Each lookup costs a range read per kind, and an import makes one check per row: kinds
+    // that cannot hold a key are not asked (contacts have only e-mails and phones; a company
+    // without leads has none to ask).
+    let any_leads = match memo.leads {
+        Some(l) => l,
+        None => *memo.leads.insert(tx.count_all::<Lead>()? > 0),
+    };
+    let common = &mut memo.common;
+    // Whether anything was found for a key (an address is looked up only when its domain was).
+    let mut hit = |k: &IndexKey, contacts: bool, why: Option<(f32, &Reason)>| -> AppResult<bool> {
+        if common.contains(k.as_bytes()) {
+            return Ok(true);
+        }
+        let mut too_common = || {
+            common.insert(k.as_bytes().to_vec());
+            Ok(true)
+        };
+        let mut any = false;
+        let mut add = |record: (&'static str, u64)| {
+            any = true;
+            let reasons = found.entry(record).or_default();
+            if let Some((score, r)) = why
+                && !reasons.iter().any(|x| &x.1 == r)
+            {
+                reasons.push((score, r.clone()));
             }
-            let contacts = tx.ids_by_index_at_most::<Contact>("dedup", k, MAX_PER_KEY)?;
-            for cid in contacts.unwrap_or_default() {
+        };
+        // A key shared by hundreds of records (a common word, a shared domain) tells nothing
+        // about this record and would make every check slow: skip it.
+        let Some(customers) = tx.ids_by_index_at_most::<Customer>("dedup", k, MAX_PER_KEY)? else {
+            // Too common to tell anything; the address may still be rare.
+            return too_common();
+        };
+        for id in customers {
+            add(("customer", id));
+        }
+        if contacts {
+            let Some(contacts) = tx.ids_by_index_at_most::<Contact>("dedup", k, MAX_PER_KEY)?
+            else {
+                return too_common();
+            };
+            for cid in contacts {
                 if let Some(c) = tx.get::<Contact>(cid)? {
-                    found
-                        .entry(("customer", c.data.customer_id))
-                        .or_insert(Found { reasons: vec![] })
-                        .add(field, score, reason(&value));
+                    add(("customer", c.data.customer_id));
                 }
             }
-            let leads = tx.ids_by_index_at_most::<Lead>("dedup", k, MAX_PER_KEY)?;
-            for id in leads.unwrap_or_default() {
-                found
-                    .entry(("lead", id))
-                    .or_insert(Found { reasons: vec![] })
-                    .add(field, score, reason(&value));
+        }
+        if any_leads {
+            match tx.ids_by_index_at_most::<Lead>("dedup", k, MAX_PER_KEY)? {
+                Some(leads) => leads.into_iter().for_each(|id| add(("lead", id))),
+                None => return too_common(),
             }
         }
-        Ok(())
+        Ok(any)
     };
-    if let Some(email) = probe.email.as_deref().filter(|e| !e.trim().is_empty()) {
+    // Every record with the same address has its domain too: when nobody has the domain, the
+    // address need not be looked up (the common case of a new firm).
+    let domain_found = match &keys.email_domain {
+        Some(d) => hit(
+            &key("d", d),
+            true,
+            Some((0.9, &Reason::SameEmailDomain(d.clone()))),
+        )?,
+        None => true,
+    };
+    if let Some(e) = &keys.email
+        && domain_found
+    {
         hit(
-            tx,
-            &email_address(email)
-                .map(|e| key("e", &e))
-                .into_iter()
-                .collect::<Vec<_>>(),
-            Field::Email,
-            1.0,
-            &|v| format!("same e-mail / 邮箱相同 {v}"),
-        )?;
-        hit(
-            tx,
-            &email_company_domain(email)
-                .map(|d| key("d", &d))
-                .into_iter()
-                .collect::<Vec<_>>(),
-            Field::Email,
-            0.9,
-            &|v| format!("same e-mail domain / 邮箱域名相同 {v}"),
+            &key("e", e),
+            true,
+            Some((1.0, &Reason::SameEmail(e.clone()))),
         )?;
     }
-    hit(
-        tx,
-        &phone_keys(probe.phone.as_deref(), &region),
-        Field::Phone,
-        0.95,
-        &|v| format!("same phone / 电话相同 {v}"),
-    )?;
-    let site: Vec<IndexKey> = probe
-        .website
-        .as_deref()
-        .and_then(website_key)
-        .map(|w| key("w", &w))
-        .into_iter()
-        .collect();
-    hit(tx, &site, Field::Website, 0.95, &|v| {
-        format!("same website / 网址相同 {v}")
-    })?;
-    let form = probe
-        .name
-        .as_deref()
-        .filter(|n| !n.trim().is_empty())
-        .map(name_form);
-    if let Some(form) = &form {
+    for ph in &keys.phones {
+        hit(
+            &key("p", ph),
+            true,
+            Some((0.95, &Reason::SamePhone(ph.clone()))),
+        )?;
+    }
+    if let Some(w) = &keys.website {
+        hit(
+            &key("w", w),
+            false,
+            Some((0.95, &Reason::SameWebsite(w.clone()))),
+        )?;
+    }
+    if let Some(form) = &keys.name {
         // Candidates share a distinctive word or the whole key; the score decides.
-        let mut keys: Vec<IndexKey> = form.key().map(|k| key("n", &k)).into_iter().collect();
-        keys.extend(form.distinctive_terms().iter().map(|t| key("t", t)));
-        hit(tx, &keys, Field::Name, 0.0, &|_| String::new())?;
+        if let Some(k) = form.key() {
+            hit(&key("n", &k), false, None)?;
+        }
+        for t in form.distinctive_terms() {
+            hit(&key("t", &t), false, None)?;
+        }
     }
     let mut out = Vec::new();
-    for ((kind, id), mut f) in found {
-        if kind == "customer" && probe.exclude_customer == Some(id) {
+    for ((kind, id), mut reasons) in found {
+        if kind == "customer" && keys.exclude_customer == Some(id) {
             continue;
         }
         let (title, alt, owner, deleted, visible, in_pool) = match kind {
@@ -366,32 +539,25 @@ pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResul
                 )
             }
         };
-        if let Some(form) = &form {
+        if let Some(form) = &keys.name {
             let best = std::iter::once(&title)
                 .chain(alt.iter())
                 .map(|n| compare_names(form, &name_form(n)))
                 .max_by(|a, b| a.score.total_cmp(&b.score));
             if let Some(s) = best.filter(|s| s.score >= 0.6) {
-                f.add(
-                    Field::Name,
-                    s.score,
-                    format!(
-                        "name {:.0} % similar / 名称相似度 {:.0}%: {}",
-                        s.score * 100.0,
-                        s.score * 100.0,
-                        s.reason
-                    ),
-                );
+                reasons.push((s.score, Reason::SimilarName(s)));
             }
         }
-        f.reasons.retain(|r| r.1 > 0.0);
-        let Some(best) = f.reasons.iter().max_by(|a, b| a.1.total_cmp(&b.1)).cloned() else {
+        // Strongest first (stable: e-mail before phone before website at equal scores).
+        reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let Some((score, best)) = reasons.first() else {
             continue;
         };
+        let (score, field) = (*score, best.field());
         let action = if deleted || kind == "lead" {
-            RuleAction::Warn.min_with(rules.action(best.0))
+            RuleAction::Warn.min_with(rules.action(field))
         } else {
-            rules.action(best.0)
+            rules.action(field)
         };
         if action == RuleAction::Ignore {
             continue;
@@ -403,15 +569,7 @@ pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResul
                 .and_then(|mut n| n.remove(&o))
                 .unwrap_or_default(),
         });
-        let reasons = if visible {
-            f.reasons.iter().map(|r| r.2.clone()).collect()
-        } else {
-            // The reasons quote the other record's values (its name, e-mail, phone).
-            let mut fields: Vec<Field> = f.reasons.iter().map(|r| r.0).collect();
-            fields.dedup();
-            fields.into_iter().map(hidden_reason).collect()
-        };
-        out.push(Candidate {
+        let mut c = Candidate {
             kind: kind.into(),
             id: visible.then_some(id),
             visible,
@@ -419,14 +577,18 @@ pub fn candidates(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<CheckResul
             owner: owner_named,
             in_pool,
             in_recycle_bin: deleted,
-            score: best.1,
-            reasons,
-            action: if best.1 >= MATCH_THRESHOLD {
+            score,
+            reasons: Vec::new(),
+            field,
+            action: if score >= MATCH_THRESHOLD {
                 action
             } else {
                 RuleAction::Warn.min_with(action)
             },
-        });
+            why: reasons.into_iter().map(|r| r.1).collect(),
+        };
+        c.reasons = c.reasons_in(p.lang);
+        out.push(c);
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out.truncate(20);
@@ -465,60 +627,80 @@ pub fn check(k: &Kontor, p: &Principal, probe: Probe) -> AppResult<CheckResult> 
     k.store.read(|tx| candidates(tx, p, &probe))
 }
 
-/// What may be said of a match in a record the caller may not open: the field, not the value.
-fn hidden_reason(field: Field) -> String {
-    match field {
-        Field::Name => "similar name / 名称相似",
-        Field::Email => "same e-mail or e-mail domain / 邮箱或邮箱域名相同",
-        Field::Phone => "same phone / 电话相同",
-        Field::Website => "same website / 网址相同",
+/// Why saving is refused under the rules.
+pub struct Refusal<'a> {
+    /// `owned_by_other` (another rep owns it, or it sits in the pool) or `duplicate` (a rule
+    /// blocks it).
+    pub code: ErrorCode,
+    pub msg: Msg,
+    /// The candidate that refuses it.
+    pub candidate: &'a Candidate,
+}
+
+/// Whether a check's result refuses the save: a likely duplicate that another rep owns (only
+/// the owner is named) or that sits in the pool, unless its rule is `ignore`; or one whose rule
+/// is `block`. Deleted records and leads only warn.
+pub fn refusal<'a>(p: &Principal, result: &'a CheckResult) -> Option<Refusal<'a>> {
+    for c in result
+        .candidates
+        .iter()
+        .filter(|c| c.kind == "customer" && !c.in_recycle_bin && c.score >= MATCH_THRESHOLD)
+    {
+        let (zh, en) = (c.reason_in(Lang::Zh), c.reason_in(Lang::En));
+        let (no_zh, no_en) = (number_zh(c.id), number_en(c.id));
+        let (code, msg) = match c.owner.as_ref() {
+            Some(owner) if owner.id != p.user_id && c.action != RuleAction::Ignore => (
+                ErrorCode::OwnedByOther,
+                Msg::new(
+                    format!(
+                        "该客户已由其他业务员（{}）跟进，请申请转移。（{zh}）",
+                        owner.name
+                    ),
+                    format!(
+                        "This customer is already owned by another rep ({}); ask for a transfer. ({en})",
+                        owner.name
+                    ),
+                ),
+            ),
+            None if c.action != RuleAction::Ignore => (
+                ErrorCode::OwnedByOther,
+                Msg::new(
+                    format!("该客户在公海中{no_zh}，请直接领取。（{zh}）"),
+                    format!("This customer is in the public pool{no_en}; claim it instead. ({en})"),
+                ),
+            ),
+            _ if c.action == RuleAction::Block => (
+                ErrorCode::Duplicate,
+                match c.title.as_deref() {
+                    Some(name) => Msg::new(
+                        format!("已有相同的客户“{name}”{no_zh}：{zh}"),
+                        format!("This customer already exists: “{name}”{no_en}: {en}"),
+                    ),
+                    None => Msg::new(
+                        format!("已有相同的客户{no_zh}：{zh}"),
+                        format!("This customer already exists{no_en}: {en}"),
+                    ),
+                },
+            ),
+            _ => continue,
+        };
+        return Some(Refusal {
+            code,
+            msg,
+            candidate: c,
+        });
     }
-    .to_string()
+    None
 }
 
 /// Refuses a save the rules block, or a customer someone else already owns (naming only the
 /// owner); runs inside the saving transaction, so nothing created a moment earlier slips by.
 pub fn enforce(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<()> {
     let result = candidates(tx, p, probe)?;
-    for c in result
-        .candidates
-        .iter()
-        .filter(|c| c.kind == "customer" && !c.in_recycle_bin && c.score >= MATCH_THRESHOLD)
-    {
-        let reason = c.reasons.first().cloned().unwrap_or_default();
-        match c.owner.as_ref() {
-            Some(owner) if owner.id != p.user_id && c.action != RuleAction::Ignore => {
-                return Err(AppError::new(ErrorCode::OwnedByOther).on_field("name").with_msg(Msg::new(
-                    format!("该客户已由其他业务员（{}）跟进，请申请转移。（{reason}）", owner.name),
-                    format!("This customer is already owned by another rep ({}); ask for a transfer. ({reason})", owner.name),
-                )));
-            }
-            None if c.action != RuleAction::Ignore => {
-                return Err(AppError::new(ErrorCode::OwnedByOther)
-                    .on_field("name")
-                    .with_msg(Msg::new(
-                        format!(
-                            "该客户在公海中{}，请直接领取。（{reason}）",
-                            number_zh(c.id)
-                        ),
-                        format!(
-                            "This customer is in the public pool{}; claim it instead. ({reason})",
-                            number_en(c.id)
-                        ),
-                    )));
-            }
-            _ if c.action == RuleAction::Block => {
-                return Err(AppError::new(ErrorCode::Duplicate)
-                    .on_field("name")
-                    .with_msg(Msg::new(
-                        format!("已有相同的客户{}：{reason}", number_zh(c.id)),
-                        format!("This customer already exists{}: {reason}", number_en(c.id)),
-                    )));
-            }
-            _ => {}
-        }
+    match refusal(p, &result) {
+        Some(r) => Err(AppError::new(r.code).on_field("name").with_msg(r.msg)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// "（编号 12）" for a record the caller may open, else nothing.
@@ -529,4 +711,52 @@ fn number_zh(id: Option<u64>) -> String {
 /// " (no. 12)" for a record the caller may open, else nothing.
 fn number_en(id: Option<u64>) -> String {
     id.map(|id| format!(" (no. {id})")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(phone: &str, region: Option<&str>) -> Contact {
+        Contact {
+            customer_id: 1,
+            name: "Klaus".into(),
+            role: None,
+            title: None,
+            phones: vec![phone.into()],
+            emails: vec![],
+            whatsapp: None,
+            wechat: None,
+            skype: None,
+            birthday: None,
+            notes: None,
+            primary: true,
+            owner_id: None,
+            region: region.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn contact_phones_are_read_in_their_region() {
+        let probe = ProbeKeys::new(
+            &Probe {
+                phone: Some("+49 30 1234567".into()),
+                ..Default::default()
+            },
+            "CN",
+        );
+        assert_eq!(probe.phones, vec!["+49301234567".to_string()]);
+        assert_eq!(
+            contact_keys(&contact("0301234567", Some("DE"))),
+            vec![key("p", "+49301234567")]
+        );
+        assert_eq!(
+            contact_keys(&contact("0301234567", Some("FR"))),
+            vec![key("p", "+33301234567")]
+        );
+        assert_ne!(
+            contact_keys(&contact("0301234567", None)),
+            vec![key("p", "+49301234567")]
+        );
+    }
 }

@@ -360,6 +360,7 @@ pub fn merge(k: &Kontor, p: &Principal, input: MergeInput) -> AppResult<MergeRes
                 .max();
             Ok(())
         })?;
+        crate::domain::crm::sync_contact_regions(tx, &actor, survivor.id)?;
         let count = moved.len();
         let record = tx.insert(
             &actor,
@@ -422,6 +423,9 @@ pub fn undo(k: &Kontor, p: &Principal, id: u64) -> AppResult<MergeResult> {
         for (kind, rid, from) in m.data.moved.iter().rev() {
             let owner = tx.get::<Customer>(*from)?.and_then(|c| c.data.owner_id);
             repoint(tx, &actor, kind, *rid, *from, owner)?;
+        }
+        for c in m.data.merged_ids.iter().chain([&m.data.survivor_id]) {
+            crate::domain::crm::sync_contact_regions(tx, &actor, *c)?;
         }
         tx.update::<Merge, AppError>(&actor, id, None, |m| {
             m.undone = true;

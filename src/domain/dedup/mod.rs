@@ -25,6 +25,8 @@ pub mod normalize;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::i18n::Lang;
+
 pub use normalize::{
     NameForm, NameToken, TokenKind, email_address, email_company_domain, email_domain,
     is_free_mail_domain, name_form, name_key, phone_e164, phone_numbers, website_key,
@@ -38,9 +40,12 @@ pub const MATCH_THRESHOLD: f32 = 0.85;
 pub struct Similarity {
     /// 0 (nothing in common) to 1 (the same).
     pub score: f32,
-    /// For people: "same company e-mail domain brandt-werkzeuge.de", "different words: star ≠
-    /// moon".
+    /// For people, in English (the CLI's pair files and logs): "same company e-mail domain
+    /// brandt-werkzeuge.de", "name 50% similar: different words: star ≠ moon".
     pub reason: String,
+    /// Names: what the reason is made of, to say it in the reader's language
+    /// ([`Similarity::reason_in`]).
+    pub notes: Vec<Note>,
 }
 
 impl Similarity {
@@ -48,6 +53,7 @@ impl Similarity {
         Similarity {
             score: score.clamp(0.0, 1.0),
             reason: reason.into(),
+            notes: Vec::new(),
         }
     }
 
@@ -55,10 +61,120 @@ impl Similarity {
     pub fn is_match(&self) -> bool {
         self.score >= MATCH_THRESHOLD
     }
+
+    /// The reason in `lang`: names are told from their notes; other fields (used by the CLI
+    /// only) in English.
+    pub fn reason_in(&self, lang: Lang) -> String {
+        if self.notes.is_empty() {
+            return self.reason.clone();
+        }
+        name_reason(self.score, &self.notes, lang)
+    }
+}
+
+fn name_reason(score: f32, notes: &[Note], lang: Lang) -> String {
+    let pct = score * 100.0;
+    let notes: Vec<String> = notes.iter().map(|n| n.text(lang)).collect();
+    match lang {
+        Lang::En => format!("name {pct:.0}% similar: {}", notes.join("; ")),
+        Lang::Zh => format!("名称相似度 {pct:.0}%：{}", notes.join("；")),
+    }
+}
+
+/// One observation about two company names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    OnlyGenericSame(String),
+    OnlyGenericDiffer,
+    OneWithoutDistinctive,
+    NoDistinctiveSame,
+    NoDistinctiveDiffer,
+    NoWordInCommon,
+    OnlyCommonGeneric(String),
+    DifferentWords(String, String),
+    ExtraWord(String),
+    ExtraTrade(String),
+    ExtraGeneric(String),
+    /// The key both names reduce to.
+    SameName(String),
+    DifferentCities(String, String),
+    /// A Chinese word and its pinyin.
+    Reads(String, String),
+    /// Two Chinese words and the pinyin they share.
+    SoundAlike(String, String, String),
+    /// Two spellings and the letters between them.
+    Typo(String, String, usize),
+    Spaced(String, String),
+    SameTrade(String, String),
+}
+
+impl Note {
+    pub fn text(&self, lang: Lang) -> String {
+        let en = lang == Lang::En;
+        match self {
+            Note::OnlyGenericSame(w) if en => format!("only generic words, the same: {w}"),
+            Note::OnlyGenericSame(w) => format!("只有通用词，且相同：{w}"),
+            Note::OnlyGenericDiffer => lang
+                .pick("只有通用词，且不同", "only generic words, and they differ")
+                .into(),
+            Note::OneWithoutDistinctive => lang
+                .pick("其中一个名称没有特征词", "one name has no distinctive word")
+                .into(),
+            Note::NoDistinctiveSame => lang
+                .pick(
+                    "没有特征词，通用名称相同",
+                    "no distinctive word, the same generic name",
+                )
+                .into(),
+            Note::NoDistinctiveDiffer => lang
+                .pick(
+                    "没有特征词，通用名称不同",
+                    "no distinctive word, and the generic names differ",
+                )
+                .into(),
+            Note::NoWordInCommon => lang.pick("没有相同的词", "no word in common").into(),
+            Note::OnlyCommonGeneric(w) if en => {
+                format!("only trade or generic words in common: {w}")
+            }
+            Note::OnlyCommonGeneric(w) => format!("只有行业词或通用词相同：{w}"),
+            Note::DifferentWords(a, b) if en => format!("different words: {a} ≠ {b}"),
+            Note::DifferentWords(a, b) => format!("用词不同：{a} ≠ {b}"),
+            Note::ExtraWord(w) if en => format!("word only in one name: {w}"),
+            Note::ExtraWord(w) => format!("只在一个名称中出现的词：{w}"),
+            Note::ExtraTrade(w) if en => format!("trade word only in one name: {w}"),
+            Note::ExtraTrade(w) => format!("只在一个名称中出现的行业词：{w}"),
+            Note::ExtraGeneric(w) if en => format!("generic word only in one name: {w}"),
+            Note::ExtraGeneric(w) => format!("只在一个名称中出现的通用词：{w}"),
+            Note::SameName(k) if en => {
+                format!("same name after removing legal forms and places (key {k})")
+            }
+            Note::SameName(k) => format!("去掉公司类型和地名后名称相同（{k}）"),
+            Note::DifferentCities(a, b) if en => format!("different cities: {a} ≠ {b}"),
+            Note::DifferentCities(a, b) => format!("城市不同：{a} ≠ {b}"),
+            Note::Reads(zh, latin) if en => format!("{zh} reads {latin}"),
+            Note::Reads(zh, latin) => format!("{zh} 读作 {latin}"),
+            Note::SoundAlike(x, y, k) if en => format!("{x} and {y} only sound alike ({k})"),
+            Note::SoundAlike(x, y, k) => format!("{x} 与 {y} 只是读音相同（{k}）"),
+            Note::Typo(a, b, d) if en => {
+                format!(
+                    "{a} ≈ {b} ({d} letter{} apart)",
+                    if *d == 1 { "" } else { "s" }
+                )
+            }
+            Note::Typo(a, b, d) => format!("{a} ≈ {b}（相差 {d} 个字母）"),
+            Note::Spaced(a, b) if en => format!("{a} = {b} (spaced differently)"),
+            Note::Spaced(a, b) => format!("{a} = {b}（空格不同）"),
+            Note::SameTrade(a, b) if en => format!("{a} ~ {b} (same trade)"),
+            Note::SameTrade(a, b) => format!("{a} ~ {b}（同一行业）"),
+        }
+    }
 }
 
 /// The fields compared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Field {
     Name,
     Email,
@@ -213,14 +329,14 @@ pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
         // Names made only of generic words ("International Group").
         if al.weak_unmatched.is_empty() {
             score = 0.9;
-            notes.insert(0, format!("only generic words, the same: {weak_shared}"));
+            notes.insert(0, Note::OnlyGenericSame(weak_shared));
         } else {
             score = 0.6 * al.weak_dice;
-            notes.insert(0, "only generic words, and they differ".into());
+            notes.insert(0, Note::OnlyGenericDiffer);
         }
     } else if a_strong == 0 || b_strong == 0 {
         score = 0.3 * al.weak_dice;
-        notes.insert(0, "one name has no distinctive word".into());
+        notes.insert(0, Note::OneWithoutDistinctive);
     } else if !al.has_distinctive {
         // Trade words only ("International Trading Co."): nothing names the firm.
         let same = al.conflict.is_none()
@@ -231,21 +347,18 @@ pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
         notes.insert(
             0,
             if same {
-                "no distinctive word, the same generic name".to_string()
+                Note::NoDistinctiveSame
             } else {
-                "no distinctive word, and the generic names differ".to_string()
+                Note::NoDistinctiveDiffer
             },
         );
     } else if al.pairs.is_empty() || !al.distinctive_paired {
         score = if al.conflict.is_some() { 0.3 } else { 0.45 };
         let shared = al.shared_generic.join(" ");
         if shared.is_empty() {
-            notes.insert(0, "no word in common".into());
+            notes.insert(0, Note::NoWordInCommon);
         } else {
-            notes.insert(
-                0,
-                format!("only trade or generic words in common: {shared}"),
-            );
+            notes.insert(0, Note::OnlyCommonGeneric(shared));
         }
         if let Some(c) = &al.conflict {
             notes.push(c.clone());
@@ -259,28 +372,17 @@ pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
             - 0.07 * al.extra_trade.len() as f32
             - (0.02 * al.weak_unmatched.len() as f32).min(0.06);
         if !al.extra_distinctive.is_empty() {
-            notes.push(format!(
-                "word only in one name: {}",
-                al.extra_distinctive.join(" ")
-            ));
+            notes.push(Note::ExtraWord(al.extra_distinctive.join(" ")));
         }
         if !al.extra_trade.is_empty() {
-            notes.push(format!(
-                "trade word only in one name: {}",
-                al.extra_trade.join(" ")
-            ));
+            notes.push(Note::ExtraTrade(al.extra_trade.join(" ")));
         }
         if !al.weak_unmatched.is_empty() {
-            notes.push(format!(
-                "generic word only in one name: {}",
-                al.weak_unmatched.join(" ")
-            ));
+            notes.push(Note::ExtraGeneric(al.weak_unmatched.join(" ")));
         }
         if notes.is_empty() {
             let key = a.key().unwrap_or_default();
-            notes.push(format!(
-                "same name after removing legal forms and places (key {key})"
-            ));
+            notes.push(Note::SameName(key));
         }
     }
     if al.homophone && score > 0.78 {
@@ -290,16 +392,18 @@ pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
         && !b.cities.is_empty()
         && !a.cities.iter().any(|c| b.cities.contains(c))
     {
-        notes.push(format!(
-            "different cities: {} ≠ {}",
+        notes.push(Note::DifferentCities(
             a.cities.join(" "),
-            b.cities.join(" ")
+            b.cities.join(" "),
         ));
         score = score.min(0.8);
     }
     let score = (score.clamp(0.0, 1.0) * 100.0).round() / 100.0;
-    let head = format!("name {:.0}% similar", score * 100.0);
-    Similarity::new(score, format!("{head}: {}", notes.join("; ")))
+    Similarity {
+        score,
+        reason: name_reason(score, &notes, Lang::En),
+        notes,
+    }
 }
 
 /// The outcome of pairing two names' words.
@@ -316,7 +420,7 @@ struct Alignment {
     /// Either name has a distinctive word.
     has_distinctive: bool,
     /// Both names have a distinctive or trade word the other lacks: "different words: …".
-    conflict: Option<String>,
+    conflict: Option<Note>,
     extra_distinctive: Vec<String>,
     extra_trade: Vec<String>,
     weak_unmatched: Vec<String>,
@@ -325,7 +429,7 @@ struct Alignment {
     shared_generic: Vec<String>,
     weak_dice: f32,
     homophone: bool,
-    notes: Vec<String>,
+    notes: Vec<Note>,
 }
 
 fn weight(t: &NameToken) -> f32 {
@@ -416,16 +520,17 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
                         || normalize::reads_as(&zh.text, &latin.text)
                     {
                         al.notes
-                            .push(format!("{} reads {}", zh.text, latin.written));
+                            .push(Note::Reads(zh.text.clone(), latin.written.clone()));
                         pair(i, j, 1.0, &mut used_a, &mut used_b);
                         break;
                     }
                 }
                 (true, true) => {
                     if x.key == y.key {
-                        al.notes.push(format!(
-                            "{} and {} only sound alike ({})",
-                            x.text, y.text, x.key
+                        al.notes.push(Note::SoundAlike(
+                            x.text.clone(),
+                            y.text.clone(),
+                            x.key.clone(),
                         ));
                         al.homophone = true;
                         pair(i, j, 0.8, &mut used_a, &mut used_b);
@@ -470,12 +575,8 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
         if used_a[i] || used_b[j] {
             continue;
         }
-        al.notes.push(format!(
-            "{} ≈ {} ({d} letter{} apart)",
-            sa[i].written,
-            sb[j].written,
-            if d == 1 { "" } else { "s" }
-        ));
+        al.notes
+            .push(Note::Typo(sa[i].written.clone(), sb[j].written.clone(), d));
         pair(i, j, sim, &mut used_a, &mut used_b);
     }
     // 4. Words spaced differently: Hua Xin = Huaxin = 华信, Bella Casa = Bellacasa.
@@ -515,11 +616,8 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
-            al.notes.push(format!(
-                "{} = {} (spaced differently)",
-                words(&sa, &rest_a),
-                words(&sb, &rest_b)
-            ));
+            al.notes
+                .push(Note::Spaced(words(&sa, &rest_a), words(&sb, &rest_b)));
             let wa: f32 = rest_a.iter().map(|&k| weight(sa[k])).sum();
             let wb: f32 = rest_b.iter().map(|&k| weight(sb[k])).sum();
             let distinctive = rest_a.iter().any(|&k| sa[k].kind == TokenKind::Distinctive)
@@ -535,7 +633,7 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
     }
     // 5. Trade words of one family (Trading ~ Import & Export; Electronics ~ Electrical): each
     // side's word counts as half a pair.
-    let mut soft_notes: Vec<String> = Vec::new();
+    let mut soft_notes: Vec<Note> = Vec::new();
     let mut soft = |side: &[&NameToken], used: &mut [bool], other: &[&NameToken], a_side: bool| {
         for k in 0..side.len() {
             if used[k] || side[k].kind != TokenKind::Trade {
@@ -552,7 +650,7 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
                 } else {
                     (&o.written, &side[k].written)
                 };
-                let note = format!("{x} ~ {y} (same trade)");
+                let note = Note::SameTrade(x.clone(), y.clone());
                 if !soft_notes.contains(&note) {
                     soft_notes.push(note);
                 }
@@ -581,11 +679,7 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
     ]
     .concat();
     if !left_a.is_empty() && !left_b.is_empty() {
-        al.conflict = Some(format!(
-            "different words: {} ≠ {}",
-            left_a.join(" "),
-            left_b.join(" ")
-        ));
+        al.conflict = Some(Note::DifferentWords(left_a.join(" "), left_b.join(" ")));
     } else {
         al.extra_distinctive = [
             left(&sa, &used_a, TokenKind::Distinctive),

@@ -2,15 +2,26 @@
 //! that writes nothing, a commit in the background with progress, a report, and a revert.
 //!
 //! The file is kept under `<data>/files/imports/` and streamed from disk on every pass (upload
-//! check, dry run, commit), so memory does not grow with the file: per pass one row, the
-//! within-file duplicate keys (two 64-bit hashes per key and row) and, for e-mail / website /
-//! phone matching, one hash per existing customer.
+//! check, dry run, commit), so memory does not grow with the file: per pass one row and the
+//! within-file duplicate keys (two 64-bit words per key and row).
 //!
-//! Commit policy: rows with errors (invalid values, duplicates of an earlier row on the match
-//! key, customers that exist or that the caller may not change) are skipped and listed in the
-//! report; the valid rows are written in batches of [`BATCH`] rows, one transaction per batch,
-//! each batch with its progress and its undo entries, so a batch is written whole or not at
-//! all. If the server stops during a commit, the import shows `interrupted`; committing it
+//! Duplicates: a row that would create a customer goes through the duplicate check of the
+//! customer form (`dedup::check`: legal forms, pinyin, E.164 phones, registrable domains, fuzzy
+//! names, contacts, leads, the pool, the recycle bin) under the admin's rules: what the form
+//! would refuse (a rule says `block`, another rep owns the firm, it sits in the pool) is an
+//! error of the row, `warn` is a warning and a listed duplicate, `ignore` says nothing. Rows
+//! repeating an earlier row's key (the same keys the check reads) follow the same rules; on the
+//! match key of an update they are errors. Rows that update match their customer by the exact
+//! key of the duplicate index.
+//!
+//! Commit policy: rows with errors (invalid values, duplicates the rules block, customers that
+//! exist or that the caller may not change) are skipped and listed in the report; the valid
+//! rows are written in batches of [`BATCH`] rows, one transaction per batch, each batch with
+//! its progress and its undo entries, so a batch is written whole or not at all. A row is
+//! planned inside its batch's transaction, so it is checked against every customer written
+//! before it, this import's earlier rows included (a near-spelling of an earlier row that the
+//! dry run could not know of is caught then). New customers get what the form gives them
+//! (`crm::customers::insert_new`: team, pool, owned-since, contacts, cadence tasks). If the server stops during a commit, the import shows `interrupted`; committing it
 //! again continues after the last written batch. A revert moves the customers the import created
 //! to the recycle bin and gives updated customers their previous values back, unless someone
 //! changed them since (those are listed and left alone); it also runs in batches.
@@ -28,8 +39,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Action, Module, Principal, Scope, User};
 use crate::domain::accounts::Named;
-use crate::domain::crm::customers::{default_pool, name_key};
-use crate::domain::crm::model::{Contact, Customer, CustomerStatus};
+use crate::domain::crm::customers::{
+    ContactInput, CustomerInput, NewCustomer, NewCustomerDefaults, insert_new, name_key,
+};
+use crate::domain::crm::model::{Contact, Customer};
+use crate::domain::dedup::check::{self, Probe, ProbeKeys, RuleAction, Rules};
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, countries, validate};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
@@ -37,11 +51,13 @@ use crate::i18n::Lang;
 use crate::search::text::fold;
 use crate::store::{Actor, Entity, IndexDef, IndexKey, Tx};
 
-use dup::{Candidate, ExactIndex, InFile, Keys, MatchKey};
+use dup::{InFile, MatchKey};
 use reader::{FileError, Format, Layout, RawRow, TextEncoding};
 
 /// Rows written per transaction.
 pub const BATCH: usize = 1000;
+/// Possible duplicates in the database listed per row.
+const MAX_DB_DUPLICATES: usize = 3;
 /// The largest upload.
 pub const MAX_UPLOAD: u64 = 100 * 1024 * 1024;
 /// Issues kept per import for the report (counts are always complete).
@@ -276,6 +292,23 @@ fn is_working(k: &Kontor, id: u64) -> bool {
         .lock()
         .map(|w| w.contains(&worker_key(k, id)))
         .unwrap_or(false)
+}
+
+/// Waits (at most `timeout`) until this application's import and revert workers have ended.
+/// Once the store is closed they stop at their next write, but one may still be finishing a
+/// batch and holding the data file, which cannot be opened again until it lets go.
+pub fn wait_for_workers(k: &Kontor, timeout: std::time::Duration) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < timeout {
+        let busy = WORKERS
+            .lock()
+            .map(|w| w.iter().any(|(dir, _)| *dir == k.data_dir))
+            .unwrap_or(false);
+        if !busy {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }
 
 fn status_of(k: &Kontor, id: u64, stored: ImportStatus) -> ImportStatus {
@@ -768,6 +801,10 @@ struct Ctx {
     columns: HashMap<String, usize>,
     /// Folded username or display name → user id (None: two users share the name).
     users: HashMap<String, Option<u64>>,
+    /// The admin's duplicate rules, read once per pass.
+    rules: Rules,
+    /// The company's country, for phone numbers of rows without one.
+    region: String,
 }
 
 impl Ctx {
@@ -809,6 +846,8 @@ impl Ctx {
             columns,
             users,
             options,
+            rules: check::rules(tx)?,
+            region: crate::domain::company::default_country(tx)?,
         })
     }
     fn column(&self, field: &str) -> Option<usize> {
@@ -843,7 +882,10 @@ struct Fields {
 struct Prepared {
     row: u64,
     f: Fields,
-    keys: Keys,
+    /// What the duplicate check and the within-file check compare.
+    keys: ProbeKeys,
+    /// The customer a create would write (not for update-only imports).
+    new: Option<NewCustomer>,
     issues: Vec<Issue>,
 }
 
@@ -1030,17 +1072,85 @@ fn prepare(ctx: &Ctx, raw: RawRow) -> Prepared {
             ),
         ));
     }
-    let keys = Keys::of(
-        f.name.as_deref(),
-        f.email.as_deref(),
-        f.website.as_deref(),
-        f.phone.as_deref(),
-    );
+    let probe = Probe {
+        name: f.name.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        website: f.website.clone(),
+        country: f.country.clone(),
+        exclude_customer: None,
+    };
+    let keys = ProbeKeys::new(&probe, &ctx.region);
+    // The customer form's own checks and defaults, so both make the same customers.
+    let mut new = None;
+    if ctx.options.mode != Mode::Update && !issues.iter().any(|i| i.severity == Severity::Error) {
+        let owner = f.owner.unwrap_or(ctx.options.owner_id);
+        match NewCustomer::check(customer_input(&f, owner), owner) {
+            Ok(n) => new = Some(n),
+            Err(e) => {
+                let field = e.field.as_deref().map(import_field);
+                let col = field.as_deref().and_then(|f| ctx.column(f));
+                issues.push(Issue::new(row, col, field.as_deref(), "invalid", e.msg));
+            }
+        }
+    }
     Prepared {
         row,
         f,
         keys,
+        new,
         issues,
+    }
+}
+
+fn customer_input(f: &Fields, owner: u64) -> CustomerInput {
+    CustomerInput {
+        name: f.name.clone().unwrap_or_default(),
+        name_alt: f.name_alt.clone(),
+        country: f.country.clone(),
+        time_zone: f.time_zone.clone(),
+        address: f.address.clone(),
+        website: f.website.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        source: f.source.clone(),
+        tier: f.tier.clone(),
+        tags: f.tags.clone(),
+        owner_id: Some(owner),
+        purchase_preferences: f.purchase_preferences.clone(),
+        payment_behaviour: f.payment_behaviour.clone(),
+        custom: f.custom.clone(),
+        contacts: f
+            .contact
+            .iter()
+            .map(|name| ContactInput {
+                name: name.clone(),
+                title: f.contact_title.clone(),
+                phones: f.contact_phone.iter().cloned().collect(),
+                emails: f.contact_email.iter().cloned().collect(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// The import field of a field named by the customer checks (`contacts[0].emails[0]` →
+/// `contact_email`, `custom.行业` → `custom:行业`).
+fn import_field(field: &str) -> String {
+    if let Some(f) = field.strip_prefix("contacts[0].") {
+        return match f.split('[').next().unwrap_or(f) {
+            "emails" => "contact_email",
+            "phones" => "contact_phone",
+            "title" => "contact_title",
+            _ => "contact",
+        }
+        .to_string();
+    }
+    match field.strip_prefix("custom.") {
+        Some(k) if k == mapping::NOTES_KEY => "notes".to_string(),
+        Some(k) => format!("custom:{k}"),
+        None => field.to_string(),
     }
 }
 
@@ -1093,17 +1203,22 @@ enum Plan {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Duplicate {
     pub row: u64,
-    /// The key they share.
+    /// The key they share (for the database: the field of the strongest reason).
     pub key: MatchKey,
     /// The row's value of that key.
     pub value: String,
     /// An earlier row of the file with the same key.
     pub of_row: Option<u64>,
-    /// An existing customer with the same key: its id and name when the caller may see it.
+    /// An existing customer: its id when the caller may see it.
     pub customer_id: Option<u64>,
+    /// An existing lead: its id when the caller may see it.
+    pub lead_id: Option<u64>,
+    /// The existing record's name, when the caller may see it.
     pub customer_name: Option<String>,
-    /// Its owner's name (also told to a rep who may not see the customer).
+    /// Its owner's name (also told to a rep who may not see the record).
     pub owner: Option<String>,
+    /// Why it may be the same firm, in the caller's language.
+    pub reasons: Vec<String>,
     /// Whether the row is skipped because of it (else it is a warning).
     pub blocking: bool,
 }
@@ -1118,7 +1233,7 @@ struct Planned {
 #[derive(Default)]
 struct PassState {
     in_file: InFile,
-    index: ExactIndex,
+    memo: check::CheckMemo,
 }
 
 fn key_value(p: &Prepared, key: MatchKey) -> Option<String> {
@@ -1137,26 +1252,77 @@ fn owner_name(tx: &Tx, owner: Option<u64>) -> AppResult<Option<String>> {
     })
 }
 
-fn existing_dup(
+/// The customer a row would update, as a duplicate of the row.
+fn matched_dup(
     tx: &Tx,
     ctx: &Ctx,
     p: &Prepared,
     key: MatchKey,
+    c: &Customer,
     id: u64,
-    blocking: bool,
 ) -> AppResult<Duplicate> {
-    let c = tx.get_live::<Customer>(id)?;
-    let visible = crate::domain::crm::reaches_customer(tx, &ctx.principal, &c.data, Action::Read)?;
+    let visible = crate::domain::crm::reaches_customer(tx, &ctx.principal, c, Action::Read)?;
     Ok(Duplicate {
         row: p.row,
         key,
         value: key_value(p, key).unwrap_or_default(),
         of_row: None,
         customer_id: visible.then_some(id),
-        customer_name: visible.then(|| c.data.name.clone()),
-        owner: owner_name(tx, c.data.owner_id)?,
-        blocking,
+        lead_id: None,
+        customer_name: visible.then(|| c.name.clone()),
+        owner: owner_name(tx, c.owner_id)?,
+        reasons: Vec::new(),
+        blocking: true,
     })
+}
+
+/// A candidate of the duplicate check, as a duplicate of the row (it tells only what the check
+/// lets the caller see).
+fn candidate_dup(p: &Prepared, c: &check::Candidate, blocking: bool) -> Duplicate {
+    let key = MatchKey::from(c.field);
+    let seen = |kind: &str| c.id.filter(|_| c.kind == kind);
+    Duplicate {
+        row: p.row,
+        key,
+        value: key_value(p, key).unwrap_or_default(),
+        of_row: None,
+        customer_id: seen("customer"),
+        lead_id: seen("lead"),
+        customer_name: c.title.clone(),
+        owner: c.owner.as_ref().map(|o| o.name.clone()),
+        reasons: c.reasons.clone(),
+        blocking,
+    }
+}
+
+/// The warning for a possible duplicate in the database, naming it only as far as the caller
+/// may see it.
+fn possible_duplicate(c: &check::Candidate) -> Msg {
+    let (zh_reason, en_reason) = (c.reason_in(Lang::Zh), c.reason_in(Lang::En));
+    let no = c.id.unwrap_or_default();
+    let lead = c.kind == "lead";
+    let (zh_kind, en_kind) = if lead {
+        ("线索", "lead")
+    } else {
+        ("客户", "customer")
+    };
+    match (&c.title, &c.owner) {
+        (Some(title), _) => Msg::new(
+            format!("可能与已有{zh_kind}“{title}”（编号 {no}）重复：{zh_reason}"),
+            format!("May duplicate the existing {en_kind} “{title}” (no. {no}): {en_reason}"),
+        ),
+        (None, Some(owner)) => Msg::new(
+            format!("可能与 {} 负责的一个{zh_kind}重复：{zh_reason}", owner.name),
+            format!(
+                "May duplicate a {en_kind} owned by {}: {en_reason}",
+                owner.name
+            ),
+        ),
+        (None, None) => Msg::new(
+            format!("可能与公海中的一个{zh_kind}重复：{zh_reason}"),
+            format!("May duplicate a {en_kind} in the pool: {en_reason}"),
+        ),
+    }
 }
 
 fn key_column(ctx: &Ctx, key: MatchKey) -> Option<usize> {
@@ -1179,142 +1345,139 @@ fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Plann
     let err = |code: &str, field: Option<&str>, col: Option<usize>, msg: Msg| {
         Issue::new(row, col, field, code, msg)
     };
-    // 1. The existing customer with the same key.
+    // 1. Updates: the existing customer with the same key (exact, as the duplicate index
+    // keeps it).
     let mut plan = Plan::Create;
-    let mut matched: Vec<u64> = Vec::new();
-    match p.keys.get(key) {
-        Some(v) => matched = st.index.ids(tx, key, v)?,
-        None if mode == Mode::Update => {
+    if mode != Mode::Create {
+        let matched = if key_value(p, key).is_some() {
+            check::customers_by_key(tx, key.into(), &p.keys)?
+        } else {
+            if mode == Mode::Update {
+                issues.push(err(
+                    "required",
+                    Some(key.field()),
+                    key_col,
+                    Msg::new(
+                        format!("按{}匹配，但这一行没有填写。", key.label(Lang::Zh)),
+                        format!(
+                            "Rows are matched by {}, but this row has none.",
+                            key.label(Lang::En)
+                        ),
+                    ),
+                ));
+                plan = Plan::Skip;
+            }
+            Vec::new()
+        };
+        if matched.len() > 1 {
             issues.push(err(
-                "required",
+                "ambiguous",
                 Some(key.field()),
                 key_col,
                 Msg::new(
-                    format!("按{}匹配，但这一行没有填写。", key.label(Lang::Zh)),
                     format!(
-                        "Rows are matched by {}, but this row has none.",
+                        "有 {} 个客户的{}相同，无法确定更新哪一个。",
+                        matched.len(),
+                        key.label(Lang::Zh)
+                    ),
+                    format!(
+                        "{} customers share this {}; cannot tell which to update.",
+                        matched.len(),
                         key.label(Lang::En)
                     ),
                 ),
             ));
             plan = Plan::Skip;
-        }
-        None => {}
-    }
-    if matched.len() > 1 {
-        issues.push(err(
-            "ambiguous",
-            Some(key.field()),
-            key_col,
-            Msg::new(
-                format!(
-                    "有 {} 个客户的{}相同，无法确定更新哪一个。",
-                    matched.len(),
-                    key.label(Lang::Zh)
-                ),
-                format!(
-                    "{} customers share this {}; cannot tell which to update.",
-                    matched.len(),
-                    key.label(Lang::En)
-                ),
-            ),
-        ));
-        plan = Plan::Skip;
-    } else if let Some(&id) = matched.first() {
-        let c = tx.get_live::<Customer>(id)?;
-        if mode == Mode::Create {
-            dups.push(existing_dup(tx, ctx, p, key, id, true)?);
-            issues.push(exists_issue(tx, ctx, row, key, key_col, id, &c.data)?);
-            plan = Plan::Skip;
-        } else if !ctx.principal.reaches(ctx.scope, c.data.owner_id) {
-            dups.push(existing_dup(tx, ctx, p, key, id, true)?);
-            let who = owner_name(tx, c.data.owner_id)?.unwrap_or_default();
-            issues.push(err(
-                "owned_by_other",
-                Some(key.field()),
-                key_col,
-                match c.data.owner_id {
-                    Some(_) => Msg::new(
-                        format!("该客户已由其他业务员（{who}）跟进，您不能更新。"),
-                        format!("This customer is owned by another rep ({who}); you may not update it."),
-                    ),
-                    None => Msg::new(
-                        "该客户在公海中，不能通过导入更新，请先领取。",
-                        "This customer is in the public pool; claim it before updating it by import.",
-                    ),
-                },
-            ));
-            plan = Plan::Skip;
-        } else if let Some(new_owner) = p.f.owner.filter(|o| c.data.owner_id != Some(*o)) {
-            let assign = ctx.principal.scope(Module::Crm, Action::Assign);
-            if !(ctx.principal.reaches(assign, c.data.owner_id)
-                && ctx.principal.reaches(assign, Some(new_owner)))
-            {
+        } else if let Some(&id) = matched.first() {
+            let c = tx.get_live::<Customer>(id)?;
+            if !ctx.principal.reaches(ctx.scope, c.data.owner_id) {
+                dups.push(matched_dup(tx, ctx, p, key, &c.data, id)?);
+                let who = owner_name(tx, c.data.owner_id)?.unwrap_or_default();
                 issues.push(err(
-                    "scope",
-                    Some("owner"),
-                    ctx.column("owner"),
-                    Msg::new(
-                        "更换负责人需要分配权限。",
-                        "Changing the owner needs the assign permission.",
-                    ),
+                    "owned_by_other",
+                    Some(key.field()),
+                    key_col,
+                    match c.data.owner_id {
+                        Some(_) => Msg::new(
+                            format!("该客户已由其他业务员（{who}）跟进，您不能更新。"),
+                            format!("This customer is owned by another rep ({who}); you may not update it."),
+                        ),
+                        None => Msg::new(
+                            "该客户在公海中，不能通过导入更新，请先领取。",
+                            "This customer is in the public pool; claim it before updating it by import.",
+                        ),
+                    },
                 ));
                 plan = Plan::Skip;
+            } else if let Some(new_owner) = p.f.owner.filter(|o| c.data.owner_id != Some(*o)) {
+                let assign = ctx.principal.scope(Module::Crm, Action::Assign);
+                if !(ctx.principal.reaches(assign, c.data.owner_id)
+                    && ctx.principal.reaches(assign, Some(new_owner)))
+                {
+                    issues.push(err(
+                        "scope",
+                        Some("owner"),
+                        ctx.column("owner"),
+                        Msg::new(
+                            "更换负责人需要分配权限。",
+                            "Changing the owner needs the assign permission.",
+                        ),
+                    ));
+                    plan = Plan::Skip;
+                } else {
+                    plan = Plan::Update(id);
+                }
             } else {
                 plan = Plan::Update(id);
             }
-        } else {
-            plan = Plan::Update(id);
+        } else if mode == Mode::Update && plan != Plan::Skip {
+            issues.push(err(
+                "not_found",
+                Some(key.field()),
+                key_col,
+                Msg::new(
+                    format!("没有{}相同的客户可更新。", key.label(Lang::Zh)),
+                    format!("No customer has this {} to update.", key.label(Lang::En)),
+                ),
+            ));
+            plan = Plan::Skip;
         }
-    } else if mode == Mode::Update && plan != Plan::Skip {
-        issues.push(err(
-            "not_found",
-            Some(key.field()),
-            key_col,
-            Msg::new(
-                format!("没有{}相同的客户可更新。", key.label(Lang::Zh)),
-                format!("No customer has this {} to update.", key.label(Lang::En)),
-            ),
-        ));
-        plan = Plan::Skip;
     }
-    // 2. A new customer's name must be free (as when created by hand).
-    if plan == Plan::Create
-        && key != MatchKey::Name
-        && let Some(name) = p.keys.name.as_deref()
-        && let Some(&id) = st.index.ids(tx, MatchKey::Name, name)?.first()
-    {
-        let c = tx.get_live::<Customer>(id)?;
-        dups.push(existing_dup(tx, ctx, p, MatchKey::Name, id, true)?);
-        issues.push(exists_issue(
-            tx,
-            ctx,
-            row,
-            MatchKey::Name,
-            ctx.column("name"),
-            id,
-            &c.data,
-        )?);
-        plan = Plan::Skip;
-    }
-    // 3. Earlier rows of the file.
+    // 2. Earlier rows of the file: two rows for one customer are errors on an update's match
+    // key; otherwise the duplicate rules say block, warn or nothing.
     if plan != Plan::Skip {
-        for (k, first) in st.in_file.check(&p.keys) {
-            let blocking = k == key || (k == MatchKey::Name && plan == Plan::Create);
+        for hit in st.in_file.check(&p.keys) {
+            let k = hit.key;
+            let action = ctx.rules.action(k.into());
+            let blocking = (mode != Mode::Create && k == key && !hit.domain_only)
+                || (plan == Plan::Create && action == RuleAction::Block);
+            if !blocking && action == RuleAction::Ignore {
+                continue;
+            }
             dups.push(Duplicate {
                 row,
                 key: k,
                 value: key_value(p, k).unwrap_or_default(),
-                of_row: Some(first),
+                of_row: Some(hit.row),
                 customer_id: None,
+                lead_id: None,
                 customer_name: None,
                 owner: None,
+                reasons: Vec::new(),
                 blocking,
             });
-            let msg = Msg::new(
-                format!("与第 {first} 行的{}相同。", k.label(Lang::Zh)),
-                format!("Same {} as row {first}.", k.label(Lang::En)),
-            );
+            let first = hit.row;
+            let msg = if hit.domain_only {
+                Msg::new(
+                    format!("与第 {first} 行的邮箱域名相同。"),
+                    format!("Same e-mail domain as row {first}."),
+                )
+            } else {
+                Msg::new(
+                    format!("与第 {first} 行的{}相同。", k.label(Lang::Zh)),
+                    format!("Same {} as row {first}.", k.label(Lang::En)),
+                )
+            };
             let issue = err(
                 "duplicate_in_file",
                 Some(k.field()),
@@ -1329,87 +1492,44 @@ fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Plann
             }
         }
     }
-    // 4. Possible duplicates on the other keys (the dedup hook).
-    if plan == Plan::Create
-        && let Some(name) = p.f.name.as_deref()
-    {
-        let candidate = Candidate {
-            name,
-            name_alt: p.f.name_alt.as_deref(),
-            country: p.f.country.as_deref(),
-            keys: &p.keys,
-        };
-        for d in dup::database_duplicates(tx, &mut st.index, &candidate)? {
-            dups.push(existing_dup(tx, ctx, p, d.key, d.customer_id, false)?);
-            issues.push(
-                err(
-                    "possible_duplicate",
-                    Some(d.key.field()),
-                    ctx.column(d.key.field()),
-                    Msg::new(
-                        format!("可能与已有客户重复（{}相同）。", d.key.label(Lang::Zh)),
-                        format!(
-                            "May duplicate an existing customer (same {}).",
-                            d.key.label(Lang::En)
-                        ),
-                    ),
-                )
-                .warning(),
-            );
+    // 3. A new customer: the duplicate check of the customer form, under the same rules.
+    if plan == Plan::Create {
+        let result = check::candidates_for(tx, &ctx.principal, &p.keys, &ctx.rules, &mut st.memo)?;
+        if let Some(refused) = check::refusal(&ctx.principal, &result) {
+            let c = refused.candidate;
+            let k = MatchKey::from(c.field);
+            dups.push(candidate_dup(p, c, true));
+            let code = match refused.code {
+                ErrorCode::OwnedByOther => "owned_by_other",
+                _ => "exists",
+            };
+            issues.push(err(
+                code,
+                Some(k.field()),
+                ctx.column(k.field()),
+                refused.msg,
+            ));
+            plan = Plan::Skip;
+        } else {
+            for c in result.candidates.iter().take(MAX_DB_DUPLICATES) {
+                let k = MatchKey::from(c.field);
+                dups.push(candidate_dup(p, c, false));
+                issues.push(
+                    err(
+                        "possible_duplicate",
+                        Some(k.field()),
+                        ctx.column(k.field()),
+                        possible_duplicate(c),
+                    )
+                    .warning(),
+                );
+            }
         }
     }
     if plan != Plan::Skip {
         st.in_file.add(row, &p.keys);
     }
     Ok(Planned { plan, issues, dups })
-}
-
-fn exists_issue(
-    tx: &Tx,
-    ctx: &Ctx,
-    row: u64,
-    key: MatchKey,
-    col: Option<usize>,
-    id: u64,
-    c: &Customer,
-) -> AppResult<Issue> {
-    let msg = match c.owner_id {
-        Some(o) if o == ctx.principal.user_id => Msg::new(
-            format!("您已有{}相同的客户（编号 {id}）。", key.label(Lang::Zh)),
-            format!(
-                "You already have a customer with this {} (no. {id}).",
-                key.label(Lang::En)
-            ),
-        ),
-        Some(o) => {
-            let who = owner_name(tx, Some(o))?.unwrap_or_default();
-            Msg::new(
-                format!(
-                    "{}相同的客户已由其他业务员（{who}）跟进。",
-                    key.label(Lang::Zh)
-                ),
-                format!(
-                    "A customer with this {} is already owned by another rep ({who}).",
-                    key.label(Lang::En)
-                ),
-            )
-        }
-        None => Msg::new(
-            format!(
-                "{}相同的客户在公海中（编号 {id}），请直接领取。",
-                key.label(Lang::Zh)
-            ),
-            format!(
-                "A customer with this {} is in the public pool (no. {id}); claim it instead.",
-                key.label(Lang::En)
-            ),
-        ),
-    };
-    let code = match c.owner_id {
-        Some(o) if o == ctx.principal.user_id => "exists",
-        _ => "owned_by_other",
-    };
-    Ok(Issue::new(row, col, Some(key.field()), code, msg))
 }
 
 // ---- dry run --------------------------------------------------------------------------------
@@ -1679,21 +1799,20 @@ fn write_batch(
     let (ctx, st) = (ctx.clone(), st.clone());
     k.store.write(move |tx| {
         let mut st = st.lock().map_err(AppError::internal)?;
+        st.memo.new_transaction();
         let mut progress = progress(tx, id)?;
-        let pool = default_pool(tx)?;
         let actor = ctx.principal.actor();
-        let mut teams = HashMap::new();
+        let mut defaults = NewCustomerDefaults::load(tx)?;
         for p in batch {
             let planned = plan(tx, &ctx, &mut st, &p)?;
             let undo = match planned.plan {
-                Plan::Create => Some(create_row(tx, &ctx, &actor, pool, &mut teams, &p)?),
+                Plan::Create => Some(create_row(tx, &actor, &mut defaults, p.new)?),
                 Plan::Update(cid) => Some(update_row(tx, &actor, cid, &p)?),
                 Plan::Skip => None,
             };
             if let Some(u) = &undo {
                 if u.created {
                     progress.created += 1;
-                    st.index.add_keys(u.customer_id, &p.keys);
                 } else {
                     progress.updated += 1;
                 }
@@ -1788,57 +1907,13 @@ fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppR
     Ok(())
 }
 
-/// The team of each owner seen in a batch (after checking the owner is an active user).
-type Teams = HashMap<u64, Option<u64>>;
-
-fn customer_of(
-    tx: &Tx,
-    ctx: &Ctx,
-    pool: Option<u64>,
-    teams: &mut Teams,
+fn contact_of(
     f: &Fields,
-) -> AppResult<Customer> {
-    let name = f.name.clone().unwrap_or_default();
-    let owner = f.owner.unwrap_or(ctx.options.owner_id);
-    let team = match teams.get(&owner) {
-        Some(t) => *t,
-        None => {
-            crate::domain::crm::active_owner(tx, "owner", owner)?;
-            let t = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
-            teams.insert(owner, t);
-            t
-        }
-    };
-    Ok(Customer {
-        name_key: name_key(&name),
-        name,
-        name_alt: f.name_alt.clone(),
-        country: f.country.clone(),
-        time_zone: f.time_zone.clone(),
-        address: f.address.clone(),
-        website: f.website.clone(),
-        email: f.email.clone(),
-        phone: f.phone.clone(),
-        source: f.source.clone(),
-        tier: f.tier.clone(),
-        tags: f.tags.clone(),
-        owner_id: Some(owner),
-        team_id: team,
-        pool_id: pool,
-        purchase_preferences: f.purchase_preferences.clone(),
-        payment_behaviour: f.payment_behaviour.clone(),
-        custom: f.custom.clone(),
-        status: CustomerStatus::Prospect,
-        locked: false,
-        key_account: false,
-        last_followup_at: None,
-        last_deal_at: None,
-        owned_since: Some(tx.now()),
-        annual_purchases: None,
-    })
-}
-
-fn contact_of(f: &Fields, customer_id: u64, owner: Option<u64>, primary: bool) -> Option<Contact> {
+    customer: &Customer,
+    customer_id: u64,
+    primary: bool,
+    region: String,
+) -> Option<Contact> {
     Some(Contact {
         customer_id,
         name: f.contact.clone()?,
@@ -1852,25 +1927,22 @@ fn contact_of(f: &Fields, customer_id: u64, owner: Option<u64>, primary: bool) -
         birthday: None,
         notes: None,
         primary,
-        owner_id: owner,
+        owner_id: customer.owner_id,
+        region: Some(region),
     })
 }
 
+/// Writes a new customer as the customer form would (team, pool, owned-since, contacts,
+/// cadence tasks).
 fn create_row(
     tx: &mut Tx,
-    ctx: &Ctx,
     actor: &Actor,
-    pool: Option<u64>,
-    teams: &mut Teams,
-    p: &Prepared,
+    defaults: &mut NewCustomerDefaults,
+    new: Option<NewCustomer>,
 ) -> AppResult<Undo> {
-    let customer = customer_of(tx, ctx, pool, teams, &p.f)?;
-    let owner = customer.owner_id;
-    let r = tx.insert(actor, customer)?;
-    let mut contact_ids = Vec::new();
-    if let Some(c) = contact_of(&p.f, r.id, owner, true) {
-        contact_ids.push(tx.insert(actor, c)?.id);
-    }
+    let new = new
+        .ok_or_else(|| AppError::internal("import row planned as a create without its customer"))?;
+    let (r, contact_ids) = insert_new(tx, actor, defaults, new)?;
     Ok(Undo {
         customer_id: r.id,
         created: true,
@@ -1923,6 +1995,9 @@ fn update_row(tx: &mut Tx, actor: &Actor, id: u64, p: &Prepared) -> AppResult<Un
         }
         Ok(())
     })?;
+    if r.data.country != before.data.country {
+        crate::domain::crm::sync_contact_regions(tx, actor, id)?;
+    }
     let mut contact_ids = Vec::new();
     if let Some(name) = &f.contact {
         let existing = tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(id), false)?;
@@ -1935,7 +2010,8 @@ fn update_row(tx: &mut Tx, actor: &Actor, id: u64, p: &Prepared) -> AppResult<Un
                 known = true;
             }
         }
-        if !known && let Some(c) = contact_of(f, id, r.data.owner_id, existing.is_empty()) {
+        let region = crate::domain::crm::contact_region(tx, &r.data)?;
+        if !known && let Some(c) = contact_of(f, &r.data, id, existing.is_empty(), region) {
             contact_ids.push(tx.insert(actor, c)?.id);
         }
     }

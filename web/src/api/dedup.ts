@@ -30,7 +30,10 @@ export interface DuplicateCandidate {
   in_recycle_bin: boolean
   /** 0 … 1 */
   score: number
+  /** Why, strongest first, in the caller's language. */
   reasons: string[]
+  /** The field of the strongest reason, whose rule decides `action`. */
+  field: RuleField
   action: RuleAction
 }
 

@@ -87,8 +87,13 @@ export interface ImportDuplicate {
   value: string
   of_row: number | null
   customer_id: number | null
+  /** A lead of the same firm (when the caller may see it). */
+  lead_id: number | null
+  /** The existing record's name, when the caller may see it. */
   customer_name: string | null
   owner: string | null
+  /** Why it may be the same firm, in the caller's language. */
+  reasons: string[]
   blocking: boolean
 }
 
