@@ -372,8 +372,6 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(&dir)
             .env("RUST_LOG", "warn")
-            // As packaging/kontor.service runs it.
-            .env("MALLOC_ARENA_MAX", "2")
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start kontor serve"),
@@ -486,6 +484,10 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
             urlencode(names[i % names.len()])
         )
     });
+    // As the form checks while one user types, then many users at once.
+    let mut f = measure("duplicate check, sequential", 500, 1, dedup.clone()).await;
+    f.baseline = Some(("HTTP ceiling", ceiling_rate));
+    figures.push(f);
     let mut f = measure("duplicate check, 16 conc.", 2_000, 16, dedup).await;
     f.baseline = Some(("HTTP ceiling", ceiling_rate));
     figures.push(f);

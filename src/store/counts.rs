@@ -43,7 +43,7 @@ pub(crate) fn expected_counts<'a>(
     counts
 }
 
-impl Tx {
+impl Tx<'_> {
     /// Every count entry of an index (for `kontor check`).
     pub(crate) fn raw_counts(
         &self,

@@ -427,7 +427,7 @@ impl Store {
 const FORMAT_VERSION: u64 = 2;
 /// Step `i` migrates format `i` to `i + 1`; step 0 initialises a new file.
 const FORMAT_MIGRATIONS: &[fn(&mut Tx) -> StoreResult<()>] =
-    &[|_tx| Ok(()), Tx::count_live_records];
+    &[|_tx| Ok(()), |tx| tx.count_live_records()];
 
 fn open_database(path: &Path, verify: bool, cache_bytes: usize) -> Result<Database, OpenError> {
     if let Some(parent) = path.parent() {
@@ -572,20 +572,23 @@ fn run_job(db: &Database, registry: &Arc<Registry>, job: Job, durable: bool) -> 
     if !durable {
         wtx.set_durability(Durability::None)?;
     }
-    let mut tx = Tx::write(wtx, registry.clone());
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx)));
+    // The Tx (and the tables it holds open) ends before the commit.
+    let (result, outbox_last) = {
+        let mut tx = Tx::write(&wtx, registry.clone());
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx)));
+        (result, tx.outbox_written())
+    };
     match result {
         Ok(Ok(value)) => {
-            let outbox_last = tx.outbox_written();
-            tx.commit()?;
+            wtx.commit()?;
             Ok((Ok(value), outbox_last))
         }
         Ok(Err(err)) => {
-            tx.abort();
+            let _ = wtx.abort();
             Ok((Err(err), 0))
         }
         Err(_) => {
-            tx.abort();
+            let _ = wtx.abort();
             Err(StoreError::Internal(
                 "a write operation panicked; nothing was written".into(),
             ))

@@ -2,13 +2,14 @@
 //! check, soft delete, restore, purge), secondary indexes, audit, outbox, sequences and plain
 //! key-value tables, written once for every entity.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Bound;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redb::{
-    ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
-};
+use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::counts::count_table;
@@ -17,6 +18,56 @@ use super::{Actor, Entity, IndexDef, IndexKey, Meta, Record, Registry, StoreErro
 
 /// Visits one key-value entry; returns whether to go on.
 pub(crate) type Visitor<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> StoreResult<bool>;
+
+/// What reading needs of a table, whether opened for reading or for writing.
+trait ReadOnlyView {
+    fn get_value(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>>;
+    fn visit(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+        f: Visitor<'_>,
+    ) -> StoreResult<()>;
+    fn entries(&self) -> StoreResult<u64>;
+}
+
+impl<T> ReadOnlyView for T
+where
+    T: ReadableTable<&'static [u8], &'static [u8]>,
+{
+    fn get_value(&self, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.get(key)?.map(|v| v.value().to_vec()))
+    }
+    fn visit(
+        &self,
+        start: Bound<&[u8]>,
+        end: Bound<&[u8]>,
+        reverse: bool,
+        f: Visitor<'_>,
+    ) -> StoreResult<()> {
+        let range = self.range::<&[u8]>((start, end))?;
+        if reverse {
+            for item in range.rev() {
+                let (k, v) = item?;
+                if !f(k.value(), v.value())? {
+                    break;
+                }
+            }
+        } else {
+            for item in range {
+                let (k, v) = item?;
+                if !f(k.value(), v.value())? {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+    fn entries(&self) -> StoreResult<u64> {
+        Ok(self.len()?)
+    }
+}
 
 fn table(name: &str) -> TableDefinition<'_, &'static [u8], &'static [u8]> {
     TableDefinition::new(name)
@@ -142,47 +193,55 @@ pub struct TrashItem {
     pub owner: Option<u64>,
 }
 
-// One lives per transaction, on the stack: its size does not matter.
-#[allow(clippy::large_enum_variant)]
-enum Inner {
-    Read(ReadTransaction),
-    Write(WriteTransaction),
+type WriteTable<'t> = redb::Table<'t, &'static [u8], &'static [u8]>;
+type ReadTable = redb::ReadOnlyTable<&'static [u8], &'static [u8]>;
+
+// Tables stay open for the length of the transaction: opening one costs a lookup in redb's table
+// of tables (and, when writing, storing its root back on close), which a create or an import row
+// would otherwise pay for each of its dozen index entries.
+enum Inner<'t> {
+    Read {
+        rtx: ReadTransaction,
+        // `None`: the table does not exist in this snapshot.
+        open: RefCell<HashMap<String, Option<Rc<ReadTable>>>>,
+    },
+    Write {
+        wtx: &'t WriteTransaction,
+        open: RefCell<HashMap<String, Rc<RefCell<WriteTable<'t>>>>>,
+    },
 }
 
 /// A read snapshot or a write transaction.
-pub struct Tx {
-    inner: Inner,
+pub struct Tx<'t> {
+    inner: Inner<'t>,
     registry: Arc<Registry>,
     now: DateTime<Utc>,
     outbox_written: u64,
 }
 
-impl Tx {
-    pub(crate) fn read(rtx: ReadTransaction, registry: Arc<Registry>) -> Tx {
+impl<'t> Tx<'t> {
+    pub(crate) fn read(rtx: ReadTransaction, registry: Arc<Registry>) -> Tx<'static> {
         Tx {
-            inner: Inner::Read(rtx),
+            inner: Inner::Read {
+                rtx,
+                open: RefCell::default(),
+            },
             registry,
             now: Utc::now(),
             outbox_written: 0,
         }
     }
-    pub(crate) fn write(wtx: WriteTransaction, registry: Arc<Registry>) -> Tx {
+    /// Works in `wtx`, which the caller commits or aborts once this is dropped (dropping closes
+    /// the tables).
+    pub(crate) fn write(wtx: &'t WriteTransaction, registry: Arc<Registry>) -> Tx<'t> {
         Tx {
-            inner: Inner::Write(wtx),
+            inner: Inner::Write {
+                wtx,
+                open: RefCell::default(),
+            },
             registry,
             now: Utc::now(),
             outbox_written: 0,
-        }
-    }
-    pub(crate) fn commit(self) -> StoreResult<()> {
-        match self.inner {
-            Inner::Write(w) => Ok(w.commit()?),
-            Inner::Read(_) => Ok(()),
-        }
-    }
-    pub(crate) fn abort(self) {
-        if let Inner::Write(w) = self.inner {
-            let _ = w.abort();
         }
     }
     pub(crate) fn outbox_written(&self) -> u64 {
@@ -206,25 +265,87 @@ impl Tx {
 
     // ---- raw tables -------------------------------------------------------------------------
 
-    pub(crate) fn raw_get(&self, name: &str, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+    /// The snapshot's table `name`, or `None` when it has no such table.
+    fn read_table(
+        rtx: &ReadTransaction,
+        open: &RefCell<HashMap<String, Option<Rc<ReadTable>>>>,
+        name: &str,
+    ) -> StoreResult<Option<Rc<ReadTable>>> {
+        if let Some(t) = open.borrow().get(name) {
+            return Ok(t.clone());
+        }
+        let t = match rtx.open_table(table(name)) {
+            Ok(t) => Some(Rc::new(t)),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        open.borrow_mut().insert(name.to_string(), t.clone());
+        Ok(t)
+    }
+
+    /// The write transaction's table `name`, created if missing.
+    fn write_table(
+        wtx: &'t WriteTransaction,
+        open: &RefCell<HashMap<String, Rc<RefCell<WriteTable<'t>>>>>,
+        name: &str,
+    ) -> StoreResult<Rc<RefCell<WriteTable<'t>>>> {
+        if let Some(t) = open.borrow().get(name) {
+            return Ok(t.clone());
+        }
+        let t = Rc::new(RefCell::new(wtx.open_table(table(name))?));
+        open.borrow_mut().insert(name.to_string(), t.clone());
+        Ok(t)
+    }
+
+    /// Runs `f` on the writable table `name`.
+    fn with_write_table<R>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut WriteTable<'t>) -> StoreResult<R>,
+    ) -> StoreResult<R> {
+        let Inner::Write { wtx, open } = &self.inner else {
+            return Err(StoreError::Internal("write in a read transaction".into()));
+        };
+        let t = Self::write_table(wtx, open, name)?;
+        let mut t = t.try_borrow_mut().map_err(|_| {
+            StoreError::Internal(format!("table {name} changed while it is being read"))
+        })?;
+        f(&mut t)
+    }
+
+    /// Runs `f` on the table `name` for reading; `None` when a snapshot has no such table.
+    fn with_table<R>(
+        &self,
+        name: &str,
+        f: impl FnOnce(Option<&dyn ReadOnlyView>) -> StoreResult<R>,
+    ) -> StoreResult<R> {
         match &self.inner {
-            Inner::Read(r) => match r.open_table(table(name)) {
-                Ok(t) => Ok(t.get(key)?.map(|v| v.value().to_vec())),
-                Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-                Err(e) => Err(e.into()),
-            },
-            Inner::Write(w) => {
-                let t = w.open_table(table(name))?;
-                Ok(t.get(key)?.map(|v| v.value().to_vec()))
+            Inner::Read { rtx, open } => {
+                let t = Self::read_table(rtx, open, name)?;
+                f(t.as_deref().map(|t| t as &dyn ReadOnlyView))
+            }
+            Inner::Write { wtx, open } => {
+                let t = Self::write_table(wtx, open, name)?;
+                let t = t.try_borrow().map_err(|_| {
+                    StoreError::Internal(format!("table {name} read while it is being changed"))
+                })?;
+                f(Some(&*t as &dyn ReadOnlyView))
             }
         }
     }
 
+    pub(crate) fn raw_get(&self, name: &str, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        self.with_table(name, |t| match t {
+            Some(t) => t.get_value(key),
+            None => Ok(None),
+        })
+    }
+
     pub(crate) fn raw_put(&mut self, name: &str, key: &[u8], value: &[u8]) -> StoreResult<()> {
-        let w = self.writer()?;
-        let mut t = w.open_table(table(name))?;
-        t.insert(key, value)?;
-        Ok(())
+        self.with_write_table(name, |t| {
+            t.insert(key, value)?;
+            Ok(())
+        })
     }
 
     /// Inserts an entry; whether the key was not there before.
@@ -234,16 +355,11 @@ impl Tx {
         key: &[u8],
         value: &[u8],
     ) -> StoreResult<bool> {
-        let w = self.writer()?;
-        let mut t = w.open_table(table(name))?;
-        Ok(t.insert(key, value)?.is_none())
+        self.with_write_table(name, |t| Ok(t.insert(key, value)?.is_none()))
     }
 
     pub(crate) fn raw_remove(&mut self, name: &str, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        let w = self.writer()?;
-        let mut t = w.open_table(table(name))?;
-        let old = t.remove(key)?.map(|v| v.value().to_vec());
-        Ok(old)
+        self.with_write_table(name, |t| Ok(t.remove(key)?.map(|v| v.value().to_vec())))
     }
 
     /// Visits entries with `start <= key < end` in order (or reverse) until `f` returns false.
@@ -255,70 +371,38 @@ impl Tx {
         reverse: bool,
         f: Visitor<'_>,
     ) -> StoreResult<()> {
-        fn visit<T: ReadableTable<&'static [u8], &'static [u8]>>(
-            t: &T,
-            start: Bound<&[u8]>,
-            end: Bound<&[u8]>,
-            reverse: bool,
-            f: Visitor<'_>,
-        ) -> StoreResult<()> {
-            let range = t.range::<&[u8]>((start, end))?;
-            if reverse {
-                for item in range.rev() {
-                    let (k, v) = item?;
-                    if !f(k.value(), v.value())? {
-                        break;
-                    }
-                }
-            } else {
-                for item in range {
-                    let (k, v) = item?;
-                    if !f(k.value(), v.value())? {
-                        break;
-                    }
-                }
-            }
-            Ok(())
-        }
-        match &self.inner {
-            Inner::Read(r) => match r.open_table(table(name)) {
-                Ok(t) => visit(&t, start, end, reverse, f),
-                Err(redb::TableError::TableDoesNotExist(_)) => Ok(()),
-                Err(e) => Err(e.into()),
-            },
-            Inner::Write(w) => {
-                let t = w.open_table(table(name))?;
-                visit(&t, start, end, reverse, f)
-            }
-        }
+        self.with_table(name, |t| match t {
+            Some(t) => t.visit(start, end, reverse, f),
+            None => Ok(()),
+        })
     }
 
     pub(crate) fn raw_len(&self, name: &str) -> StoreResult<u64> {
-        match &self.inner {
-            Inner::Read(r) => match r.open_table(table(name)) {
-                Ok(t) => Ok(t.len()?),
-                Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
-                Err(e) => Err(e.into()),
-            },
-            Inner::Write(w) => Ok(w.open_table(table(name))?.len()?),
-        }
+        self.with_table(name, |t| match t {
+            Some(t) => t.entries(),
+            None => Ok(0),
+        })
     }
 
     /// Names of every table in the file.
     pub(crate) fn table_names(&self) -> StoreResult<Vec<String>> {
         use redb::TableHandle;
         let names: Vec<String> = match &self.inner {
-            Inner::Read(r) => r.list_tables()?.map(|h| h.name().to_string()).collect(),
-            Inner::Write(w) => w.list_tables()?.map(|h| h.name().to_string()).collect(),
+            Inner::Read { rtx, .. } => rtx.list_tables()?.map(|h| h.name().to_string()).collect(),
+            Inner::Write { wtx, .. } => wtx.list_tables()?.map(|h| h.name().to_string()).collect(),
         };
         Ok(names)
     }
 
-    fn writer(&mut self) -> StoreResult<&mut WriteTransaction> {
-        match &mut self.inner {
-            Inner::Write(w) => Ok(w),
-            Inner::Read(_) => Err(StoreError::Internal("write in a read transaction".into())),
-        }
+    /// Deletes the table `name` (closing it first if this transaction has it open).
+    fn delete_table(&mut self, name: &str) -> StoreResult<()> {
+        let Inner::Write { wtx, open } = &self.inner else {
+            return Err(StoreError::Internal("write in a read transaction".into()));
+        };
+        open.borrow_mut().remove(name);
+        wtx.delete_table(table(name))
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        Ok(())
     }
 
     pub(crate) fn scan_prefix(
@@ -812,9 +896,7 @@ impl Tx {
                 index_table(T::KIND, def.name),
                 count_table(T::KIND, def.name),
             ] {
-                let w = self.writer()?;
-                w.delete_table(table(&name))
-                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+                self.delete_table(&name)?;
             }
         }
         for record in records {

@@ -13,7 +13,8 @@
 //! - Chinese words keep their characters and carry their toneless pinyin, so 联丰 meets Lianfeng.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::hash::Hash;
+use std::sync::{LazyLock, Mutex};
 
 use pinyin::{ToPinyin, ToPinyinMulti};
 use unicode_normalization::UnicodeNormalization;
@@ -116,8 +117,46 @@ impl NameForm {
     }
 }
 
+/// Remembers a costly pure function's answers for recent inputs: the same names and phones are
+/// normalised again and again (an import row by its check and again for the index in the
+/// writer, a candidate's name by every check that finds it, a form on each key stroke).
+/// Bounded: it forgets everything once full.
+struct Memo<K, V> {
+    map: LazyLock<Mutex<HashMap<K, V>>>,
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    const CAPACITY: usize = 20_000;
+
+    const fn new() -> Self {
+        Memo {
+            map: LazyLock::new(Mutex::default),
+        }
+    }
+
+    fn get_or(&self, key: K, compute: impl FnOnce(&K) -> V) -> V {
+        if let Some(v) = self.map.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return v;
+        }
+        let v = compute(&key);
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= Self::CAPACITY {
+                m.clear();
+            }
+            m.insert(key, v.clone());
+        }
+        v
+    }
+}
+
+static NAME_FORMS: Memo<String, NameForm> = Memo::new();
+
 /// Normalises a company name (see the module documentation).
 pub fn name_form(name: &str) -> NameForm {
+    NAME_FORMS.get_or(name.to_string(), |name| normalise_name(name))
+}
+
+fn normalise_name(name: &str) -> NameForm {
     let folded = fold(name);
     let mut items = Vec::new();
     for piece in merge_initials(pieces(&folded)) {
@@ -929,6 +968,13 @@ fn registrable(host: &str) -> Option<String> {
 /// extension (ext. 12, x12, 转12, 分机12) is ignored. `None` for anything that is not a valid
 /// number.
 pub fn phone_e164(raw: &str, region: &str) -> Option<String> {
+    static PHONES: Memo<(String, String), Option<String>> = Memo::new();
+    PHONES.get_or((raw.to_string(), region.to_string()), |(raw, region)| {
+        parse_phone(raw, region)
+    })
+}
+
+fn parse_phone(raw: &str, region: &str) -> Option<String> {
     let text: String = raw.nfkc().collect::<String>().to_lowercase();
     let text = strip_extension(&text);
     let digits = text.chars().filter(char::is_ascii_digit).count();
