@@ -406,9 +406,10 @@ pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<Cust
         return Err(AppError::forbidden().on_field("owner_id"));
     }
     let (actor, lang, principal) = (p.actor(), p.lang, p.clone());
+    let prechecked = crate::domain::dedup::check::precheck(k, p, &new.probe())?;
     k.store.write(move |tx| {
         active_owner(tx, "owner_id", owner)?;
-        crate::domain::dedup::check::enforce(tx, &principal, &new.probe())?;
+        crate::domain::dedup::check::enforce_prechecked(tx, &principal, &new.probe(), prechecked)?;
         let mut defaults = NewCustomerDefaults::load(tx)?;
         let (record, _) = insert_new(tx, &actor, &mut defaults, new)?;
         one_view(tx, record, lang)

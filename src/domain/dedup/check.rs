@@ -696,10 +696,44 @@ pub fn refusal<'a>(p: &Principal, result: &'a CheckResult) -> Option<Refusal<'a>
 /// Refuses a save the rules block, or a customer someone else already owns (naming only the
 /// owner); runs inside the saving transaction, so nothing created a moment earlier slips by.
 pub fn enforce(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<()> {
-    let result = candidates(tx, p, probe)?;
-    match refusal(p, &result) {
+    refuse(p, &candidates(tx, p, probe)?)
+}
+
+fn refuse(p: &Principal, result: &CheckResult) -> AppResult<()> {
+    match refusal(p, result) {
         Some(r) => Err(AppError::new(r.code).on_field("name").with_msg(r.msg)),
         None => Ok(()),
+    }
+}
+
+/// A duplicate check made on a read snapshot before the write, so that the one writer thread
+/// need not make it (it was 40 % of the writer's time in a sequential create).
+pub struct PreChecked {
+    result: CheckResult,
+    rules: Rules,
+    /// The last change the snapshot had seen.
+    as_of: u64,
+}
+
+/// Checks `probe` on a snapshot; [`enforce_prechecked`] then refuses in the write.
+pub fn precheck(k: &Kontor, p: &Principal, probe: &Probe) -> AppResult<PreChecked> {
+    k.store.read(|tx| {
+        Ok(PreChecked {
+            result: candidates(tx, p, probe)?,
+            rules: rules(tx)?,
+            as_of: tx.outbox_last()?,
+        })
+    })
+}
+
+/// [`enforce`] with a check made before the write: taken as is when no record changed since its
+/// snapshot (every change of a record leaves an outbox entry) and the rules are the same, made
+/// again otherwise, so a record written a millisecond earlier is still caught.
+pub fn enforce_prechecked(tx: &Tx, p: &Principal, probe: &Probe, pre: PreChecked) -> AppResult<()> {
+    if tx.outbox_last()? == pre.as_of && rules(tx)? == pre.rules {
+        refuse(p, &pre.result)
+    } else {
+        enforce(tx, p, probe)
     }
 }
 
