@@ -792,13 +792,24 @@ impl<'t> Tx<'t> {
     }
 
     fn add_index_entries<T: Entity>(&mut self, record: &Record<T>, all: bool) -> StoreResult<()> {
+        self.each_index_entry(record, all, Self::add_index_entry)
+    }
+
+    /// Runs `op` on each index entry of `record`: a deleted record has entries only in the
+    /// indexes that keep deleted records; without `all`, those indexes are left out.
+    fn each_index_entry<T: Entity>(
+        &mut self,
+        record: &Record<T>,
+        all: bool,
+        op: fn(&mut Self, &IndexDef<T>, &IndexKey, u64) -> StoreResult<()>,
+    ) -> StoreResult<()> {
         let deleted = record.meta.is_deleted();
         for def in T::indexes() {
             if (deleted && !def.keep_deleted) || (!all && def.keep_deleted) {
                 continue;
             }
             for key in (def.keys)(&record.data) {
-                self.add_index_entry(&def, &key, record.id)?;
+                op(self, &def, &key, record.id)?;
             }
         }
         Ok(())
@@ -837,16 +848,7 @@ impl<'t> Tx<'t> {
         record: &Record<T>,
         all: bool,
     ) -> StoreResult<()> {
-        let deleted = record.meta.is_deleted();
-        for def in T::indexes() {
-            if (deleted && !def.keep_deleted) || (!all && def.keep_deleted) {
-                continue;
-            }
-            for key in (def.keys)(&record.data) {
-                self.remove_index_entry(&def, &key, record.id)?;
-            }
-        }
-        Ok(())
+        self.each_index_entry(record, all, Self::remove_index_entry)
     }
 
     fn remove_index_entry<T: Entity>(
