@@ -6,7 +6,7 @@
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test web web-deps build-debug check-tools rust-test web-test e2e lint bench fuzz
+.PHONY: run test web web-deps build-debug check-tools rust-test web-test e2e lint bench bench-dedup fuzz
 
 run: web
 	cargo build --release
@@ -41,6 +41,10 @@ e2e: build-debug
 
 bench:
 	cargo bench --bench http -- --customers $${CUSTOMERS:-100000}
+
+# Duplicate quality and import speed on the generated book of ../shared/testdata (issue 11).
+bench-dedup:
+	cargo bench --bench dedup -- --customers $${CUSTOMERS:-100000}
 
 lint:
 	cargo fmt --all -- --check

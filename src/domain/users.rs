@@ -505,6 +505,17 @@ pub fn delete_team(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> 
 }
 
 /// Display names of users by id (for owner columns, audit entries …).
+/// The active members of a team, by id.
+pub fn active_members(tx: &Tx, team: u64) -> AppResult<Vec<u64>> {
+    let mut members: Vec<u64> = tx
+        .ids_by_index::<User>("team", &IndexKey::new().u64(team), false)?
+        .into_iter()
+        .filter(|id| tx.get_live::<User>(*id).is_ok_and(|u| u.data.active))
+        .collect();
+    members.sort_unstable();
+    Ok(members)
+}
+
 pub fn names(tx: &Tx, ids: impl IntoIterator<Item = u64>) -> AppResult<BTreeMap<u64, String>> {
     let mut out = BTreeMap::new();
     for id in ids {

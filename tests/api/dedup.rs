@@ -46,8 +46,18 @@ async fn candidates_carry_reasons_and_hide_what_the_rep_may_not_see() {
     assert_eq!(status, StatusCode::CREATED, "{brandt}");
     let id = brandt["id"].as_u64().unwrap();
 
-    // A typo in the name, as another rep types it.
+    // A typo in the name, as another rep types it: a possible duplicate, never a refusal.
     let r = check(&wang, json!({"name": "BRANDT Werkzuege"})).await;
+    let c = &r["candidates"][0];
+    assert_eq!(c["level"], "possible", "{r}");
+    assert!(c["score"].as_f64().unwrap() >= 0.6, "{r}");
+    assert_eq!(r["verdict"], "warn", "{r}");
+    assert!(
+        !r.to_string().to_lowercase().contains("werkzeuge"),
+        "no reason quotes the other record's name: {r}"
+    );
+    // The same name written otherwise: the same firm, and another rep owns it.
+    let r = check(&wang, json!({"name": "BRANDT Werkzeuge"})).await;
     let c = &r["candidates"][0];
     assert_eq!(
         (c["id"].as_u64(), c["visible"].as_bool()),
@@ -65,8 +75,11 @@ async fn candidates_carry_reasons_and_hide_what_the_rep_may_not_see() {
     );
     assert_eq!(c["owner"]["name"], "li.na");
     assert!(c["score"].as_f64().unwrap() >= 0.85);
+    assert_eq!(c["level"], "same", "{r}");
+    assert_eq!(c["next"], "request_transfer", "{r}");
     assert!(c["reasons"][0].as_str().unwrap().contains("similar"), "{c}");
     assert_eq!(r["verdict"], "block");
+    assert!(r["refusal"].as_str().unwrap().contains("li.na"), "{r}");
     // Other ways to the same firm: phone in another format, the website, the contact's company mail.
     for (probe, reason) in [
         (json!({"phone": "+49 30 1234567", "country": "DE"}), "phone"),
@@ -492,7 +505,8 @@ async fn reasons_and_system_entries_speak_the_callers_language() {
         "{r_zh}"
     );
     assert!(!reasons(&r_zh).contains("same"), "{r_zh}");
-    assert_eq!(r_zh["candidates"][0]["field"], "email");
+    // The name rule (block) is the strictest of the fields that agree: it decides.
+    assert_eq!(r_zh["candidates"][0]["field"], "name");
     // Without Accept-Language, the user's own language (li.na's is the company's: Chinese).
     let url = format!(
         "{}/api/v1/duplicates/check?email=info%40brandt-werkzeuge.de",

@@ -327,11 +327,13 @@ impl NewCustomer {
         let c = &self.customer;
         Probe {
             name: Some(c.name.clone()),
+            name_alt: c.name_alt.clone(),
             email: c.email.clone(),
             phone: c.phone.clone(),
             website: c.website.clone(),
             country: c.country.clone(),
             exclude_customer: None,
+            owner_id: c.owner_id,
         }
     }
 }
@@ -370,29 +372,36 @@ pub fn insert_new(
     d: &mut NewCustomerDefaults,
     new: NewCustomer,
 ) -> AppResult<(Record<Customer>, Vec<u64>)> {
-    let owner = new.owner();
-    let team = match d.teams.get(&owner) {
-        Some(t) => *t,
-        None => {
-            active_owner(tx, "owner_id", owner)?;
-            let t = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
-            d.teams.insert(owner, t);
-            t
-        }
+    // A customer without an owner goes straight to the default pool (an import for the pool).
+    let owner = new.customer.owner_id;
+    let team = match owner {
+        None => None,
+        Some(owner) => match d.teams.get(&owner) {
+            Some(t) => *t,
+            None => {
+                active_owner(tx, "owner_id", owner)?;
+                let t = tx.get_live::<User>(owner)?.data.team_ids.first().copied();
+                d.teams.insert(owner, t);
+                t
+            }
+        },
     };
     let mut customer = new.customer;
     customer.team_id = team;
-    customer.owned_since = Some(tx.now());
+    customer.owned_since = owner.map(|_| tx.now());
     customer.pool_id = d.pool;
     let region = customer.country.clone().unwrap_or_else(|| d.region.clone());
     let record = tx.insert(actor, customer)?;
     let mut contact_ids = Vec::new();
     for (i, mut contact) in new.contacts.into_iter().enumerate() {
         contact.customer_id = record.id;
-        contact.owner_id = Some(owner);
+        contact.owner_id = owner;
         contact.primary = i == 0;
         contact.region = Some(region.clone());
         contact_ids.push(tx.insert(actor, contact)?.id);
+    }
+    if owner.is_none() {
+        return Ok((record, contact_ids));
     }
     super::tasks::on_new_customer(tx, actor, &d.cadence, &record)?;
     Ok((record, contact_ids))
@@ -742,11 +751,13 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
         if identity_changed {
             let probe = Probe {
                 name: Some(c.name.clone()),
+                name_alt: c.name_alt.clone(),
                 email: c.email.clone(),
                 phone: c.phone.clone(),
                 website: c.website.clone(),
                 country: c.country.clone(),
                 exclude_customer: Some(id),
+                owner_id: c.owner_id,
             };
             crate::domain::dedup::check::enforce(tx, &principal, &probe)?;
         }

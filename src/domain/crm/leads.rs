@@ -288,12 +288,7 @@ pub fn assign(k: &Kontor, p: &Principal, id: u64, input: AssignInput) -> AppResu
 
 /// The next active member of a team, in turn (a counter per team in the same transaction).
 fn next_in_team(tx: &mut Tx, team: u64) -> AppResult<u64> {
-    let mut members: Vec<u64> = tx
-        .ids_by_index::<User>("team", &IndexKey::new().u64(team), false)?
-        .into_iter()
-        .filter(|id| tx.get_live::<User>(*id).is_ok_and(|u| u.data.active))
-        .collect();
-    members.sort_unstable();
+    let members = crate::domain::users::active_members(tx, team)?;
     if members.is_empty() {
         return Err(AppError::invalid(
             "team_id",

@@ -82,9 +82,10 @@ pub struct Customer {
 
 impl Entity for Customer {
     const KIND: &'static str = "customer";
-    /// 2: the duplicate index; 3: counted owner and pool indexes and the `owned` index (same
-    /// layout; rewritten to build them).
-    const SCHEMA_VERSION: u16 = 3;
+    /// 2: the duplicate index; 3: counted owner and pool indexes and the `owned` index; 4: name
+    /// keys by trade concept, not family (Imports ≠ Supply). Same layout; rewritten to build the
+    /// indexes again.
+    const SCHEMA_VERSION: u16 = 4;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
         same_layout_since(1, from, payload)
     }
@@ -439,7 +440,8 @@ pub struct Lead {
 
 impl Entity for Lead {
     const KIND: &'static str = "lead";
-    const SCHEMA_VERSION: u16 = 2;
+    /// 3: name keys by trade concept (same layout; the duplicate index is built again).
+    const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
         same_layout_since(1, from, payload)
     }

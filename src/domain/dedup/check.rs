@@ -1,16 +1,22 @@
 //! The duplicate check (查重, CRM-7) on create, edit and import: candidates among customers
-//! (with their contacts), leads, the public pool and the recycle bin, each with its reasons and
-//! a score. Exact keys live in redb indexes written in the same transaction as the record, so a
-//! record created a moment ago already counts; near-spellings are found through the distinctive
-//! words of the name and scored by [`super::compare_names`].
+//! (with their contacts), leads, the public pool and the recycle bin, each judged by the
+//! evidence of all its fields ([`super::evidence`]) and told with its reasons for and against.
+//! Exact keys live in redb indexes written in the same transaction as the record, so a record
+//! created a moment ago already counts; near-spellings are found through the distinctive words
+//! of the name, and how many records carry a word weighs its agreement.
+//!
+//! Only the verdict "the same firm" may refuse a save: under a rule that says block, or when
+//! another rep owns it or it sits in the pool. A possible duplicate is a warning, never a
+//! refusal.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::evidence::{About, Evidence, Frequencies, Judgement, Level, Profile, judge};
 use super::{
-    Field, MATCH_THRESHOLD, NameForm, Similarity, compare_names, email_address,
-    email_company_domain, name_form, phone_e164, website_key,
+    Field, MATCH_THRESHOLD, NameForm, email_address, email_company_domain, name_form, phone_e164,
+    website_key,
 };
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::Kontor;
@@ -27,13 +33,19 @@ use crate::store::{IndexKey, Tx};
 #[serde(deny_unknown_fields)]
 pub struct Probe {
     pub name: Option<String>,
+    /// The name in the second language.
+    pub name_alt: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub website: Option<String>,
-    /// ISO country of the record, for phone numbers written without a country code.
+    /// ISO country of the record: for phone numbers written without a country code, and as
+    /// evidence (firms of different countries are different firms).
     pub country: Option<String>,
     /// The record being edited, which is not its own duplicate.
     pub exclude_customer: Option<u64>,
+    /// Who the record would belong to (default: the caller): another rep's customer refuses
+    /// the save only when it is not this owner's.
+    pub owner_id: Option<u64>,
 }
 
 /// What to do when a field matches, per the admin's rules.
@@ -75,6 +87,38 @@ impl Rules {
     }
 }
 
+/// How sure the check is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchLevel {
+    /// The same firm: may refuse the save.
+    Same,
+    /// Worth a look; never refuses.
+    Possible,
+}
+
+impl From<Level> for MatchLevel {
+    fn from(l: Level) -> MatchLevel {
+        if l == Level::Same {
+            MatchLevel::Same
+        } else {
+            MatchLevel::Possible
+        }
+    }
+}
+
+/// What the user can do about a duplicate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    /// Open the record (the caller may).
+    Open,
+    /// Claim it from the public pool.
+    Claim,
+    /// Ask its owner (or a manager) to transfer it.
+    RequestTransfer,
+}
+
 /// One likely duplicate.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
@@ -82,6 +126,8 @@ pub struct Candidate {
     pub kind: String,
     /// Only for a record the caller may open.
     pub id: Option<u64>,
+    /// For a customer the caller may not open: the reference a transfer request names it by.
+    pub transfer_ref: Option<u64>,
     /// Whether the caller may open it; if not, only that it exists, who owns it and which
     /// fields match is told (no id, no name, no matched values).
     pub visible: bool,
@@ -89,18 +135,23 @@ pub struct Candidate {
     pub owner: Option<Named>,
     pub in_pool: bool,
     pub in_recycle_bin: bool,
-    /// 0 … 1; from 0.85 a duplicate.
+    /// 0 … 1; from 0.85 the same firm, from 0.6 a possible duplicate.
     pub score: f32,
-    /// Why, strongest first, in the caller's language (for a record the caller may not open,
-    /// only the fields that match).
+    pub level: MatchLevel,
+    /// Why, strongest first, then what speaks against, in the caller's language (for a record
+    /// the caller may not open, only the fields that match).
     pub reasons: Vec<String>,
-    /// The field of the strongest reason, whose rule decides `action`.
+    /// The field whose rule decides `action`: of the fields that agree, the strongest one with
+    /// the strictest rule.
     pub field: Field,
-    /// What the admin's rules say for the strongest matching field.
+    /// What the admin's rules say: the strictest rule of the fields that agree, at most `warn`
+    /// for a possible duplicate, a lead or a record in the recycle bin.
     pub action: RuleAction,
-    /// The reasons, to be told in either language (an error message carries both).
+    /// What to do next.
+    pub next: Option<NextStep>,
+    /// The evidence with its weight in bits, to be told in either language.
     #[serde(skip)]
-    pub why: Vec<Reason>,
+    pub why: Vec<(f32, Evidence)>,
 }
 
 impl Candidate {
@@ -108,20 +159,29 @@ impl Candidate {
     /// open is told by the fields that match, never by its values (its name, e-mail, phone).
     pub fn reasons_in(&self, lang: Lang) -> Vec<String> {
         if self.visible {
-            return self.why.iter().map(|r| r.text(lang)).collect();
+            return self
+                .why
+                .iter()
+                .map(|(_, e)| evidence_text(e, lang))
+                .collect();
         }
         let mut fields: Vec<Field> = Vec::new();
-        for r in &self.why {
-            if !fields.contains(&r.field()) {
-                fields.push(r.field());
+        for (w, e) in &self.why {
+            if let Some(f) = field_of(e.about())
+                && *w >= 2.0
+                && !fields.contains(&f)
+            {
+                fields.push(f);
             }
         }
         fields.into_iter().map(|f| hidden_reason(f, lang)).collect()
     }
 
-    /// The strongest reason in `lang` (see [`Candidate::reasons_in`]).
+    /// The two strongest reasons in `lang`, for a message (see [`Candidate::reasons_in`]).
     pub fn reason_in(&self, lang: Lang) -> String {
-        self.reasons_in(lang).into_iter().next().unwrap_or_default()
+        let reasons = self.reasons_in(lang);
+        let top: Vec<&str> = reasons.iter().take(2).map(String::as_str).collect();
+        top.join(lang.pick("；", "; "))
     }
 }
 
@@ -139,8 +199,14 @@ fn hidden_reason(field: Field, lang: Lang) -> String {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckResult {
     pub candidates: Vec<Candidate>,
-    /// `block` if saving would be refused, `warn` if the user should look first, else `ignore`.
+    /// `block` exactly when saving would be refused, `warn` if the user should look first,
+    /// else `ignore`.
     pub verdict: RuleAction,
+    /// Why saving would be refused, in the caller's language.
+    pub refusal: Option<String>,
+    /// Who the record would belong to.
+    #[serde(skip)]
+    pub owner: u64,
 }
 
 const RULES_KEY: &[u8] = b"dedup_rules";
@@ -260,39 +326,71 @@ pub fn lead_keys(l: &Lead) -> Vec<IndexKey> {
     keys
 }
 
-/// Why a record may be a duplicate, said in the reader's language.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Reason {
-    SameEmail(String),
-    SameEmailDomain(String),
-    SamePhone(String),
-    SameWebsite(String),
-    SimilarName(Similarity),
-}
-
-impl Reason {
-    /// The field whose rule applies.
-    pub fn field(&self) -> Field {
-        match self {
-            Reason::SameEmail(_) | Reason::SameEmailDomain(_) => Field::Email,
-            Reason::SamePhone(_) => Field::Phone,
-            Reason::SameWebsite(_) => Field::Website,
-            Reason::SimilarName(_) => Field::Name,
+/// A piece of evidence said in the reader's language.
+pub fn evidence_text(e: &Evidence, lang: Lang) -> String {
+    let en = lang == Lang::En;
+    let country = |c: &str| -> String {
+        crate::domain::countries::find(c)
+            .map(|x| lang.pick(x.1, x.2).to_string())
+            .unwrap_or_else(|| c.to_string())
+    };
+    match e {
+        Evidence::SameEmail(v) if en => format!("same e-mail {v}"),
+        Evidence::SameEmail(v) => format!("邮箱相同：{v}"),
+        Evidence::SameEmailDomain(v) if en => format!("same e-mail domain {v}"),
+        Evidence::SameEmailDomain(v) => format!("邮箱域名相同：{v}"),
+        Evidence::OtherEmailDomain(a, b) if en => format!("different e-mail domains: {a} ≠ {b}"),
+        Evidence::OtherEmailDomain(a, b) => format!("邮箱域名不同：{a} ≠ {b}"),
+        Evidence::SamePhone(v) if en => format!("same phone {v}"),
+        Evidence::SamePhone(v) => format!("电话相同：{v}"),
+        Evidence::OtherPhone => lang.pick("电话不同", "different phones").into(),
+        Evidence::SameWebsite(v) if en => format!("same website {v}"),
+        Evidence::SameWebsite(v) => format!("网址相同：{v}"),
+        Evidence::OtherWebsite(a, b) if en => format!("different websites: {a} ≠ {b}"),
+        Evidence::OtherWebsite(a, b) => format!("网址不同：{a} ≠ {b}"),
+        Evidence::SameCountry(c) if en => format!("same country ({})", country(c)),
+        Evidence::SameCountry(c) => format!("同一国家（{}）", country(c)),
+        Evidence::OtherCountry(a, b) if en => {
+            format!("different countries: {} ≠ {}", country(a), country(b))
+        }
+        Evidence::OtherCountry(a, b) => format!("国家不同：{} ≠ {}", country(a), country(b)),
+        Evidence::OtherLegalCountry(a, b) if en => format!(
+            "legal forms of different countries: {} ≠ {}",
+            a.to_uppercase(),
+            b.to_uppercase()
+        ),
+        Evidence::OtherLegalCountry(a, b) => format!(
+            "公司类型属于不同国家：{} ≠ {}",
+            a.to_uppercase(),
+            b.to_uppercase()
+        ),
+        Evidence::Name(sim, df) => {
+            let mut text = sim.reason_in(lang);
+            match df {
+                Some(1) if sim.score >= MATCH_THRESHOLD => {
+                    text.push_str(lang.pick("；名称罕见", "; a rare name"))
+                }
+                Some(n) if *n > 1 && sim.score >= MATCH_THRESHOLD => text.push_str(&if en {
+                    format!("; {n} records carry this name or word")
+                } else {
+                    format!("；客户库中有 {n} 条记录带有此名称或词")
+                }),
+                _ => {}
+            }
+            text
         }
     }
+}
 
-    pub fn text(&self, lang: Lang) -> String {
-        let (zh, en, v) = match self {
-            Reason::SameEmail(v) => ("邮箱相同", "same e-mail", v),
-            Reason::SameEmailDomain(v) => ("邮箱域名相同", "same e-mail domain", v),
-            Reason::SamePhone(v) => ("电话相同", "same phone", v),
-            Reason::SameWebsite(v) => ("网址相同", "same website", v),
-            Reason::SimilarName(s) => return s.reason_in(lang),
-        };
-        match lang {
-            Lang::Zh => format!("{zh}：{v}"),
-            Lang::En => format!("{en} {v}"),
-        }
+/// The field whose rule applies to a piece of evidence (`None`: the country, which no rule
+/// governs).
+fn field_of(about: About) -> Option<Field> {
+    match about {
+        About::Name => Some(Field::Name),
+        About::Email => Some(Field::Email),
+        About::Phone => Some(Field::Phone),
+        About::Website => Some(Field::Website),
+        About::Country => None,
     }
 }
 
@@ -301,6 +399,7 @@ impl Reason {
 #[derive(Clone, Debug, Default)]
 pub struct ProbeKeys {
     pub name: Option<NameForm>,
+    pub name_alt: Option<NameForm>,
     /// The address ([`email_address`]).
     pub email: Option<String>,
     /// The company's domain of the address (none for free mail).
@@ -308,7 +407,11 @@ pub struct ProbeKeys {
     /// The phone in E.164.
     pub phones: Vec<String>,
     pub website: Option<String>,
+    /// ISO country, upper case.
+    pub country: Option<String>,
     pub exclude_customer: Option<u64>,
+    /// Who the record would belong to (`None`: the caller).
+    pub owner: Option<u64>,
 }
 
 impl ProbeKeys {
@@ -318,9 +421,9 @@ impl ProbeKeys {
         fn filled(v: &Option<String>) -> Option<&str> {
             v.as_deref().filter(|v| !v.trim().is_empty())
         }
+        let country = filled(&probe.country).map(|c| c.trim().to_ascii_uppercase());
         let mut phones = Vec::new();
         if let Some(raw) = filled(&probe.phone) {
-            let country = filled(&probe.country).map(|c| c.trim().to_ascii_uppercase());
             let region = country.as_deref().unwrap_or(default_region);
             phones.extend(phone_e164(raw, region));
             // Customers and leads without a country are indexed with the number read as
@@ -335,17 +438,110 @@ impl ProbeKeys {
         let email = filled(&probe.email);
         ProbeKeys {
             name: filled(&probe.name).map(name_form),
+            name_alt: filled(&probe.name_alt).map(name_form),
             email: email.and_then(email_address),
             email_domain: email.and_then(email_company_domain),
             phones,
             website: filled(&probe.website).and_then(website_key),
+            country,
             exclude_customer: probe.exclude_customer,
+            owner: probe.owner_id,
         }
     }
 
     /// The exact name key ([`NameForm::key`]).
     pub fn name_key(&self) -> Option<String> {
         self.name.as_ref().and_then(NameForm::key)
+    }
+
+    /// What the evidence compares.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            names: self
+                .name
+                .iter()
+                .chain(self.name_alt.iter())
+                .cloned()
+                .collect(),
+            country: self.country.clone(),
+            emails: self.email.iter().cloned().collect(),
+            email_domains: self.email_domain.iter().cloned().collect(),
+            phones: self.phones.clone(),
+            website: self.website.clone(),
+        }
+    }
+
+    /// The name keys and distinctive words, tagged as the duplicate index keeps them (`n`, `t`).
+    pub fn name_terms(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        for form in self.name.iter().chain(self.name_alt.iter()) {
+            if let Some(k) = form.key() {
+                out.push(("n", k));
+            }
+            out.extend(form.distinctive_terms().into_iter().map(|t| ("t", t)));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The profile of a customer, as the evidence compares it.
+pub fn customer_profile(c: &Customer) -> Profile {
+    let region = c.country.as_deref().unwrap_or(UNKNOWN_REGION);
+    Profile {
+        names: std::iter::once(&c.name)
+            .chain(c.name_alt.iter())
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| name_form(n))
+            .collect(),
+        country: c.country.as_ref().map(|x| x.to_ascii_uppercase()),
+        emails: c
+            .email
+            .as_deref()
+            .and_then(email_address)
+            .into_iter()
+            .collect(),
+        email_domains: c
+            .email
+            .as_deref()
+            .and_then(email_company_domain)
+            .into_iter()
+            .collect(),
+        phones: c
+            .phone
+            .as_deref()
+            .and_then(|p| phone_e164(p, region))
+            .into_iter()
+            .collect(),
+        website: c.website.as_deref().and_then(website_key),
+    }
+}
+
+fn lead_profile(l: &Lead) -> Profile {
+    let region = l.country.as_deref().unwrap_or(UNKNOWN_REGION);
+    Profile {
+        names: vec![name_form(&l.company)],
+        country: l.country.as_ref().map(|x| x.to_ascii_uppercase()),
+        emails: l
+            .email
+            .as_deref()
+            .and_then(email_address)
+            .into_iter()
+            .collect(),
+        email_domains: l
+            .email
+            .as_deref()
+            .and_then(email_company_domain)
+            .into_iter()
+            .collect(),
+        phones: l
+            .phone
+            .as_deref()
+            .and_then(|p| phone_e164(p, region))
+            .into_iter()
+            .collect(),
+        website: l.website.as_deref().and_then(website_key),
     }
 }
 
@@ -384,6 +580,10 @@ pub struct CheckMemo {
     common: HashSet<Vec<u8>>,
     /// Whether there are leads at all (forgotten at [`CheckMemo::new_transaction`]).
     leads: Option<bool>,
+    /// Customers written by the import that checks (its earlier rows): the import compares a
+    /// row with its earlier rows itself, the same way in its dry run and its commit, so they
+    /// are left out here.
+    pub own: HashSet<u64>,
 }
 
 impl CheckMemo {
@@ -393,6 +593,51 @@ impl CheckMemo {
     }
 }
 
+/// Records carrying each name key and distinctive word of a probe, in the duplicate index
+/// (customers and leads), plus those of earlier rows of an import file.
+#[derive(Clone, Debug, Default)]
+pub struct Counts {
+    /// In the database (`None`: more than could be counted).
+    db: HashMap<(&'static str, String), Option<u64>>,
+    /// Earlier rows of an import file (see [`CheckMemo::own`]).
+    pub file: HashMap<(&'static str, String), u64>,
+    /// Earlier rows of an import file.
+    pub file_rows: u64,
+    total: u64,
+}
+
+impl Counts {
+    /// Counts with only those of an import file's earlier rows, before the database's are read.
+    pub fn of_file(file: HashMap<(&'static str, String), u64>, file_rows: u64) -> Counts {
+        Counts {
+            file,
+            file_rows,
+            ..Default::default()
+        }
+    }
+}
+
+impl Frequencies for Counts {
+    fn df(&self, tag: &str, value: &str) -> Option<u64> {
+        let key = |t: &'static str| (t, value.to_string());
+        let tag: &'static str = if tag == "n" { "n" } else { "t" };
+        let file = self.file.get(&key(tag)).copied().unwrap_or(0);
+        match self.db.get(&key(tag)) {
+            Some(None) => None,
+            Some(Some(n)) => Some(n + file),
+            None => Some(file),
+        }
+    }
+    fn total(&self) -> u64 {
+        self.total + self.file_rows
+    }
+}
+
+/// Distinctive words carried by more records than this find no candidates (they still count
+/// in the weight of a name found otherwise): a common surname would make every check compare
+/// with hundreds of firms that merely share it.
+const FUZZY_MAX: u64 = 40;
+
 /// [`candidates`] for keys read already, under the given rules.
 pub fn candidates_for(
     tx: &Tx,
@@ -401,8 +646,23 @@ pub fn candidates_for(
     rules: &Rules,
     memo: &mut CheckMemo,
 ) -> AppResult<CheckResult> {
-    // Per record: the reasons found, with their scores.
-    let mut found: BTreeMap<(&'static str, u64), Vec<(f32, Reason)>> = BTreeMap::new();
+    Ok(candidates_counted(tx, p, keys, rules, memo, Counts::default())?.0)
+}
+
+/// [`candidates_for`], with the counts of an import's earlier rows in `counts.file`; also gives
+/// back the counts it used (an import weighs its rows against each other with them).
+pub fn candidates_counted(
+    tx: &Tx,
+    p: &Principal,
+    keys: &ProbeKeys,
+    rules: &Rules,
+    memo: &mut CheckMemo,
+    mut counts: Counts,
+) -> AppResult<(CheckResult, Counts)> {
+    // The records found, by kind and id.
+    let mut found: BTreeSet<(&'static str, u64)> = BTreeSet::new();
+    // Keys a customer was found by through one of its contacts: (customer, tag, value).
+    let mut through_contacts: Vec<(u64, &'static str, String)> = Vec::new();
     // Each lookup costs a range read per kind, and an import makes one check per row: kinds
     // that cannot hold a key are not asked (contacts have only e-mails and phones; a company
     // without leads has none to ask).
@@ -410,111 +670,143 @@ pub fn candidates_for(
         Some(l) => l,
         None => *memo.leads.insert(tx.count_all::<Lead>()? > 0),
     };
-    let common = &mut memo.common;
-    // Whether anything was found for a key (an address is looked up only when its domain was).
-    let mut hit = |k: &IndexKey, contacts: bool, why: Option<(f32, &Reason)>| -> AppResult<bool> {
+    counts.total = tx.count_all::<Customer>()?
+        + if any_leads {
+            tx.count_all::<Lead>()?
+        } else {
+            0
+        };
+    let CheckMemo { common, own, .. } = memo;
+    // The records holding a key (`None`: too many to tell anything). The import's own rows
+    // are left out, and read past so that a key has the same count in a dry run and a commit.
+    let mut lookup = |k: &IndexKey,
+                      contacts: bool,
+                      own_extra: u64,
+                      via: &mut Vec<u64>|
+     -> AppResult<Option<Vec<(&'static str, u64)>>> {
         if common.contains(k.as_bytes()) {
-            return Ok(true);
+            return Ok(None);
         }
-        let mut too_common = || {
-            common.insert(k.as_bytes().to_vec());
-            Ok(true)
-        };
-        let mut any = false;
-        let mut add = |record: (&'static str, u64)| {
-            any = true;
-            let reasons = found.entry(record).or_default();
-            if let Some((score, r)) = why
-                && !reasons.iter().any(|x| &x.1 == r)
-            {
-                reasons.push((score, r.clone()));
-            }
-        };
-        // A key shared by hundreds of records (a common word, a shared domain) tells nothing
-        // about this record and would make every check slow: skip it.
-        let Some(customers) = tx.ids_by_index_at_most::<Customer>("dedup", k, MAX_PER_KEY)? else {
-            // Too common to tell anything; the address may still be rare.
-            return too_common();
-        };
-        for id in customers {
-            add(("customer", id));
-        }
-        if contacts {
-            let Some(contacts) = tx.ids_by_index_at_most::<Contact>("dedup", k, MAX_PER_KEY)?
-            else {
-                return too_common();
+        let cap = MAX_PER_KEY
+            + if own.is_empty() {
+                0
+            } else {
+                own_extra as usize
             };
-            for cid in contacts {
-                if let Some(c) = tx.get::<Contact>(cid)? {
-                    add(("customer", c.data.customer_id));
+        let mut out = Vec::new();
+        let mut too_common = false;
+        match tx.ids_by_index_at_most::<Customer>("dedup", k, cap)? {
+            Some(ids) => out.extend(
+                ids.into_iter()
+                    .filter(|id| !own.contains(id) && keys.exclude_customer != Some(*id))
+                    .map(|id| ("customer", id)),
+            ),
+            None => too_common = true,
+        }
+        if contacts && !too_common {
+            match tx.ids_by_index_at_most::<Contact>("dedup", k, cap)? {
+                Some(ids) => {
+                    for cid in ids {
+                        if let Some(c) = tx.get::<Contact>(cid)?
+                            && !own.contains(&c.data.customer_id)
+                        {
+                            out.push(("customer", c.data.customer_id));
+                            via.push(c.data.customer_id);
+                        }
+                    }
                 }
+                None => too_common = true,
             }
         }
-        if any_leads {
-            match tx.ids_by_index_at_most::<Lead>("dedup", k, MAX_PER_KEY)? {
-                Some(leads) => leads.into_iter().for_each(|id| add(("lead", id))),
-                None => return too_common(),
+        if any_leads && !too_common {
+            match tx.ids_by_index_at_most::<Lead>("dedup", k, cap)? {
+                Some(ids) => out.extend(ids.into_iter().map(|id| ("lead", id))),
+                None => too_common = true,
             }
         }
-        Ok(any)
+        if too_common || out.len() > MAX_PER_KEY {
+            common.insert(k.as_bytes().to_vec());
+            return Ok(None);
+        }
+        out.sort();
+        out.dedup();
+        Ok(Some(out))
     };
-    // Every record with the same address has its domain too: when nobody has the domain, the
-    // address need not be looked up (the common case of a new firm).
+    // Keys: every record holding one is a candidate. Every record with the same address has
+    // its domain too: when nobody has the domain, the address need not be looked up (the
+    // common case of a new firm).
+    let mut via = Vec::new();
     let domain_found = match &keys.email_domain {
-        Some(d) => hit(
-            &key("d", d),
-            true,
-            Some((0.9, &Reason::SameEmailDomain(d.clone()))),
-        )?,
+        Some(d) => match lookup(&key("d", d), true, 0, &mut via)? {
+            Some(ids) => {
+                let any = !ids.is_empty();
+                found.extend(ids);
+                through_contacts.extend(via.drain(..).map(|c| (c, "d", d.clone())));
+                any
+            }
+            None => true,
+        },
         None => true,
     };
+    let mut exact: Vec<(&'static str, &String)> = Vec::new();
     if let Some(e) = &keys.email
         && domain_found
     {
-        hit(
-            &key("e", e),
-            true,
-            Some((1.0, &Reason::SameEmail(e.clone()))),
-        )?;
+        exact.push(("e", e));
     }
-    for ph in &keys.phones {
-        hit(
-            &key("p", ph),
-            true,
-            Some((0.95, &Reason::SamePhone(ph.clone()))),
-        )?;
-    }
-    if let Some(w) = &keys.website {
-        hit(
-            &key("w", w),
-            false,
-            Some((0.95, &Reason::SameWebsite(w.clone()))),
-        )?;
-    }
-    if let Some(form) = &keys.name {
-        // Candidates share a distinctive word or the whole key; the score decides.
-        if let Some(k) = form.key() {
-            hit(&key("n", &k), false, None)?;
-        }
-        for t in form.distinctive_terms() {
-            hit(&key("t", &t), false, None)?;
+    exact.extend(keys.phones.iter().map(|ph| ("p", ph)));
+    for (tag, value) in exact {
+        via.clear();
+        if let Some(ids) = lookup(&key(tag, value), true, 0, &mut via)? {
+            found.extend(ids);
+            through_contacts.extend(via.drain(..).map(|c| (c, tag, value.clone())));
         }
     }
+    if let Some(w) = &keys.website
+        && let Some(ids) = lookup(&key("w", w), false, 0, &mut via)?
+    {
+        found.extend(ids);
+    }
+    // Names: the whole key, and distinctive words rare enough to say something.
+    for (tag, term) in keys.name_terms() {
+        let own_extra = counts.file.get(&(tag, term.clone())).copied().unwrap_or(0);
+        let ids = lookup(&key(tag, &term), false, own_extra, &mut via)?;
+        let n = ids.as_ref().map(|v| v.len() as u64);
+        counts.db.insert((tag, term), n);
+        if let Some(ids) = ids
+            && (tag == "n" || n.unwrap_or(u64::MAX) <= FUZZY_MAX)
+        {
+            found.extend(ids);
+        }
+    }
+    let probe = keys.profile();
+    let owner_for = keys.owner.unwrap_or(p.user_id);
+    let counted =
+        |about: About| field_of(about).is_none_or(|f| rules.action(f) != RuleAction::Ignore);
     let mut out = Vec::new();
-    for ((kind, id), mut reasons) in found {
+    for (kind, id) in found {
         if kind == "customer" && keys.exclude_customer == Some(id) {
             continue;
         }
-        let (title, alt, owner, deleted, visible, in_pool) = match kind {
+        let (profile, title, owner, deleted, visible, in_pool) = match kind {
             "customer" => {
                 let Some(c) = tx.get::<Customer>(id)? else {
                     continue;
                 };
                 let visible = !c.meta.is_deleted()
                     && crate::domain::crm::reaches_customer(tx, p, &c.data, Action::Read)?;
+                let mut profile = customer_profile(&c.data);
+                // Its contacts' keys that found it count as its own.
+                for (_, tag, value) in through_contacts.iter().filter(|x| x.0 == id) {
+                    match *tag {
+                        "p" => profile.phones.push(value.clone()),
+                        "e" => profile.emails.push(value.clone()),
+                        _ => profile.email_domains.push(value.clone()),
+                    }
+                }
                 (
+                    profile,
                     c.data.name,
-                    c.data.name_alt,
                     c.data.owner_id,
                     c.meta.is_deleted(),
                     visible,
@@ -530,8 +822,8 @@ pub fn candidates_for(
                     && scope != Scope::None
                     && (l.data.owner_id.is_none() || p.reaches(scope, l.data.owner_id));
                 (
+                    lead_profile(&l.data),
                     l.data.company,
-                    None,
                     l.data.owner_id,
                     l.meta.is_deleted(),
                     visible,
@@ -539,81 +831,186 @@ pub fn candidates_for(
                 )
             }
         };
-        if let Some(form) = &keys.name {
-            let best = std::iter::once(&title)
-                .chain(alt.iter())
-                .map(|n| compare_names(form, &name_form(n)))
-                .max_by(|a, b| a.score.total_cmp(&b.score));
-            if let Some(s) = best.filter(|s| s.score >= 0.6) {
-                reasons.push((s.score, Reason::SimilarName(s)));
-            }
-        }
-        // Strongest first (stable: e-mail before phone before website at equal scores).
-        reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let Some((score, best)) = reasons.first() else {
-            continue;
-        };
-        let (score, field) = (*score, best.field());
-        let action = if deleted || kind == "lead" {
-            RuleAction::Warn.min_with(rules.action(field))
-        } else {
-            rules.action(field)
-        };
-        if action == RuleAction::Ignore {
+        let j = judge(&probe, &profile, &counts, &counted);
+        if j.level == Level::None {
             continue;
         }
-        let owner_named = owner.map(|o| Named {
-            id: o,
-            name: names(tx, [o])
-                .ok()
-                .and_then(|mut n| n.remove(&o))
-                .unwrap_or_default(),
-        });
-        let mut c = Candidate {
-            kind: kind.into(),
-            id: visible.then_some(id),
-            visible,
-            title: visible.then_some(title),
-            owner: owner_named,
-            in_pool,
-            in_recycle_bin: deleted,
-            score,
-            reasons: Vec::new(),
-            field,
-            action: if score >= MATCH_THRESHOLD {
-                action
-            } else {
-                RuleAction::Warn.min_with(action)
+        let Some(c) = candidate(
+            tx,
+            p,
+            rules,
+            &j,
+            kind,
+            id,
+            CandidateInfo {
+                title,
+                owner,
+                deleted,
+                visible,
+                in_pool,
             },
-            why: reasons.into_iter().map(|r| r.1).collect(),
+        )?
+        else {
+            continue;
         };
-        c.reasons = c.reasons_in(p.lang);
         out.push(c);
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out.truncate(20);
-    let verdict = if out.iter().any(|c| c.action == RuleAction::Block) {
-        RuleAction::Block
-    } else if out.is_empty() {
-        RuleAction::Ignore
-    } else {
-        RuleAction::Warn
+    Ok((result(p, owner_for, out), counts))
+}
+
+/// What is known of a candidate record besides its evidence.
+pub struct CandidateInfo {
+    pub title: String,
+    pub owner: Option<u64>,
+    pub deleted: bool,
+    pub visible: bool,
+    pub in_pool: bool,
+}
+
+/// A judgement as a candidate under the rules (`None` when the rules ignore it).
+fn candidate(
+    tx: &Tx,
+    p: &Principal,
+    rules: &Rules,
+    j: &Judgement,
+    kind: &'static str,
+    id: u64,
+    info: CandidateInfo,
+) -> AppResult<Option<Candidate>> {
+    // The field of the strongest evidence for; the strictest rule of the fields that agree.
+    let agreeing: Vec<Field> = j
+        .evidence
+        .iter()
+        .filter(|(w, _)| *w >= 2.0)
+        .filter_map(|(_, e)| field_of(e.about()))
+        .collect();
+    let Some((field, strictest)) = governing_rule(&agreeing, rules) else {
+        return Ok(None);
     };
-    Ok(CheckResult {
-        candidates: out,
-        verdict,
-    })
+    let mut action = if info.deleted || kind == "lead" {
+        RuleAction::Warn.min_with(strictest)
+    } else {
+        strictest
+    };
+    if j.level != Level::Same {
+        action = RuleAction::Warn.min_with(action);
+    }
+    if action == RuleAction::Ignore {
+        return Ok(None);
+    }
+    let owner = match info.owner {
+        Some(o) => Some(Named {
+            id: o,
+            name: names(tx, [o])?.remove(&o).unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let next = if info.deleted {
+        None
+    } else if info.in_pool {
+        Some(NextStep::Claim)
+    } else if info.visible {
+        Some(NextStep::Open)
+    } else if kind == "customer" && info.owner != Some(p.user_id) {
+        Some(NextStep::RequestTransfer)
+    } else {
+        None
+    };
+    let mut c = Candidate {
+        kind: kind.into(),
+        id: info.visible.then_some(id),
+        transfer_ref: (next == Some(NextStep::RequestTransfer)).then_some(id),
+        visible: info.visible,
+        title: info.visible.then_some(info.title),
+        owner,
+        in_pool: info.in_pool,
+        in_recycle_bin: info.deleted,
+        score: j.score(),
+        level: j.level.into(),
+        reasons: Vec::new(),
+        field,
+        action,
+        next,
+        why: j.evidence.iter().map(|(w, e)| (*w, e.clone())).collect(),
+    };
+    c.reasons = c.reasons_in(p.lang);
+    Ok(Some(c))
+}
+
+/// The candidates as a result for a record that would belong to `owner`.
+fn result(p: &Principal, owner: u64, candidates: Vec<Candidate>) -> CheckResult {
+    let mut r = CheckResult {
+        candidates,
+        verdict: RuleAction::Ignore,
+        refusal: None,
+        owner,
+    };
+    r.verdict = match refusal(&r) {
+        Some(x) => {
+            r.refusal = Some(x.msg.get(p.lang).to_string());
+            RuleAction::Block
+        }
+        None if r.candidates.is_empty() => RuleAction::Ignore,
+        None => RuleAction::Warn,
+    };
+    r
+}
+
+/// Judges a probe against another profile (an earlier row of an import file) the way the
+/// check judges a record: `None` when it says nothing under the rules.
+pub fn judge_row(
+    keys: &ProbeKeys,
+    other: &Profile,
+    counts: &Counts,
+    rules: &Rules,
+) -> Option<(Judgement, Field, RuleAction)> {
+    let counted =
+        |about: About| field_of(about).is_none_or(|f| rules.action(f) != RuleAction::Ignore);
+    let j = judge(&keys.profile(), other, counts, &counted);
+    if j.level == Level::None {
+        return None;
+    }
+    let agreeing: Vec<Field> = j
+        .evidence
+        .iter()
+        .filter(|(w, _)| *w >= 2.0)
+        .filter_map(|(_, e)| field_of(e.about()))
+        .collect();
+    let (field, mut action) = governing_rule(&agreeing, rules)?;
+    if j.level != Level::Same {
+        action = RuleAction::Warn.min_with(action);
+    }
+    (action != RuleAction::Ignore).then_some((j, field, action))
+}
+
+/// Of the fields that agree (strongest first), the strictest rule and the field it is the rule
+/// of (the strongest such field).
+fn governing_rule(agreeing: &[Field], rules: &Rules) -> Option<(Field, RuleAction)> {
+    let strictest = agreeing
+        .iter()
+        .map(|f| rules.action(*f))
+        .max_by_key(|a| a.rank())?;
+    let field = agreeing
+        .iter()
+        .copied()
+        .find(|f| rules.action(*f) == strictest)?;
+    Some((field, strictest))
 }
 
 impl RuleAction {
-    /// The milder of two actions.
-    fn min_with(self, other: RuleAction) -> RuleAction {
-        let rank = |a: RuleAction| match a {
+    fn rank(self) -> u8 {
+        match self {
             RuleAction::Ignore => 0,
             RuleAction::Warn => 1,
             RuleAction::Block => 2,
-        };
-        if rank(self) <= rank(other) {
+        }
+    }
+
+    /// The milder of two actions.
+    fn min_with(self, other: RuleAction) -> RuleAction {
+        if self.rank() <= other.rank() {
             self
         } else {
             other
@@ -637,19 +1034,20 @@ pub struct Refusal<'a> {
     pub candidate: &'a Candidate,
 }
 
-/// Whether a check's result refuses the save: a likely duplicate that another rep owns (only
-/// the owner is named) or that sits in the pool, unless its rule is `ignore`; or one whose rule
-/// is `block`. Deleted records and leads only warn.
-pub fn refusal<'a>(p: &Principal, result: &'a CheckResult) -> Option<Refusal<'a>> {
+/// Whether a check's result refuses the save: the same firm (never a possible duplicate) that
+/// another rep owns (only the owner is named; the owner compared is the one the record would
+/// have) or that sits in the pool, unless its rule is `ignore`; or one whose rule is `block`.
+/// Deleted records and leads only warn.
+pub fn refusal(result: &CheckResult) -> Option<Refusal<'_>> {
     for c in result
         .candidates
         .iter()
-        .filter(|c| c.kind == "customer" && !c.in_recycle_bin && c.score >= MATCH_THRESHOLD)
+        .filter(|c| c.kind == "customer" && !c.in_recycle_bin && c.level == MatchLevel::Same)
     {
         let (zh, en) = (c.reason_in(Lang::Zh), c.reason_in(Lang::En));
         let (no_zh, no_en) = (number_zh(c.id), number_en(c.id));
         let (code, msg) = match c.owner.as_ref() {
-            Some(owner) if owner.id != p.user_id && c.action != RuleAction::Ignore => (
+            Some(owner) if owner.id != result.owner && c.action != RuleAction::Ignore => (
                 ErrorCode::OwnedByOther,
                 Msg::new(
                     format!(
@@ -696,12 +1094,14 @@ pub fn refusal<'a>(p: &Principal, result: &'a CheckResult) -> Option<Refusal<'a>
 /// Refuses a save the rules block, or a customer someone else already owns (naming only the
 /// owner); runs inside the saving transaction, so nothing created a moment earlier slips by.
 pub fn enforce(tx: &Tx, p: &Principal, probe: &Probe) -> AppResult<()> {
-    refuse(p, &candidates(tx, p, probe)?)
+    refuse(&candidates(tx, p, probe)?)
 }
 
-fn refuse(p: &Principal, result: &CheckResult) -> AppResult<()> {
-    match refusal(p, result) {
-        Some(r) => Err(AppError::new(r.code).on_field("name").with_msg(r.msg)),
+fn refuse(result: &CheckResult) -> AppResult<()> {
+    match refusal(result) {
+        Some(r) => Err(AppError::new(r.code)
+            .on_field(r.candidate.field.to_string())
+            .with_msg(r.msg)),
         None => Ok(()),
     }
 }
@@ -731,7 +1131,7 @@ pub fn precheck(k: &Kontor, p: &Principal, probe: &Probe) -> AppResult<PreChecke
 /// again otherwise, so a record written a millisecond earlier is still caught.
 pub fn enforce_prechecked(tx: &Tx, p: &Principal, probe: &Probe, pre: PreChecked) -> AppResult<()> {
     if tx.outbox_last()? == pre.as_of && rules(tx)? == pre.rules {
-        refuse(p, &pre.result)
+        refuse(&pre.result)
     } else {
         enforce(tx, p, probe)
     }

@@ -15,8 +15,9 @@ pub enum Weight {
 pub struct Concept {
     /// Canonical English id, also used in the name key.
     pub id: &'static str,
-    /// Concepts of one family are close enough that differing between them is no conflict
-    /// (trading ~ import ~ export; electronics ~ electrical).
+    /// Concepts of one family are near-synonyms in firm names, so differing between them is no
+    /// conflict (trading ~ import ~ export; electronics ~ electrical; logistics ~ freight).
+    /// Every other concept is its own family: Imports ≠ Supply ≠ Distribution, 电子 ≠ 贸易.
     pub family: &'static str,
     pub weight: Weight,
     /// Latin spellings (folded: lower case, no accents).
@@ -55,7 +56,8 @@ const fn generic(
 }
 
 pub const CONCEPTS: &[Concept] = &[
-    // Commerce: one family, so "Trading" and "Import & Export" are no conflict.
+    // Commerce: "Trading" and "Import & Export" are one family (a Chinese 进出口 firm is often
+    // "… Trading Co." in English); sourcing, supply, distribution, wholesale are lines of their own.
     trade(
         "trading",
         "trade",
@@ -113,16 +115,21 @@ pub const CONCEPTS: &[Concept] = &[
         ],
         &["出口"],
     ),
-    trade("sourcing", "trade", &["sourcing", "procurement"], &["采购"]),
+    trade(
+        "sourcing",
+        "sourcing",
+        &["sourcing", "procurement"],
+        &["采购"],
+    ),
     trade(
         "supply",
-        "trade",
+        "supply",
         &["supply", "supplies", "supplier", "suppliers", "supplychain"],
         &["供应链", "供应"],
     ),
     trade(
         "distribution",
-        "trade",
+        "distribution",
         &[
             "distribution",
             "distributor",
@@ -137,11 +144,16 @@ pub const CONCEPTS: &[Concept] = &[
     ),
     trade(
         "wholesale",
-        "trade",
+        "wholesale",
         &["wholesale", "wholesaler", "wholesalers", "grosshandel"],
         &["批发"],
     ),
-    trade("ecommerce", "trade", &["ecommerce"], &["电子商务", "电商"]),
+    trade(
+        "ecommerce",
+        "ecommerce",
+        &["ecommerce"],
+        &["电子商务", "电商"],
+    ),
     // Lines of business.
     trade(
         "electronics",
@@ -178,13 +190,13 @@ pub const CONCEPTS: &[Concept] = &[
     ),
     trade(
         "appliances",
-        "electrical",
+        "appliances",
         &["appliance", "appliances", "hausgeraete"],
         &["家电"],
     ),
     trade(
         "optoelectronics",
-        "electrical",
+        "optoelectronics",
         &["optoelectronics", "optoelectronic", "optoelectric"],
         &["光电"],
     ),
@@ -271,20 +283,23 @@ pub const CONCEPTS: &[Concept] = &[
         &["knitting", "knitwear", "knit", "knits"],
         &["针织"],
     ),
+    // Home (furnishing) and housewares are two lines: "Riverside Home Goods" and "Riverside
+    // Housewares" are two firms.
+    trade("home", "home", &["home", "hogar", "maison"], &["家居"]),
     trade(
-        "home",
-        "home",
+        "housewares",
+        "housewares",
         &[
-            "home",
             "household",
             "homeware",
             "homewares",
             "housewares",
             "houseware",
             "haushalt",
-            "hogar",
+            "haushaltswaren",
+            "casalinghi",
         ],
-        &["家居", "家庭用品", "日用品", "日用"],
+        &["家庭用品", "日用品", "日用"],
     ),
     trade(
         "furniture",
@@ -572,7 +587,7 @@ pub const CONCEPTS: &[Concept] = &[
     ),
     trade(
         "steel",
-        "metal",
+        "steel",
         &["steel", "stahl", "acero", "acciaio", "stainless"],
         &["钢铁", "不锈钢", "钢材", "钢业"],
     ),
@@ -584,7 +599,7 @@ pub const CONCEPTS: &[Concept] = &[
     ),
     trade(
         "aluminium",
-        "metal",
+        "aluminium",
         &["aluminium", "aluminum", "alu"],
         &["铝业", "铝材"],
     ),
@@ -649,7 +664,7 @@ pub const CONCEPTS: &[Concept] = &[
     ),
     trade(
         "solar",
-        "energy",
+        "solar",
         &["solar", "photovoltaic", "pv"],
         &["太阳能", "光伏"],
     ),
@@ -746,8 +761,8 @@ pub const CONCEPTS: &[Concept] = &[
         ],
         &["木业", "木制品", "竹木"],
     ),
-    trade("bamboo", "wood", &["bamboo"], &["竹业", "竹制品"]),
-    trade("silk", "textile", &["silk", "seide"], &["丝绸"]),
+    trade("bamboo", "bamboo", &["bamboo"], &["竹业", "竹制品"]),
+    trade("silk", "silk", &["silk", "seide"], &["丝绸"]),
     trade(
         "headwear",
         "headwear",

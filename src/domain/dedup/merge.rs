@@ -59,11 +59,13 @@ pub fn scan(k: &Kontor, p: &Principal, limit: usize) -> AppResult<Vec<DuplicateG
         for r in &ids {
             let probe = Probe {
                 name: Some(r.data.name.clone()),
+                name_alt: r.data.name_alt.clone(),
                 email: r.data.email.clone(),
                 phone: r.data.phone.clone(),
                 website: r.data.website.clone(),
                 country: r.data.country.clone(),
                 exclude_customer: Some(r.id),
+                owner_id: r.data.owner_id,
             };
             for c in candidates(tx, p, &probe)?.candidates {
                 // The scan runs for whoever may merge; records they cannot open carry no id.

@@ -18,6 +18,7 @@
 //!   sound alike (华信 vs 华新) at 0.78.
 
 pub mod check;
+pub mod evidence;
 mod lexicon;
 pub mod merge;
 pub mod normalize;
@@ -145,10 +146,12 @@ impl Note {
             Note::ExtraTrade(w) => format!("只在一个名称中出现的行业词：{w}"),
             Note::ExtraGeneric(w) if en => format!("generic word only in one name: {w}"),
             Note::ExtraGeneric(w) => format!("只在一个名称中出现的通用词：{w}"),
-            Note::SameName(k) if en => {
-                format!("same name after removing legal forms and places (key {k})")
-            }
-            Note::SameName(k) => format!("去掉公司类型和地名后名称相同（{k}）"),
+            Note::SameName(_) => lang
+                .pick(
+                    "除公司类型和地名外名称相同",
+                    "the same name apart from legal form and place",
+                )
+                .into(),
             Note::DifferentCities(a, b) if en => format!("different cities: {a} ≠ {b}"),
             Note::DifferentCities(a, b) => format!("城市不同：{a} ≠ {b}"),
             Note::Reads(zh, latin) if en => format!("{zh} reads {latin}"),
@@ -369,8 +372,13 @@ pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
     } else {
         score = al.mean
             - 0.2 * al.extra_distinctive.len() as f32
-            - 0.07 * al.extra_trade.len() as f32
+            - 0.17 * al.extra_trade.len() as f32
             - (0.02 * al.weak_unmatched.len() as f32).min(0.06);
+        // Different generic words on both sides (Riverside Industries vs Riverside
+        // Enterprises) are two firms as often as one.
+        if al.generic_conflict {
+            score = score.min(0.75);
+        }
         if !al.extra_distinctive.is_empty() {
             notes.push(Note::ExtraWord(al.extra_distinctive.join(" ")));
         }
@@ -428,6 +436,8 @@ struct Alignment {
     /// Trade or generic words both names have (for the reason).
     shared_generic: Vec<String>,
     weak_dice: f32,
+    /// Each name has a generic word the other lacks.
+    generic_conflict: bool,
     homophone: bool,
     notes: Vec<Note>,
 }
@@ -632,17 +642,22 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
         }
     }
     // 5. Trade words of one family (Trading ~ Import & Export; Electronics ~ Electrical): each
-    // side's word counts as half a pair.
+    // side's word counts as half a pair, with a word of the other side that nothing else
+    // paired (贸易 does not pair with the 进出口 both 海纳电子进出口 and 海纳贸易进出口 have).
     let mut soft_notes: Vec<Note> = Vec::new();
-    let mut soft = |side: &[&NameToken], used: &mut [bool], other: &[&NameToken], a_side: bool| {
+    let (free_a, free_b) = (used_a.clone(), used_b.clone());
+    let mut soft = |side: &[&NameToken],
+                    used: &mut [bool],
+                    other: &[&NameToken],
+                    other_used: &[bool],
+                    a_side: bool| {
         for k in 0..side.len() {
             if used[k] || side[k].kind != TokenKind::Trade {
                 continue;
             }
-            if let Some(o) = other
-                .iter()
-                .find(|o| o.kind == TokenKind::Trade && o.family == side[k].family)
-            {
+            if let Some(o) = other.iter().zip(other_used).find_map(|(o, u)| {
+                (!u && o.kind == TokenKind::Trade && o.family == side[k].family).then_some(o)
+            }) {
                 used[k] = true;
                 pairs.push((0.9, 0.25, false));
                 let (x, y) = if a_side {
@@ -657,8 +672,8 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
             }
         }
     };
-    soft(&sa, &mut used_a, &sb, true);
-    soft(&sb, &mut used_b, &sa, false);
+    soft(&sa, &mut used_a, &sb, &free_b, true);
+    soft(&sb, &mut used_b, &sa, &free_a, false);
     al.notes.extend(soft_notes);
 
     // What is left unpaired.
@@ -732,11 +747,13 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
             al.weak_unmatched.push(t.written.clone());
         }
     }
+    let a_only = al.weak_unmatched.len();
     for (j, t) in wb.iter().enumerate() {
         if !used[j] {
             al.weak_unmatched.push(t.written.clone());
         }
     }
+    al.generic_conflict = a_only > 0 && al.weak_unmatched.len() > a_only;
     if !wa.is_empty() || !wb.is_empty() {
         al.weak_dice = 2.0 * shared as f32 / (wa.len() + wb.len()) as f32;
     }
@@ -847,7 +864,13 @@ mod tests {
             "Huaxin Electronics Technology Co., Ltd.",
         );
         assert_match("深圳市华信电子有限公司", "深圳市华信电子科技有限公司");
-        assert_match("Brandt GmbH", "Brandt Werkzeuge GmbH");
+        // A trade word only one name has: alike, but not the same name by itself (Riverside
+        // Supply and Riverside Medical Supply are two firms as often as one).
+        let s = score("Brandt GmbH", "Brandt Werkzeuge GmbH");
+        assert!(s.score >= 0.6 && !s.is_match(), "{s:?}");
+        // Different generic words on both sides likewise.
+        let s = score("Riverside Industries Inc.", "Riverside Enterprises LLC");
+        assert!(s.score >= 0.6 && !s.is_match(), "{s:?}");
         assert_match("Yuanhang Trading", "Yuanhang Import & Export");
         // An extra distinctive word is a hint, not a match.
         assert_no_match("Star Trading", "Golden Star Trading");

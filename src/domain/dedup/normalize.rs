@@ -70,10 +70,12 @@ pub struct NameForm {
 }
 
 impl NameForm {
-    /// The exact key for the duplicate index: distinctive words (Chinese ones as pinyin) and the
-    /// families of trade words, concatenated without spaces so "Hua Xin" = "Huaxin" = 华信.
-    /// Generic words count only in a name that has nothing else. `None` for a name with no
-    /// words left (empty, or only a legal form).
+    /// The exact key for the duplicate index: distinctive words (Chinese ones as pinyin) in
+    /// order, then the trade concepts in a fixed order, concatenated without spaces so
+    /// "Hua Xin" = "Huaxin" = 华信 and "Import & Export" = "Export & Import". Trade words count
+    /// by concept (Trading = 贸易 = Handel, but Imports ≠ Supply). Generic words count only in a
+    /// name that has nothing else. `None` for a name with no words left (empty, or only a
+    /// legal form).
     pub fn key(&self) -> Option<String> {
         let strong: Vec<&NameToken> = self
             .tokens
@@ -85,17 +87,18 @@ impl NameForm {
         } else {
             strong
         };
-        let mut families = HashSet::new();
         let mut key = String::new();
+        let mut concepts: Vec<&str> = Vec::new();
         for t in used {
             match t.kind {
                 TokenKind::Distinctive => key.push_str(&t.key),
-                _ => {
-                    if families.insert(t.family) {
-                        key.push_str(t.family);
-                    }
-                }
+                _ => concepts.push(&t.key),
             }
+        }
+        concepts.sort_unstable();
+        concepts.dedup();
+        for c in concepts {
+            key.push_str(c);
         }
         (!key.is_empty()).then_some(key)
     }
@@ -1322,10 +1325,14 @@ mod tests {
             "Bright Star I/E Co., Ltd.",
             "Bright Star Impex Ltd",
             "Bright Star Import-Export Ltd",
-            "Bright Star Trading Co., Ltd.",
         ] {
             assert_eq!(name_key(n).as_deref(), Some(full.as_str()), "{n}");
         }
+        // Trading is another concept of the same family: near, not the same key.
+        assert_ne!(
+            name_key("Bright Star Trading Co., Ltd.").as_deref(),
+            Some(full.as_str())
+        );
         assert_eq!(
             texts("Acme Intl Mfg Tech Trdg Ind"),
             [

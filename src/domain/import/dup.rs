@@ -1,9 +1,9 @@
-//! Duplicates of an import row within the file: the exact keys the duplicate check reads
-//! ([`ProbeKeys`]: the name key without legal forms and places, the e-mail address and its
-//! company domain, the phone in E.164, the registrable website), the first row holding a key
-//! wins. Against the database a row goes through the duplicate check itself
-//! (`dedup::check::candidates_for`, in `plan`), so "Müller GmbH" and "Mueller Ltd" are the same
-//! firm in one file as they are against the customers already there.
+//! Duplicates of an import row within the file: earlier rows found by the keys the duplicate
+//! check reads ([`ProbeKeys`]: e-mail address and company domain, E.164 phone, registrable
+//! website, name key and rare distinctive words) and judged by the same evidence
+//! ([`check::judge_row`]), so "Müller GmbH" and "Mueller Ltd" are the same firm in one file as
+//! they are against the customers already there, and "Riverside Housewares LLC" and "Riverside
+//! Home Goods Inc." are not.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -11,7 +11,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::dedup::Field;
-use crate::domain::dedup::check::ProbeKeys;
+use crate::domain::dedup::check::{self, Counts, ProbeKeys, RuleAction, Rules};
+use crate::domain::dedup::evidence::{Judgement, Profile};
+use crate::domain::dedup::{NameForm, name_form};
 use crate::i18n::Lang;
 
 /// The key rows are matched on.
@@ -68,73 +70,163 @@ impl From<MatchKey> for Field {
     }
 }
 
-/// An earlier row sharing a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An earlier row of the file that may be the same firm.
+#[derive(Clone, Debug)]
 pub struct Hit {
-    pub key: MatchKey,
     pub row: u64,
-    /// Only the e-mail's company domain is shared, not the address.
-    pub domain_only: bool,
+    /// The field of the strongest evidence.
+    pub key: MatchKey,
+    /// The earlier row's owner.
+    pub owner: Option<u64>,
+    pub judgement: Judgement,
+    /// What the rules say (see [`check::judge_row`]).
+    pub action: RuleAction,
 }
 
-/// The hashed keys of a row, each with its field and whether it is an e-mail domain.
-fn entries(keys: &ProbeKeys) -> Vec<(MatchKey, bool, u64)> {
-    let hash = |tag: &str, v: &str| {
-        let mut h = DefaultHasher::new();
-        tag.hash(&mut h);
-        v.hash(&mut h);
-        h.finish()
-    };
-    let mut out = Vec::with_capacity(5);
-    if let Some(k) = keys.name_key() {
-        out.push((MatchKey::Name, false, hash("n", &k)));
+/// What is kept of an earlier row: its values as written (normalised again when compared, so
+/// 100,000 rows take a few tens of MB).
+struct Row {
+    row: u64,
+    owner: Option<u64>,
+    name: Option<String>,
+    name_alt: Option<String>,
+    country: Option<String>,
+    email: Option<String>,
+    email_domain: Option<String>,
+    phones: Vec<String>,
+    website: Option<String>,
+}
+
+impl Row {
+    fn profile(&self) -> Profile {
+        Profile {
+            names: self
+                .name
+                .iter()
+                .chain(self.name_alt.iter())
+                .map(|n| name_form(n))
+                .collect(),
+            country: self.country.clone(),
+            emails: self.email.iter().cloned().collect(),
+            email_domains: self.email_domain.iter().cloned().collect(),
+            phones: self.phones.clone(),
+            website: self.website.clone(),
+        }
     }
+}
+
+fn hash(tag: &str, v: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    tag.hash(&mut h);
+    v.hash(&mut h);
+    h.finish()
+}
+
+/// The exact keys of a row, hashed: e-mail, company domain, phones, website, name key.
+fn exact_keys(keys: &ProbeKeys) -> Vec<u64> {
+    let mut out = Vec::with_capacity(6);
     if let Some(e) = &keys.email {
-        out.push((MatchKey::Email, false, hash("e", e)));
+        out.push(hash("e", e));
     }
     if let Some(d) = &keys.email_domain {
-        out.push((MatchKey::Email, true, hash("d", d)));
+        out.push(hash("d", d));
     }
     for p in &keys.phones {
-        out.push((MatchKey::Phone, false, hash("p", p)));
+        out.push(hash("p", p));
     }
     if let Some(w) = &keys.website {
-        out.push((MatchKey::Website, false, hash("w", w)));
+        out.push(hash("w", w));
     }
     out
 }
 
-/// Keys seen earlier in the file: the first row holding each (64-bit hashes, so 100,000 rows
-/// take a few MB whatever their length).
+/// Distinctive words carried by more earlier rows than this find no candidates among them
+/// (as [`check`] does against the database).
+const FUZZY_MAX: u64 = 40;
+
+/// The rows seen earlier in the file (not skipped), compared with each new row by the same
+/// evidence as the duplicate check compares it with the database: the dry run and the commit
+/// both judge a row against its earlier rows here, and against the database without them.
 #[derive(Default)]
 pub struct InFile {
-    seen: HashMap<u64, u64>,
+    rows: Vec<Row>,
+    /// Hashed key → positions in `rows`.
+    by_key: HashMap<u64, Vec<u32>>,
+    /// Earlier rows carrying each name key (`n`) and distinctive word (`t`): a name's weight
+    /// falls with how many firms carry it, in the file as in the database.
+    pub counts: HashMap<(&'static str, String), u64>,
 }
 
 impl InFile {
-    /// Earlier rows sharing a key with `keys`: for each field the first one (an address
-    /// before its domain).
-    pub fn check(&self, keys: &ProbeKeys) -> Vec<Hit> {
-        let mut out: Vec<Hit> = Vec::new();
-        for (key, domain_only, h) in entries(keys) {
-            if out.iter().any(|x| x.key == key) {
-                continue;
-            }
-            if let Some(row) = self.seen.get(&h) {
-                out.push(Hit {
-                    key,
-                    row: *row,
-                    domain_only,
-                });
+    /// Earlier rows that may be the same firm as `keys`, strongest first, judged with `counts`
+    /// (the database's and this file's).
+    pub fn check(&self, keys: &ProbeKeys, counts: &Counts, rules: &Rules) -> Vec<Hit> {
+        let mut positions: Vec<u32> = Vec::new();
+        for h in exact_keys(keys) {
+            if let Some(v) = self.by_key.get(&h) {
+                positions.extend(v);
             }
         }
+        for (tag, term) in keys.name_terms() {
+            let n = self.counts.get(&(tag, term.clone())).copied().unwrap_or(0);
+            if (tag == "n" || n <= FUZZY_MAX)
+                && let Some(v) = self.by_key.get(&hash(tag, &term))
+            {
+                positions.extend(v);
+            }
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        let mut out: Vec<Hit> = positions
+            .into_iter()
+            .filter_map(|i| {
+                let earlier = &self.rows[i as usize];
+                let (judgement, field, action) =
+                    check::judge_row(keys, &earlier.profile(), counts, rules)?;
+                Some(Hit {
+                    row: earlier.row,
+                    key: field.into(),
+                    owner: earlier.owner,
+                    judgement,
+                    action,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.judgement.bits.total_cmp(&a.judgement.bits));
         out
     }
 
-    pub fn add(&mut self, row: u64, keys: &ProbeKeys) {
-        for (_, _, h) in entries(keys) {
-            self.seen.entry(h).or_insert(row);
+    /// Keeps a row that is written (or would be), for the rows after it.
+    pub fn add(&mut self, row: u64, keys: &ProbeKeys, owner: Option<u64>) {
+        let at = self.rows.len() as u32;
+        let terms = keys.name_terms();
+        let mut hashes = exact_keys(keys);
+        hashes.extend(terms.iter().map(|(tag, t)| hash(tag, t)));
+        hashes.sort_unstable();
+        hashes.dedup();
+        for h in hashes {
+            self.by_key.entry(h).or_default().push(at);
         }
+        for t in terms {
+            *self.counts.entry(t).or_insert(0) += 1;
+        }
+        let written = |f: &Option<NameForm>| f.as_ref().map(|n| n.folded.clone());
+        self.rows.push(Row {
+            row,
+            owner,
+            name: written(&keys.name),
+            name_alt: written(&keys.name_alt),
+            country: keys.country.clone(),
+            email: keys.email.clone(),
+            email_domain: keys.email_domain.clone(),
+            phones: keys.phones.clone(),
+            website: keys.website.clone(),
+        });
+    }
+
+    /// Earlier rows kept.
+    pub fn len(&self) -> u64 {
+        self.rows.len() as u64
     }
 }
 
@@ -156,8 +248,16 @@ mod tests {
         )
     }
 
+    fn hits(f: &InFile, k: &ProbeKeys) -> Vec<(u64, MatchKey, RuleAction)> {
+        let counts = Counts::of_file(f.counts.clone(), f.len());
+        f.check(k, &counts, &Rules::default())
+            .into_iter()
+            .map(|h| (h.row, h.key, h.action))
+            .collect()
+    }
+
     #[test]
-    fn rows_match_as_the_duplicate_check_reads_them() {
+    fn rows_are_judged_as_the_duplicate_check_judges_records() {
         let mut f = InFile::default();
         f.add(
             2,
@@ -167,53 +267,34 @@ mod tests {
                 Some("030 1234567"),
                 "DE",
             ),
+            Some(7),
         );
-        // Umlaut and legal form, the address in capitals, the phone with its country code.
-        let hits = f.check(&keys(
+        // Umlaut and legal form, the address in capitals, the phone with its country code:
+        // the same firm, and the name rule blocks.
+        let k = keys(
             "Mueller Ltd",
             Some("info@mueller.de"),
             Some("+49 30 1234567"),
             "DE",
-        ));
-        assert_eq!(
-            hits,
-            vec![
-                Hit {
-                    key: MatchKey::Name,
-                    row: 2,
-                    domain_only: false
-                },
-                Hit {
-                    key: MatchKey::Email,
-                    row: 2,
-                    domain_only: false
-                },
-                Hit {
-                    key: MatchKey::Phone,
-                    row: 2,
-                    domain_only: false
-                },
-            ]
         );
-        // Another address at the same company domain; traditional characters.
-        let hits = f.check(&keys("Brandt AG", Some("sales@mueller.de"), None, "DE"));
-        assert_eq!(
-            hits,
-            vec![Hit {
-                key: MatchKey::Email,
-                row: 2,
-                domain_only: true
-            }]
+        assert_eq!(hits(&f, &k), vec![(2, MatchKey::Name, RuleAction::Block)]);
+        // Another firm at the same company domain: only a warning on the e-mail.
+        let k = keys("Brandt AG", Some("sales@mueller.de"), None, "DE");
+        assert_eq!(hits(&f, &k), vec![(2, MatchKey::Email, RuleAction::Warn)]);
+        // Traditional characters, the same rare name.
+        f.add(
+            3,
+            &keys("深圳市华信电子有限公司", None, None, "CN"),
+            Some(7),
         );
-        f.add(3, &keys("深圳市华信电子有限公司", None, None, "CN"));
-        assert_eq!(
-            f.check(&keys("華信電子", None, None, "CN"))[0],
-            Hit {
-                key: MatchKey::Name,
-                row: 3,
-                domain_only: false
-            }
+        assert_eq!(hits(&f, &keys("華信電子", None, None, "CN"))[0].0, 3);
+        // Another trade is another firm.
+        f.add(
+            4,
+            &keys("Riverside Home Goods Inc.", None, None, "US"),
+            Some(7),
         );
-        assert!(f.check(&keys("Schmidt KG", None, None, "DE")).is_empty());
+        assert!(hits(&f, &keys("Riverside Housewares LLC", None, None, "US")).is_empty());
+        assert!(hits(&f, &keys("Schmidt KG", None, None, "DE")).is_empty());
     }
 }

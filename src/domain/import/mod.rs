@@ -44,6 +44,7 @@ use crate::domain::crm::customers::{
 };
 use crate::domain::crm::model::{Contact, Customer};
 use crate::domain::dedup::check::{self, Probe, ProbeKeys, RuleAction, Rules};
+use crate::domain::dedup::evidence::Level;
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, countries, validate};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
@@ -100,13 +101,55 @@ pub enum Mode {
     Update,
 }
 
+/// Who gets the rows that name no owner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DefaultOwner {
+    User(u64),
+    /// The team's active members in turn, in file order (the list is fixed when the import
+    /// starts, so a dry run and its commit give each row the same owner).
+    RoundRobin {
+        team_id: u64,
+        members: Vec<u64>,
+    },
+    /// The public pool (公海).
+    Pool,
+}
+
 /// The options a commit ran with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Resolved {
     pub mode: Mode,
     pub key: MatchKey,
     pub mapping: Vec<Option<String>>,
-    pub owner_id: u64,
+    pub default_owner: DefaultOwner,
+}
+
+/// Imports stored before the default owner could be a team or the pool (schema 1).
+#[derive(Deserialize)]
+struct ResolvedV1 {
+    mode: Mode,
+    key: MatchKey,
+    mapping: Vec<Option<String>>,
+    owner_id: u64,
+}
+
+#[derive(Deserialize)]
+struct ImportV1 {
+    kind: String,
+    filename: String,
+    file: String,
+    size: u64,
+    layout: Layout,
+    header_row: u64,
+    headers: Vec<String>,
+    rows: u64,
+    owner_id: Option<u64>,
+    status: ImportStatus,
+    options: Option<ResolvedV1>,
+    started_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    reverted_at: Option<DateTime<Utc>>,
+    failure: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +177,38 @@ pub struct Import {
 
 impl Entity for Import {
     const KIND: &'static str = "import";
+    /// 2: the default owner may be a team's round robin or the pool.
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        if from != 1 {
+            return Err(crate::store::StoreError::Internal(format!(
+                "import records of schema {from} cannot be read"
+            )));
+        }
+        let i: ImportV1 = crate::store::decode(payload)?;
+        Ok(Import {
+            kind: i.kind,
+            filename: i.filename,
+            file: i.file,
+            size: i.size,
+            layout: i.layout,
+            header_row: i.header_row,
+            headers: i.headers,
+            rows: i.rows,
+            owner_id: i.owner_id,
+            status: i.status,
+            options: i.options.map(|o| Resolved {
+                mode: o.mode,
+                key: o.key,
+                mapping: o.mapping,
+                default_owner: DefaultOwner::User(o.owner_id),
+            }),
+            started_at: i.started_at,
+            finished_at: i.finished_at,
+            reverted_at: i.reverted_at,
+            failure: i.failure,
+        })
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![IndexDef::many("owner", |i: &Import| {
             vec![IndexKey::new().u64(i.owner_id.unwrap_or(0))]
@@ -725,6 +800,19 @@ pub struct ImportOptions {
     pub mapping_name: Option<String>,
     /// Owner of rows without an owner column value (default: the caller).
     pub owner_id: Option<u64>,
+    /// Instead of `owner_id`: `{"team_id": N}` gives rows without an owner to the team's
+    /// active members in turn; `{"pool": true}` puts them in the public pool.
+    pub default_owner: Option<DefaultOwnerInput>,
+}
+
+/// Who gets rows without an owner, as asked.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultOwnerInput {
+    pub user_id: Option<u64>,
+    pub team_id: Option<u64>,
+    #[serde(default)]
+    pub pool: bool,
 }
 
 fn unknown_mapping(name: &str) -> AppError {
@@ -769,16 +857,41 @@ fn resolve(
             ),
         ));
     }
-    let owner_id = o.owner_id.unwrap_or(p.user_id);
-    if !p.reaches(scope, Some(owner_id)) {
-        return Err(AppError::forbidden().on_field("owner_id"));
-    }
-    crate::domain::crm::active_owner(tx, "owner_id", owner_id)?;
+    let choice = o.default_owner.unwrap_or_default();
+    let default_owner = if choice.pool {
+        // Only who may reach everyone's customers fills the pool.
+        if scope != Scope::All {
+            return Err(AppError::forbidden().on_field("default_owner"));
+        }
+        DefaultOwner::Pool
+    } else if let Some(team_id) = choice.team_id {
+        let members = crate::domain::users::active_members(tx, team_id)?;
+        if members.is_empty() {
+            return Err(AppError::invalid(
+                "default_owner",
+                Msg::new(
+                    "这个团队没有在职成员，无法轮流分配。",
+                    "This team has no active members to take turns.",
+                ),
+            ));
+        }
+        if !members.iter().all(|m| p.reaches(scope, Some(*m))) {
+            return Err(AppError::forbidden().on_field("default_owner"));
+        }
+        DefaultOwner::RoundRobin { team_id, members }
+    } else {
+        let owner_id = choice.user_id.or(o.owner_id).unwrap_or(p.user_id);
+        if !p.reaches(scope, Some(owner_id)) {
+            return Err(AppError::forbidden().on_field("owner_id"));
+        }
+        crate::domain::crm::active_owner(tx, "owner_id", owner_id)?;
+        DefaultOwner::User(owner_id)
+    };
     Ok(Resolved {
         mode: o.mode,
         key: o.key,
         mapping,
-        owner_id,
+        default_owner,
     })
 }
 
@@ -805,6 +918,8 @@ struct Ctx {
     rules: Rules,
     /// The company's country, for phone numbers of rows without one.
     region: String,
+    /// Rows without an owner so far (the round robin's turn).
+    ownerless: std::sync::atomic::AtomicU64,
 }
 
 impl Ctx {
@@ -848,10 +963,28 @@ impl Ctx {
             options,
             rules: check::rules(tx)?,
             region: crate::domain::company::default_country(tx)?,
+            ownerless: Default::default(),
         })
     }
     fn column(&self, field: &str) -> Option<usize> {
         self.columns.get(field).copied()
+    }
+
+    /// The owner of the next row without one (`None`: the pool). Rows are prepared in file
+    /// order, in the dry run as in the commit, so each row gets the same one.
+    fn next_default_owner(&self) -> Option<u64> {
+        match &self.options.default_owner {
+            DefaultOwner::User(id) => Some(*id),
+            DefaultOwner::RoundRobin { members, .. } => {
+                let turn = self
+                    .ownerless
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                members
+                    .get((turn % members.len().max(1) as u64) as usize)
+                    .copied()
+            }
+            DefaultOwner::Pool => None,
+        }
     }
 }
 
@@ -1072,21 +1205,32 @@ fn prepare(ctx: &Ctx, raw: RawRow) -> Prepared {
             ),
         ));
     }
+    // The owner a new customer would get: the row's, else the import's choice.
+    let owner = match f.owner {
+        Some(o) => Some(o),
+        None => ctx.next_default_owner(),
+    };
     let probe = Probe {
         name: f.name.clone(),
+        name_alt: f.name_alt.clone(),
         email: f.email.clone(),
         phone: f.phone.clone(),
         website: f.website.clone(),
         country: f.country.clone(),
         exclude_customer: None,
+        owner_id: owner,
     };
-    let keys = ProbeKeys::new(&probe, &ctx.region);
+    let mut keys = ProbeKeys::new(&probe, &ctx.region);
+    keys.owner = owner;
     // The customer form's own checks and defaults, so both make the same customers.
     let mut new = None;
     if ctx.options.mode != Mode::Update && !issues.iter().any(|i| i.severity == Severity::Error) {
-        let owner = f.owner.unwrap_or(ctx.options.owner_id);
-        match NewCustomer::check(customer_input(&f, owner), owner) {
-            Ok(n) => new = Some(n),
+        match NewCustomer::check(customer_input(&f, owner), owner.unwrap_or_default()) {
+            Ok(mut n) => {
+                // A row for the pool has no owner.
+                n.customer.owner_id = owner;
+                new = Some(n)
+            }
             Err(e) => {
                 let field = e.field.as_deref().map(import_field);
                 let col = field.as_deref().and_then(|f| ctx.column(f));
@@ -1103,7 +1247,7 @@ fn prepare(ctx: &Ctx, raw: RawRow) -> Prepared {
     }
 }
 
-fn customer_input(f: &Fields, owner: u64) -> CustomerInput {
+fn customer_input(f: &Fields, owner: Option<u64>) -> CustomerInput {
     CustomerInput {
         name: f.name.clone().unwrap_or_default(),
         name_alt: f.name_alt.clone(),
@@ -1116,7 +1260,7 @@ fn customer_input(f: &Fields, owner: u64) -> CustomerInput {
         source: f.source.clone(),
         tier: f.tier.clone(),
         tags: f.tags.clone(),
-        owner_id: Some(owner),
+        owner_id: owner,
         purchase_preferences: f.purchase_preferences.clone(),
         payment_behaviour: f.payment_behaviour.clone(),
         custom: f.custom.clone(),
@@ -1234,6 +1378,8 @@ struct Planned {
 struct PassState {
     in_file: InFile,
     memo: check::CheckMemo,
+    /// Customers updated by earlier rows, with the row.
+    updated: HashMap<u64, u64>,
 }
 
 fn key_value(p: &Prepared, key: MatchKey) -> Option<String> {
@@ -1443,17 +1589,81 @@ fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Plann
             plan = Plan::Skip;
         }
     }
-    // 2. Earlier rows of the file: two rows for one customer are errors on an update's match
-    // key; otherwise the duplicate rules say block, warn or nothing.
+    // 2. Two rows for one customer are errors on an update's match key.
+    if let Plan::Update(id) = plan {
+        if let Some(&first) = st.updated.get(&id) {
+            issues.push(err(
+                "duplicate_in_file",
+                Some(key.field()),
+                key_col,
+                Msg::new(
+                    format!("与第 {first} 行的{}相同。", key.label(Lang::Zh)),
+                    format!("Same {} as row {first}.", key.label(Lang::En)),
+                ),
+            ));
+            plan = Plan::Skip;
+        } else {
+            st.updated.insert(id, row);
+        }
+    }
+    // 3. A new customer: the duplicate check of the customer form under the same rules, for
+    // the owner the row would have, without this import's own earlier rows (step 4 weighs
+    // those, the same way in the dry run and the commit). It also counts how many records
+    // carry the row's name words, for step 4.
+    let mut counts = check::Counts::of_file(
+        p.keys
+            .name_terms()
+            .into_iter()
+            .filter_map(|t| st.in_file.counts.get(&t).map(|n| (t, *n)))
+            .collect(),
+        st.in_file.len(),
+    );
+    let mut db_result = None;
+    if plan == Plan::Create {
+        let (result, used) = check::candidates_counted(
+            tx,
+            &ctx.principal,
+            &p.keys,
+            &ctx.rules,
+            &mut st.memo,
+            counts,
+        )?;
+        counts = used;
+        db_result = Some(result);
+    }
+    // 4. Earlier rows of the file that may be the same firm.
     if plan != Plan::Skip {
-        for hit in st.in_file.check(&p.keys) {
+        for hit in st
+            .in_file
+            .check(&p.keys, &counts, &ctx.rules)
+            .into_iter()
+            .take(3)
+        {
             let k = hit.key;
-            let action = ctx.rules.action(k.into());
-            let blocking = (mode != Mode::Create && k == key && !hit.domain_only)
-                || (plan == Plan::Create && action == RuleAction::Block);
-            if !blocking && action == RuleAction::Ignore {
-                continue;
-            }
+            let same = hit.judgement.level == Level::Same;
+            let other_owner = same && hit.owner != p.keys.owner;
+            let blocking = plan == Plan::Create && (hit.action == RuleAction::Block || other_owner);
+            let why: Vec<(String, String)> = hit
+                .judgement
+                .evidence
+                .iter()
+                .map(|(_, e)| {
+                    (
+                        check::evidence_text(e, Lang::Zh),
+                        check::evidence_text(e, Lang::En),
+                    )
+                })
+                .collect();
+            let (zh, en) = (
+                why.iter()
+                    .map(|w| w.0.clone())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                why.iter()
+                    .map(|w| w.1.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
             dups.push(Duplicate {
                 row,
                 key: k,
@@ -1462,20 +1672,36 @@ fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Plann
                 customer_id: None,
                 lead_id: None,
                 customer_name: None,
-                owner: None,
-                reasons: Vec::new(),
+                owner: owner_name(tx, hit.owner)?,
+                reasons: why
+                    .iter()
+                    .map(|w| ctx.principal.lang.pick(&w.0, &w.1).to_string())
+                    .collect(),
                 blocking,
             });
             let first = hit.row;
-            let msg = if hit.domain_only {
+            let msg = if other_owner {
+                let (who_zh, who_en) = match owner_name(tx, hit.owner)? {
+                    Some(n) => (n.clone(), n),
+                    None => ("公海".to_string(), "the public pool".to_string()),
+                };
                 Msg::new(
-                    format!("与第 {first} 行的邮箱域名相同。"),
-                    format!("Same e-mail domain as row {first}."),
+                    format!(
+                        "与第 {first} 行是同一家公司，但那一行属于另一位负责人（{who_zh}）：{zh}"
+                    ),
+                    format!(
+                        "The same firm as row {first}, which is for another owner ({who_en}): {en}"
+                    ),
+                )
+            } else if same {
+                Msg::new(
+                    format!("与第 {first} 行是同一家公司：{zh}"),
+                    format!("The same firm as row {first}: {en}"),
                 )
             } else {
                 Msg::new(
-                    format!("与第 {first} 行的{}相同。", k.label(Lang::Zh)),
-                    format!("Same {} as row {first}.", k.label(Lang::En)),
+                    format!("可能与第 {first} 行是同一家公司：{zh}"),
+                    format!("May be the same firm as row {first}: {en}"),
                 )
             };
             let issue = err(
@@ -1487,15 +1713,16 @@ fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Plann
             if blocking {
                 issues.push(issue);
                 plan = Plan::Skip;
+                break;
             } else {
                 issues.push(issue.warning());
             }
         }
     }
-    // 3. A new customer: the duplicate check of the customer form, under the same rules.
-    if plan == Plan::Create {
-        let result = check::candidates_for(tx, &ctx.principal, &p.keys, &ctx.rules, &mut st.memo)?;
-        if let Some(refused) = check::refusal(&ctx.principal, &result) {
+    if plan == Plan::Create
+        && let Some(result) = db_result
+    {
+        if let Some(refused) = check::refusal(&result) {
             let c = refused.candidate;
             let k = MatchKey::from(c.field);
             dups.push(candidate_dup(p, c, true));
@@ -1527,7 +1754,7 @@ fn plan(tx: &Tx, ctx: &Ctx, st: &mut PassState, p: &Prepared) -> AppResult<Plann
         }
     }
     if plan != Plan::Skip {
-        st.in_file.add(row, &p.keys);
+        st.in_file.add(row, &p.keys, p.keys.owner);
     }
     Ok(Planned { plan, issues, dups })
 }
@@ -1812,6 +2039,7 @@ fn write_batch(
             };
             if let Some(u) = &undo {
                 if u.created {
+                    st.memo.own.insert(u.customer_id);
                     progress.created += 1;
                 } else {
                     progress.updated += 1;
@@ -1865,16 +2093,25 @@ fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppR
         }
         let prepared = prepare(&ctx, raw);
         if prepared.row <= done {
-            // Written before an interruption: only its keys count, as they did then.
+            // Written before an interruption: it counts as an earlier row, as it did then.
             let written = live(weak).and_then(|k| {
                 k.store
                     .read(|tx| tx.kv_get(KV_UNDO, &undo_key(id, prepared.row)))
-                    .map(|v| v.is_some())
                     .map_err(AppError::from)
             });
             match (written, st.lock()) {
-                (Ok(true), Ok(mut s)) => s.in_file.add(prepared.row, &prepared.keys),
-                (Ok(_), Ok(_)) => {}
+                (Ok(Some(undo)), Ok(mut s)) => {
+                    s.in_file
+                        .add(prepared.row, &prepared.keys, prepared.keys.owner);
+                    if let Ok(u) = serde_json::from_slice::<Undo>(&undo) {
+                        if u.created {
+                            s.memo.own.insert(u.customer_id);
+                        } else {
+                            s.updated.insert(u.customer_id, prepared.row);
+                        }
+                    }
+                }
+                (Ok(None), Ok(_)) => {}
                 (Err(e), _) => {
                     failure = Some(e);
                     return Ok(false);

@@ -15,6 +15,8 @@ export interface DuplicateProbe {
   website?: string
   country?: string
   exclude_customer?: number
+  /** Who the record would belong to (default: the caller). */
+  owner_id?: number
 }
 
 export interface DuplicateCandidate {
@@ -28,18 +30,25 @@ export interface DuplicateCandidate {
   owner: NamedRef | null
   in_pool: boolean
   in_recycle_bin: boolean
-  /** 0 … 1 */
+  /** 0 … 1: from 0.85 the same firm, from 0.6 a possible duplicate. */
   score: number
-  /** Why, strongest first, in the caller's language. */
+  /** `same`: the same firm (may refuse the save); `possible`: worth a look, never refuses. */
+  level: 'same' | 'possible'
+  /** Why, strongest first, then what speaks against, in the caller's language. */
   reasons: string[]
-  /** The field of the strongest reason, whose rule decides `action`. */
+  /** The field of the strongest evidence. */
   field: RuleField
   action: RuleAction
+  /** What the user can do: open it, claim it from the pool, or ask its owner for a transfer. */
+  next: 'open' | 'claim' | 'request_transfer' | null
 }
 
 export interface DuplicateCheck {
   candidates: DuplicateCandidate[]
+  /** `block` exactly when saving would be refused. */
   verdict: RuleAction
+  /** Why saving would be refused, in the caller's language. */
+  refusal: string | null
 }
 
 export interface DuplicateGroupMember {

@@ -69,6 +69,8 @@ export interface ImportOptions {
   mapping?: Mapping
   mapping_name?: string
   owner_id?: number
+  /** Who gets rows without an owner: a user, a team's members in turn, or the public pool. */
+  default_owner?: { user_id?: number; team_id?: number; pool?: boolean }
 }
 
 export interface RowIssue {
