@@ -436,9 +436,12 @@ impl ProbeKeys {
             }
         }
         let email = filled(&probe.email);
+        // A name is at most 200 characters when saved: a longer probe is read as far as that
+        // (comparing names costs the square of their words).
+        let name = |v: &Option<String>| filled(v).map(|n| name_form(&n.chars().take(200).collect::<String>()));
         ProbeKeys {
-            name: filled(&probe.name).map(name_form),
-            name_alt: filled(&probe.name_alt).map(name_form),
+            name: name(&probe.name),
+            name_alt: name(&probe.name_alt),
             email: email.and_then(email_address),
             email_domain: email.and_then(email_company_domain),
             phones,
@@ -580,6 +583,9 @@ pub struct CheckMemo {
     common: HashSet<Vec<u8>>,
     /// Whether there are leads at all (forgotten at [`CheckMemo::new_transaction`]).
     leads: Option<bool>,
+    /// Customers (not the import's own) and leads, for the weight of a name (forgotten
+    /// likewise).
+    total: Option<u64>,
     /// Customers written by the import that checks (its earlier rows): the import compares a
     /// row with its earlier rows itself, the same way in its dry run and its commit, so they
     /// are left out here.
@@ -590,6 +596,7 @@ impl CheckMemo {
     /// Forgets what another transaction may have changed.
     pub fn new_transaction(&mut self) {
         self.leads = None;
+        self.total = None;
     }
 }
 
@@ -670,12 +677,19 @@ pub fn candidates_counted(
         Some(l) => l,
         None => *memo.leads.insert(tx.count_all::<Lead>()? > 0),
     };
-    counts.total = tx.count_all::<Customer>()?
-        + if any_leads {
-            tx.count_all::<Lead>()?
-        } else {
-            0
-        };
+    counts.total = match memo.total {
+        Some(n) => n,
+        None => {
+            let leads = if any_leads {
+                tx.count_all::<Lead>()?
+            } else {
+                0
+            };
+            // Without the import's own rows: its earlier rows count as rows of the file.
+            let customers = tx.count_all::<Customer>()?.saturating_sub(memo.own.len() as u64);
+            *memo.total.insert(customers + leads)
+        }
+    };
     let CheckMemo { common, own, .. } = memo;
     // The records holding a key (`None`: too many to tell anything). The import's own rows
     // are left out, and read past so that a key has the same count in a dry run and a commit.
