@@ -97,11 +97,11 @@ pub fn default_country(tx: &Tx) -> AppResult<String> {
     let zone = company(tx)?.map(|c| c.data.time_zone);
     Ok(zone
         .and_then(|z| {
-            crate::domain::countries::COUNTRIES
+            crate::domain::countries::all()
                 .iter()
-                .find(|c| c.3 == z)
+                .find(|c| c.tz == Some(z.as_str()))
         })
-        .map_or("CN", |c| c.0)
+        .map_or("CN", |c| c.code)
         .to_string())
 }
 
