@@ -113,7 +113,9 @@ pub fn ensure_presets(tx: &mut Tx) -> AppResult<()> {
         tx.insert(
             &Actor::system(),
             crate::domain::crm::model::Pool {
-                name: "公海 / Public pool".into(),
+                name: crate::domain::crm::wording::Text::Preset(
+                    crate::domain::crm::wording::Preset::PublicPool,
+                ),
                 return_no_followup_days: Some(30),
                 return_no_deal_days: Some(90),
                 protection_days: None,
