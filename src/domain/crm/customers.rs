@@ -154,10 +154,10 @@ pub fn view(
     let tz = c
         .time_zone
         .clone()
-        .or_else(|| country.map(|c| c.3.to_string()));
+        .or_else(|| country.and_then(|c| c.tz).map(str::to_string));
     CustomerView {
         id: r.id,
-        country_name: country.map(|c| lang.pick(c.1, c.2).to_string()),
+        country_name: country.map(|c| c.name(lang).to_string()),
         local_time: local_time(tz.as_deref()),
         time_zone: tz,
         owner: c.owner_id.map(|id| Named {

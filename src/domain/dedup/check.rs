@@ -235,7 +235,7 @@ pub fn save_rules(k: &Kontor, p: &Principal, rules: Rules) -> AppResult<Rules> {
             crate::store::AuditEvent {
                 action: "update".into(),
                 kind: "dedup_rules".into(),
-                title: "查重规则 / duplicate rules".into(),
+                title: String::new(),
                 changes: vec![crate::store::Change {
                     field: "rules".into(),
                     old: serde_json::to_string(&before).ok(),

@@ -1030,7 +1030,7 @@ impl Prepared {
 
 fn find_country(v: &str) -> Option<&'static str> {
     if let Some(c) = countries::find(v.trim()) {
-        return Some(c.0);
+        return Some(c.code);
     }
     let f = mapping::normalise(v);
     let alias = match f.as_str() {
@@ -1046,12 +1046,11 @@ fn find_country(v: &str) -> Option<&'static str> {
         _ => "",
     };
     if !alias.is_empty() {
-        return countries::find(alias).map(|c| c.0);
+        return countries::find(alias).map(|c| c.code);
     }
-    countries::COUNTRIES
-        .iter()
-        .find(|c| mapping::normalise(c.1) == f || mapping::normalise(c.2) == f)
-        .map(|c| c.0)
+    static NAMES: std::sync::LazyLock<std::collections::HashMap<String, &'static str>> =
+        std::sync::LazyLock::new(|| countries::name_index(mapping::normalise));
+    NAMES.get(&f).copied()
 }
 
 fn split_tags(v: &str) -> Vec<String> {
@@ -2541,4 +2540,26 @@ pub fn delete_mapping(k: &Kontor, p: &Principal, name: String) -> AppResult<()> 
             Some(_) => Ok(()),
             None => Err(AppError::not_found()),
         })
+}
+
+#[cfg(test)]
+mod country_tests {
+    #[test]
+    fn country_names_in_either_language() {
+        for (v, code) in [
+            ("爱沙尼亚", "EE"),
+            ("Estonia", "EE"),
+            ("ee", "EE"),
+            ("德国", "DE"),
+            ("Deutschland", "DE"),
+            ("USA", "US"),
+            ("阿联酋", "AE"),
+            ("Czech Republic", "CZ"),
+            ("Hong Kong", "HK"),
+            ("中国台湾", "TW"),
+        ] {
+            assert_eq!(super::find_country(v), Some(code), "{v}");
+        }
+        assert_eq!(super::find_country("Atlantis"), None);
+    }
 }
