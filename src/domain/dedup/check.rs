@@ -331,7 +331,7 @@ pub fn evidence_text(e: &Evidence, lang: Lang) -> String {
     let en = lang == Lang::En;
     let country = |c: &str| -> String {
         crate::domain::countries::find(c)
-            .map(|x| lang.pick(x.1, x.2).to_string())
+            .map(|x| x.name(lang).to_string())
             .unwrap_or_else(|| c.to_string())
     };
     match e {
@@ -584,8 +584,9 @@ pub struct CheckMemo {
     /// Whether there are leads at all (forgotten at [`CheckMemo::new_transaction`]).
     leads: Option<bool>,
     /// Customers (not the import's own) and leads, for the weight of a name (forgotten
-    /// likewise).
+    /// likewise, unless [`CheckMemo::for_import`]).
     total: Option<u64>,
+    total_fixed: bool,
     /// Customers written by the import that checks (its earlier rows): the import compares a
     /// row with its earlier rows itself, the same way in its dry run and its commit, so they
     /// are left out here.
@@ -596,7 +597,18 @@ impl CheckMemo {
     /// Forgets what another transaction may have changed.
     pub fn new_transaction(&mut self) {
         self.leads = None;
-        self.total = None;
+        if !self.total_fixed {
+            self.total = None;
+        }
+    }
+
+    /// For an import: the size of the book is read once, when its first row is checked, so
+    /// that its rows are weighed the same in its dry run and its commit.
+    pub fn for_import() -> CheckMemo {
+        CheckMemo {
+            total_fixed: true,
+            ..Default::default()
+        }
     }
 }
 
