@@ -84,9 +84,9 @@ fn user_by_name(tx: &Tx, username: &str) -> AppResult<Option<Record<User>>> {
     }
 }
 
-/// 429 while an account or address must wait after failed password attempts.
-fn throttled(k: &Kontor, account: &str, ip: &str) -> AppResult<()> {
-    let Some(wait) = k.throttle.check(account, ip) else {
+/// 429 while an account must wait after failed password attempts.
+fn throttled(wait: Option<std::time::Duration>) -> AppResult<()> {
+    let Some(wait) = wait else {
         return Ok(());
     };
     let secs = wait.as_secs().max(1);
@@ -106,7 +106,7 @@ pub fn login(k: &Kontor, input: LoginInput, origin: Origin) -> AppResult<(String
     if input.username.len() > 256 || input.password.len() > 1024 {
         return Err(AppError::new(ErrorCode::InvalidCredentials));
     }
-    throttled(k, &account, &ip)?;
+    throttled(k.throttle.check(&account, &ip))?;
     let user = k.store.read(|tx| user_by_name(tx, &account))?;
     let hash = user
         .as_ref()
@@ -404,14 +404,14 @@ pub fn change_password(
         ));
     }
     password::validate("new_password", &input.new_password)?;
-    // Guessing the current password from an open session counts as failed logins.
-    let ip = origin.ip.clone().unwrap_or_default();
-    throttled(k, &p.username, &ip)?;
+    // Guessing the current password from an open session counts as failed logins of the
+    // account.
+    throttled(k.throttle.check_account(&p.username))?;
     let current = k.store.read(|tx| tx.get_live::<User>(p.user_id))?;
     if input.current_password.len() > 1024
         || !password::verify(&input.current_password, &current.data.password_hash)
     {
-        k.throttle.failed(&p.username, &ip);
+        k.throttle.failed_account(&p.username);
         return Err(AppError::invalid(
             "current_password",
             Msg::new("当前密码不正确。", "The current password is wrong."),
