@@ -304,11 +304,10 @@ pub fn areas(p: &Principal) -> Vec<String> {
             "admin.permissions",
         ]);
     }
-    if Module::ALL.iter().any(|m| {
-        [Action::Delete, Action::DeleteCustomer]
-            .iter()
-            .any(|a| p.scope(*m, *a) != Scope::None)
-    }) {
+    if Module::ALL
+        .iter()
+        .any(|m| p.scope(*m, Action::Delete) != Scope::None)
+    {
         areas.push("admin.recycle_bin");
     }
     if p.scope(Module::Audit, Action::Read) != Scope::None {

@@ -2,7 +2,7 @@
 //! adds one line here (and its `Entity` declaration); the recycle bin, audit log and search
 //! follow.
 
-use crate::auth::{Action, Module};
+use crate::auth::Module;
 use crate::i18n::Lang;
 
 pub struct KindInfo {
@@ -113,15 +113,6 @@ pub const KINDS: &[KindInfo] = &[
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {
     KINDS.iter().find(|k| k.kind == kind)
-}
-
-/// The right that deletes (and restores) records of a kind: customers have their own, every
-/// other kind its module's `delete`.
-pub fn delete_action(kind: &str) -> Action {
-    match kind {
-        "customer" => Action::DeleteCustomer,
-        _ => Action::Delete,
-    }
 }
 
 pub fn name(kind: &str, lang: Lang) -> String {

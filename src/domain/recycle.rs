@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::auth::{Principal, Scope};
+use crate::auth::{Action, Principal, Scope};
 use crate::error::{AppError, AppResult};
 
 use super::accounts::Named;
@@ -21,13 +21,12 @@ pub struct TrashView {
 }
 
 /// Whether the caller may see (and restore) a deleted record: the delete permission of its
-/// kind (customers: their own, else the module's), within scope of its owner. Unowned records
-/// need scope `all`.
+/// module, within scope of its owner. Unowned records need scope `all`.
 fn may_handle(p: &Principal, kind: &str, owner: Option<u64>) -> bool {
     let Some(info) = kinds::info(kind) else {
         return false;
     };
-    match p.scope(info.module, kinds::delete_action(kind)) {
+    match p.scope(info.module, Action::Delete) {
         Scope::None => false,
         Scope::All => true,
         scope => owner.is_some() && p.reaches(scope, owner),

@@ -89,11 +89,12 @@ const CREATE: Act = Act::Is("create");
 const UPDATE: Act = Act::Is("update");
 const EXPORT: Act = Act::Is("export");
 const IMPORT: Act = Act::Is("import");
+const DELETE: Act = Act::Is("delete");
 const ASSIGN: Act = Act::Is("assign");
 /// Setting or clearing `locked` / `key_account` (exempt from the pool's return rules).
 const LOCK: Act = Act::Is("lock");
-/// Deleting customers (and merging them away, restoring them): apart from the CRM `delete`
-/// of leads.
+/// Deleting customers: apart from the CRM `delete` of leads, of customers merged into another
+/// and of restoring from the recycle bin.
 const DELETE_CUSTOMER: Act = Act::Is("delete_customer");
 const CRM: &str = "crm";
 
@@ -147,9 +148,10 @@ const POLICY: &[Rule] = &[
     // duplicate rules, and the recycle bin listing only what the caller may restore.
     ("*", "/me*|/auth/logout|/permissions/catalog|/search", &[Need::Login], &[]),
     ("GET", "/company|/duplicates/rules|/recycle-bin", &[Need::Login], &[]),
-    // Restoring needs the delete right of the kind (`{kind}` is filled with customer: the
-    // customers' own) within the owner's scope; out of reach is 403, not 404.
-    ("POST", "/recycle-bin/{kind}/{id}/restore", &[Need::Login], &[Check::Reach(CRM, DELETE_CUSTOMER, 403)]),
+    // Restoring needs the delete right of the kind's module (`{kind}` is filled with customer;
+    // restoring destroys nothing, so it is the CRM delete, not the customers' own) within the
+    // owner's scope; out of reach is 403, not 404.
+    ("POST", "/recycle-bin/{kind}/{id}/restore", &[Need::Login], &[Check::Reach(CRM, DELETE, 403)]),
     ("DELETE", "/recycle-bin/{kind}/{id}", &[Need::Admin], &[]),
     ("GET", "/audit", &[Need::Some("audit", READ)], &[]),
     // Users, teams and roles: readers see the directory, user admins do the rest.
@@ -166,7 +168,9 @@ const POLICY: &[Rule] = &[
     ("GET", "/duplicates/check", &[Need::Some(CRM, READ)], &[]),
     ("GET", "/duplicates/scan", &[Need::Some(CRM, UPDATE)], &[]),
     // The survivor must be changeable, the merged customers deletable.
-    ("POST", "/customers/merge", &[], &[Check::Visible(CRM, UPDATE), Check::Visible(CRM, DELETE_CUSTOMER)]),
+    // (Merging keeps everything on the survivor and can be undone: the CRM delete, not the
+    // customers' own.)
+    ("POST", "/customers/merge", &[], &[Check::Visible(CRM, UPDATE), Check::Visible(CRM, DELETE)]),
     ("POST", "/merges/{id}/undo", &[], &[Check::Visible(CRM, UPDATE)]),
     ("POST", "/customers/{id}/claim", &[Need::Some(CRM, CREATE)], &[Check::Claim]),
     ("POST", "/customers/{id}/transfer", &[Need::Some(CRM, ASSIGN)], &[Check::Visible(CRM, ASSIGN)]),

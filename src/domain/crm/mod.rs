@@ -75,18 +75,15 @@ pub fn reaches_customer(tx: &Tx, p: &Principal, c: &Customer, action: Action) ->
 }
 
 /// A customer the caller may act on, or 404 (so a rep learns nothing of others' customers) /
-/// 403 (seen but not changeable). Deleting a customer (`Delete`, e.g. merging it away) is the
-/// customers' own right, [`Action::DeleteCustomer`], not the CRM delete of leads.
+/// 403 (seen but not changeable). Deleting a customer asks [`Action::DeleteCustomer`]; merging
+/// one away into a survivor asks the CRM `delete` (its contacts, timeline and deals move to the
+/// survivor, and the merge can be undone).
 pub fn customer_for(
     tx: &Tx,
     p: &Principal,
     id: u64,
     action: Action,
 ) -> AppResult<Record<Customer>> {
-    let action = match action {
-        Action::Delete => Action::DeleteCustomer,
-        other => other,
-    };
     p.require(Module::Crm, action)?;
     let c = tx.get_live::<Customer>(id)?;
     if !reaches_customer(tx, p, &c.data, Action::Read)? {
