@@ -231,12 +231,14 @@ async fn leads_the_pool_and_the_recycle_bin_count_too() {
             Some(json!({"name": "杭州远航贸易有限公司"})),
         )
         .await;
-    li.send(
-        Method::DELETE,
-        &format!("/api/v1/customers/{}", gone["id"]),
-        None,
-    )
-    .await;
+    // Deleting customers is a manager's right.
+    admin
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/customers/{}", gone["id"]),
+            None,
+        )
+        .await;
     let r = check(&li, json!({"name": "杭州远航贸易股份有限公司"})).await;
     assert_eq!(r["candidates"][0]["in_recycle_bin"], true, "{r}");
     // A deleted duplicate warns (restore it instead) but does not block.

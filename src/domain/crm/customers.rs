@@ -414,6 +414,12 @@ pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<Cust
     if owner != p.user_id && !p.reaches(scope, Some(owner)) {
         return Err(AppError::forbidden().on_field("owner_id"));
     }
+    lock_fields(
+        p,
+        Some(owner),
+        (false, false),
+        (new.customer.locked, new.customer.key_account),
+    )?;
     let (actor, lang, principal) = (p.actor(), p.lang, p.clone());
     let prechecked = crate::domain::dedup::check::precheck(k, p, &new.probe())?;
     k.store.write(move |tx| {
@@ -683,6 +689,15 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
         let before = customer_for(tx, &principal, id, Action::Update)?;
+        lock_fields(
+            &principal,
+            before.data.owner_id,
+            (before.data.locked, before.data.key_account),
+            (
+                patch.locked.unwrap_or(before.data.locked),
+                patch.key_account.unwrap_or(before.data.key_account),
+            ),
+        )?;
         let r = tx.update::<Customer, AppError>(&actor, id, Some(patch.version), |c| {
             if let Some(n) = name {
                 c.name_key = name_key(&n);
@@ -765,10 +780,28 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
     })
 }
 
+/// Setting or clearing `locked` or `key_account` (from `was` to `is`) needs the lock right over
+/// the customer's owner; sending the value it has is no change.
+fn lock_fields(
+    p: &Principal,
+    owner: Option<u64>,
+    was: (bool, bool),
+    is: (bool, bool),
+) -> AppResult<()> {
+    if was.0 != is.0 {
+        super::may_lock(p, owner, "locked")?;
+    }
+    if was.1 != is.1 {
+        super::may_lock(p, owner, "key_account")?;
+    }
+    Ok(())
+}
+
+/// Moves a customer to the recycle bin: the customers' own delete right (managers by default).
 pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        customer_for(tx, &principal, id, Action::Delete)?;
+        customer_for(tx, &principal, id, Action::DeleteCustomer)?;
         tx.delete::<Customer>(&actor, id, version)?;
         Ok(())
     })

@@ -148,9 +148,14 @@ export interface CatalogEntry {
   name: string
 }
 
+/** An action of the policy; `modules` lists where it applies (absent: every module). */
+export interface CatalogAction extends CatalogEntry {
+  modules?: string[] | null
+}
+
 export interface PermissionCatalog {
   modules: CatalogEntry[]
-  actions: CatalogEntry[]
+  actions: CatalogAction[]
   scopes: CatalogEntry[]
   field_classes: CatalogEntry[]
 }
