@@ -796,6 +796,12 @@ pub fn candidates_counted(
     // Names: the whole key, and distinctive words rare enough to say something.
     for (tag, term) in keys.name_terms() {
         let own_extra = counts.file.get(&(tag, term.clone())).copied().unwrap_or(0);
+        if own_extra >= MAX_PER_KEY as u64 {
+            // So common in the file alone that it says nothing: not read (an import's commit
+            // would read its own rows with it, again for every row).
+            counts.db.insert((tag, term), None);
+            continue;
+        }
         let ids = lookup(&key(tag, &term), false, own_extra, &mut via)?;
         let n = ids.as_ref().map(|v| v.len() as u64);
         counts.db.insert((tag, term), n);
