@@ -117,7 +117,10 @@ pub struct CustomerPatch {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
-    /// Matches name, second name, e-mail, website, phone, tags.
+    /// Search text, through the search index: words of the name, second name, address and
+    /// tags in any language (Chinese names also by pinyin; the last word may be a prefix; one
+    /// typo when nothing matches as typed), or the start of an e-mail, website or phone number.
+    /// At most 200 characters.
     pub q: Option<String>,
     pub owner_id: Option<u64>,
     pub team_id: Option<u64>,
