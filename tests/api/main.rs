@@ -15,3 +15,5 @@ mod faults;
 mod input;
 mod matrix;
 mod records;
+mod search;
+mod web;

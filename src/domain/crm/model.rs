@@ -430,6 +430,17 @@ impl Entity for Activity {
     fn owner(&self) -> Option<u64> {
         self.owner_id
     }
+    /// Subject and body, seen by whoever sees its customer or lead (`owner_id` follows theirs;
+    /// none while the customer is in a pool). A system entry's subject holds both languages.
+    fn search_doc(&self, _meta: &Meta) -> Option<SearchDoc> {
+        Some(SearchDoc {
+            title: self.subject.clone(),
+            subtitle: String::new(),
+            text: self.body.iter().cloned().collect(),
+            exact: Vec::new(),
+            owner: Some(self.owner_id.unwrap_or(0)),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -207,6 +207,14 @@ export interface SearchHit {
   id: number
   title: string
   subtitle: string | null
+  /** What the hit belongs to: a contact's company, a timeline entry's customer or lead. */
+  parent?: SearchHitParent | null
+}
+
+export interface SearchHitParent {
+  kind: string
+  id: number
+  title: string
 }
 
 /** The server's error body: {"error": {"code", "message", "field"}} */
