@@ -609,11 +609,11 @@ async fn names_that_are_no_names_match_nothing_in_particular() {
         assert!(candidates.len() <= 1, "{name} matches several: {r}");
         assert_ne!(r["verdict"], "block", "{name}: {r}");
     }
-    // A legal form alone is refused as a name by the form, clearly.
+    // An empty name is refused by the form, clearly.
     let (status, v) = admin
         .send(Method::POST, "/api/v1/customers", Some(json!({"name": "   "})))
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "name", "{v}");
 }
 

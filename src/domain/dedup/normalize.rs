@@ -977,7 +977,23 @@ pub fn phone_e164(raw: &str, region: &str) -> Option<String> {
     })
 }
 
+/// The phone-number library keeps its metadata's regexes in an LRU of 100, fewer than the
+/// patterns a book of many countries uses, so every parse compiled regexes again (most of an
+/// import's time on a realistic book). Room for the patterns of every country, set once.
+fn widen_phone_regex_cache() {
+    static WIDENED: std::sync::Once = std::sync::Once::new();
+    WIDENED.call_once(|| {
+        if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
+            *cache = regex_cache::RegexCache::new(PHONE_REGEXES);
+        }
+    });
+}
+
+/// Compiled phone-number regexes kept (a few kB each).
+const PHONE_REGEXES: usize = 2_000;
+
 fn parse_phone(raw: &str, region: &str) -> Option<String> {
+    widen_phone_regex_cache();
     let text: String = raw.nfkc().collect::<String>().to_lowercase();
     let text = strip_extension(&text);
     let digits = text.chars().filter(char::is_ascii_digit).count();
