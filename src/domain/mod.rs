@@ -46,6 +46,7 @@ pub fn registry() -> Registry {
         .with::<PoolEvent>()
         .with::<CadenceRule>()
         .with::<Handover>()
+        .with::<crm::transfer::TransferRequest>()
         .with::<dedup::merge::Merge>()
         .with::<import::Import>()
 }

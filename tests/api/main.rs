@@ -6,6 +6,7 @@ mod common;
 mod crm;
 mod dedup;
 mod imports;
+mod transfer;
 
 mod access;
 mod accounts;
