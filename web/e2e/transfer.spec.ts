@@ -15,7 +15,8 @@ const FIRM = 'Kowalczyk Armaturen Sp. z o.o.'
 const NOTE = '上周在广交会见过对方采购经理'
 const SHOTS = !!process.env.SHOTS
 
-test.describe.configure({ mode: 'serial' })
+// Photographs take a while on a shared machine.
+test.describe.configure({ mode: 'serial', timeout: SHOTS ? 300_000 : 90_000 })
 
 async function api(page: Page, method: 'GET' | 'POST' | 'PATCH', path: string, data?: unknown) {
   const origin = new URL(page.url() === 'about:blank' ? test.info().project.use.baseURL! : page.url()).origin
@@ -36,6 +37,7 @@ async function shoot(page: Page, name: string, prepare: () => Promise<void>) {
     ]) {
       await page.setViewportSize({ width: size.width, height: size.height })
       await prepare()
+      await page.waitForTimeout(600)
       await page.screenshot({ path: `${dir}/${name}-${size.n}-${lang}.png`, fullPage: false })
     }
   }
@@ -114,6 +116,7 @@ test('rep B asks for rep A’s firm from the duplicate warning; A accepts on My 
         await openNewCustomer(page)
         await page.locator('[data-test=transfer-ask]').click()
         await page.locator('textarea[data-test=transfer-note], [data-test=transfer-note] textarea').first().fill(NOTE)
+        await page.waitForTimeout(600)
         await page.screenshot({ path: `test-results/transfer-shots/2-ask-dialog-${n}-${lang}.png` })
       }
     }
