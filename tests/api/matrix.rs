@@ -176,6 +176,9 @@ const POLICY: &[Rule] = &[
     // An opportunity is added to a customer (`customer_id`), which that changes.
     ("POST", "/opportunities", &[], &[Check::Visible(CRM, UPDATE)]),
     ("*", "/customers/{id}*|/leads/{id}*|/opportunities/{id}", &[], &[Check::Visible(CRM, Act::OnRecord)]),
+    // Transfer requests name a customer the caller may not read (the duplicate check's
+    // `transfer_ref`): asking needs the create right, listing the read right.
+    ("*", "/transfer-requests", &[Need::Some(CRM, Act::ByMethod)], &[]),
     ("*", "/customers|/leads|/opportunities|/pool|/my-day", &[Need::Some(CRM, Act::ByMethod)], &[]),
 ];
 
