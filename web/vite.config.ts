@@ -5,6 +5,8 @@ import vue from '@vitejs/plugin-vue'
 import AutoImport from 'unplugin-auto-import/vite'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { compression, defineAlgorithm } from 'vite-plugin-compression2'
+import { constants as zlib } from 'node:zlib'
 
 // Element Plus is imported on demand: components used in templates and the
 // ElMessage / ElMessageBox services are resolved (with their CSS) at build time.
@@ -18,6 +20,19 @@ export default defineConfig({
     Components({
       resolvers: [ElementPlusResolver()],
       dts: 'src/components.d.ts',
+    }),
+    // Brotli and gzip copies (`x.js.br`, `x.js.gz`) beside each text asset, made once at build
+    // time at the highest levels, so the server sends them by Accept-Encoding without
+    // compressing anything per request (src/api/web.rs). Files under 1 KiB stay as they are.
+    compression({
+      threshold: 1024,
+      algorithms: [
+        defineAlgorithm('gzip', { level: 9 }),
+        defineAlgorithm('brotliCompress', {
+          params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY },
+        }),
+      ],
+      logLevel: 'silent',
     }),
   ],
   resolve: {

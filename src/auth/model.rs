@@ -92,6 +92,20 @@ pub struct Role {
 
 impl Entity for Role {
     const KIND: &'static str = "role";
+    /// 2: the actions `lock` and `delete_customer` (same layout; presets get them, see
+    /// [`super::policy::ADDED_IN_ROLE_SCHEMA_2`]).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        let mut role: Role = crate::store::decode(payload)?;
+        if from < 2 {
+            super::policy::grant_added_actions(
+                role.preset.as_deref(),
+                &mut role.grants,
+                super::policy::ADDED_IN_ROLE_SCHEMA_2,
+            );
+        }
+        Ok(role)
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::unique("preset", "preset", |r| {
@@ -111,4 +125,50 @@ impl Entity for Role {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LastLogin {
     pub at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Scope;
+    use crate::store::Entity;
+
+    #[test]
+    fn roles_stored_before_lock_and_customer_delete_upgrade_by_their_preset() {
+        let stored = |preset: Option<&str>| {
+            let mut grants = preset
+                .and_then(crate::auth::policy::Preset::find)
+                .map(|p| p.grants())
+                .unwrap_or_default();
+            for actions in grants.values_mut() {
+                actions.retain(|a, _| a != "lock" && a != "delete_customer");
+            }
+            if preset.is_none() {
+                grants.insert(
+                    "crm".into(),
+                    [
+                        ("update".to_string(), Scope::All),
+                        ("delete".to_string(), Scope::All),
+                    ]
+                    .into_iter()
+                    .collect(),
+                );
+            }
+            let role = Role {
+                preset: preset.map(str::to_string),
+                name: "x".into(),
+                grants,
+                hidden_fields: vec![],
+            };
+            crate::store::encode(&role).unwrap()
+        };
+        let manager = Role::upgrade(1, &stored(Some("manager"))).unwrap();
+        assert_eq!(manager.grants["crm"]["lock"], Scope::All);
+        assert_eq!(manager.grants["crm"]["delete_customer"], Scope::All);
+        let sales = Role::upgrade(1, &stored(Some("sales"))).unwrap();
+        assert!(!sales.grants["crm"].contains_key("lock"));
+        assert!(!sales.grants["crm"].contains_key("delete_customer"));
+        let custom = Role::upgrade(1, &stored(None)).unwrap();
+        assert_eq!(custom.grants["crm"].len(), 2, "{:?}", custom.grants);
+    }
 }

@@ -101,6 +101,26 @@ keyed_enum! {
         Import = "import", "导入", "Import";
         Assign = "assign", "分配/转移", "Assign";
         Approve = "approve", "审批", "Approve";
+        Lock = "lock", "锁定/重点客户", "Lock / key account";
+        DeleteCustomer = "delete_customer", "删除客户", "Delete customers";
+    }
+}
+
+impl Action {
+    /// The modules an action means something in (`None`: every module). Locking a customer
+    /// (`locked`, `key_account`: exempt from the pool's return rules) and deleting customers
+    /// are CRM rights of their own, apart from editing and from deleting other CRM records
+    /// (leads), so a rep who edits their customers neither shields them from the pool nor
+    /// deletes the firm's customer book.
+    pub fn modules(self) -> Option<&'static [Module]> {
+        match self {
+            Action::Lock | Action::DeleteCustomer => Some(&[Module::Crm]),
+            _ => None,
+        }
+    }
+
+    pub fn applies_to(self, module: Module) -> bool {
+        self.modules().is_none_or(|m| m.contains(&module))
     }
 }
 
@@ -122,7 +142,9 @@ pub struct Preset {
     pub key: &'static str,
     pub zh: &'static str,
     pub en: &'static str,
-    /// (module, actions as letters r c u d x(export) i(import) a(assign) p(approve), scope)
+    /// (module, actions as letters r c u d x(export) i(import) a(assign) p(approve) L(lock)
+    /// D(delete customers), scope). A letter for an action that does not apply to a module is
+    /// skipped there (`*` with `L` grants lock on CRM only).
     pub grants: &'static [(&'static str, &'static str, Scope)],
     pub hidden: &'static [FieldClass],
 }
@@ -149,7 +171,7 @@ pub const PRESETS: &[Preset] = &[
         key: "admin",
         zh: "管理员",
         en: "Administrator",
-        grants: &[("*", "rcudxiap", All)],
+        grants: &[("*", "rcudxiapLD", All)],
         hidden: &[],
     },
     Preset {
@@ -157,7 +179,7 @@ pub const PRESETS: &[Preset] = &[
         zh: "经理/老板",
         en: "Manager",
         grants: &[
-            ("*business", "rcudxiap", All),
+            ("*business", "rcudxiapLD", All),
             ("users", "r", All),
             ("audit", "r", All),
             ("settings", "r", All),
@@ -292,6 +314,8 @@ fn action_of_letter(c: char) -> Option<Action> {
         'i' => Action::Import,
         'a' => Action::Assign,
         'p' => Action::Approve,
+        'L' => Action::Lock,
+        'D' => Action::DeleteCustomer,
         _ => return None,
     })
 }
@@ -313,7 +337,8 @@ impl Preset {
                 m => vec![m],
             };
             for m in modules {
-                for action in letters.chars().filter_map(action_of_letter) {
+                let applies = |a: &Action| Module::parse(m).is_some_and(|m| a.applies_to(m));
+                for action in letters.chars().filter_map(action_of_letter).filter(applies) {
                     grants
                         .entry(m.to_string())
                         .or_default()
@@ -325,6 +350,31 @@ impl Preset {
     }
     pub fn hidden(&self) -> Vec<String> {
         self.hidden.iter().map(|f| f.key().to_string()).collect()
+    }
+}
+
+/// The actions added after roles were first stored (role schema 2), and what a stored role gets
+/// of them when it is upgraded: a preset role gets them as its preset grants them (its other
+/// grants stay as the firm set them); a custom role gets none, so nobody gains a right an admin
+/// did not give: before, a custom role's CRM `delete` and `update` also deleted and locked
+/// customers, and such roles were mostly copies of the sales preset. An admin grants the new
+/// actions on the roles screen.
+pub const ADDED_IN_ROLE_SCHEMA_2: &[Action] = &[Action::Lock, Action::DeleteCustomer];
+
+/// Grants `added` actions to a stored role as [`ADDED_IN_ROLE_SCHEMA_2`] describes.
+pub fn grant_added_actions(preset: Option<&str>, grants: &mut Grants, added: &[Action]) {
+    let Some(preset) = preset.and_then(Preset::find) else {
+        return;
+    };
+    for (module, actions) in preset.grants() {
+        for (action, scope) in actions {
+            if Action::parse(&action).is_some_and(|a| added.contains(&a)) {
+                grants
+                    .entry(module.clone())
+                    .or_default()
+                    .insert(action, scope);
+            }
+        }
     }
 }
 
@@ -405,6 +455,53 @@ mod tests {
         let alone = Effective::merge([(&g, sh.as_slice())]);
         assert!(alone.hides("cost") && !alone.hides("profit"));
         assert!(Effective::merge([]).hides("profit"));
+    }
+
+    #[test]
+    fn lock_and_customer_delete_are_for_managers_and_admins_only() {
+        for p in PRESETS {
+            let g = p.grants();
+            let has = |a: Action| g.get("crm").is_some_and(|m| m.contains_key(a.key()));
+            let expected = matches!(p.key, "admin" | "manager");
+            assert_eq!(has(Action::Lock), expected, "{} lock", p.key);
+            assert_eq!(has(Action::DeleteCustomer), expected, "{} delete", p.key);
+            // Actions are granted only where they apply.
+            for (module, actions) in &g {
+                let m = Module::parse(module).unwrap();
+                for a in actions.keys() {
+                    assert!(
+                        Action::parse(a).unwrap().applies_to(m),
+                        "{} {module}.{a}",
+                        p.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stored_roles_get_added_actions_from_their_preset_only() {
+        let mut manager = Preset::find("manager").unwrap().grants();
+        manager.get_mut("crm").unwrap().remove("lock");
+        manager.get_mut("crm").unwrap().remove("delete_customer");
+        manager.get_mut("sales").unwrap().remove("export");
+        grant_added_actions(Some("manager"), &mut manager, ADDED_IN_ROLE_SCHEMA_2);
+        assert_eq!(manager["crm"]["lock"], Scope::All);
+        assert_eq!(manager["crm"]["delete_customer"], Scope::All);
+        // What the firm changed in a preset stays changed.
+        assert!(!manager["sales"].contains_key("export"));
+
+        let mut sales = Preset::find("sales").unwrap().grants();
+        let before = sales.clone();
+        grant_added_actions(Some("sales"), &mut sales, ADDED_IN_ROLE_SCHEMA_2);
+        assert_eq!(sales, before);
+
+        let mut custom = Preset::find("admin").unwrap().grants();
+        custom.get_mut("crm").unwrap().remove("lock");
+        custom.get_mut("crm").unwrap().remove("delete_customer");
+        let before = custom.clone();
+        grant_added_actions(None, &mut custom, ADDED_IN_ROLE_SCHEMA_2);
+        assert_eq!(custom, before);
     }
 
     #[test]

@@ -86,6 +86,22 @@ impl Throttle {
         bump(&self.ips, ip, now);
     }
 
+    /// How long an account must wait, whatever the address (a wrong current password given
+    /// from an open session: the address is the user's own, one account's guesses count).
+    pub fn check_account(&self, account: &str) -> Option<Duration> {
+        let a = self
+            .accounts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(account)
+            .copied();
+        a.and_then(|f| wait_for(&f, ACCOUNT_FREE, Instant::now()))
+    }
+
+    pub fn failed_account(&self, account: &str) {
+        bump(&self.accounts, account, Instant::now());
+    }
+
     pub fn succeeded(&self, account: &str) {
         self.accounts
             .lock()

@@ -84,6 +84,20 @@ fn user_by_name(tx: &Tx, username: &str) -> AppResult<Option<Record<User>>> {
     }
 }
 
+/// 429 while an account must wait after failed password attempts.
+fn throttled(wait: Option<std::time::Duration>) -> AppResult<()> {
+    let Some(wait) = wait else {
+        return Ok(());
+    };
+    let secs = wait.as_secs().max(1);
+    let mut err = AppError::new(ErrorCode::TooManyAttempts).with_msg(Msg::new(
+        format!("尝试次数过多，请 {secs} 秒后再试。"),
+        format!("Too many attempts; try again in {secs} seconds."),
+    ));
+    err.retry_after = Some(secs);
+    Err(err)
+}
+
 /// Checks a username and password. Unknown users, wrong passwords and disabled accounts all get
 /// the same answer after the same work. Returns the session token and the user id.
 pub fn login(k: &Kontor, input: LoginInput, origin: Origin) -> AppResult<(String, u64)> {
@@ -92,17 +106,7 @@ pub fn login(k: &Kontor, input: LoginInput, origin: Origin) -> AppResult<(String
     if input.username.len() > 256 || input.password.len() > 1024 {
         return Err(AppError::new(ErrorCode::InvalidCredentials));
     }
-    if let Some(wait) = k.throttle.check(&account, &ip) {
-        let mut err = AppError::new(ErrorCode::TooManyAttempts).with_msg(Msg::new(
-            format!("尝试次数过多，请 {} 秒后再试。", wait.as_secs().max(1)),
-            format!(
-                "Too many attempts; try again in {} seconds.",
-                wait.as_secs().max(1)
-            ),
-        ));
-        err.retry_after = Some(wait.as_secs().max(1));
-        return Err(err);
-    }
+    throttled(k.throttle.check(&account, &ip))?;
     let user = k.store.read(|tx| user_by_name(tx, &account))?;
     let hash = user
         .as_ref()
@@ -283,6 +287,9 @@ pub fn areas(p: &Principal) -> Vec<String> {
             "crm.opportunities",
         ]);
     }
+    if p.scope(Module::Crm, Action::Import) != Scope::None {
+        areas.push("crm.import");
+    }
     if p.scope(Module::Crm, Action::Assign) == Scope::All {
         areas.push("crm.handover");
     }
@@ -389,14 +396,27 @@ pub fn change_password(
     input: PasswordChange,
     origin: Origin,
 ) -> AppResult<String> {
+    if input.current_password.is_empty() {
+        return Err(AppError::invalid(
+            "current_password",
+            Msg::new("请输入当前密码。", "Enter your current password."),
+        ));
+    }
     password::validate("new_password", &input.new_password)?;
+    // Guessing the current password from an open session counts as failed logins of the
+    // account.
+    throttled(k.throttle.check_account(&p.username))?;
     let current = k.store.read(|tx| tx.get_live::<User>(p.user_id))?;
-    if !password::verify(&input.current_password, &current.data.password_hash) {
+    if input.current_password.len() > 1024
+        || !password::verify(&input.current_password, &current.data.password_hash)
+    {
+        k.throttle.failed_account(&p.username);
         return Err(AppError::invalid(
             "current_password",
             Msg::new("当前密码不正确。", "The current password is wrong."),
         ));
     }
+    k.throttle.succeeded(&p.username);
     let hash = password::hash(&input.new_password)?;
     let (actor, id) = (p.actor(), p.user_id);
     k.store.write(move |tx| {

@@ -5,6 +5,8 @@ use serde::Serialize;
 
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::store::Tx;
 
 use super::accounts::Named;
 use super::users::{List, names};
@@ -97,7 +99,8 @@ pub fn list(
                         id: u,
                         name: who.get(&u).cloned().unwrap_or_default(),
                     }),
-                    kind_name: kinds::name(&e.kind, p.lang),
+                    kind_name: kind_name(&e.kind, p.lang),
+                    title: display_title(tx, &e, p.lang),
                     changes: e
                         .changes
                         .into_iter()
@@ -111,7 +114,6 @@ pub fn list(
                     action: e.action,
                     kind: e.kind,
                     record_id: e.record_id,
-                    title: e.title,
                     ip: e.ip,
                 }
             })
@@ -123,4 +125,112 @@ pub fn list(
             per_page: paging.per_page,
         })
     })
+}
+
+/// Kinds of audit entries that are settings, not records.
+fn kind_name(kind: &str, lang: Lang) -> String {
+    match kind {
+        "dedup_rules" => lang.pick("查重规则", "Duplicate rules").into(),
+        _ => kinds::name(kind, lang),
+    }
+}
+
+/// An entry's title as the viewer reads it: Kontor's own words (preset names, system timeline
+/// entries, cadence and pool-warning tasks) in the viewer's language, names instead of ids
+/// (claims, handovers, merges), and titles stored as "中文 / English" by older versions halved.
+/// Falls back to the stored title.
+fn display_title(tx: &Tx, e: &crate::store::AuditEntry, lang: Lang) -> String {
+    use crate::domain::crm::model::{
+        Activity, CadenceRule, Customer, Handover, Pool, PoolEvent, Task,
+    };
+    let now = e.record_id.and_then(|id| -> Option<String> {
+        match e.kind.as_str() {
+            "pool" => Some(tx.get::<Pool>(id).ok()??.data.name.render(lang)),
+            "cadence_rule" => Some(tx.get::<CadenceRule>(id).ok()??.data.name.render(lang)),
+            "task" => {
+                let t = tx.get::<Task>(id).ok()??.data;
+                let customer = match t.customer_id {
+                    Some(c) => tx.get::<Customer>(c).ok()?.map(|c| c.data.name),
+                    None => None,
+                };
+                Some(t.title.render(lang, customer.as_deref(), t.due_on))
+            }
+            "activity" => {
+                let a = tx.get::<Activity>(id).ok()??.data;
+                Some(match a.event {
+                    Some(ev) => ev.text(lang),
+                    None => a.subject,
+                })
+            }
+            "pool_event" => {
+                let ev = tx.get::<PoolEvent>(id).ok()??.data;
+                Some(tx.get::<Customer>(ev.customer_id).ok()??.data.name)
+            }
+            "handover" => {
+                let h = tx.get::<Handover>(id).ok()??.data;
+                let who = names(tx, [h.from_user, h.to_user]).ok()?;
+                Some(format!(
+                    "{} → {}",
+                    who.get(&h.from_user)?,
+                    who.get(&h.to_user)?
+                ))
+            }
+            _ => None,
+        }
+    });
+    if let Some(t) = now {
+        return t;
+    }
+    // Merges (and their undo) stored "Survivor ← [12, 13]".
+    if let Some((name, ids)) = e.title.split_once(" ← [") {
+        let n = ids.split(',').filter(|s| !s.trim().is_empty()).count();
+        return match lang {
+            Lang::Zh => format!("{name}（并入 {n} 条）"),
+            Lang::En if n == 1 => format!("{name} (1 record merged in)"),
+            Lang::En => format!("{name} ({n} records merged in)"),
+        };
+    }
+    legacy_bilingual(&e.title, lang).unwrap_or_else(|| e.title.clone())
+}
+
+/// One half of a title older versions stored in both languages ("公海 / Public pool").
+fn legacy_bilingual(title: &str, lang: Lang) -> Option<String> {
+    let (zh, en) = title.split_once(" / ")?;
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    if !han(zh) || han(en) || !en.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    Some(match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => {
+            let mut en = en.to_string();
+            if let Some(first) = en.get(..1) {
+                en.replace_range(..1, &first.to_ascii_uppercase());
+            }
+            en
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilingual_titles_of_older_versions_are_halved() {
+        assert_eq!(
+            legacy_bilingual("公海 / Public pool", Lang::En).as_deref(),
+            Some("Public pool")
+        );
+        assert_eq!(
+            legacy_bilingual("查重规则 / duplicate rules", Lang::En).as_deref(),
+            Some("Duplicate rules")
+        );
+        assert_eq!(
+            legacy_bilingual("查重规则 / duplicate rules", Lang::Zh).as_deref(),
+            Some("查重规则")
+        );
+        assert_eq!(legacy_bilingual("ACME / Shanghai", Lang::En), None);
+        assert_eq!(legacy_bilingual("上海 / 北京", Lang::En), None);
+    }
 }

@@ -97,11 +97,11 @@ pub fn default_country(tx: &Tx) -> AppResult<String> {
     let zone = company(tx)?.map(|c| c.data.time_zone);
     Ok(zone
         .and_then(|z| {
-            crate::domain::countries::COUNTRIES
+            crate::domain::countries::all()
                 .iter()
-                .find(|c| c.3 == z)
+                .find(|c| c.tz == Some(z.as_str()))
         })
-        .map_or("CN", |c| c.0)
+        .map_or("CN", |c| c.code)
         .to_string())
 }
 
@@ -113,7 +113,9 @@ pub fn ensure_presets(tx: &mut Tx) -> AppResult<()> {
         tx.insert(
             &Actor::system(),
             crate::domain::crm::model::Pool {
-                name: "公海 / Public pool".into(),
+                name: crate::domain::crm::wording::Text::Preset(
+                    crate::domain::crm::wording::Preset::PublicPool,
+                ),
                 return_no_followup_days: Some(30),
                 return_no_deal_days: Some(90),
                 protection_days: None,

@@ -1,81 +1,104 @@
-//! Countries a foreign-trade firm sells to: ISO 3166-1 alpha-2 code, names, and the time zone of
-//! the main business city (used for "the buyer's local time now" when no zone is set).
+//! Countries a foreign-trade firm sells to: the 249 codes of ISO 3166-1 with their Chinese and
+//! English names from CLDR and the time zone of the main business city (used for "the buyer's
+//! local time now" when no zone is set).
+//!
+//! The table is `web/src/countries.json`, shared with the web app and generated from pinned CLDR
+//! and tz packages by `web/scripts/countries.mjs` (not typed by hand).
 
-/// (code, Chinese name, English name, IANA time zone)
-pub const COUNTRIES: &[(&str, &str, &str, &str)] = &[
-    ("CN", "中国", "China", "Asia/Shanghai"),
-    ("HK", "中国香港", "Hong Kong", "Asia/Hong_Kong"),
-    ("TW", "中国台湾", "Taiwan", "Asia/Taipei"),
-    ("US", "美国", "United States", "America/New_York"),
-    ("CA", "加拿大", "Canada", "America/Toronto"),
-    ("MX", "墨西哥", "Mexico", "America/Mexico_City"),
-    ("BR", "巴西", "Brazil", "America/Sao_Paulo"),
-    (
-        "AR",
-        "阿根廷",
-        "Argentina",
-        "America/Argentina/Buenos_Aires",
-    ),
-    ("CL", "智利", "Chile", "America/Santiago"),
-    ("CO", "哥伦比亚", "Colombia", "America/Bogota"),
-    ("PE", "秘鲁", "Peru", "America/Lima"),
-    ("GB", "英国", "United Kingdom", "Europe/London"),
-    ("IE", "爱尔兰", "Ireland", "Europe/Dublin"),
-    ("DE", "德国", "Germany", "Europe/Berlin"),
-    ("FR", "法国", "France", "Europe/Paris"),
-    ("IT", "意大利", "Italy", "Europe/Rome"),
-    ("ES", "西班牙", "Spain", "Europe/Madrid"),
-    ("PT", "葡萄牙", "Portugal", "Europe/Lisbon"),
-    ("NL", "荷兰", "Netherlands", "Europe/Amsterdam"),
-    ("BE", "比利时", "Belgium", "Europe/Brussels"),
-    ("CH", "瑞士", "Switzerland", "Europe/Zurich"),
-    ("AT", "奥地利", "Austria", "Europe/Vienna"),
-    ("SE", "瑞典", "Sweden", "Europe/Stockholm"),
-    ("NO", "挪威", "Norway", "Europe/Oslo"),
-    ("DK", "丹麦", "Denmark", "Europe/Copenhagen"),
-    ("FI", "芬兰", "Finland", "Europe/Helsinki"),
-    ("PL", "波兰", "Poland", "Europe/Warsaw"),
-    ("CZ", "捷克", "Czechia", "Europe/Prague"),
-    ("HU", "匈牙利", "Hungary", "Europe/Budapest"),
-    ("RO", "罗马尼亚", "Romania", "Europe/Bucharest"),
-    ("GR", "希腊", "Greece", "Europe/Athens"),
-    ("TR", "土耳其", "Türkiye", "Europe/Istanbul"),
-    ("RU", "俄罗斯", "Russia", "Europe/Moscow"),
-    ("UA", "乌克兰", "Ukraine", "Europe/Kyiv"),
-    ("AE", "阿联酋", "United Arab Emirates", "Asia/Dubai"),
-    ("SA", "沙特阿拉伯", "Saudi Arabia", "Asia/Riyadh"),
-    ("IL", "以色列", "Israel", "Asia/Jerusalem"),
-    ("EG", "埃及", "Egypt", "Africa/Cairo"),
-    ("NG", "尼日利亚", "Nigeria", "Africa/Lagos"),
-    ("KE", "肯尼亚", "Kenya", "Africa/Nairobi"),
-    ("ZA", "南非", "South Africa", "Africa/Johannesburg"),
-    ("IN", "印度", "India", "Asia/Kolkata"),
-    ("PK", "巴基斯坦", "Pakistan", "Asia/Karachi"),
-    ("BD", "孟加拉国", "Bangladesh", "Asia/Dhaka"),
-    ("TH", "泰国", "Thailand", "Asia/Bangkok"),
-    ("VN", "越南", "Vietnam", "Asia/Ho_Chi_Minh"),
-    ("MY", "马来西亚", "Malaysia", "Asia/Kuala_Lumpur"),
-    ("SG", "新加坡", "Singapore", "Asia/Singapore"),
-    ("ID", "印度尼西亚", "Indonesia", "Asia/Jakarta"),
-    ("PH", "菲律宾", "Philippines", "Asia/Manila"),
-    ("JP", "日本", "Japan", "Asia/Tokyo"),
-    ("KR", "韩国", "South Korea", "Asia/Seoul"),
-    ("AU", "澳大利亚", "Australia", "Australia/Sydney"),
-    ("NZ", "新西兰", "New Zealand", "Pacific/Auckland"),
-];
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-pub fn find(
-    code: &str,
-) -> Option<&'static (&'static str, &'static str, &'static str, &'static str)> {
-    COUNTRIES.iter().find(|c| c.0.eq_ignore_ascii_case(code))
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Deserialize)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2.
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// IANA zone of the main business city; `None` for uninhabited territories.
+    pub tz: Option<&'static str>,
+    /// Other names CLDR gives (UK, Turkey, 香港 …) and the first list's names.
+    pub aliases: Vec<&'static str>,
+}
+
+impl Country {
+    pub fn name(&self, lang: Lang) -> &'static str {
+        lang.pick(self.zh, self.en)
+    }
+}
+
+static TABLE: &str = include_str!("../../web/src/countries.json");
+
+static COUNTRIES: LazyLock<Vec<Country>> =
+    LazyLock::new(|| serde_json::from_str(TABLE).expect("web/src/countries.json is valid"));
+
+/// Every country, by code.
+pub fn all() -> &'static [Country] {
+    &COUNTRIES
+}
+
+/// The country of an ISO code (any case).
+pub fn find(code: &str) -> Option<&'static Country> {
+    all().iter().find(|c| c.code.eq_ignore_ascii_case(code))
+}
+
+/// Every name of every country (both languages and the aliases), folded by `fold` (case,
+/// spaces, punctuation …), to the country's code: build it once, look names up in it.
+pub fn name_index(fold: impl Fn(&str) -> String) -> HashMap<String, &'static str> {
+    let mut index = HashMap::new();
+    for c in all() {
+        for n in [c.zh, c.en].iter().chain(c.aliases.iter()) {
+            let key = fold(n);
+            if !key.is_empty() {
+                index.entry(key).or_insert(c.code);
+            }
+        }
+    }
+    index
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_iso_3166_1() {
+        assert_eq!(all().len(), 249);
+        let mut codes: Vec<_> = all().iter().map(|c| c.code).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), 249, "codes are sorted and unique");
+        assert!(codes.iter().all(|c| c.len() == 2));
+    }
+
     #[test]
     fn every_zone_is_known() {
-        for (code, _, _, tz) in super::COUNTRIES {
-            assert!(tz.parse::<chrono_tz::Tz>().is_ok(), "{code}: {tz}");
+        for c in all() {
+            if let Some(tz) = c.tz {
+                assert!(tz.parse::<chrono_tz::Tz>().is_ok(), "{}: {tz}", c.code);
+            }
         }
+        // Inhabited places have one.
+        assert!(all().iter().filter(|c| c.tz.is_none()).count() <= 2);
+    }
+
+    #[test]
+    fn names_in_both_languages() {
+        let ee = find("ee").unwrap();
+        assert_eq!(
+            (ee.zh, ee.en, ee.tz),
+            ("爱沙尼亚", "Estonia", Some("Europe/Tallinn"))
+        );
+        let index = name_index(|s: &str| s.to_lowercase().replace(' ', ""));
+        assert_eq!(index.get("爱沙尼亚"), Some(&"EE"));
+        assert_eq!(index.get("estonia"), Some(&"EE"));
+        assert_eq!(index.get("turkey"), Some(&"TR"));
+        assert_eq!(index.get("中国香港"), Some(&"HK"));
+        assert_eq!(index.get("atlantis"), None);
+        // The first list's zones are kept.
+        assert_eq!(find("US").unwrap().tz, Some("America/New_York"));
+        assert_eq!(find("AU").unwrap().tz, Some("Australia/Sydney"));
     }
 }

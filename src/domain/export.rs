@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::auth::{Action, FieldClass, Module, Principal, Scope};
+use crate::auth::{Action, FieldClass, Module, Principal};
 use crate::domain::Kontor;
 use crate::domain::crm::customers::{CustomerFilter, CustomerQuery};
 use crate::domain::crm::model::{Customer, CustomerStatus};
@@ -281,9 +281,8 @@ fn matching_ids(
     tx: &crate::store::Tx,
     p: &Principal,
     q: &CustomerQuery,
-    scope: Scope,
+    filter: &CustomerFilter,
 ) -> AppResult<(Vec<u64>, BTreeSet<String>)> {
-    let filter = CustomerFilter::new(q, scope)?;
     let sort = q.sort.as_deref().unwrap_or("updated");
     if !["updated", "created", "name", "last_followup"].contains(&sort) {
         return Err(unknown(
@@ -296,7 +295,7 @@ fn matching_ids(
     let mut custom = BTreeSet::new();
     let mut visit = |r: Record<Customer>| {
         let c = &r.data;
-        let hit = filter.matches(p, c);
+        let hit = filter.matches(p, &r);
         if hit {
             let key = match sort {
                 "created" => SortKey::Time(Some(r.meta.created_at)),
@@ -312,9 +311,19 @@ fn matching_ids(
             }
         }
     };
-    // As the list does: own or team scope reads the owner index, "all" scans newest first.
-    match p.owners_in(filter.wanted) {
-        Some(owners) => {
+    // As the list does: a search text reads what the index found, own or team scope reads the
+    // owner index, "all" scans newest first.
+    match (filter.found(), p.owners_in(filter.wanted)) {
+        (Some(found), _) => {
+            for id in found {
+                if let Some(r) = tx.get::<Customer>(*id)?
+                    && !r.meta.is_deleted()
+                {
+                    visit(r);
+                }
+            }
+        }
+        (None, Some(owners)) => {
             for owner in owners {
                 for id in
                     tx.ids_by_index::<Customer>("owner", &IndexKey::new().u64(owner), false)?
@@ -323,7 +332,7 @@ fn matching_ids(
                 }
             }
         }
-        None => tx.for_each::<Customer>(true, &mut |r| {
+        (None, None) => tx.for_each::<Customer>(true, &mut |r| {
             visit(r);
             Ok(true)
         })?,
@@ -425,8 +434,9 @@ pub fn customers(
         ExportFormat::Xlsx => "xlsx",
     };
     let path = temp_path(k, ext)?;
+    let filter = CustomerFilter::new(k, p, &q, scope)?;
     let result = k.store.read(|tx| {
-        let (ids, custom) = matching_ids(tx, p, &q, scope)?;
+        let (ids, custom) = matching_ids(tx, p, &q, &filter)?;
         if format == ExportFormat::Xlsx && ids.len() >= 1_048_576 {
             return Err(unknown(
                 "format",

@@ -55,11 +55,19 @@ pub struct CatalogEntry {
     pub name: String,
 }
 
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ActionEntry {
+    pub key: String,
+    pub name: String,
+    /// The modules the action applies to (absent: every module).
+    pub modules: Option<Vec<String>>,
+}
+
 /// Everything a role editor offers, named in the caller's language.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Catalog {
     pub modules: Vec<CatalogEntry>,
-    pub actions: Vec<CatalogEntry>,
+    pub actions: Vec<ActionEntry>,
     pub scopes: Vec<CatalogEntry>,
     pub field_classes: Vec<CatalogEntry>,
 }
@@ -76,7 +84,13 @@ pub fn catalog(lang: Lang) -> Catalog {
             .collect(),
         actions: Action::ALL
             .iter()
-            .map(|a| entry(a.key(), a.name(lang)))
+            .map(|a| ActionEntry {
+                key: a.key().into(),
+                name: a.name(lang).into(),
+                modules: a
+                    .modules()
+                    .map(|ms| ms.iter().map(|m| m.key().to_string()).collect()),
+            })
             .collect(),
         scopes: Scope::ALL
             .iter()
@@ -96,7 +110,7 @@ fn require_admin(p: &Principal) -> AppResult<()> {
 fn check_grants(grants: Grants) -> AppResult<Grants> {
     let mut clean = Grants::new();
     for (module, actions) in grants {
-        if Module::parse(&module).is_none() {
+        let Some(m) = Module::parse(&module) else {
             return Err(AppError::invalid(
                 format!("grants.{module}"),
                 Msg::new(
@@ -104,14 +118,27 @@ fn check_grants(grants: Grants) -> AppResult<Grants> {
                     format!("Unknown module: {module}"),
                 ),
             ));
-        }
+        };
         for (action, scope) in actions {
-            if Action::parse(&action).is_none() {
+            let Some(a) = Action::parse(&action) else {
                 return Err(AppError::invalid(
                     format!("grants.{module}.{action}"),
                     Msg::new(
                         format!("未知的操作：{action}"),
                         format!("Unknown action: {action}"),
+                    ),
+                ));
+            };
+            if !a.applies_to(m) && scope != Scope::None {
+                return Err(AppError::invalid(
+                    format!("grants.{module}.{action}"),
+                    Msg::new(
+                        format!("“{}”不适用于“{}”。", a.name(Lang::Zh), m.name(Lang::Zh)),
+                        format!(
+                            "“{}” does not apply to “{}”.",
+                            a.name(Lang::En),
+                            m.name(Lang::En)
+                        ),
                     ),
                 ));
             }

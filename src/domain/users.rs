@@ -274,6 +274,14 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: UserPatch) -> AppResult
         .as_deref()
         .map(|t| validate::time_zone("time_zone", t))
         .transpose()?;
+    if patch.password.is_some() && id == p.user_id {
+        // A session left open must not be enough to take the account: one's own password
+        // changes only with the current one (POST /me/password).
+        return Err(AppError::forbidden().on_field("password").with_msg(Msg::new(
+            "修改自己的密码请到“个人资料 → 修改密码”，需要输入当前密码。",
+            "To change your own password, use Profile → Change password; it asks for the current password.",
+        )));
+    }
     let hash = match patch.password.as_deref() {
         Some(pw) => {
             password::validate("password", pw)?;
@@ -292,7 +300,8 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: UserPatch) -> AppResult
         )?;
         let admin_role = tx.find_unique::<Role>("preset", &IndexKey::new().str("admin"))?;
         let before = tx.get_live::<User>(id)?;
-        let end_sessions = patch.active == Some(false) || hash.is_some();
+        let reset_password = hash.is_some();
+        let end_sessions = patch.active == Some(false) || reset_password;
         let record = tx.update::<User, AppError>(&actor, id, Some(patch.version), |u| {
             if let Some(v) = display_name {
                 u.display_name = v;
@@ -340,6 +349,18 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: UserPatch) -> AppResult
         }
         if end_sessions {
             session::end_all_for_user(tx, id)?;
+        }
+        if reset_password {
+            tx.audit_event(
+                &actor,
+                crate::store::AuditEvent {
+                    action: "password_reset".into(),
+                    kind: User::KIND.into(),
+                    record_id: Some(id),
+                    title: record.data.title(),
+                    ..Default::default()
+                },
+            )?;
         }
         user_view(tx, record, lang)
     })

@@ -202,7 +202,7 @@ pub fn optional_country(field: &str, value: Option<&str>) -> AppResult<Option<St
         return Ok(None);
     };
     match super::countries::find(&v) {
-        Some(c) => Ok(Some(c.0.to_string())),
+        Some(c) => Ok(Some(c.code.to_string())),
         None => Err(AppError::invalid(
             field,
             Msg::new(

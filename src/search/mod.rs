@@ -9,9 +9,11 @@ mod indexer;
 pub mod text;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tantivy::collector::{DocSetCollector, FilterCollector, TopDocs};
+use tantivy::collector::{Collector, DocSetCollector, FilterCollector, SegmentCollector, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{AllQuery, BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -19,8 +21,8 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, TantivyDocument,
-    Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher,
+    SegmentOrdinal, SegmentReader, TantivyDocument, Term,
 };
 
 pub use indexer::{Indexer, catch_up, rebuild};
@@ -44,8 +46,31 @@ pub struct SearchDoc {
 #[derive(Clone, Debug)]
 pub enum Visibility {
     All,
+    /// Records with an owner, whoever it is (not those without one, such as customers in a
+    /// pool).
+    AnyOwner,
     /// Only records owned by one of these users.
     Owners(Vec<u64>),
+}
+
+impl Visibility {
+    /// Whether a record with `owner` (0: none) is visible.
+    pub fn allows(&self, owner: u64) -> bool {
+        match self {
+            Visibility::All => true,
+            Visibility::AnyOwner => owner != 0,
+            Visibility::Owners(owners) => owner != 0 && owners.contains(&owner),
+        }
+    }
+}
+
+/// The ids of every record of one kind that a query matches (no ranking, no limit).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matches {
+    pub ids: Vec<u64>,
+    /// The last store outbox id whose change the answer reflects: records changed after it
+    /// may be missing or matched by what they were (see [`doc_matches`] for those).
+    pub applied: u64,
 }
 
 /// One kind to search, with what the caller may see of it.
@@ -94,11 +119,14 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    /// The outbox position of what the reader shows, set after each reload (so a reader is
+    /// never behind the position read before it).
+    visible: AtomicU64,
 }
 
 const WORDS: &str = "kontor_words";
 /// Bumped when the schema changes; a different layout on disk is rebuilt.
-const SCHEMA_TAG: &str = "kontor-search-2";
+const SCHEMA_TAG: &str = "kontor-search-3";
 
 /// A stable number per kind (24 bits of its FNV-1a hash), so a document's kind and owner fit in
 /// one fast field that search filters on without touching the postings.
@@ -127,7 +155,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         key: b.add_text_field("key", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
-        id: b.add_u64_field("id", INDEXED | STORED),
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
         title: b.add_text_field("title", STORED),
         subtitle: b.add_text_field("subtitle", STORED),
         words: b.add_text_field("words", words.clone()),
@@ -194,13 +222,16 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(SearchIndex {
+        let opened = SearchIndex {
             dir: dir.to_path_buf(),
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
-        })
+            visible: AtomicU64::new(0),
+        };
+        opened.visible.store(opened.applied()?, Ordering::SeqCst);
+        Ok(opened)
     }
 
     pub fn dir(&self) -> &Path {
@@ -230,17 +261,11 @@ impl SearchIndex {
         d.add_u64(f.id, id);
         d.add_text(f.title, &doc.title);
         d.add_text(f.subtitle, &doc.subtitle);
-        let mut words = Vec::new();
-        let mut pinyin = Vec::new();
-        for t in std::iter::once(&doc.title).chain(doc.text.iter()) {
-            let folded = text::fold(t);
-            words.extend(text::words(&folded));
-            pinyin.extend(text::pinyin_words(&folded));
-        }
-        d.add_text(f.words, words.join(" "));
-        d.add_text(f.pinyin, pinyin.join(" "));
-        for e in &doc.exact {
-            d.add_text(f.exact, text::fold(e).trim());
+        let terms = Terms::of(doc);
+        d.add_text(f.words, terms.words.join(" "));
+        d.add_text(f.pinyin, terms.pinyin.join(" "));
+        for e in &terms.exact {
+            d.add_text(f.exact, e);
         }
         d.add_u64(f.scope, scope_of(kind, doc.owner));
         d
@@ -278,6 +303,7 @@ impl SearchIndex {
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
+        self.visible.store(applied, Ordering::SeqCst);
         Ok(())
     }
 
@@ -339,12 +365,13 @@ impl SearchIndex {
         }
         let limit = limit.max(1);
         let searcher = self.reader.searcher();
-        let Some(exact) = self.query(query, false) else {
+        let parsed = TextQuery::new(query);
+        let Some(exact) = self.query(&parsed, false) else {
             return Ok(Vec::new());
         };
         let mut top = self.top_visible(&searcher, &exact, filters, limit)?;
         if top.len() < limit
-            && let Some(with_typos) = self.query(query, true)
+            && let Some(with_typos) = self.query(&parsed, true)
         {
             top = self.top_visible(&searcher, &with_typos, filters, limit)?;
         }
@@ -369,14 +396,38 @@ impl SearchIndex {
         Ok(hits)
     }
 
+    /// Every record of `filter`'s kind that `query` matches and the filter lets the caller
+    /// see, by the rules of [`SearchIndex::search`] (typos only when `typos` is set), with the
+    /// outbox position the answer reflects. For lists that filter, sort and count the matches
+    /// themselves.
+    pub fn matching(
+        &self,
+        query: &TextQuery,
+        filter: &KindFilter,
+        typos: bool,
+    ) -> SearchResult<Matches> {
+        // The position first: the reader loaded after it is at least as new.
+        let applied = self.visible.load(Ordering::SeqCst);
+        let searcher = self.reader.searcher();
+        let Some(q) = self.query(query, typos) else {
+            return Ok(Matches {
+                ids: Vec::new(),
+                applied,
+            });
+        };
+        let ids = searcher.search(
+            &q,
+            &IdsCollector(Arc::new(visible_to(std::slice::from_ref(filter)))),
+        )?;
+        Ok(Matches { ids, applied })
+    }
+
     /// The query for `text`: all its words (or an exact key). With `typos`, `None` when no word
     /// may have one (the query would be the one without).
-    fn query(&self, text: &str, typos: bool) -> Option<BooleanQuery> {
+    fn query(&self, parsed: &TextQuery, typos: bool) -> Option<BooleanQuery> {
         let f = &self.fields;
-        let folded = text::fold(text);
-        let words = text::words(&folded);
-        let may_have_typo = |w: &str| w.is_ascii() && w.chars().count() >= 5;
-        if typos && !words.iter().any(|w| may_have_typo(w)) {
+        let words = &parsed.words;
+        if typos && !parsed.may_have_typos() {
             return None;
         }
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -405,17 +456,8 @@ impl SearchIndex {
             }
             alternatives.push((Occur::Should, Box::new(BooleanQuery::new(all_words))));
         }
-        let exact = folded.trim();
-        if !exact.is_empty() {
-            let term = Term::from_field_text(f.exact, exact);
-            alternatives.push((
-                Occur::Should,
-                Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
-            ));
-        }
-        let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() >= 5 && digits != exact {
-            let term = Term::from_field_text(f.exact, &digits);
+        for key in parsed.keys() {
+            let term = Term::from_field_text(f.exact, key);
             alternatives.push((
                 Occur::Should,
                 Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
@@ -434,22 +476,7 @@ impl SearchIndex {
     ) -> SearchResult<Vec<(Score, DocAddress)>> {
         // What the caller may see is checked per matching document on the `scope` fast field,
         // not intersected with the (huge) posting lists of whole kinds.
-        let allowed: Arc<Vec<(u64, Visibility)>> = Arc::new(
-            filters
-                .iter()
-                .map(|filter| (kind_code(&filter.kind), filter.visibility.clone()))
-                .collect(),
-        );
-        let visible = move |scope: u64| {
-            let (code, owner) = (scope >> OWNER_BITS, scope & ((1 << OWNER_BITS) - 1));
-            allowed.iter().any(|(c, visibility)| {
-                *c == code
-                    && match visibility {
-                        Visibility::All => true,
-                        Visibility::Owners(owners) => owner != 0 && owners.contains(&owner),
-                    }
-            })
-        };
+        let visible = visible_to(filters);
         Ok(searcher.search(
             query,
             &FilterCollector::new(
@@ -458,6 +485,202 @@ impl SearchIndex {
                 TopDocs::with_limit(limit).order_by_score(),
             ),
         )?)
+    }
+}
+
+/// Whether a word of a query may carry a typo (and is tried one edit away).
+fn may_have_typo(w: &str) -> bool {
+    w.is_ascii() && w.chars().count() >= 5
+}
+
+/// A search text as the index reads it (folded, split into words, its exact-key forms), parsed
+/// once: for the index's queries and for matching records the index does not have yet.
+pub struct TextQuery {
+    words: Vec<String>,
+    /// The folded text, trimmed: an exact key's prefix.
+    exact: String,
+    /// Its digits, for phone numbers typed with spaces or dashes.
+    digits: String,
+}
+
+impl TextQuery {
+    pub fn new(text: &str) -> TextQuery {
+        let folded = text::fold(text);
+        TextQuery {
+            words: text::words(&folded),
+            exact: folded.trim().to_string(),
+            digits: text.chars().filter(|c| c.is_ascii_digit()).collect(),
+        }
+    }
+
+    /// Whether a word may carry a typo (so trying again with typos may find more).
+    pub fn may_have_typos(&self) -> bool {
+        self.words.iter().any(|w| may_have_typo(w))
+    }
+
+    /// Whether `doc` matches by the rules the index applies ([`SearchIndex::search`]): for
+    /// records changed after the index's last commit, so a list can be exact without waiting
+    /// for the indexer.
+    pub fn matches(&self, doc: &SearchDoc, typos: bool) -> bool {
+        if typos && !self.may_have_typos() {
+            return false;
+        }
+        let terms = Terms::of(doc);
+        let words_match = !self.words.is_empty()
+            && self.words.iter().enumerate().all(|(i, w)| {
+                let last = i + 1 == self.words.len();
+                let typo = typos && may_have_typo(w);
+                terms.words.iter().chain(terms.pinyin.iter()).any(|t| {
+                    t == w || (last && t.starts_with(w.as_str())) || (typo && one_edit_apart(t, w))
+                })
+            });
+        words_match
+            || self
+                .keys()
+                .any(|k| terms.exact.iter().any(|e| e.starts_with(k)))
+    }
+
+    /// The prefixes of exact keys that also match alone.
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        let exact = (!self.exact.is_empty()).then_some(self.exact.as_str());
+        let digits =
+            (self.digits.len() >= 5 && self.digits != self.exact).then_some(self.digits.as_str());
+        exact.into_iter().chain(digits)
+    }
+}
+
+/// The terms a document is indexed under.
+struct Terms {
+    words: Vec<String>,
+    pinyin: Vec<String>,
+    exact: Vec<String>,
+}
+
+impl Terms {
+    fn of(doc: &SearchDoc) -> Terms {
+        let mut words = Vec::new();
+        let mut pinyin = Vec::new();
+        for t in std::iter::once(&doc.title).chain(doc.text.iter()) {
+            let folded = text::fold(t);
+            words.extend(text::words(&folded));
+            pinyin.extend(text::pinyin_words(&folded));
+        }
+        Terms {
+            words,
+            pinyin,
+            exact: doc
+                .exact
+                .iter()
+                .map(|e| text::fold(e).trim().to_string())
+                .collect(),
+        }
+    }
+}
+
+/// At most one edit apart: one character changed, added, removed, or two neighbours swapped
+/// (as tantivy's fuzzy terms with a transposition costing one).
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let head = short
+        .iter()
+        .zip(long.iter())
+        .take_while(|(x, y)| x == y)
+        .count();
+    if short.len() == long.len() {
+        if head == short.len() {
+            return true;
+        }
+        let tail_same = |from: usize| short[from..] == long[from..];
+        // One change, or a swap of neighbours.
+        tail_same(head + 1)
+            || (head + 1 < short.len()
+                && short[head] == long[head + 1]
+                && short[head + 1] == long[head]
+                && tail_same(head + 2))
+    } else {
+        // One added character in the longer one.
+        short[head..] == long[head + 1..]
+    }
+}
+
+/// Which `scope` values (kind and owner) the filters let through.
+fn visible_to(filters: &[KindFilter]) -> impl Fn(u64) -> bool + Clone + Send + Sync + 'static {
+    let allowed: Arc<Vec<(u64, Visibility)>> = Arc::new(
+        filters
+            .iter()
+            .map(|filter| (kind_code(&filter.kind), filter.visibility.clone()))
+            .collect(),
+    );
+    move |scope: u64| {
+        let (code, owner) = (scope >> OWNER_BITS, scope & ((1 << OWNER_BITS) - 1));
+        allowed
+            .iter()
+            .any(|(c, visibility)| *c == code && visibility.allows(owner))
+    }
+}
+
+type ScopeFilter = Arc<dyn Fn(u64) -> bool + Send + Sync>;
+
+/// Collects the `id` of every matching document whose `scope` the filter lets through, from
+/// the fast fields (no stored document is read).
+struct IdsCollector(ScopeFilter);
+
+struct SegmentIds {
+    filter: ScopeFilter,
+    scope: Column<u64>,
+    id: Column<u64>,
+    ids: Vec<u64>,
+}
+
+impl Collector for IdsCollector {
+    type Fruit = Vec<u64>;
+    type Child = SegmentIds;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentIds> {
+        let fast = reader.fast_fields();
+        Ok(SegmentIds {
+            filter: self.0.clone(),
+            scope: fast.u64("scope")?,
+            id: fast.u64("id")?,
+            ids: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for SegmentIds {
+    type Fruit = Vec<u64>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if self.scope.first(doc).is_some_and(|s| (self.filter)(s))
+            && let Some(id) = self.id.first(doc)
+        {
+            self.ids.push(id);
+        }
+    }
+
+    fn harvest(self) -> Vec<u64> {
+        self.ids
     }
 }
 
@@ -527,6 +750,119 @@ mod tests {
         );
         index.apply(&[("customer".into(), 1, None)], 8).unwrap();
         assert!(ids("华信", &all).is_empty());
+    }
+
+    #[test]
+    fn one_edit() {
+        assert!(one_edit_apart("brandt", "brandt"));
+        assert!(one_edit_apart("brandt", "brant"));
+        assert!(one_edit_apart("brant", "brandt"));
+        assert!(one_edit_apart("brandt", "brondt"));
+        assert!(one_edit_apart("brandt", "barndt"));
+        assert!(one_edit_apart("brandt", "brandtx"));
+        assert!(!one_edit_apart("brandt", "bradnx"));
+        assert!(!one_edit_apart("brandt", "brndx"));
+        assert!(!one_edit_apart("brandt", "brandtxy"));
+        assert!(!one_edit_apart("brandt", "rbandt2"));
+    }
+
+    /// Records the index has not applied yet are matched on their documents: by exactly the
+    /// rules of the index's query, typos included.
+    #[test]
+    fn matching_a_document_agrees_with_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = SearchIndex::open(dir.path()).unwrap();
+        let mut docs = [
+            doc("深圳市華信電子有限公司", 1),
+            doc("Müller Handel GmbH", 2),
+            doc("Brandt Trading Ltd", 3),
+            doc("Pacific Imports K.K.", 0),
+            doc("宁波市海纳贸易进出口有限公司", 2),
+        ];
+        docs[1].exact = vec!["info@mueller.de".into(), "4930123456".into()];
+        docs[2].text = vec!["Brandt Supply".into(), "Hamburg harbour".into()];
+        let changes: Vec<_> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| ("customer".to_string(), i as u64 + 1, Some(d.clone())))
+            .collect();
+        index.apply(&changes, 1).unwrap();
+        let queries = [
+            "华信",
+            "huaxin",
+            "hua",
+            "深圳 电子",
+            "muller",
+            "MÜLL",
+            "mueller",
+            "info@mue",
+            "+49 30 123456",
+            "brandt",
+            "brnadt",
+            "brand",
+            "brandt hamb",
+            "harbuor",
+            "trading ltd",
+            "haina",
+            "海纳",
+            "宁波 贸易",
+            "imports",
+            "pacific imprts",
+            "x",
+            "",
+            "   ",
+            "gmbh ltd",
+        ];
+        for visibility in [
+            Visibility::All,
+            Visibility::AnyOwner,
+            Visibility::Owners(vec![2]),
+        ] {
+            let filter = KindFilter {
+                kind: "customer".into(),
+                visibility: visibility.clone(),
+            };
+            for q in queries {
+                let text = TextQuery::new(q);
+                for typos in [false, true] {
+                    let mut from_index = index.matching(&text, &filter, typos).unwrap().ids;
+                    from_index.sort();
+                    let from_docs: Vec<u64> = docs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, d)| {
+                            visibility.allows(d.owner.unwrap_or(0)) && text.matches(d, typos)
+                        })
+                        .map(|(i, _)| i as u64 + 1)
+                        .collect();
+                    assert_eq!(from_index, from_docs, "{q:?} typos {typos} {visibility:?}");
+                }
+            }
+        }
+        let all = KindFilter {
+            kind: "customer".into(),
+            visibility: Visibility::All,
+        };
+        assert_eq!(
+            index
+                .matching(&TextQuery::new("huaxin"), &all, false)
+                .unwrap(),
+            Matches {
+                ids: vec![1],
+                applied: 1
+            }
+        );
+        let none = KindFilter {
+            kind: "lead".into(),
+            visibility: Visibility::All,
+        };
+        assert!(
+            index
+                .matching(&TextQuery::new("huaxin"), &none, false)
+                .unwrap()
+                .ids
+                .is_empty()
+        );
     }
 
     #[test]

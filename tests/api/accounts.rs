@@ -357,3 +357,176 @@ async fn session_cookie(c: &Client) -> String {
     );
     cookie.split(';').next().unwrap().to_string()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn own_password_changes_only_with_the_current_one_and_bad_input_names_the_field() {
+    let (s, admin) = TestServer::with_admin().await;
+    let me = admin.get("/api/v1/me").await;
+    let admin_id = me["id"].as_u64().unwrap();
+
+    // A session left open (a borrowed browser) cannot set the admin's own password through the
+    // user screen, which asks for no current password; the answer names the field, in the
+    // caller's language.
+    for client in [admin.clone(), admin.clone().zh()] {
+        let user = admin.get(&format!("/api/v1/users/{admin_id}")).await;
+        let (status, err) = client
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/users/{admin_id}"),
+                Some(json!({"version": user["version"], "password": "taken-over-1"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+        assert_eq!(err["error"]["field"], "password", "{err}");
+        let message = err["error"]["message"].as_str().unwrap();
+        if client.lang == "en" {
+            assert!(message.contains("current password"), "{message}");
+        } else {
+            assert!(message.contains("当前密码"), "{message}");
+        }
+    }
+    // Nothing changed: the old password still logs in, the new one does not.
+    s.client().login("admin", ADMIN_PASSWORD).await;
+    let (status, _) = s
+        .client()
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"username": "admin", "password": "taken-over-1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Other fields of one's own user record still change there.
+    let user = admin.get(&format!("/api/v1/users/{admin_id}")).await;
+    let (status, body) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{admin_id}"),
+            Some(json!({"version": user["version"], "display_name": "周总"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Bad input to the own-password form: each case names its field, in both languages.
+    let cases = [
+        (json!({"new_password": "new-pass-22"}), "current_password"),
+        (
+            json!({"current_password": "", "new_password": "new-pass-22"}),
+            "current_password",
+        ),
+        (
+            json!({"current_password": "wrong-one", "new_password": "new-pass-22"}),
+            "current_password",
+        ),
+        (
+            json!({"current_password": ADMIN_PASSWORD, "new_password": "short"}),
+            "new_password",
+        ),
+        (
+            json!({"current_password": ADMIN_PASSWORD, "new_password": "x".repeat(200)}),
+            "new_password",
+        ),
+        (json!({"current_password": ADMIN_PASSWORD}), "new_password"),
+    ];
+    for (body, field) in cases {
+        for client in [admin.clone(), admin.clone().zh()] {
+            let (status, err) = client
+                .send(Method::POST, "/api/v1/me/password", Some(body.clone()))
+                .await;
+            assert!(status.is_client_error(), "{body}: {status} {err}");
+            assert_eq!(err["error"]["field"], field, "{body}: {err}");
+            let message = err["error"]["message"].as_str().unwrap_or("");
+            let chinese = message
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            assert_eq!(chinese, client.lang != "en", "{body}: {message}");
+        }
+    }
+    // With the current password it changes (the wrong guesses above stayed under the limit).
+    let (status, err) = admin
+        .send(
+            Method::POST,
+            "/api/v1/me/password",
+            Some(json!({"current_password": ADMIN_PASSWORD, "new_password": "new-admin-pass-2"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{err}");
+    s.client().login("admin", "new-admin-pass-2").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guessing_the_current_password_from_an_open_session_is_throttled() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, rep) = s.user(&admin, "li.na", "sales", &[]).await;
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let (status, _) = rep
+            .send(
+                Method::POST,
+                "/api/v1/me/password",
+                Some(json!({"current_password": format!("guess-{i}"), "new_password": "new-pass-22"})),
+            )
+            .await;
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(&statuses[..5], &[422; 5], "{statuses:?}");
+    assert_eq!(&statuses[5..], &[429, 429], "{statuses:?}");
+    // The account waits at the login form too (nobody else is held up: the admin logs in).
+    let (status, _) = s
+        .client()
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"username": "li.na", "password": "user-pass-1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    s.client().login("admin", ADMIN_PASSWORD).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_reset_of_another_password_is_audited_and_ends_their_sessions() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (rep_id, rep) = s.user(&admin, "li.na", "sales", &[]).await;
+    let laptop = s.client();
+    laptop.login("li.na", "user-pass-1").await;
+    let user = admin.get(&format!("/api/v1/users/{rep_id}")).await;
+    // Too short: the field is named and nothing changes.
+    let (status, err) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{rep_id}"),
+            Some(json!({"version": user["version"], "password": "short"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "password");
+    rep.get("/api/v1/me").await;
+
+    let (status, body) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{rep_id}"),
+            Some(json!({"version": user["version"], "password": "reset-pass-9"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for c in [&rep, &laptop] {
+        assert_eq!(
+            c.send(Method::GET, "/api/v1/me", None).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // The admin's own session goes on.
+    admin.get("/api/v1/me").await;
+    s.client().login("li.na", "reset-pass-9").await;
+
+    let log = admin.get("/api/v1/audit?action=password_reset").await;
+    let entries = log["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["record_id"], rep_id, "{log}");
+    assert_eq!(entries[0]["kind"], "user", "{log}");
+    // The hash itself is never in the log.
+    let all = admin.get("/api/v1/audit?kind=user&per_page=100").await;
+    assert!(!all.to_string().contains("$argon2"), "{all}");
+}

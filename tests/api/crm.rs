@@ -147,8 +147,12 @@ async fn archive_contacts_timeline_and_my_day() {
         .filter_map(|t| t["title"].as_str())
         .collect();
     assert!(upcoming.contains(&"客户说下个月有大单"), "{day}");
-    // The preset cadence rule "new customer: company intro within 3 days" made a task too.
-    assert!(upcoming.iter().any(|t| t.contains("公司介绍")), "{day}");
+    // The preset cadence rule "new customer: company intro within 3 days" made a task too, told
+    // in the reader's language (this client reads English).
+    assert!(
+        upcoming.contains(&"Send the company introduction: Brandt Werkzeuge GmbH"),
+        "{day}"
+    );
     let customer_now = rep.get(&format!("/api/v1/customers/{id}")).await;
     assert!(customer_now["last_followup_at"].is_string());
 
@@ -345,7 +349,7 @@ async fn reps_see_only_their_own_customers_and_learn_only_the_owner_of_others() 
 #[tokio::test(flavor = "multi_thread")]
 async fn pool_rules_return_customers_warn_first_and_respect_exemptions() {
     let (s, admin) = TestServer::with_admin().await;
-    let (_, rep) = s.user(&admin, "li.na", "sales", &[]).await;
+    let (rep_id, rep) = s.user(&admin, "li.na", "sales", &[]).await;
     set_pool_rules(&admin, json!({"return_no_followup_days": 30, "return_no_deal_days": 90, "protection_days": 60, "warn_days": 3})).await;
     let cold = customer(&rep, json!({"name": "Cold Co"})).await["id"]
         .as_u64()
@@ -353,10 +357,19 @@ async fn pool_rules_return_customers_warn_first_and_respect_exemptions() {
     let followed = customer(&rep, json!({"name": "Followed Co"})).await["id"]
         .as_u64()
         .unwrap();
-    let locked = customer(&rep, json!({"name": "Locked Co", "locked": true})).await["id"]
+    // Locking is a manager's right: the rep's key customers are locked for them.
+    let locked = customer(
+        &admin,
+        json!({"name": "Locked Co", "locked": true, "owner_id": rep_id}),
+    )
+    .await["id"]
         .as_u64()
         .unwrap();
-    let key = customer(&rep, json!({"name": "Key Co", "key_account": true})).await["id"]
+    let key = customer(
+        &admin,
+        json!({"name": "Key Co", "key_account": true, "owner_id": rep_id}),
+    )
+    .await["id"]
         .as_u64()
         .unwrap();
     let won = customer(&rep, json!({"name": "Won Co"})).await["id"]
@@ -919,8 +932,8 @@ async fn cadence_rules_create_tasks_exactly_once() {
     );
     let day = rep.get("/api/v1/my-day").await;
     let all = day.to_string();
-    assert!(all.contains("季度电话回访"), "{all}");
-    assert!(all.contains("询问样品反馈"), "{all}");
+    assert!(all.contains("Quarterly call: Big Buyer"), "{all}");
+    assert!(all.contains("Ask for sample feedback: Sample Co"), "{all}");
     // A task is done with one click.
     let task = day["due_today"].as_array().unwrap()[0].clone();
     let (status, t) = rep
@@ -1003,4 +1016,233 @@ async fn newest_first_pages_and_totals_equal_the_sorted_list() {
         }
         assert_eq!(got, want, "{scope}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rep_edits_their_customer_but_neither_locks_nor_deletes_it_unless_granted() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (rep_id, rep) = s.user(&admin, "li.na", "sales", &[]).await;
+    let (_, manager) = s.user(&admin, "zhou.jl", "manager", &[]).await;
+    let c = customer(&rep, json!({"name": "Harbour Lights Ltd"})).await;
+    let id = c["id"].as_u64().unwrap();
+    let url = format!("/api/v1/customers/{id}");
+
+    // Editing works, also when the form sends the flags unchanged.
+    let (status, c) = rep
+        .send(Method::PATCH, &url, Some(json!({"version": c["version"], "tier": "A", "locked": false, "key_account": false})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    // Setting either flag is refused with the field named, in the caller's language; nothing
+    // is written.
+    for (field, client) in [("locked", rep.clone()), ("key_account", rep.clone().zh())] {
+        let (status, err) = client
+            .send(
+                Method::PATCH,
+                &url,
+                Some(json!({"version": c["version"], "tier": "B", field: true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{err}");
+        assert_eq!(err["error"]["field"], field, "{err}");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(if client.lang == "en" {
+                "pool"
+            } else {
+                "公海"
+            }),
+            "{message}"
+        );
+    }
+    let now = rep.get(&url).await;
+    assert_eq!(
+        (now["tier"].as_str(), now["locked"].as_bool()),
+        (Some("A"), Some(false))
+    );
+    let (status, err) = rep
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "Quiet Bay GmbH", "key_account": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::FORBIDDEN, Some("key_account")),
+        "{err}"
+    );
+
+    // A manager locks it; the rep cannot clear it, and edits it still.
+    let (status, c) = manager
+        .send(
+            Method::PATCH,
+            &url,
+            Some(json!({"version": now["version"], "locked": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    let (status, err) = rep
+        .send(
+            Method::PATCH,
+            &url,
+            Some(json!({"version": c["version"], "locked": false})),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::FORBIDDEN, Some("locked")),
+        "{err}"
+    );
+    let (status, c) = rep
+        .send(
+            Method::PATCH,
+            &url,
+            Some(json!({"version": c["version"], "locked": true, "tier": "B"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+
+    // Deleting: refused for the rep (their own lead they still delete), allowed to a manager.
+    let (status, err) = rep.send(Method::DELETE, &url, None).await;
+    assert_eq!(
+        (status, code(&err)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "{err}"
+    );
+    rep.get(&url).await;
+    let (status, lead) = rep
+        .send(
+            Method::POST,
+            "/api/v1/leads",
+            Some(json!({"company": "Tideline Imports"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{lead}");
+    let lead_url = format!("/api/v1/leads/{}", lead["id"]);
+    assert_eq!(
+        rep.send(Method::DELETE, &lead_url, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    // The effective permissions say so; a manager deletes it.
+    let me = rep.get("/api/v1/me").await;
+    let crm = &me["permissions"]["grants"]["crm"];
+    assert_eq!(
+        (crm["lock"].as_str(), crm["delete_customer"].as_str()),
+        (None, None),
+        "{me}"
+    );
+    let (status, _) = manager.send(Method::DELETE, &url, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // A custom role granted the rights (own scope) may do both on its own customers.
+    let (status, role) = admin
+        .send(Method::POST, "/api/v1/roles", Some(json!({"name": "Senior rep", "grants": {
+            "crm": {"read": "own", "create": "own", "update": "own", "lock": "own", "delete_customer": "own"}}})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{role}");
+    let user = admin.get(&format!("/api/v1/users/{rep_id}")).await;
+    let (status, body) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{rep_id}"),
+            Some(json!({"version": user["version"], "role_ids": [role["id"]]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let c = customer(
+        &rep,
+        json!({"name": "Northwind Spares", "locked": true, "key_account": true}),
+    )
+    .await;
+    let url = format!("/api/v1/customers/{}", c["id"]);
+    assert_eq!(
+        rep.send(Method::DELETE, &url, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    // Grants of the new actions apply to CRM only.
+    let (status, err) = admin
+        .send(
+            Method::POST,
+            "/api/v1/roles",
+            Some(json!({"name": "Odd", "grants": {"sales": {"lock": "all"}}})),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("grants.sales.lock")),
+        "{err}"
+    );
+    let catalog = admin.get("/api/v1/permissions/catalog").await;
+    let lock = catalog["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["key"] == "lock")
+        .unwrap();
+    assert_eq!(lock["modules"], json!(["crm"]), "{catalog}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_scoped_assigner_hands_leads_only_within_the_team() {
+    let (s, admin) = TestServer::with_admin().await;
+    let team = |name: &'static str| {
+        let admin = admin.clone();
+        async move {
+            let (_, t) = admin
+                .send(Method::POST, "/api/v1/teams", Some(json!({"name": name})))
+                .await;
+            t["id"].as_u64().unwrap()
+        }
+    };
+    let (a, b) = (team("East").await, team("West").await);
+    let (mate, _) = s.user(&admin, "mate.a", "sales", &[a]).await;
+    let (other, _) = s.user(&admin, "rep.b", "sales", &[b]).await;
+    let (status, role) = admin
+        .send(
+            Method::POST,
+            "/api/v1/roles",
+            Some(json!({"name": "Team lead", "grants": {
+            "crm": {"read": "team", "create": "team", "update": "team", "assign": "team"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{role}");
+    let (status, lead_user) = admin
+        .send(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"username": "lead.a", "display_name": "Lead A",
+            "password": "user-pass-1", "role_ids": [role["id"]], "team_ids": [a]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{lead_user}");
+    let lead_a = s.client();
+    lead_a.login("lead.a", "user-pass-1").await;
+
+    let (status, lead) = admin
+        .send(
+            Method::POST,
+            "/api/v1/leads",
+            Some(json!({"company": "Cobalt Freight", "to_pool": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{lead}");
+    let assign = format!("/api/v1/leads/{}/assign", lead["id"]);
+    let (status, given) = admin
+        .send(Method::POST, &assign, Some(json!({"user_id": mate})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{given}");
+    // A teammate's lead cannot go to another team's rep, directly or by that team's turn.
+    for body in [json!({"user_id": other}), json!({"team_id": b})] {
+        let (status, err) = lead_a.send(Method::POST, &assign, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}: {err}");
+    }
+    let now = admin.get(&format!("/api/v1/leads/{}", lead["id"])).await;
+    assert_eq!(now["owner"]["id"], mate, "{now}");
+    // Within the team it moves.
+    let (status, moved) = lead_a
+        .send(Method::POST, &assign, Some(json!({"team_id": a})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
 }

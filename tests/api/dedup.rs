@@ -231,12 +231,14 @@ async fn leads_the_pool_and_the_recycle_bin_count_too() {
             Some(json!({"name": "杭州远航贸易有限公司"})),
         )
         .await;
-    li.send(
-        Method::DELETE,
-        &format!("/api/v1/customers/{}", gone["id"]),
-        None,
-    )
-    .await;
+    // Deleting customers is a manager's right.
+    admin
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/customers/{}", gone["id"]),
+            None,
+        )
+        .await;
     let r = check(&li, json!({"name": "杭州远航贸易股份有限公司"})).await;
     assert_eq!(r["candidates"][0]["in_recycle_bin"], true, "{r}");
     // A deleted duplicate warns (restore it instead) but does not block.
@@ -572,4 +574,69 @@ async fn reasons_and_system_entries_speak_the_callers_language() {
         vec!["周海燕 从公海领取", "退回公海（主动释放）：kein Bedarf"],
         "{zh}"
     );
+}
+
+/// Names that are no names get a clear answer, never a panic and never a match with every
+/// customer: one letter, only a legal form, only punctuation, only digits, 1,000 characters.
+#[tokio::test(flavor = "multi_thread")]
+async fn names_that_are_no_names_match_nothing_in_particular() {
+    let (_s, admin) = TestServer::with_admin().await;
+    for name in [
+        "Brandt Werkzeuge GmbH",
+        "深圳市华信电子有限公司",
+        "Atlas Home Imports",
+        "A",
+        "3M",
+    ] {
+        let (status, v) = admin
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                Some(json!({"name": name, "country": "DE"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {v}");
+    }
+    let long = "Brandt ".repeat(150);
+    for name in [
+        "B",
+        "有限公司",
+        "GmbH",
+        "Co., Ltd.",
+        "!!!",
+        "---",
+        "12345",
+        long.as_str(),
+    ] {
+        let r = admin
+            .get(&format!(
+                "/api/v1/duplicates/check?name={}&country=DE",
+                urlencoding(name)
+            ))
+            .await;
+        let candidates = r["candidates"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {r}"));
+        assert!(candidates.len() <= 1, "{name} matches several: {r}");
+        assert_ne!(r["verdict"], "block", "{name}: {r}");
+    }
+    // A legal form alone is refused as a name by the form, clearly.
+    let (status, v) = admin
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "   "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "name", "{v}");
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod crm;
 mod dedup;
+mod i18n;
 mod imports;
 mod transfer;
 
@@ -15,3 +16,5 @@ mod faults;
 mod input;
 mod matrix;
 mod records;
+mod search;
+mod web;

@@ -87,10 +87,15 @@ impl Act {
 const READ: Act = Act::Is("read");
 const CREATE: Act = Act::Is("create");
 const UPDATE: Act = Act::Is("update");
-const DELETE: Act = Act::Is("delete");
 const EXPORT: Act = Act::Is("export");
 const IMPORT: Act = Act::Is("import");
+const DELETE: Act = Act::Is("delete");
 const ASSIGN: Act = Act::Is("assign");
+/// Setting or clearing `locked` / `key_account` (exempt from the pool's return rules).
+const LOCK: Act = Act::Is("lock");
+/// Deleting customers: apart from the CRM `delete` of leads, of customers merged into another
+/// and of restoring from the recycle bin.
+const DELETE_CUSTOMER: Act = Act::Is("delete_customer");
 const CRM: &str = "crm";
 
 /// What an operation asks of the caller before it looks at any record (403 when missing).
@@ -121,8 +126,8 @@ enum Check {
     /// caller may not read: "someone claimed it a moment ago"), a pool customer must be visible.
     Claim,
     /// Giving a lead to oneself: a pool lead needs create, an owned one the assign scope over
-    /// its owner (403). (The target is always the caller here: whether a team-scoped assigner
-    /// may give a lead to another team's rep, which a customer transfer refuses, is open.)
+    /// its owner (403). (The target is always the caller here; giving a lead to another team's
+    /// rep needs the assign scope over that rep too: `crm.rs`.)
     Take,
 }
 
@@ -143,8 +148,9 @@ const POLICY: &[Rule] = &[
     // duplicate rules, and the recycle bin listing only what the caller may restore.
     ("*", "/me*|/auth/logout|/permissions/catalog|/search", &[Need::Login], &[]),
     ("GET", "/company|/duplicates/rules|/recycle-bin", &[Need::Login], &[]),
-    // Restoring needs the delete right of the kind's module (`{kind}` is filled with customer)
-    // within the owner's scope; out of reach is 403, not 404.
+    // Restoring needs the delete right of the kind's module (`{kind}` is filled with customer;
+    // restoring destroys nothing, so it is the CRM delete, not the customers' own) within the
+    // owner's scope; out of reach is 403, not 404.
     ("POST", "/recycle-bin/{kind}/{id}/restore", &[Need::Login], &[Check::Reach(CRM, DELETE, 403)]),
     ("DELETE", "/recycle-bin/{kind}/{id}", &[Need::Admin], &[]),
     ("GET", "/audit", &[Need::Some("audit", READ)], &[]),
@@ -162,6 +168,8 @@ const POLICY: &[Rule] = &[
     ("GET", "/duplicates/check", &[Need::Some(CRM, READ)], &[]),
     ("GET", "/duplicates/scan", &[Need::Some(CRM, UPDATE)], &[]),
     // The survivor must be changeable, the merged customers deletable.
+    // (Merging keeps everything on the survivor and can be undone: the CRM delete, not the
+    // customers' own.)
     ("POST", "/customers/merge", &[], &[Check::Visible(CRM, UPDATE), Check::Visible(CRM, DELETE)]),
     ("POST", "/merges/{id}/undo", &[], &[Check::Visible(CRM, UPDATE)]),
     ("POST", "/customers/{id}/claim", &[Need::Some(CRM, CREATE)], &[Check::Claim]),
@@ -175,11 +183,24 @@ const POLICY: &[Rule] = &[
     ("POST", "/customers", &[], &[Check::Reach(CRM, CREATE, 403)]),
     // An opportunity is added to a customer (`customer_id`), which that changes.
     ("POST", "/opportunities", &[], &[Check::Visible(CRM, UPDATE)]),
+    // Deleting a customer is the customers' own right (a lead's delete is the CRM delete).
+    ("DELETE", "/customers/{id}", &[], &[Check::Visible(CRM, DELETE_CUSTOMER)]),
     ("*", "/customers/{id}*|/leads/{id}*|/opportunities/{id}", &[], &[Check::Visible(CRM, Act::OnRecord)]),
     // Transfer requests name a customer the caller may not read (the duplicate check's
     // `transfer_ref`): asking needs the create right, listing the read right.
     ("*", "/transfer-requests", &[Need::Some(CRM, Act::ByMethod)], &[]),
     ("*", "/customers|/leads|/opportunities|/pool|/my-day", &[Need::Some(CRM, Act::ByMethod)], &[]),
+];
+
+/// Body fields that need an action of their own beyond the operation's: each operation a row
+/// matches is run once more with the field set to `true` (on a record where it is `false`), and
+/// that cell follows the row's rule instead of the operation's.
+#[rustfmt::skip]
+const FIELD_POLICY: &[(&str, Rule)] = &[
+    ("locked", ("PATCH", "/customers/{id}", &[], &[Check::Visible(CRM, UPDATE), Check::Visible(CRM, LOCK)])),
+    ("key_account", ("PATCH", "/customers/{id}", &[], &[Check::Visible(CRM, UPDATE), Check::Visible(CRM, LOCK)])),
+    ("locked", ("POST", "/customers", &[], &[Check::Reach(CRM, CREATE, 403), Check::Reach(CRM, LOCK, 403)])),
+    ("key_account", ("POST", "/customers", &[], &[Check::Reach(CRM, CREATE, 403), Check::Reach(CRM, LOCK, 403)])),
 ];
 
 /// Which fixture a path parameter names, by the path segment before it.
@@ -994,6 +1015,8 @@ struct Op {
     path: String,
     public: bool,
     rule: Option<&'static Rule>,
+    /// A body field set to `true` in this cell (a row of [`FIELD_POLICY`]).
+    field: Option<&'static str>,
     /// The JSON schema of the request body, if it takes JSON.
     body: Option<Value>,
     raw_body: bool,
@@ -1043,15 +1066,50 @@ fn operations(doc: &Value, failures: &mut Vec<String>) -> Vec<Op> {
             } else {
                 format!("?{}", query.join("&"))
             };
+            for (field, rule) in FIELD_POLICY {
+                let (methods, paths, _, _) = rule;
+                let rel = path.strip_prefix("/api/v1").unwrap_or(path);
+                if methods.split('|').any(|m| m == method.as_str())
+                    && paths.split('|').any(|p| pattern_matches(p, rel))
+                {
+                    if body.is_none() {
+                        failures.push(format!(
+                            "{method} {path}: FIELD_POLICY sets {field}, but it takes no JSON body"
+                        ));
+                    }
+                    ops.push(Op {
+                        method: method.clone(),
+                        path: path.clone(),
+                        public,
+                        rule: Some(rule),
+                        field: Some(field),
+                        body: body.clone(),
+                        raw_body,
+                        query: query.clone(),
+                    });
+                }
+            }
             ops.push(Op {
                 method,
                 path: path.clone(),
                 public,
                 rule,
+                field: None,
                 body,
                 raw_body,
                 query,
             });
+        }
+    }
+    for (field, rule) in FIELD_POLICY {
+        if !ops
+            .iter()
+            .any(|op| op.rule.is_some_and(|r| std::ptr::eq(r, rule)))
+        {
+            failures.push(format!(
+                "FIELD_POLICY {field} on {} {}: no operation matches",
+                rule.0, rule.1
+            ));
         }
     }
     // Reads first, deletes last: fewer records to build again after a write.
@@ -1083,14 +1141,16 @@ async fn setup() -> (TestServer, World) {
     let (idle, _) = s.user(&admin, "idle.rep", "sales", &[]).await;
 
     // One custom role beside the presets: reads its team, changes only its own records,
-    // exports its team's customers, and sees no hidden field class. No preset reads wider
+    // exports its team's customers, locks its own, deletes its team's, and sees no hidden
+    // field class. No preset reads wider
     // than it changes, so this role is the one to meet "seen but not changeable" (403).
     let (status, role) = admin
         .send(
             Method::POST,
             "/api/v1/roles",
             Some(json!({"name": "Matrix rep", "grants": {
-                "crm": {"read": "team", "create": "own", "update": "own", "export": "team", "assign": "team"},
+                "crm": {"read": "team", "create": "own", "update": "own", "export": "team", "assign": "team",
+                    "lock": "own", "delete_customer": "team"},
                 "users": {"read": "all"}},
                 "hidden_fields": ["cost", "profit", "supplier_price"]})),
         )
@@ -1221,6 +1281,9 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
     let payload = match (&op.body, op.raw_body) {
         (Some(schema), _) => {
             let mut body = sample(doc, schema, &mut w.n);
+            if let (Some(field), Some(map)) = (op.field, body.as_object_mut()) {
+                map.insert(field.to_string(), json!(true));
+            }
             named.extend(w.resolve(&mut body, ci, owner).await);
             Payload::Json(body)
         }
@@ -1247,8 +1310,12 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
     *r.tally
         .entry((role.to_string(), status.as_u16()))
         .or_default() += 1;
+    let with = op
+        .field
+        .map(|f| format!(" {{{f}: true}}"))
+        .unwrap_or_default();
     let cell = format!(
-        "{role:>12} {:<9} {:<6} {url}: {status}",
+        "{role:>12} {:<9} {:<6} {url}{with}: {status}",
         format!("{owner:?}"),
         op.method
     );

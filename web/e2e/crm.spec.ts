@@ -257,3 +257,30 @@ test('a deal for the customer moves across the kanban board by drag and drop', a
   await page.locator('[data-test=opportunities-scope] .el-radio-button', { hasText: '全部' }).click()
   await expect(page.locator('[data-test=column-negotiation]')).toContainText('300 套恒温阀')
 })
+
+test('the search box names a contact’s company and opens a timeline entry at its customer', async ({ page }) => {
+  await loginAs(page, ADMIN.username, ADMIN.password)
+  const search = input(page, 'global-search')
+
+  // A contact: its role and its company under its name; choosing it opens the company.
+  await search.fill('Petra')
+  const contact = page.locator('[data-test=search-hit]', { hasText: 'Petra Müller' })
+  await expect(contact).toBeVisible()
+  await expect(contact.locator('[data-test=search-hit-subtitle]')).toHaveText(`老板 · ${CUSTOMER}`)
+  await contact.click()
+  await expect(page).toHaveURL(/\/crm\/customers\/\d+$/)
+  await expect(page.locator('[data-test=customer-title]')).toHaveText(CUSTOMER)
+  const customerUrl = page.url()
+
+  // A word of a timeline entry's text: the entry, naming its customer; choosing it opens the
+  // customer's timeline with the entry.
+  await page.goto('/crm/my-day')
+  await search.fill('复印件')
+  const entry = page.locator('[data-test=search-hit]', { hasText: FOLLOW_UP })
+  await expect(entry).toBeVisible()
+  await expect(entry).toContainText('跟进记录')
+  await expect(entry.locator('[data-test=search-hit-subtitle]')).toContainText(CUSTOMER)
+  await entry.click()
+  await expect(page).toHaveURL(customerUrl)
+  await expect(page.locator('[data-test=timeline-entry]', { hasText: FOLLOW_UP })).toBeVisible()
+})

@@ -65,3 +65,16 @@ describe('locales', () => {
     expect(want.filter((k) => !has(en, k) || !has(zh, k))).toEqual([])
   })
 })
+
+describe('counts', () => {
+  it('are singular for one in English', async () => {
+    const { createI18n } = await import('vue-i18n')
+    const i18n = createI18n({ legacy: false, locale: 'en', messages: { en, 'zh-CN': zh } })
+    const t = i18n.global.t
+    expect(t('audit.n_fields', { n: 1 })).toBe('1 field')
+    expect(t('audit.n_fields', { n: 3 })).toBe('3 fields')
+    expect(t('crm.my_day.days_overdue', { n: 1 })).toBe('1 day overdue')
+    i18n.global.locale.value = 'zh-CN'
+    expect(t('audit.n_fields', { n: 1 })).toBe('1 个字段')
+  })
+})

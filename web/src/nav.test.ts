@@ -58,16 +58,24 @@ describe('navigation table', () => {
   })
 
   it('builds exactly the CRM areas the server sends', () => {
-    const crm = ['crm.my_day', 'crm.customers', 'crm.pool', 'crm.leads', 'crm.opportunities', 'crm.handover', 'crm.settings']
+    const crm = ['crm.my_day', 'crm.customers', 'crm.import', 'crm.pool', 'crm.leads', 'crm.opportunities', 'crm.handover', 'crm.settings']
     const group = visibleMenu(['home', ...crm]).find((g) => g.key === 'crm')!
-    // Duplicates and import have no area of their own: customers opens them.
+    // Duplicates has no area of its own: customers opens it.
     const withCustomers = ['crm.my_day', 'crm.customers', 'crm.duplicates', 'crm.import', 'crm.pool', 'crm.leads', 'crm.opportunities', 'crm.handover', 'crm.settings']
     expect(group.items.map((i) => i.area)).toEqual(withCustomers)
     expect([...new Set(NAV.filter((i) => i.group === 'crm').map(areaOf))].sort()).toEqual([...crm].sort())
-    // a rep without handover and settings
+    // a rep without import, handover and settings: no Import menu (the server would refuse it)
     const rep = visibleMenu(['home', 'crm.my_day', 'crm.customers', 'crm.pool', 'crm.leads', 'crm.opportunities'])
-    expect(rep.find((g) => g.key === 'crm')!.items).toHaveLength(7)
-    // without customers, neither duplicates nor import
+    expect(rep.find((g) => g.key === 'crm')!.items.map((i) => i.area)).toEqual([
+      'crm.my_day',
+      'crm.customers',
+      'crm.duplicates',
+      'crm.pool',
+      'crm.leads',
+      'crm.opportunities',
+    ])
+    expect(canOpen(['crm.customers'], 'crm.import')).toBe(false)
+    // without customers, no duplicates
     const noCustomers = visibleMenu(['home', 'crm.my_day', 'crm.leads'])
     expect(noCustomers.find((g) => g.key === 'crm')!.items.map((i) => i.area)).toEqual(['crm.my_day', 'crm.leads'])
   })

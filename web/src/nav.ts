@@ -91,7 +91,8 @@ export const NAV: NavItem[] = [
     label: 'nav.crm.customers',
     view: () => import('./views/crm/CustomersView.vue'),
   },
-  // Duplicates and import (CRM-7, CRM-8): the server has no area of their own; customers opens them.
+  // Duplicates (CRM-7): no area of its own, customers opens it. Import (CRM-8): only for
+  // roles that may import (the server lists crm.import).
   {
     area: 'crm.duplicates',
     requires: 'crm.customers',
@@ -102,7 +103,6 @@ export const NAV: NavItem[] = [
   },
   {
     area: 'crm.import',
-    requires: 'crm.customers',
     group: 'crm',
     path: '/crm/import',
     label: 'nav.crm.import',

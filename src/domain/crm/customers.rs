@@ -1,6 +1,6 @@
 //! The customer archive (CRM-1) and its contacts (the decision chain).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{Action, Module, Principal, Scope, User};
 use crate::error::{AppError, AppResult, Msg};
+use crate::search::Visibility;
 use crate::search::text::fold;
 use crate::store::{Actor, Entity, IndexKey, Record, Tx};
 
@@ -116,7 +117,10 @@ pub struct CustomerPatch {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
-    /// Matches name, second name, e-mail, website, phone, tags.
+    /// Search text, through the search index: words of the name, second name, address and
+    /// tags in any language (Chinese names also by pinyin; the last word may be a prefix; one
+    /// typo when nothing matches as typed), or the start of an e-mail, website or phone number.
+    /// At most 200 characters.
     pub q: Option<String>,
     pub owner_id: Option<u64>,
     pub team_id: Option<u64>,
@@ -154,10 +158,10 @@ pub fn view(
     let tz = c
         .time_zone
         .clone()
-        .or_else(|| country.map(|c| c.3.to_string()));
+        .or_else(|| country.and_then(|c| c.tz).map(str::to_string));
     CustomerView {
         id: r.id,
-        country_name: country.map(|c| lang.pick(c.1, c.2).to_string()),
+        country_name: country.map(|c| c.name(lang).to_string()),
         local_time: local_time(tz.as_deref()),
         time_zone: tz,
         owner: c.owner_id.map(|id| Named {
@@ -414,6 +418,12 @@ pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<Cust
     if owner != p.user_id && !p.reaches(scope, Some(owner)) {
         return Err(AppError::forbidden().on_field("owner_id"));
     }
+    lock_fields(
+        p,
+        Some(owner),
+        (false, false),
+        (new.customer.locked, new.customer.key_account),
+    )?;
     let (actor, lang, principal) = (p.actor(), p.lang, p.clone());
     let prechecked = crate::domain::dedup::check::precheck(k, p, &new.probe())?;
     k.store.write(move |tx| {
@@ -434,29 +444,54 @@ pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<CustomerView> {
 
 /// What a customer list asks for, beyond scope and paging: the owner, team, country, tier,
 /// source, tag, status and text filters. The list and the export read customers through it.
+///
+/// The search text `q` goes through the search index (as the search box does: words in any
+/// language, pinyin for Chinese names, a prefix for the last word, e-mail, website and phone
+/// digits, one typo when nothing matches as typed), limited to the scope asked for. The other
+/// filters, the sort, paging and the total are applied to the matching records as stored now.
+/// A customer created or renamed a moment ago, before the indexer's next commit, is matched on
+/// its record (see [`crate::domain::search::matching_ids`]), so the list is exact at once.
 pub struct CustomerFilter<'q> {
     q: &'q CustomerQuery,
     /// The data scope the caller asked for, within what they were granted.
     pub wanted: Scope,
     country: Option<String>,
-    needle: Option<String>,
-    digits: String,
+    /// The customers the search text matches (in id order), when there is one.
+    found: Option<BTreeSet<u64>>,
 }
 
 impl<'q> CustomerFilter<'q> {
-    pub fn new(q: &'q CustomerQuery, granted: Scope) -> AppResult<CustomerFilter<'q>> {
+    pub fn new(
+        k: &Kontor,
+        p: &Principal,
+        q: &'q CustomerQuery,
+        granted: Scope,
+    ) -> AppResult<CustomerFilter<'q>> {
+        let wanted = super::list_scope(q.scope.as_deref(), granted)?;
+        let found = match super::needle(q.q.as_deref()) {
+            None => None,
+            Some(_) => {
+                // Listed customers always have an owner (those in a pool are listed there).
+                let visibility = match (p.owners_in(wanted), q.owner_id) {
+                    (_, Some(0)) => Visibility::Owners(Vec::new()),
+                    (None, None) => Visibility::AnyOwner,
+                    (None, Some(o)) => Visibility::Owners(vec![o]),
+                    (Some(owners), None) => Visibility::Owners(owners),
+                    (Some(owners), Some(o)) => {
+                        Visibility::Owners(owners.into_iter().filter(|x| *x == o).collect())
+                    }
+                };
+                let text = q.q.as_deref().unwrap_or("");
+                Some(crate::domain::search::matching_ids::<Customer>(
+                    k, text, visibility,
+                )?)
+            }
+        };
         Ok(CustomerFilter {
             q,
-            wanted: super::list_scope(q.scope.as_deref(), granted)?,
+            wanted,
             country: q.country.as_deref().map(str::to_ascii_uppercase),
-            needle: super::needle(q.q.as_deref()),
-            digits: q
-                .q
-                .as_deref()
-                .unwrap_or("")
-                .chars()
-                .filter(|c| c.is_ascii_digit())
-                .collect(),
+            found,
         })
     }
 
@@ -469,12 +504,19 @@ impl<'q> CustomerFilter<'q> {
             || q.source.is_some()
             || q.tag.is_some()
             || q.status.is_some()
-            || self.needle.is_some()
+            || self.found.is_some()
     }
 
-    /// Whether `c` is in the list the caller `p` asked for.
-    pub fn matches(&self, p: &Principal, c: &Customer) -> bool {
+    /// The customers the search text found (ascending ids), when there is one: a list with a
+    /// search text reads only these.
+    pub fn found(&self) -> Option<&BTreeSet<u64>> {
+        self.found.as_ref()
+    }
+
+    /// Whether `r` is in the list the caller `p` asked for.
+    pub fn matches(&self, p: &Principal, r: &Record<Customer>) -> bool {
         let q = self.q;
+        let c = &r.data;
         c.owner_id.is_some()
             && p.reaches(self.wanted, c.owner_id)
             && q.owner_id.is_none_or(|o| c.owner_id == Some(o))
@@ -493,20 +535,39 @@ impl<'q> CustomerFilter<'q> {
                 .as_deref()
                 .is_none_or(|x| c.tags.iter().any(|t| t == x))
             && q.status.is_none_or(|s| c.status == s)
-            && self
-                .needle
-                .as_deref()
-                .is_none_or(|n| matches_text(c, n, &self.digits))
+            && self.found.as_ref().is_none_or(|f| f.contains(&r.id))
+    }
+
+    /// The live customers among those the search text found that pass every filter, in id
+    /// order (None without a search text).
+    pub fn found_records(
+        &self,
+        tx: &Tx,
+        p: &Principal,
+    ) -> AppResult<Option<Vec<Record<Customer>>>> {
+        let Some(found) = &self.found else {
+            return Ok(None);
+        };
+        let mut rows = Vec::with_capacity(found.len());
+        for id in found {
+            if let Some(r) = tx.get::<Customer>(*id)?
+                && !r.meta.is_deleted()
+                && self.matches(p, &r)
+            {
+                rows.push(r);
+            }
+        }
+        Ok(Some(rows))
     }
 }
 
 pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<CustomerView>> {
     let scope = p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
-    let list_filter = CustomerFilter::new(&q, scope)?;
+    let list_filter = CustomerFilter::new(k, p, &q, scope)?;
     let wanted = list_filter.wanted;
     k.store.read(|tx| {
-        let filter = |r: &Record<Customer>| list_filter.matches(p, &r.data);
+        let filter = |r: &Record<Customer>| list_filter.matches(p, r);
         let newest_first = matches!(q.sort.as_deref(), None | Some("created"))
             && q.order.as_deref() != Some("asc");
         let unfiltered = !list_filter.narrows();
@@ -519,26 +580,29 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
             _ => None,
         }
         .filter(|o| *o != 0); // owner 0 holds the customers in a pool, never listed here
-        let (items, total) = match reach {
+        let found = list_filter.found_records(tx, p)?;
+        let (items, total) = match (found, reach) {
             // Unfiltered, newest first: the page and the total come from a counted index
             // without reading the pages before it.
-            _ if newest_first && unfiltered && one_owner.is_some() => {
+            (None, _) if newest_first && unfiltered && one_owner.is_some() => {
                 let key = IndexKey::new().u64(one_owner.unwrap_or(0));
                 page_by_index(tx, "owner", &key, &paging)?
             }
-            None if newest_first && unfiltered && q.owner_id.is_none() => {
+            (None, None) if newest_first && unfiltered && q.owner_id.is_none() => {
                 page_by_index(tx, "owned", &IndexKey::new(), &paging)?
             }
             // Filtered, newest first: read only as far as the page; the total needs them all.
-            None if newest_first => {
+            (None, None) if newest_first => {
                 let items = tx.newest::<Customer>(&filter, paging.offset(), paging.per_page)?;
                 let total = tx.list::<Customer>(&filter, 0, 0)?.total;
                 (items, total)
             }
-            scoped => {
-                // A rep's own (or team's) customers come from the owner index.
-                let mut rows = match scoped {
-                    Some(owners) => {
+            (found, scoped) => {
+                let mut rows = match (found, scoped) {
+                    // A search text: only the customers the index found are read.
+                    (Some(rows), _) => rows,
+                    // A rep's own (or team's) customers come from the owner index.
+                    (None, Some(owners)) => {
                         let mut rows = Vec::new();
                         for owner in owners {
                             for id in tx.ids_by_index::<Customer>(
@@ -554,7 +618,7 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
                         }
                         rows
                     }
-                    None => tx.list::<Customer>(&filter, 0, u64::MAX)?.items,
+                    (None, None) => tx.list::<Customer>(&filter, 0, u64::MAX)?.items,
                 };
                 sort(
                     &mut rows,
@@ -683,6 +747,15 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
         let before = customer_for(tx, &principal, id, Action::Update)?;
+        lock_fields(
+            &principal,
+            before.data.owner_id,
+            (before.data.locked, before.data.key_account),
+            (
+                patch.locked.unwrap_or(before.data.locked),
+                patch.key_account.unwrap_or(before.data.key_account),
+            ),
+        )?;
         let r = tx.update::<Customer, AppError>(&actor, id, Some(patch.version), |c| {
             if let Some(n) = name {
                 c.name_key = name_key(&n);
@@ -765,10 +838,28 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
     })
 }
 
+/// Setting or clearing `locked` or `key_account` (from `was` to `is`) needs the lock right over
+/// the customer's owner; sending the value it has is no change.
+fn lock_fields(
+    p: &Principal,
+    owner: Option<u64>,
+    was: (bool, bool),
+    is: (bool, bool),
+) -> AppResult<()> {
+    if was.0 != is.0 {
+        super::may_lock(p, owner, "locked")?;
+    }
+    if was.1 != is.1 {
+        super::may_lock(p, owner, "key_account")?;
+    }
+    Ok(())
+}
+
+/// Moves a customer to the recycle bin: the customers' own delete right (managers by default).
 pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        customer_for(tx, &principal, id, Action::Delete)?;
+        customer_for(tx, &principal, id, Action::DeleteCustomer)?;
         tx.delete::<Customer>(&actor, id, version)?;
         Ok(())
     })

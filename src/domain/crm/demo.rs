@@ -168,39 +168,60 @@ const SOURCES: &[&str] = &[
     "website",
 ];
 const SUBJECTS: &[(ActivityKind, &str)] = &[
-    (
-        ActivityKind::Email,
-        "发送报价单及产品目录 / sent quotation and catalogue",
-    ),
-    (
-        ActivityKind::Call,
-        "电话沟通交期，客户要求提前两周 / call about lead time",
-    ),
-    (
-        ActivityKind::Chat,
-        "WhatsApp：客户询问 CE 证书 / asked for the CE certificate",
-    ),
-    (
-        ActivityKind::Sample,
-        "寄出样品 3 件，DHL 运单 1234567890 / samples sent",
-    ),
+    (ActivityKind::Email, "发送报价单及产品目录"),
+    (ActivityKind::Call, "电话沟通交期，客户要求提前两周"),
+    (ActivityKind::Chat, "WhatsApp：客户询问 CE 证书"),
+    (ActivityKind::Sample, "寄出样品 3 件，DHL 运单 1234567890"),
     (
         ActivityKind::Quotation,
-        "报价 FOB 宁波 USD 3.25/pc，MOQ 1000 / quotation",
+        "报价 FOB 宁波 USD 3.25/pc，MOQ 1000",
     ),
-    (
-        ActivityKind::Meeting,
-        "视频会议：讨论包装要求 / video meeting on packaging",
-    ),
-    (
-        ActivityKind::Note,
-        "客户说下个月有大单，价格敏感 / big order expected next month",
-    ),
-    (
-        ActivityKind::Visit,
-        "广交会展位拜访 / visit at the Canton Fair booth",
-    ),
+    (ActivityKind::Meeting, "视频会议：讨论包装要求"),
+    (ActivityKind::Note, "客户说下个月有大单，价格敏感"),
+    (ActivityKind::Visit, "广交会展位拜访"),
 ];
+
+/// The demo's texts as versions before 0.2 wrote them ("中文 / English"): (the end of the Chinese
+/// half, the English half). Old data loses the English half when it is read again (schema
+/// upgrades of activities and tasks); the demo company writes Chinese.
+const OLD_TEXTS: &[(&str, &str)] = &[
+    ("发送报价单及产品目录", " / sent quotation and catalogue"),
+    ("电话沟通交期，客户要求提前两周", " / call about lead time"),
+    (
+        "WhatsApp：客户询问 CE 证书",
+        " / asked for the CE certificate",
+    ),
+    ("寄出样品 3 件，DHL 运单 1234567890", " / samples sent"),
+    ("报价 FOB 宁波 USD 3.25/pc，MOQ 1000", " / quotation"),
+    ("视频会议：讨论包装要求", " / video meeting on packaging"),
+    (
+        "客户说下个月有大单，价格敏感",
+        " / big order expected next month",
+    ),
+    ("广交会展位拜访", " / visit at the Canton Fair booth"),
+    ("小批量试单", " / small trial orders"),
+    ("价格敏感", " / price sensitive"),
+    ("重视交期", " / on-time delivery first"),
+    (
+        "30% 定金，见提单副本付尾款",
+        " / 30% deposit, balance against B/L copy",
+    ),
+    ("信用证", " / L/C at sight"),
+    ("曾逾期 15 天", " / once 15 days late"),
+    ("上次送礼：茶叶礼盒", " / last gift: a tea set"),
+    // "跟进 {name} 的报价反馈 / follow up on the quotation"
+    ("的报价反馈", " / follow up on the quotation"),
+    ("2026 秋季广交会名片", " / card from the autumn Canton Fair"),
+];
+
+/// The Chinese text of a demo text of before 0.2, when `text` is one.
+pub(super) fn legacy_text(text: &str) -> Option<String> {
+    OLD_TEXTS.iter().find_map(|(zh, en)| {
+        text.strip_suffix(en)
+            .filter(|head| head.ends_with(zh))
+            .map(str::to_string)
+    })
+}
 
 /// Seeds the CRM of the demo company (only into an empty CRM).
 pub fn seed(tx: &mut Tx) -> AppResult<()> {
@@ -297,20 +318,10 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
                 team_id: owner.and(team),
                 pool_id: pool,
                 purchase_preferences: Some(
-                    [
-                        "小批量试单 / small trial orders",
-                        "价格敏感 / price sensitive",
-                        "重视交期 / on-time delivery first",
-                    ][dice.below(3)]
-                    .into(),
+                    ["小批量试单", "价格敏感", "重视交期"][dice.below(3)].into(),
                 ),
                 payment_behaviour: Some(
-                    [
-                        "30% 定金，见提单副本付尾款 / 30% deposit, balance against B/L copy",
-                        "信用证 / L/C at sight",
-                        "曾逾期 15 天 / once 15 days late",
-                    ][dice.below(3)]
-                    .into(),
+                    ["30% 定金，见提单副本付尾款", "信用证", "曾逾期 15 天"][dice.below(3)].into(),
                 ),
                 custom: Default::default(),
                 status: if won {
@@ -352,8 +363,7 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
                     wechat: chinese.then(|| format!("wx_{domain}{c}")),
                     skype: None,
                     birthday: None,
-                    notes: (c == 0 && i % 4 == 0)
-                        .then(|| "上次送礼：茶叶礼盒 / last gift: a tea set".into()),
+                    notes: (c == 0 && i % 4 == 0).then(|| "上次送礼：茶叶礼盒".into()),
                     primary: c == 0,
                     owner_id: owner,
                     region: Some(country.into()),
@@ -425,7 +435,7 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
                     owner_id: Some(owner),
                     customer_id: Some(customer.id),
                     lead_id: None,
-                    title: format!("跟进 {name} 的报价反馈 / follow up on the quotation"),
+                    title: TaskTitle::Typed(format!("跟进 {name} 的报价反馈")),
                     due_on: (now + Duration::days(dice.below(10) as i64 - 3)).date_naive(),
                     done_at: None,
                     source: format!("follow_up:demo{i}"),
@@ -462,7 +472,7 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
                 ][i % 3],
                 owner_id: (!pooled).then_some(rep),
                 team_id: (!pooled).then_some(team).flatten(),
-                notes: Some("2026 秋季广交会名片 / card from the autumn Canton Fair".into()),
+                notes: Some("2026 秋季广交会名片".into()),
                 converted_customer_id: None,
             },
         )?;

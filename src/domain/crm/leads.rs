@@ -269,9 +269,15 @@ pub fn assign(k: &Kontor, p: &Principal, id: u64, input: AssignInput) -> AppResu
         if taking_from_pool {
             principal.require(Module::Crm, Action::Create)?;
         }
+        // Handing a lead on needs the assign scope over its owner (a pool lead: none to reach)
+        // and over the rep it goes to, as a customer transfer does.
         if !taking_from_pool
             && (assign_scope == Scope::None
-                || !principal.reaches(assign_scope, lead.data.owner_id.or(Some(to))))
+                || !principal.reaches(assign_scope, Some(to))
+                || lead
+                    .data
+                    .owner_id
+                    .is_some_and(|o| !principal.reaches(assign_scope, Some(o))))
         {
             return Err(AppError::forbidden());
         }

@@ -13,6 +13,7 @@ pub mod pool;
 pub mod tasks;
 pub mod timeline;
 pub mod transfer;
+pub mod wording;
 
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::error::{AppError, AppResult};
@@ -27,6 +28,32 @@ pub fn sees_pool(p: &Principal, pool: &Pool) -> bool {
         && (pool.team_ids.is_empty()
             || p.scope(Module::Crm, Action::Read) == Scope::All
             || pool.team_ids.iter().any(|t| p.team_ids.contains(t)))
+}
+
+/// Whether the caller may lock a customer of `owner` (or mark it a key account), which keeps it
+/// out of the pool's return rules; `field` names the refused field (403).
+pub fn may_lock(p: &Principal, owner: Option<u64>, field: &str) -> AppResult<()> {
+    let scope = p.scope(Module::Crm, Action::Lock);
+    let reaches = match owner {
+        Some(_) => p.reaches(scope, owner),
+        None => scope == Scope::All,
+    };
+    if reaches {
+        Ok(())
+    } else {
+        let msg = if field == "key_account" {
+            crate::error::Msg::new(
+                "你的角色不能设置或取消“重点客户”（重点客户不退回公海），请联系经理。",
+                "Your role may not set or clear “Key account” (key accounts never return to the pool); ask a manager.",
+            )
+        } else {
+            crate::error::Msg::new(
+                "你的角色不能锁定或解锁客户（锁定的客户不退回公海），请联系经理。",
+                "Your role may not lock or unlock customers (locked customers never return to the pool); ask a manager.",
+            )
+        };
+        Err(AppError::forbidden().on_field(field).with_msg(msg))
+    }
 }
 
 /// Whether `action` on a customer is within the caller's scope. Pool customers: reading follows
@@ -50,7 +77,9 @@ pub fn reaches_customer(tx: &Tx, p: &Principal, c: &Customer, action: Action) ->
 }
 
 /// A customer the caller may act on, or 404 (so a rep learns nothing of others' customers) /
-/// 403 (seen but not changeable).
+/// 403 (seen but not changeable). Deleting a customer asks [`Action::DeleteCustomer`]; merging
+/// one away into a survivor asks the CRM `delete` (its contacts, timeline and deals move to the
+/// survivor, and the merge can be undone).
 pub fn customer_for(
     tx: &Tx,
     p: &Principal,

@@ -7,6 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::wording::{Preset, Text};
+use crate::i18n::Lang;
 use crate::search::SearchDoc;
 use crate::store::{Entity, IndexDef, IndexKey, Meta};
 
@@ -283,7 +285,6 @@ pub enum SystemEvent {
 
 impl SystemEvent {
     pub fn text(&self, lang: crate::i18n::Lang) -> String {
-        use crate::i18n::Lang;
         match (self, lang) {
             (SystemEvent::ClaimedFromPool { by }, Lang::Zh) => format!("{by} 从公海领取"),
             (SystemEvent::ClaimedFromPool { by }, Lang::En) => {
@@ -336,9 +337,21 @@ pub struct Activity {
     pub follow_up_on: Option<NaiveDate>,
     /// Owner of the customer or lead, for scope.
     pub owner_id: Option<u64>,
-    /// System entries: what happened, told in the viewer's language (`subject` then keeps both
-    /// languages, for the audit log and the recycle bin).
+    /// System entries: what happened, told in the viewer's language (`subject` is then empty).
     pub event: Option<SystemEvent>,
+}
+
+impl Activity {
+    /// Schema 3: system entries keep no text of their own (their event is told in each viewer's
+    /// language), and the demo's entries of before lose their English half.
+    fn tidy(mut self) -> Activity {
+        if self.event.is_some() {
+            self.subject = String::new();
+        } else if let Some(zh) = super::demo::legacy_text(&self.subject) {
+            self.subject = zh;
+        }
+        self
+    }
 }
 
 /// An activity as schema 1 stored it (before `event`).
@@ -358,9 +371,13 @@ struct ActivityV1 {
 
 impl Entity for Activity {
     const KIND: &'static str = "activity";
-    /// 2: `event` (older system entries get theirs from their subject).
-    const SCHEMA_VERSION: u16 = 2;
+    /// 2: `event` (older system entries get theirs from their subject); 3: no bilingual
+    /// subjects (same layout).
+    const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        if from == 2 {
+            return crate::store::decode::<Activity>(payload).map(Activity::tidy);
+        }
         let old: ActivityV1 = same_layout_since(1, from, payload)?;
         let event = (old.kind == ActivityKind::System)
             .then(|| SystemEvent::from_legacy_subject(&old.subject))
@@ -377,7 +394,8 @@ impl Entity for Activity {
             follow_up_on: old.follow_up_on,
             owner_id: old.owner_id,
             event,
-        })
+        }
+        .tidy())
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
@@ -404,10 +422,24 @@ impl Entity for Activity {
         ]
     }
     fn title(&self) -> String {
-        self.subject.clone()
+        match &self.event {
+            Some(e) => e.text(Lang::Zh),
+            None => self.subject.clone(),
+        }
     }
     fn owner(&self) -> Option<u64> {
         self.owner_id
+    }
+    /// Subject and body, seen by whoever sees its customer or lead (`owner_id` follows theirs;
+    /// none while the customer is in a pool). A system entry's subject holds both languages.
+    fn search_doc(&self, _meta: &Meta) -> Option<SearchDoc> {
+        Some(SearchDoc {
+            title: self.subject.clone(),
+            subtitle: String::new(),
+            text: self.body.iter().cloned().collect(),
+            exact: Vec::new(),
+            owner: Some(self.owner_id.unwrap_or(0)),
+        })
     }
 }
 
@@ -538,20 +570,90 @@ impl Entity for Opportunity {
     }
 }
 
+/// What a task says: typed by a person, or Kontor's words told in the viewer's language.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskTitle {
+    /// A person's words (a manual task, an edited title, a follow-up's subject).
+    Typed(String),
+    /// A cadence rule's task title, about the task's customer: "季度电话回访：ACME".
+    Cadence(Text),
+    /// "ACME returns to the pool on 2026-05-01".
+    PoolWarning,
+}
+
+impl TaskTitle {
+    /// The title as the viewer reads it; `customer`: the task's customer's name now.
+    pub fn render(&self, lang: Lang, customer: Option<&str>, due: NaiveDate) -> String {
+        match (self, customer) {
+            (TaskTitle::Typed(t), _) => t.clone(),
+            (TaskTitle::Cadence(t), Some(name)) => match lang {
+                Lang::Zh => format!("{}：{name}", t.render(lang)),
+                Lang::En => format!("{}: {name}", t.render(lang)),
+            },
+            (TaskTitle::Cadence(t), None) => t.render(lang),
+            (TaskTitle::PoolWarning, Some(name)) => match lang {
+                Lang::Zh => format!("{name} 将于 {due} 退回公海"),
+                Lang::En => format!("{name} returns to the pool on {due}"),
+            },
+            (TaskTitle::PoolWarning, None) => Preset::TaskPoolWarning.text(lang).to_string(),
+        }
+    }
+
+    /// A title as schema 1 stored it: pool warnings and cadence tasks were written in both
+    /// languages with the customer's name ("季度电话回访 / quarterly call：ACME").
+    fn legacy(title: String, source: &str) -> TaskTitle {
+        match source.split(':').next() {
+            Some("pool_warn") => TaskTitle::PoolWarning,
+            Some("cadence") => {
+                let rule = title.split_once('：').map_or(title.as_str(), |(r, _)| r);
+                TaskTitle::Cadence(Text::from_input(rule.to_string(), Preset::TASK_TITLES))
+            }
+            _ => TaskTitle::Typed(super::demo::legacy_text(&title).unwrap_or(title)),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Task {
     pub owner_id: Option<u64>,
     pub customer_id: Option<u64>,
     pub lead_id: Option<u64>,
-    pub title: String,
+    pub title: TaskTitle,
     pub due_on: NaiveDate,
     pub done_at: Option<DateTime<Utc>>,
     /// What made the task: `follow_up:<activity id>`, `cadence:<rule id>:<period>`, `manual`.
     pub source: String,
 }
 
+/// A task as schema 1 stored it (a title of text only).
+#[derive(Deserialize)]
+struct TaskV1 {
+    owner_id: Option<u64>,
+    customer_id: Option<u64>,
+    lead_id: Option<u64>,
+    title: String,
+    due_on: NaiveDate,
+    done_at: Option<DateTime<Utc>>,
+    source: String,
+}
+
 impl Entity for Task {
     const KIND: &'static str = "task";
+    /// 2: the title is a `TaskTitle` (Kontor's words as keys, not in both languages).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        let old: TaskV1 = same_layout_since(1, from, payload)?;
+        Ok(Task {
+            title: TaskTitle::legacy(old.title, &old.source),
+            owner_id: old.owner_id,
+            customer_id: old.customer_id,
+            lead_id: old.lead_id,
+            due_on: old.due_on,
+            done_at: old.done_at,
+            source: old.source,
+        })
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::many("open_by_owner", |t: &Task| {
@@ -578,7 +680,7 @@ impl Entity for Task {
         ]
     }
     fn title(&self) -> String {
-        self.title.clone()
+        self.title.render(Lang::Zh, None, self.due_on)
     }
     fn owner(&self) -> Option<u64> {
         self.owner_id
@@ -586,9 +688,9 @@ impl Entity for Task {
 }
 
 /// A public pool (公海) and its rules.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Pool {
-    pub name: String,
+    pub name: Text,
     /// Return to the pool after this many days without a follow-up.
     pub return_no_followup_days: Option<u32>,
     /// … after this many days without a deal.
@@ -608,10 +710,42 @@ pub struct Pool {
     pub is_default: bool,
 }
 
+/// A pool as schema 1 stored it (its name as text: "公海 / Public pool" for the default one).
+#[derive(Deserialize)]
+struct PoolV1 {
+    name: String,
+    return_no_followup_days: Option<u32>,
+    return_no_deal_days: Option<u32>,
+    protection_days: Option<u32>,
+    warn_days: u32,
+    max_held_per_rep: Option<u32>,
+    max_claims_per_day: Option<u32>,
+    cooldown_days: u32,
+    team_ids: Vec<u64>,
+    is_default: bool,
+}
+
 impl Entity for Pool {
     const KIND: &'static str = "pool";
+    /// 2: the name is a `Text` (the default pool's a preset told in each viewer's language).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        let old: PoolV1 = same_layout_since(1, from, payload)?;
+        Ok(Pool {
+            name: Text::from_input(old.name, Preset::POOL_NAMES),
+            return_no_followup_days: old.return_no_followup_days,
+            return_no_deal_days: old.return_no_deal_days,
+            protection_days: old.protection_days,
+            warn_days: old.warn_days,
+            max_held_per_rep: old.max_held_per_rep,
+            max_claims_per_day: old.max_claims_per_day,
+            cooldown_days: old.cooldown_days,
+            team_ids: old.team_ids,
+            is_default: old.is_default,
+        })
+    }
     fn title(&self) -> String {
-        self.name.clone()
+        self.name.render(Lang::Zh)
     }
 }
 
@@ -710,19 +844,41 @@ pub enum CadenceTrigger {
     Dormant,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct CadenceRule {
-    pub name: String,
+    pub name: Text,
     pub trigger: CadenceTrigger,
     pub days: u32,
-    pub task_title: String,
+    pub task_title: Text,
     pub active: bool,
+}
+
+/// A rule as schema 1 stored it (names as text; preset task titles in both languages).
+#[derive(Deserialize)]
+struct CadenceRuleV1 {
+    name: String,
+    trigger: CadenceTrigger,
+    days: u32,
+    task_title: String,
+    active: bool,
 }
 
 impl Entity for CadenceRule {
     const KIND: &'static str = "cadence_rule";
+    /// 2: name and task title are `Text` (presets told in each viewer's language).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        let old: CadenceRuleV1 = same_layout_since(1, from, payload)?;
+        Ok(CadenceRule {
+            name: Text::from_input(old.name, Preset::RULE_NAMES),
+            trigger: old.trigger,
+            days: old.days,
+            task_title: Text::from_input(old.task_title, Preset::TASK_TITLES),
+            active: old.active,
+        })
+    }
     fn title(&self) -> String {
-        self.name.clone()
+        self.name.render(Lang::Zh)
     }
 }
 
@@ -832,6 +988,178 @@ mod tests {
         );
         let a = Activity::upgrade(1, &old(ActivityKind::System, "handed over")).unwrap();
         assert_eq!(a.event, None);
+    }
+
+    #[test]
+    fn old_bilingual_texts_become_keys_told_in_the_viewers_language() {
+        use crate::i18n::Lang;
+        // Pools of schema 1: the default one was "公海 / Public pool".
+        #[derive(Serialize)]
+        struct OldPool<'a> {
+            name: &'a str,
+            return_no_followup_days: Option<u32>,
+            return_no_deal_days: Option<u32>,
+            protection_days: Option<u32>,
+            warn_days: u32,
+            max_held_per_rep: Option<u32>,
+            max_claims_per_day: Option<u32>,
+            cooldown_days: u32,
+            team_ids: Vec<u64>,
+            is_default: bool,
+        }
+        let pool = |name| {
+            let bytes = crate::store::encode(&OldPool {
+                name,
+                return_no_followup_days: Some(30),
+                return_no_deal_days: None,
+                protection_days: None,
+                warn_days: 3,
+                max_held_per_rep: None,
+                max_claims_per_day: Some(5),
+                cooldown_days: 7,
+                team_ids: vec![],
+                is_default: true,
+            })
+            .unwrap();
+            Pool::upgrade(1, &bytes).unwrap()
+        };
+        let p = pool("公海 / Public pool");
+        assert_eq!(p.name, Text::Preset(Preset::PublicPool));
+        assert_eq!(p.name.render(Lang::En), "Public pool");
+        assert_eq!((p.max_claims_per_day, p.cooldown_days), (Some(5), 7));
+        assert_eq!(pool("华南公海").name, Text::Typed("华南公海".into()));
+
+        // Cadence rules of schema 1: Chinese names, bilingual task titles.
+        #[derive(Serialize)]
+        struct OldRule<'a> {
+            name: &'a str,
+            trigger: CadenceTrigger,
+            days: u32,
+            task_title: &'a str,
+            active: bool,
+        }
+        let bytes = crate::store::encode(&OldRule {
+            name: "年采购额超 100 万：每季度电话回访",
+            trigger: CadenceTrigger::Dormant,
+            days: 91,
+            task_title: "季度电话回访 / quarterly call",
+            active: true,
+        })
+        .unwrap();
+        let r = CadenceRule::upgrade(1, &bytes).unwrap();
+        assert_eq!(r.name, Text::Preset(Preset::RuleQuarterlyCall));
+        assert_eq!(r.task_title.render(Lang::En), "Quarterly call");
+        let bytes = crate::store::encode(&OldRule {
+            name: "每月问候",
+            trigger: CadenceTrigger::AfterDeal,
+            days: 30,
+            task_title: "发节日问候",
+            active: false,
+        })
+        .unwrap();
+        let r = CadenceRule::upgrade(1, &bytes).unwrap();
+        assert_eq!(
+            (r.name, r.task_title),
+            (
+                Text::Typed("每月问候".into()),
+                Text::Typed("发节日问候".into())
+            )
+        );
+
+        // Tasks of schema 1.
+        #[derive(Serialize)]
+        struct OldTask<'a> {
+            owner_id: Option<u64>,
+            customer_id: Option<u64>,
+            lead_id: Option<u64>,
+            title: &'a str,
+            due_on: NaiveDate,
+            done_at: Option<DateTime<Utc>>,
+            source: &'a str,
+        }
+        let due = NaiveDate::from_ymd_opt(2026, 5, 1).unwrap();
+        let task = |title, source| {
+            let bytes = crate::store::encode(&OldTask {
+                owner_id: Some(2),
+                customer_id: Some(9),
+                lead_id: None,
+                title,
+                due_on: due,
+                done_at: None,
+                source,
+            })
+            .unwrap();
+            Task::upgrade(1, &bytes).unwrap()
+        };
+        let t = task(
+            "季度电话回访 / quarterly call：ACME GmbH",
+            "cadence:4:9:p222",
+        );
+        assert_eq!(
+            t.title,
+            TaskTitle::Cadence(Text::Preset(Preset::TaskQuarterlyCall))
+        );
+        assert_eq!(
+            t.title.render(Lang::En, Some("ACME GmbH"), due),
+            "Quarterly call: ACME GmbH"
+        );
+        assert_eq!(
+            t.title.render(Lang::Zh, Some("ACME GmbH"), due),
+            "季度电话回访：ACME GmbH"
+        );
+        let t = task(
+            "ACME 将于 2026-05-01 退回公海 / returns to the pool on 2026-05-01",
+            "pool_warn:9:2026-05-01",
+        );
+        assert_eq!(
+            t.title.render(Lang::En, Some("ACME"), due),
+            "ACME returns to the pool on 2026-05-01"
+        );
+        let t = task("给样品拍照", "manual");
+        assert_eq!(t.title, TaskTitle::Typed("给样品拍照".into()));
+        let t = task(
+            "跟进 宁波海纳 的报价反馈 / follow up on the quotation",
+            "follow_up:demo3",
+        );
+        assert_eq!(t.title, TaskTitle::Typed("跟进 宁波海纳 的报价反馈".into()));
+    }
+
+    #[test]
+    fn activities_of_schema_2_lose_their_bilingual_subjects() {
+        let a = Activity {
+            customer_id: Some(1),
+            contact_id: None,
+            lead_id: None,
+            kind: ActivityKind::System,
+            occurred_at: Utc::now(),
+            author_id: Some(2),
+            subject: "李娜 从公海领取 / 李娜 claimed it from the pool".into(),
+            body: None,
+            follow_up_on: None,
+            owner_id: Some(2),
+            event: Some(SystemEvent::ClaimedFromPool {
+                by: "李娜".into()
+            }),
+        };
+        let up = Activity::upgrade(2, &crate::store::encode(&a).unwrap()).unwrap();
+        assert_eq!((up.subject.as_str(), up.event), ("", a.event.clone()));
+        let demo = Activity {
+            kind: ActivityKind::Email,
+            subject: "发送报价单及产品目录 / sent quotation and catalogue".into(),
+            event: None,
+            ..a.clone()
+        };
+        let up = Activity::upgrade(2, &crate::store::encode(&demo).unwrap()).unwrap();
+        assert_eq!(up.subject, "发送报价单及产品目录");
+        // What people typed stays as typed, slashes and all.
+        let typed = Activity {
+            kind: ActivityKind::Note,
+            subject: "报价 / quotation v2".into(),
+            event: None,
+            ..a
+        };
+        let up = Activity::upgrade(2, &crate::store::encode(&typed).unwrap()).unwrap();
+        assert_eq!(up.subject, "报价 / quotation v2");
     }
 
     #[test]

@@ -11,16 +11,28 @@ use crate::store::{Actor, AuditEvent, Entity, IndexKey, Record, Tx};
 use super::customers::{CustomerView, default_pool, view};
 use super::model::{
     Customer, CustomerStatus, Pool, PoolEvent, PoolEventKind, ReturnReason, SystemEvent, Task,
+    TaskTitle,
 };
+use super::wording::{Preset, Text};
 use super::{customer_for, sees_pool, set_customer_owner};
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, validate};
+use crate::i18n::Lang;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PoolView {
     pub id: u64,
-    #[serde(flatten)]
-    pub pool: Pool,
+    /// In the viewer's language (the default pool's preset name) or as typed.
+    pub name: String,
+    pub return_no_followup_days: Option<u32>,
+    pub return_no_deal_days: Option<u32>,
+    pub protection_days: Option<u32>,
+    pub warn_days: u32,
+    pub max_held_per_rep: Option<u32>,
+    pub max_claims_per_day: Option<u32>,
+    pub cooldown_days: u32,
+    pub team_ids: Vec<u64>,
+    pub is_default: bool,
     pub customer_count: u64,
     pub version: u64,
 }
@@ -77,7 +89,7 @@ fn check_pool(input: PoolInput) -> AppResult<Pool> {
         }
     };
     Ok(Pool {
-        name: validate::text("name", &input.name, 60)?,
+        name: Text::from_input(validate::text("name", &input.name, 60)?, Preset::POOL_NAMES),
         return_no_followup_days: days("return_no_followup_days", input.return_no_followup_days)?,
         return_no_deal_days: days("return_no_deal_days", input.return_no_deal_days)?,
         protection_days: days("protection_days", input.protection_days)?,
@@ -90,13 +102,23 @@ fn check_pool(input: PoolInput) -> AppResult<Pool> {
     })
 }
 
-fn pool_view(tx: &Tx, r: Record<Pool>) -> AppResult<PoolView> {
+fn pool_view(tx: &Tx, r: Record<Pool>, lang: Lang) -> AppResult<PoolView> {
     let customer_count = tx
         .ids_by_index::<Customer>("pool", &IndexKey::new().u64(r.id), false)?
         .len() as u64;
+    let p = r.data;
     Ok(PoolView {
         id: r.id,
-        pool: r.data,
+        name: p.name.render(lang),
+        return_no_followup_days: p.return_no_followup_days,
+        return_no_deal_days: p.return_no_deal_days,
+        protection_days: p.protection_days,
+        warn_days: p.warn_days,
+        max_held_per_rep: p.max_held_per_rep,
+        max_claims_per_day: p.max_claims_per_day,
+        cooldown_days: p.cooldown_days,
+        team_ids: p.team_ids,
+        is_default: p.is_default,
         customer_count,
         version: r.meta.version,
     })
@@ -106,7 +128,10 @@ pub fn pools(k: &Kontor, p: &Principal) -> AppResult<Vec<PoolView>> {
     p.require(Module::Crm, Action::Read)?;
     k.store.read(|tx| {
         let all = tx.list::<Pool>(&|r| sees_pool(p, &r.data), 0, u64::MAX)?;
-        all.items.into_iter().map(|r| pool_view(tx, r)).collect()
+        all.items
+            .into_iter()
+            .map(|r| pool_view(tx, r, p.lang))
+            .collect()
     })
 }
 
@@ -124,7 +149,7 @@ fn unset_other_defaults(tx: &mut Tx, actor: &Actor, keep: u64) -> AppResult<()> 
 pub fn create_pool(k: &Kontor, p: &Principal, input: PoolInput) -> AppResult<PoolView> {
     p.require_all(Module::Settings, Action::Update)?;
     let pool = check_pool(input)?;
-    let actor = p.actor();
+    let (actor, lang) = (p.actor(), p.lang);
     k.store.write(move |tx| {
         let first = tx.list::<Pool>(&|_| true, 0, 1)?.total == 0;
         let r = tx.insert(
@@ -137,7 +162,7 @@ pub fn create_pool(k: &Kontor, p: &Principal, input: PoolInput) -> AppResult<Poo
         if r.data.is_default {
             unset_other_defaults(tx, &actor, r.id)?;
         }
-        pool_view(tx, r)
+        pool_view(tx, r, lang)
     })
 }
 
@@ -145,7 +170,7 @@ pub fn update_pool(k: &Kontor, p: &Principal, id: u64, input: PoolInput) -> AppR
     p.require_all(Module::Settings, Action::Update)?;
     let version = input.version.ok_or_else(|| AppError::required("version"))?;
     let pool = check_pool(input)?;
-    let actor = p.actor();
+    let (actor, lang) = (p.actor(), p.lang);
     k.store.write(move |tx| {
         let r = tx.update::<Pool, AppError>(&actor, id, Some(version), |p| {
             let keep_default = p.is_default;
@@ -156,7 +181,7 @@ pub fn update_pool(k: &Kontor, p: &Principal, id: u64, input: PoolInput) -> AppR
         if r.data.is_default {
             unset_other_defaults(tx, &actor, r.id)?;
         }
-        pool_view(tx, r)
+        pool_view(tx, r, lang)
     })
 }
 
@@ -504,10 +529,7 @@ pub fn run_rules(k: &Kontor, now: DateTime<Utc>) -> AppResult<(usize, usize)> {
                                 owner_id: c.data.owner_id,
                                 customer_id: Some(id),
                                 lead_id: None,
-                                title: format!(
-                                    "{} 将于 {due_day} 退回公海 / returns to the pool on {due_day}",
-                                    c.data.name
-                                ),
+                                title: TaskTitle::PoolWarning,
                                 due_on: due_day,
                                 done_at: None,
                                 source,

@@ -10,7 +10,10 @@ use crate::error::{AppError, AppResult, Msg};
 use crate::i18n::Lang;
 use crate::store::{Actor, IndexKey, Record, Tx};
 
-use super::model::{Activity, ActivityKind, CadenceRule, CadenceTrigger, Customer, Task};
+use super::model::{
+    Activity, ActivityKind, CadenceRule, CadenceTrigger, Customer, Task, TaskTitle,
+};
+use super::wording::{Preset, Text};
 use crate::domain::{Kontor, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -51,18 +54,11 @@ fn task_view(tx: &Tx, r: Record<Task>, lang: Lang) -> AppResult<TaskView> {
         Some(c) => tx.get::<Customer>(c)?.map(|c| c.data.name),
         None => None,
     };
-    // Pool warnings are Kontor's own words: told in the viewer's language from their source
-    // (`pool_warn:<customer>:<date>`), also for those stored with both languages.
-    let title = match (source_kind(&r.data.source), &customer_name) {
-        ("pool_warning", Some(name)) => {
-            let day = r.data.due_on;
-            match lang {
-                Lang::Zh => format!("{name} 将于 {day} 退回公海"),
-                Lang::En => format!("{name} returns to the pool on {day}"),
-            }
-        }
-        _ => r.data.title,
-    };
+    // Kontor's own words (cadence and pool warning titles) in the viewer's language.
+    let title = r
+        .data
+        .title
+        .render(lang, customer_name.as_deref(), r.data.due_on);
     Ok(TaskView {
         id: r.id,
         title,
@@ -145,7 +141,7 @@ pub fn update_task(k: &Kontor, p: &Principal, id: u64, patch: TaskPatch) -> AppR
                 t.due_on = d;
             }
             if let Some(x) = title {
-                t.title = x;
+                t.title = TaskTitle::Typed(x);
             }
             Ok(())
         })?;
@@ -178,7 +174,7 @@ fn cadence_task(
             owner_id: customer.data.owner_id,
             customer_id: Some(customer.id),
             lead_id: None,
-            title: format!("{}：{}", rule.data.task_title, customer.data.name),
+            title: TaskTitle::Cadence(rule.data.task_title.clone()),
             due_on: due,
             done_at: None,
             source,
@@ -348,9 +344,29 @@ pub fn run_cadence(k: &Kontor, now: DateTime<Utc>) -> AppResult<usize> {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CadenceRuleView {
     pub id: u64,
-    #[serde(flatten)]
-    pub rule: CadenceRule,
+    /// In the viewer's language (a preset's) or as typed.
+    pub name: String,
+    pub trigger: CadenceTrigger,
+    pub days: u32,
+    pub task_title: String,
+    pub active: bool,
+    /// Whether name or task title are Kontor's preset words (saved unchanged, they stay so).
+    pub preset: bool,
     pub version: u64,
+}
+
+fn rule_view(r: Record<CadenceRule>, lang: Lang) -> CadenceRuleView {
+    let rule = r.data;
+    CadenceRuleView {
+        id: r.id,
+        name: rule.name.render(lang),
+        preset: rule.name.preset().is_some() || rule.task_title.preset().is_some(),
+        trigger: rule.trigger,
+        days: rule.days,
+        task_title: rule.task_title.render(lang),
+        active: rule.active,
+        version: r.meta.version,
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -380,10 +396,13 @@ fn check_rule(input: CadenceRuleInput) -> AppResult<CadenceRule> {
         ));
     }
     Ok(CadenceRule {
-        name: validate::text("name", &input.name, 80)?,
+        name: Text::from_input(validate::text("name", &input.name, 80)?, Preset::RULE_NAMES),
         trigger: input.trigger,
         days: input.days,
-        task_title: validate::text("task_title", &input.task_title, 120)?,
+        task_title: Text::from_input(
+            validate::text("task_title", &input.task_title, 120)?,
+            Preset::TASK_TITLES,
+        ),
         active: input.active,
     })
 }
@@ -396,11 +415,7 @@ pub fn rules(k: &Kontor, p: &Principal) -> AppResult<Vec<CadenceRuleView>> {
             .items
             .into_iter()
             .rev()
-            .map(|r| CadenceRuleView {
-                id: r.id,
-                rule: r.data,
-                version: r.meta.version,
-            })
+            .map(|r| rule_view(r, p.lang))
             .collect())
     })
 }
@@ -414,7 +429,7 @@ pub fn save_rule(
     p.require_all(Module::Settings, Action::Update)?;
     let version = input.version;
     let rule = check_rule(input)?;
-    let actor = p.actor();
+    let (actor, actor_lang) = (p.actor(), p.lang);
     k.store.write(move |tx| {
         let r = match id {
             None => tx.insert(&actor, rule)?,
@@ -426,57 +441,53 @@ pub fn save_rule(
                 })?
             }
         };
-        Ok(CadenceRuleView {
-            id: r.id,
-            rule: r.data,
-            version: r.meta.version,
-        })
+        Ok(rule_view(r, actor_lang))
     })
 }
 
 /// The rules of seed 002, offered to every new company.
 pub fn preset_rules() -> Vec<CadenceRule> {
-    let rule = |name: &str, trigger, days, task: &str| CadenceRule {
-        name: name.into(),
+    let rule = |name, trigger, days, task| CadenceRule {
+        name: Text::Preset(name),
         trigger,
         days,
-        task_title: task.into(),
+        task_title: Text::Preset(task),
         active: true,
     };
     vec![
         rule(
-            "新客户：3 天内发公司介绍",
+            Preset::RuleNewCustomer,
             CadenceTrigger::NewCustomer,
             3,
-            "发送公司介绍 / send the company introduction",
+            Preset::TaskIntroduction,
         ),
         rule(
-            "寄样后 7 天内询问反馈",
+            Preset::RuleSampleFeedback,
             CadenceTrigger::Activity {
                 kind: ActivityKind::Sample,
             },
             7,
-            "询问样品反馈 / ask for sample feedback",
+            Preset::TaskSampleFeedback,
         ),
         rule(
-            "成交一个月后满意度回访",
+            Preset::RuleAfterDeal,
             CadenceTrigger::AfterDeal,
             30,
-            "满意度回访 / satisfaction survey",
+            Preset::TaskSatisfaction,
         ),
         rule(
-            "年采购额超 100 万：每季度电话回访",
+            Preset::RuleQuarterlyCall,
             CadenceTrigger::AnnualPurchasesOver {
                 amount: Decimal::from(1_000_000),
             },
             91,
-            "季度电话回访 / quarterly call",
+            Preset::TaskQuarterlyCall,
         ),
         rule(
-            "沉睡一年：制定激活计划",
+            Preset::RuleDormant,
             CadenceTrigger::Dormant,
             365,
-            "制定激活计划 / reactivation plan",
+            Preset::TaskReactivation,
         ),
     ]
 }

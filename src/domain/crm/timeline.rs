@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::store::{Actor, IndexKey, Record, Tx};
 
 use super::customer_for;
-use super::model::{Activity, ActivityKind, Contact, Customer, SystemEvent, Task};
+use super::model::{Activity, ActivityKind, Contact, Customer, SystemEvent, Task, TaskTitle};
 use crate::domain::accounts::Named;
 use crate::domain::users::{List, names};
 use crate::domain::{Kontor, Paging, validate};
@@ -167,7 +167,7 @@ pub(super) fn follow_up_task(
                 owner_id: activity.data.owner_id.or(activity.data.author_id),
                 customer_id: activity.data.customer_id,
                 lead_id: activity.data.lead_id,
-                title: activity.data.subject.clone(),
+                title: TaskTitle::Typed(activity.data.subject.clone()),
                 due_on: due,
                 done_at: None,
                 source: format!("follow_up:{}", activity.id),
@@ -230,7 +230,7 @@ pub fn add_to_customer(
 }
 
 /// A line Kontor writes itself (claims, returns, handovers), in the same transaction: the event,
-/// told in each viewer's language, and both languages as the subject for the audit log.
+/// told in each viewer's language (no subject of its own).
 pub fn system_entry(
     tx: &mut Tx,
     actor: &Actor,
@@ -247,7 +247,7 @@ pub fn system_entry(
             kind: ActivityKind::System,
             occurred_at: now,
             author_id: actor.user,
-            subject: format!("{} / {}", event.text(Lang::Zh), event.text(Lang::En)),
+            subject: String::new(),
             body: None,
             follow_up_on: None,
             owner_id: customer.data.owner_id,

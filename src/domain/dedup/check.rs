@@ -235,7 +235,7 @@ pub fn save_rules(k: &Kontor, p: &Principal, rules: Rules) -> AppResult<Rules> {
             crate::store::AuditEvent {
                 action: "update".into(),
                 kind: "dedup_rules".into(),
-                title: "查重规则 / duplicate rules".into(),
+                title: String::new(),
                 changes: vec![crate::store::Change {
                     field: "rules".into(),
                     old: serde_json::to_string(&before).ok(),
@@ -331,7 +331,7 @@ pub fn evidence_text(e: &Evidence, lang: Lang) -> String {
     let en = lang == Lang::En;
     let country = |c: &str| -> String {
         crate::domain::countries::find(c)
-            .map(|x| lang.pick(x.1, x.2).to_string())
+            .map(|x| x.name(lang).to_string())
             .unwrap_or_else(|| c.to_string())
     };
     match e {
@@ -436,9 +436,14 @@ impl ProbeKeys {
             }
         }
         let email = filled(&probe.email);
+        // A name is at most 200 characters when saved: a longer probe is read as far as that
+        // (comparing names costs the square of their words).
+        let name = |v: &Option<String>| {
+            filled(v).map(|n| name_form(&n.chars().take(200).collect::<String>()))
+        };
         ProbeKeys {
-            name: filled(&probe.name).map(name_form),
-            name_alt: filled(&probe.name_alt).map(name_form),
+            name: name(&probe.name),
+            name_alt: name(&probe.name_alt),
             email: email.and_then(email_address),
             email_domain: email.and_then(email_company_domain),
             phones,
@@ -580,6 +585,10 @@ pub struct CheckMemo {
     common: HashSet<Vec<u8>>,
     /// Whether there are leads at all (forgotten at [`CheckMemo::new_transaction`]).
     leads: Option<bool>,
+    /// Customers (not the import's own) and leads, for the weight of a name (forgotten
+    /// likewise, unless [`CheckMemo::for_import`]).
+    total: Option<u64>,
+    total_fixed: bool,
     /// Customers written by the import that checks (its earlier rows): the import compares a
     /// row with its earlier rows itself, the same way in its dry run and its commit, so they
     /// are left out here.
@@ -590,6 +599,18 @@ impl CheckMemo {
     /// Forgets what another transaction may have changed.
     pub fn new_transaction(&mut self) {
         self.leads = None;
+        if !self.total_fixed {
+            self.total = None;
+        }
+    }
+
+    /// For an import: the size of the book is read once, when its first row is checked, so
+    /// that its rows are weighed the same in its dry run and its commit.
+    pub fn for_import() -> CheckMemo {
+        CheckMemo {
+            total_fixed: true,
+            ..Default::default()
+        }
     }
 }
 
@@ -670,12 +691,21 @@ pub fn candidates_counted(
         Some(l) => l,
         None => *memo.leads.insert(tx.count_all::<Lead>()? > 0),
     };
-    counts.total = tx.count_all::<Customer>()?
-        + if any_leads {
-            tx.count_all::<Lead>()?
-        } else {
-            0
-        };
+    counts.total = match memo.total {
+        Some(n) => n,
+        None => {
+            let leads = if any_leads {
+                tx.count_all::<Lead>()?
+            } else {
+                0
+            };
+            // Without the import's own rows: its earlier rows count as rows of the file.
+            let customers = tx
+                .count_all::<Customer>()?
+                .saturating_sub(memo.own.len() as u64);
+            *memo.total.insert(customers + leads)
+        }
+    };
     let CheckMemo { common, own, .. } = memo;
     // The records holding a key (`None`: too many to tell anything). The import's own rows
     // are left out, and read past so that a key has the same count in a dry run and a commit.
@@ -770,6 +800,12 @@ pub fn candidates_counted(
     // Names: the whole key, and distinctive words rare enough to say something.
     for (tag, term) in keys.name_terms() {
         let own_extra = counts.file.get(&(tag, term.clone())).copied().unwrap_or(0);
+        if own_extra >= MAX_PER_KEY as u64 {
+            // So common in the file alone that it says nothing: not read (an import's commit
+            // would read its own rows with it, again for every row).
+            counts.db.insert((tag, term), None);
+            continue;
+        }
         let ids = lookup(&key(tag, &term), false, own_extra, &mut via)?;
         let n = ids.as_ref().map(|v| v.len() as u64);
         counts.db.insert((tag, term), n);

@@ -228,6 +228,10 @@ impl InFile {
     pub fn len(&self) -> u64 {
         self.rows.len() as u64
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 #[cfg(test)]

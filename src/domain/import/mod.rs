@@ -1030,7 +1030,7 @@ impl Prepared {
 
 fn find_country(v: &str) -> Option<&'static str> {
     if let Some(c) = countries::find(v.trim()) {
-        return Some(c.0);
+        return Some(c.code);
     }
     let f = mapping::normalise(v);
     let alias = match f.as_str() {
@@ -1046,12 +1046,11 @@ fn find_country(v: &str) -> Option<&'static str> {
         _ => "",
     };
     if !alias.is_empty() {
-        return countries::find(alias).map(|c| c.0);
+        return countries::find(alias).map(|c| c.code);
     }
-    countries::COUNTRIES
-        .iter()
-        .find(|c| mapping::normalise(c.1) == f || mapping::normalise(c.2) == f)
-        .map(|c| c.0)
+    static NAMES: std::sync::LazyLock<std::collections::HashMap<String, &'static str>> =
+        std::sync::LazyLock::new(|| countries::name_index(mapping::normalise));
+    NAMES.get(&f).copied()
 }
 
 fn split_tags(v: &str) -> Vec<String> {
@@ -1801,7 +1800,10 @@ pub fn dry_run(k: &Kontor, p: &Principal, id: u64, options: ImportOptions) -> Ap
         let r = import_for(tx, p, id)?;
         let resolved = resolve(tx, p, scope, &r.data, options)?;
         let ctx = Ctx::new(tx, p, scope, &r.data, resolved)?;
-        let mut st = PassState::default();
+        let mut st = PassState {
+            memo: check::CheckMemo::for_import(),
+            ..Default::default()
+        };
         let mut counts = DryRunCounts::default();
         let (mut issues, mut duplicates, mut truncated) = (Vec::new(), Vec::new(), false);
         let mut failure: Option<AppError> = None;
@@ -2015,23 +2017,85 @@ fn finish(k: &Kontor, p: &Principal, id: u64, result: AppResult<()>, done: Impor
     }
 }
 
-/// One batch of prepared rows, planned and written in one transaction.
+/// A batch planned on a read snapshot, to be written.
+struct PlannedBatch {
+    rows: Vec<(Prepared, Planned)>,
+    /// The last change the snapshot had seen.
+    as_of: u64,
+    /// Customers this import wrote before an interruption, learnt since the last batch.
+    resumed_own: Vec<u64>,
+}
+
+/// Plans a batch on a snapshot, outside the one writer thread: the duplicate check is most of
+/// an import's work, and the writer is busy writing the previous batch meanwhile.
+fn plan_batch(
+    k: &Kontor,
+    ctx: &Ctx,
+    st: &mut PassState,
+    batch: Vec<Prepared>,
+    resumed_own: Vec<u64>,
+) -> AppResult<PlannedBatch> {
+    k.store.read(|tx| {
+        st.memo.new_transaction();
+        let as_of = tx.outbox_last()?;
+        let mut rows = Vec::with_capacity(batch.len());
+        for p in batch {
+            let planned = plan(tx, ctx, st, &p)?;
+            rows.push((p, planned));
+        }
+        Ok(PlannedBatch {
+            rows,
+            as_of,
+            resumed_own,
+        })
+    })
+}
+
+/// What the writer keeps from batch to batch.
+struct WriterState {
+    /// For checking again when someone else wrote since a batch was planned (its `own`: the
+    /// customers this import created).
+    memo: check::CheckMemo,
+    /// The outbox ranges (after, up to] of this import's own transactions.
+    ours: Vec<(u64, u64)>,
+}
+
+/// Whether every change in (`after`, `upto`] is one of `ours`.
+fn only_ours(ours: &[(u64, u64)], after: u64, upto: u64) -> bool {
+    let mut cursor = after;
+    for &(from, to) in ours {
+        if from <= cursor && to > cursor {
+            cursor = to;
+        }
+    }
+    cursor >= upto
+}
+
+/// Writes one planned batch in one transaction. When someone else changed records since the
+/// batch was planned, its new customers are checked again against the database first, so a
+/// customer created a moment ago still counts.
 fn write_batch(
     k: &Kontor,
     ctx: &Arc<Ctx>,
-    st: &Arc<Mutex<PassState>>,
+    ws: &Arc<Mutex<WriterState>>,
     id: u64,
-    batch: Vec<Prepared>,
+    batch: PlannedBatch,
+    created: std::sync::mpsc::Sender<u64>,
 ) -> AppResult<()> {
-    let (ctx, st) = (ctx.clone(), st.clone());
+    let (ctx, ws) = (ctx.clone(), ws.clone());
     k.store.write(move |tx| {
-        let mut st = st.lock().map_err(AppError::internal)?;
-        st.memo.new_transaction();
+        let mut ws = ws.lock().map_err(AppError::internal)?;
+        let start = tx.outbox_last()?;
+        let foreign = !only_ours(&ws.ours, batch.as_of, start);
+        ws.memo.new_transaction();
+        ws.memo.own.extend(batch.resumed_own.iter().copied());
         let mut progress = progress(tx, id)?;
         let actor = ctx.principal.actor();
         let mut defaults = NewCustomerDefaults::load(tx)?;
-        for p in batch {
-            let planned = plan(tx, &ctx, &mut st, &p)?;
+        for (p, mut planned) in batch.rows {
+            if foreign && planned.plan == Plan::Create {
+                recheck(tx, &ctx, &mut ws.memo, &p, &mut planned)?;
+            }
             let undo = match planned.plan {
                 Plan::Create => Some(create_row(tx, &actor, &mut defaults, p.new)?),
                 Plan::Update(cid) => Some(update_row(tx, &actor, cid, &p)?),
@@ -2039,7 +2103,9 @@ fn write_batch(
             };
             if let Some(u) = &undo {
                 if u.created {
-                    st.memo.own.insert(u.customer_id);
+                    ws.memo.own.insert(u.customer_id);
+                    // Told before the commit, so a plan on any later snapshot leaves it out.
+                    let _ = created.send(u.customer_id);
                     progress.created += 1;
                 } else {
                     progress.updated += 1;
@@ -2057,8 +2123,40 @@ fn write_batch(
             progress.last_row = p.row;
         }
         put_progress(tx, id, &progress)?;
+        let end = tx.outbox_last()?;
+        ws.ours.push((start, end));
         Ok(())
     })
+}
+
+/// Checks a planned new customer again in the writing transaction (someone else wrote since
+/// it was planned): a refusal now skips the row.
+fn recheck(
+    tx: &Tx,
+    ctx: &Ctx,
+    memo: &mut check::CheckMemo,
+    p: &Prepared,
+    planned: &mut Planned,
+) -> AppResult<()> {
+    let result = check::candidates_for(tx, &ctx.principal, &p.keys, &ctx.rules, memo)?;
+    if let Some(refused) = check::refusal(&result) {
+        let c = refused.candidate;
+        let k = MatchKey::from(c.field);
+        planned.dups.push(candidate_dup(p, c, true));
+        let code = match refused.code {
+            ErrorCode::OwnedByOther => "owned_by_other",
+            _ => "exists",
+        };
+        planned.issues.push(Issue::new(
+            p.row,
+            ctx.column(k.field()),
+            Some(k.field()),
+            code,
+            refused.msg,
+        ));
+        planned.plan = Plan::Skip;
+    }
+    Ok(())
 }
 
 /// The application, while it runs.
@@ -2081,12 +2179,44 @@ fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppR
         k.store
             .read(|tx| Ctx::new(tx, p, scope, &import, options))?,
     );
-    let st = Arc::new(Mutex::new(PassState::default()));
+    // The reader plans batches on snapshots; a writer thread writes them, one batch behind.
+    let mut st = PassState {
+        memo: check::CheckMemo::for_import(),
+        ..Default::default()
+    };
+    let (to_writer, batches) = std::sync::mpsc::sync_channel::<PlannedBatch>(1);
+    let (created_tx, created) = std::sync::mpsc::channel::<u64>();
+    let writer = {
+        let (weak, ctx) = (weak.clone(), ctx.clone());
+        std::thread::Builder::new()
+            .name(format!("kontor-import-write-{id}"))
+            .spawn(move || -> AppResult<()> {
+                let ws = Arc::new(Mutex::new(WriterState {
+                    memo: check::CheckMemo::default(),
+                    ours: Vec::new(),
+                }));
+                for batch in batches {
+                    let k = live(&weak)?;
+                    write_batch(&k, &ctx, &ws, id, batch, created_tx.clone())?;
+                }
+                Ok(())
+            })
+            .map_err(AppError::internal)?
+    };
     let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+    let mut resumed_own: Vec<u64> = Vec::new();
     let mut failure: Option<AppError> = None;
     let header_row = import.header_row;
     let path = file_path(&k, &import);
     drop(k);
+    let send =
+        |st: &mut PassState, batch: Vec<Prepared>, resumed_own: Vec<u64>| -> AppResult<bool> {
+            // What the writer created so far is the import's own, not a duplicate in the database.
+            st.memo.own.extend(created.try_iter());
+            let planned = plan_batch(&*live(weak)?, &ctx, st, batch, resumed_own)?;
+            // A closed channel: the writer stopped on an error, which it returns.
+            Ok(to_writer.send(planned).is_ok())
+        };
     reader::read_rows(&path, &import.layout, &mut |raw| {
         if raw.row <= header_row || raw.is_blank() {
             return Ok(true);
@@ -2099,47 +2229,59 @@ fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppR
                     .read(|tx| tx.kv_get(KV_UNDO, &undo_key(id, prepared.row)))
                     .map_err(AppError::from)
             });
-            match (written, st.lock()) {
-                (Ok(Some(undo)), Ok(mut s)) => {
-                    s.in_file
+            match written {
+                Ok(Some(undo)) => {
+                    st.in_file
                         .add(prepared.row, &prepared.keys, prepared.keys.owner);
                     if let Ok(u) = serde_json::from_slice::<Undo>(&undo) {
                         if u.created {
-                            s.memo.own.insert(u.customer_id);
+                            st.memo.own.insert(u.customer_id);
+                            resumed_own.push(u.customer_id);
                         } else {
-                            s.updated.insert(u.customer_id, prepared.row);
+                            st.updated.insert(u.customer_id, prepared.row);
                         }
                     }
                 }
-                (Ok(None), Ok(_)) => {}
-                (Err(e), _) => {
+                Ok(None) => {}
+                Err(e) => {
                     failure = Some(e);
-                    return Ok(false);
-                }
-                (_, Err(e)) => {
-                    failure = Some(AppError::internal(e));
                     return Ok(false);
                 }
             }
             return Ok(true);
         }
         batch.push(prepared);
-        if batch.len() >= BATCH
-            && let Err(e) =
-                live(weak).and_then(|k| write_batch(&k, &ctx, &st, id, std::mem::take(&mut batch)))
-        {
-            failure = Some(e);
-            return Ok(false);
+        if batch.len() >= BATCH {
+            match send(
+                &mut st,
+                std::mem::take(&mut batch),
+                std::mem::take(&mut resumed_own),
+            ) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(e) => {
+                    failure = Some(e);
+                    return Ok(false);
+                }
+            }
         }
         Ok(true)
     })
     .map_err(|e| file_error(&import.filename, e))?;
+    if failure.is_none()
+        && !batch.is_empty()
+        && let Err(e) = send(&mut st, batch, resumed_own)
+    {
+        failure = Some(e);
+    }
+    drop(to_writer);
+    let written = writer
+        .join()
+        .unwrap_or_else(|_| Err(AppError::internal("the import's writer stopped")));
+    // The writer's error explains a planner that stopped because the writer was gone.
+    written?;
     if let Some(e) = failure {
         return Err(e);
-    }
-    if !batch.is_empty() {
-        let k = live(weak)?;
-        write_batch(&k, &ctx, &st, id, batch)?;
     }
     Ok(())
 }
@@ -2541,4 +2683,26 @@ pub fn delete_mapping(k: &Kontor, p: &Principal, name: String) -> AppResult<()> 
             Some(_) => Ok(()),
             None => Err(AppError::not_found()),
         })
+}
+
+#[cfg(test)]
+mod country_tests {
+    #[test]
+    fn country_names_in_either_language() {
+        for (v, code) in [
+            ("爱沙尼亚", "EE"),
+            ("Estonia", "EE"),
+            ("ee", "EE"),
+            ("德国", "DE"),
+            ("Deutschland", "DE"),
+            ("USA", "US"),
+            ("阿联酋", "AE"),
+            ("Czech Republic", "CZ"),
+            ("Hong Kong", "HK"),
+            ("中国台湾", "TW"),
+        ] {
+            assert_eq!(super::find_country(v), Some(code), "{v}");
+        }
+        assert_eq!(super::find_country("Atlantis"), None);
+    }
 }

@@ -148,9 +148,14 @@ export interface CatalogEntry {
   name: string
 }
 
+/** An action of the policy; `modules` lists where it applies (absent: every module). */
+export interface CatalogAction extends CatalogEntry {
+  modules?: string[] | null
+}
+
 export interface PermissionCatalog {
   modules: CatalogEntry[]
-  actions: CatalogEntry[]
+  actions: CatalogAction[]
   scopes: CatalogEntry[]
   field_classes: CatalogEntry[]
 }
@@ -202,6 +207,14 @@ export interface SearchHit {
   id: number
   title: string
   subtitle: string | null
+  /** What the hit belongs to: a contact's company, a timeline entry's customer or lead. */
+  parent?: SearchHitParent | null
+}
+
+export interface SearchHitParent {
+  kind: string
+  id: number
+  title: string
 }
 
 /** The server's error body: {"error": {"code", "message", "field"}} */

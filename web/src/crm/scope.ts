@@ -8,6 +8,18 @@ export function crmScope(me: Me | null, action: string): Scope {
   return (me?.permissions.grants.crm?.[action] as Scope | undefined) ?? 'none'
 }
 
+/**
+ * Whether the caller's scope for a CRM action reaches a record of `owner` (null: in the pool,
+ * which needs scope "all"). Team scope is taken as reaching: the server knows the team and
+ * decides; own scope reaches the caller's records only.
+ */
+export function crmReaches(me: Me | null, action: string, owner: number | null | undefined): boolean {
+  const s = crmScope(me, action)
+  if (s === 'all') return true
+  if (owner == null || s === 'none') return false
+  return s === 'team' || owner === me?.id
+}
+
 export function atLeast(s: Scope, want: Scope): boolean {
   return RANK[s] >= RANK[want]
 }
