@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Action, Module, Principal};
+use crate::auth::{Action, Module, Principal, Scope};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{Entity, IndexDef, IndexKey, Record, Tx};
 
@@ -172,10 +172,11 @@ fn conflict(zh: String, en: String) -> AppError {
     AppError::new(ErrorCode::Conflict).with_msg(Msg::new(zh, en))
 }
 
-/// Whether the caller may accept or decline: the customer's owner, or a manager whose assign
-/// scope reaches the customer.
+/// Whether the caller may accept or decline: the customer's owner (unless their roles change no
+/// customers: a read-only owner, e.g. an observer, gives nothing away), or a manager whose
+/// assign scope reaches the customer.
 fn may_decide(tx: &Tx, p: &Principal, c: &Customer) -> AppResult<bool> {
-    if c.owner_id == Some(p.user_id) {
+    if c.owner_id == Some(p.user_id) && p.scope(Module::Crm, Action::Update) != Scope::None {
         return Ok(true);
     }
     Ok(c.owner_id.is_some() && reaches_customer(tx, p, c, Action::Assign)?)
@@ -421,7 +422,8 @@ pub fn accept(
     decide(k, p, id, input.version, note, TransferStatus::Accepted)
 }
 
-/// Declines, with a note saying why; the owner keeps the customer.
+/// Declines, with a note saying why (asked for once the caller may decide: 404 and 403 come
+/// first); the owner keeps the customer.
 pub fn decline(
     k: &Kontor,
     p: &Principal,
@@ -429,15 +431,6 @@ pub fn decline(
     input: DecisionInput,
 ) -> AppResult<TransferRequestView> {
     let note = note("note", input.note.as_deref())?;
-    if note.is_none() {
-        return Err(AppError::invalid(
-            "note",
-            Msg::new(
-                "请说明拒绝的原因（“note”）。",
-                "Please say why you decline (“note”).",
-            ),
-        ));
-    }
     decide(k, p, id, input.version, note, TransferStatus::Declined)
 }
 
@@ -462,6 +455,15 @@ fn decide(
         };
         if r.data.requester_id == principal.user_id || !may_decide(tx, &principal, &c.data)? {
             return Err(AppError::forbidden());
+        }
+        if to == TransferStatus::Declined && note.is_none() {
+            return Err(AppError::invalid(
+                "note",
+                Msg::new(
+                    "请说明拒绝的原因（“note”）。",
+                    "Please say why you decline (“note”).",
+                ),
+            ));
         }
         if to == TransferStatus::Accepted {
             if c.data.owner_id == Some(r.data.requester_id) {
