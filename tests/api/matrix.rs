@@ -195,8 +195,8 @@ const POLICY: &[Rule] = &[
     ("DELETE", "/customers/{id}", &[], &[Check::Visible(CRM, DELETE_CUSTOMER)]),
     ("*", "/customers/{id}*|/leads/{id}*|/opportunities/{id}", &[], &[Check::Visible(CRM, Act::OnRecord)]),
     // Transfer requests name a customer the caller may not read (the duplicate check's
-    // `transfer_ref`): asking needs the create right, listing the read right. A request (the
-    // fixture's is asked by the setup admin) is decided by the customer's owner or a caller
+    // `transfer_ref`; the sampled one is no reference, 422): asking needs the create right,
+    // listing the read right. A request (the fixture's is asked by the idle rep) is decided by the customer's owner or a caller
     // whose assign scope reaches the owner, and withdrawn only by its requester.
     ("POST", "/transfer-requests/{id}/accept|/transfer-requests/{id}/decline", &[Need::Some(CRM, READ)], &[Check::Decide]),
     ("POST", "/transfer-requests/{id}/withdraw", &[Need::Some(CRM, READ)], &[Check::Withdraw]),
@@ -575,8 +575,10 @@ struct World {
     admin_id: u64,
     mate: u64,
     other: u64,
-    /// A user who owns nothing (handovers that move nothing).
+    /// A user who owns nothing (handovers that move nothing); a sales rep of no team, who asks
+    /// for the transfer requests under test.
     idle: u64,
+    idle_client: Client,
     callers: Vec<Caller>,
     /// Team B, whose pool the callers' team does not see.
     team_b: u64,
@@ -756,8 +758,9 @@ impl World {
                 Rec::new(kind, merge, who.clone(), a.name.clone()).crm(who, &[&b])
             }
             "transfer" => {
-                // A pending request by the setup admin for a customer of the cell's owner; for
-                // a pool, asked while `other` owned it, then released to the pool.
+                // A pending request by the idle rep (by the reference its duplicate check gives)
+                // for a customer of the cell's owner; for a pool, asked while `other` owned it,
+                // then released to the pool.
                 let (cid, name) = match &who {
                     Holder::User(u) => self.released(Some(*u)).await,
                     Holder::Pool(teams) => {
@@ -776,10 +779,26 @@ impl World {
                         (cid, name)
                     }
                 };
-                let input = json!({"customer_id": cid});
-                let v = self
-                    .admin(Method::POST, "/api/v1/transfer-requests", Some(input))
+                let url = format!("/api/v1/duplicates/check?name={}", name.replace(' ', "%20"));
+                let check = self.idle_client.get(&url).await;
+                let prefix = format!("{cid}.");
+                let reference = check["candidates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c["transfer_ref"].as_str())
+                    .find(|r| r.starts_with(&prefix))
+                    .unwrap_or_else(|| panic!("fixture transfer: no reference for {name}: {check}"))
+                    .to_string();
+                let input = json!({"transfer_ref": reference});
+                let (status, v) = self
+                    .idle_client
+                    .send(Method::POST, "/api/v1/transfer-requests", Some(input))
                     .await;
+                assert!(
+                    status.is_success(),
+                    "fixture transfer request: {status} {v}"
+                );
                 if let Holder::Pool(teams) = &who {
                     let url = format!("/api/v1/customers/{cid}/release");
                     self.admin(Method::POST, &url, Some(json!({}))).await;
@@ -1206,7 +1225,7 @@ async fn setup() -> (TestServer, World) {
     let (a, b) = (team("Team A").await, team("Team B").await);
     let (mate, _) = s.user(&admin, "team.mate", "sales", &[a]).await;
     let (other, _) = s.user(&admin, "other.rep", "sales", &[b]).await;
-    let (idle, _) = s.user(&admin, "idle.rep", "sales", &[]).await;
+    let (idle, idle_client) = s.user(&admin, "idle.rep", "sales", &[]).await;
 
     // One custom role beside the presets: reads its team, changes only its own records,
     // exports its team's customers, locks its own, deletes its team's, and sees no hidden
@@ -1291,6 +1310,7 @@ async fn setup() -> (TestServer, World) {
         mate,
         other,
         idle,
+        idle_client,
         callers,
         team_b: b,
         closed_stock: Vec::new(),

@@ -24,11 +24,20 @@ async fn check_name(c: &Client, name: &str) -> Value {
     r.json().await.unwrap()
 }
 
-async fn ask(c: &Client, customer: u64, note: &str) -> (StatusCode, Value) {
+/// The `transfer_ref` the caller's duplicate check gives for the first candidate of `name`.
+async fn reference(c: &Client, name: &str) -> String {
+    let r = check_name(c, name).await;
+    r["candidates"][0]["transfer_ref"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no transfer_ref for {name}: {r}"))
+        .to_string()
+}
+
+async fn ask(c: &Client, transfer_ref: &str, note: &str) -> (StatusCode, Value) {
     c.send(
         Method::POST,
         "/api/v1/transfer-requests",
-        Some(json!({"customer_id": customer, "label": "Brandt tools", "note": note})),
+        Some(json!({"transfer_ref": transfer_ref, "label": "Brandt tools", "note": note})),
     )
     .await
 }
@@ -74,10 +83,37 @@ async fn a_rep_asks_the_owner_accepts_and_the_customer_moves() {
     let r = check_name(&rep_b, "Brandt Werkzeuge").await;
     let c = &r["candidates"][0];
     assert_eq!(c["next"], "request_transfer", "{r}");
-    assert_eq!(c["transfer_ref"].as_u64(), Some(cid), "{r}");
+    // The reference is opaque and B's own: "<id>.<mac>"; the bare id, a made-up mac or another
+    // rep's reference name nothing (404), so nobody learns of a customer by trying ids.
+    let b_ref = c["transfer_ref"].as_str().unwrap().to_string();
+    let (id_part, mac) = b_ref.split_once('.').unwrap();
+    assert_eq!(id_part, cid.to_string(), "{r}");
+    assert!(
+        mac.len() == 16 && mac.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{r}"
+    );
+    let c_ref = reference(&rep_c, "Brandt Werkzeuge").await;
+    assert_ne!(c_ref, b_ref, "references are bound to the user");
+    let other = format!("{}.{}", cid + 1, mac);
+    for wrong in [format!("{cid}.0000000000000000"), c_ref.clone(), other] {
+        let (status, body) = ask(&rep_b, &wrong, "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{wrong}: {body}");
+        assert_eq!(body["error"]["field"], "transfer_ref", "{body}");
+    }
+    let (status, body) = ask(&rep_b, &cid.to_string(), "").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "transfer_ref", "{body}");
+    let (status, body) = rep_b
+        .send(
+            Method::POST,
+            "/api/v1/transfer-requests",
+            Some(json!({"transfer_ref": cid})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     // B asks.
-    let (status, req) = ask(&rep_b, cid, "I met them at the Canton Fair").await;
+    let (status, req) = ask(&rep_b, &b_ref, "I met them at the Canton Fair").await;
     assert_eq!(status, StatusCode::CREATED, "{req}");
     let rid = req["id"].as_u64().unwrap();
     assert_eq!(req["status"], "pending");
@@ -107,9 +143,9 @@ async fn a_rep_asks_the_owner_accepts_and_the_customer_moves() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // One pending request per requester and customer.
-    let (status, again) = ask(&rep_b, cid, "again").await;
+    let (status, again) = ask(&rep_b, &b_ref, "again").await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
-    assert_eq!(again["error"]["field"], "customer_id", "{again}");
+    assert_eq!(again["error"]["field"], "transfer_ref", "{again}");
     assert!(
         again["error"]["message"]
             .as_str()
@@ -188,7 +224,8 @@ async fn a_rep_asks_the_owner_accepts_and_the_customer_moves() {
     assert_eq!(entry["changes"][0]["new"], json!(b_id));
 
     // Now A wants it back; B declines with a note (required), and keeps it.
-    let (status, back) = ask(&rep_a, cid, "").await;
+    let a_ref = reference(&rep_a, "Brandt Werkzeuge").await;
+    let (status, back) = ask(&rep_a, &a_ref, "").await;
     assert_eq!(status, StatusCode::CREATED, "{back}");
     let back_id = back["id"].as_u64().unwrap();
     let (status, body) = act(&rep_b, back_id, "decline", json!({})).await;
@@ -215,7 +252,7 @@ async fn a_rep_asks_the_owner_accepts_and_the_customer_moves() {
     );
 
     // C asks; a manager (assign scope over everyone) decides it instead of the owner.
-    let (status, creq) = ask(&rep_c, cid, "").await;
+    let (status, creq) = ask(&rep_c, &c_ref, "").await;
     assert_eq!(status, StatusCode::CREATED, "{creq}");
     let crid = creq["id"].as_u64().unwrap();
     assert!(ids(&boss.get("/api/v1/transfer-requests").await).contains(&crid));
@@ -240,17 +277,37 @@ async fn requests_are_refused_where_they_make_no_sense_and_can_be_withdrawn() {
         )
         .await;
     let cid = c["id"].as_u64().unwrap();
+    let b_ref = reference(&rep_b, "Oceanic Trading").await;
+    let a_id = rep_a.get("/api/v1/me").await["id"].as_u64().unwrap();
+    let b_id = rep_b.get("/api/v1/me").await["id"].as_u64().unwrap();
+    let give = |to: u64| {
+        let admin = admin.clone();
+        async move {
+            let (status, body) = admin
+                .send(
+                    Method::POST,
+                    &format!("/api/v1/customers/{cid}/transfer"),
+                    Some(json!({"to_user": to})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    };
 
-    // Own customer, unknown customer, bad note: each names the field.
-    let (status, body) = ask(&rep_a, cid, "").await;
+    // A customer that became B's own since the check, an unknown reference, a bad note: each
+    // names the field.
+    give(b_id).await;
+    let (status, body) = ask(&rep_b, &b_ref, "").await;
     assert_eq!(
         (status, body["error"]["field"].as_str()),
-        (StatusCode::CONFLICT, Some("customer_id")),
+        (StatusCode::CONFLICT, Some("transfer_ref")),
         "{body}"
     );
-    let (status, body) = ask(&rep_b, 999_999, "").await;
+    give(a_id).await;
+    let (status, body) = ask(&rep_b, "999999.0123456789abcdef", "").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let (status, body) = ask(&rep_b, cid, &"长".repeat(1001)).await;
+    assert_eq!(body["error"]["field"], "transfer_ref", "{body}");
+    let (status, body) = ask(&rep_b, &b_ref, &"长".repeat(1001)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["field"], "note");
     assert!(
@@ -261,13 +318,13 @@ async fn requests_are_refused_where_they_make_no_sense_and_can_be_withdrawn() {
         .send(
             Method::POST,
             "/api/v1/transfer-requests",
-            Some(json!({"customer_id": cid, "owner": 1})),
+            Some(json!({"transfer_ref": b_ref, "owner": 1})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 
     // B asks, then withdraws; A can no longer accept; B may ask again.
-    let (status, req) = ask(&rep_b, cid, "第一行\n第二行").await;
+    let (status, req) = ask(&rep_b, &b_ref, "第一行\n第二行").await;
     assert_eq!(status, StatusCode::CREATED, "{req}");
     assert_eq!(req["note"], "第一行\n第二行");
     let rid = req["id"].as_u64().unwrap();
@@ -280,7 +337,7 @@ async fn requests_are_refused_where_they_make_no_sense_and_can_be_withdrawn() {
     let (status, body) = act(&rep_a, rid, "accept", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(code(&body), "conflict");
-    let (status, again) = ask(&rep_b, cid, "").await;
+    let (status, again) = ask(&rep_b, &b_ref, "").await;
     assert_eq!(status, StatusCode::CREATED, "{again}");
     // A stale version is refused.
     let (status, body) = act(

@@ -26,6 +26,14 @@ async function api(page: Page, method: 'GET' | 'POST' | 'PATCH', path: string, d
 }
 
 /** Photographs the current screen in both sizes and languages (the user's language is switched and restored). */
+/** The `transfer_ref` the logged-in user's duplicate check gives for the firm (bound to that user). */
+async function transferRef(page: Page): Promise<string> {
+  const check = await api(page, 'GET', `/duplicates/check?name=${encodeURIComponent('Kowalczyk Armaturen')}`)
+  const ref = check.candidates.map((c: { transfer_ref: string | null }) => c.transfer_ref).find((r: string | null) => r != null)
+  expect(ref).toMatch(/^\d+\.[0-9a-f]{16}$/)
+  return ref as string
+}
+
 async function shoot(page: Page, name: string, prepare: () => Promise<void>) {
   if (!SHOTS) return
   const dir = 'test-results/transfer-shots'
@@ -132,7 +140,7 @@ test('rep B asks for rep A’s firm from the duplicate warning; A accepts on My 
   await expect(page.locator('.el-message--success')).toContainText(REP_A.display)
   // Asking twice is refused with a message that names the owner.
   const again = await page.request.post('/api/v1/transfer-requests', {
-    data: { customer_id: (await api(page, 'GET', '/transfer-requests?direction=outgoing')).items[0].customer_id },
+    data: { transfer_ref: await transferRef(page) },
     headers: { origin: new URL(page.url()).origin, 'accept-language': 'zh-CN' },
   })
   expect(again.status()).toBe(409)
@@ -181,9 +189,7 @@ test('a request is declined with a reason, which the requester reads', async ({ 
   await loginAs(page, REP_A.username, PASSWORD)
   const outgoing = await api(page, 'GET', '/transfer-requests?direction=outgoing')
   expect(outgoing.items).toHaveLength(0)
-  const customers = await api(page, 'GET', '/transfer-requests?direction=incoming&status=accepted')
-  const cid = customers.items[0].customer_id as number
-  await api(page, 'POST', '/transfer-requests', { customer_id: cid, note: '我想拿回来' })
+  await api(page, 'POST', '/transfer-requests', { transfer_ref: await transferRef(page), note: '我想拿回来' })
   await logout(page)
 
   await loginAs(page, REP_B.username, PASSWORD)

@@ -116,8 +116,9 @@ pub struct TransferRequestView {
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequestInput {
-    /// The `transfer_ref` of a duplicate-check candidate (the customer's id).
-    pub customer_id: u64,
+    /// The `transfer_ref` of a duplicate-check candidate: opaque, and good only for the user the
+    /// check answered (another's, or a made-up one, is refused with 404 on `transfer_ref`).
+    pub transfer_ref: String,
     /// What the requester calls the firm (e.g. the name typed in the form), at most 200 characters.
     pub label: Option<String>,
     /// Why the requester should have it, at most 1000 characters.
@@ -242,6 +243,64 @@ fn view(tx: &Tx, p: &Principal, r: Record<TransferRequest>) -> AppResult<Transfe
     })
 }
 
+const SECRET_KEY: &[u8] = b"transfer_ref_secret";
+
+/// Makes the secret that binds a `transfer_ref` to its user, once (kept in the settings).
+pub fn ensure_secret(tx: &mut Tx) -> AppResult<()> {
+    if tx.kv_get("settings", SECRET_KEY)?.is_none() {
+        let secret: [u8; 32] = rand::random();
+        tx.kv_put("settings", SECRET_KEY, &secret)?;
+    }
+    Ok(())
+}
+
+fn mac(secret: &[u8], user: u64, customer: u64) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(secret);
+    h.update(user.to_be_bytes());
+    h.update(customer.to_be_bytes());
+    hex::encode(h.finalize())[..16].to_string()
+}
+
+fn secret(tx: &Tx) -> AppResult<Vec<u8>> {
+    tx.kv_get("settings", SECRET_KEY)?
+        .ok_or_else(|| AppError::internal("the transfer_ref secret is missing"))
+}
+
+/// The duplicate check's `transfer_ref` of `customer` for `user`: `"<id>.<mac>"`, where the mac
+/// (16 hex digits of SHA-256 over the store's secret, the user's and the customer's id) makes it
+/// good for this user only: nobody learns of a customer by trying ids.
+pub fn transfer_ref(tx: &Tx, user: u64, customer: u64) -> AppResult<String> {
+    Ok(format!("{customer}.{}", mac(&secret(tx)?, user, customer)))
+}
+
+/// The customer a `transfer_ref` names, if it was made for `user` (None: 404); one that is no
+/// reference at all (not `"<id>.<mac>"`) is refused as invalid.
+fn resolve_ref(tx: &Tx, user: u64, r: &str) -> AppResult<Option<u64>> {
+    let parsed = r
+        .split_once('.')
+        .and_then(|(id, mac)| Some((id.parse::<u64>().ok()?, mac)))
+        .filter(|(_, mac)| mac.len() == 16);
+    let Some((id, given)) = parsed else {
+        return Err(AppError::invalid(
+            "transfer_ref",
+            Msg::new(
+                "“transfer_ref”应为查重结果给出的转移引用。",
+                "“transfer_ref” must be the reference the duplicate check gave.",
+            ),
+        ));
+    };
+    let want = mac(&secret(tx)?, user, id);
+    let same = want.len() == given.len()
+        && want
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    Ok(same.then_some(id))
+}
+
 /// Asks for a customer someone else owns.
 pub fn create(
     k: &Kontor,
@@ -253,18 +312,22 @@ pub fn create(
     let note = note("note", input.note.as_deref())?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let id = input.customer_id;
-        // Only what the duplicate check tells: it exists (live) and who owns it.
-        let Some(c) = tx.get::<Customer>(id)?.filter(|c| !c.meta.is_deleted()) else {
-            return Err(AppError::not_found().on_field("customer_id"));
+        // Only what the duplicate check told this caller: it exists (live) and who owns it.
+        let found = resolve_ref(tx, principal.user_id, &input.transfer_ref)?
+            .and_then(|id| tx.get::<Customer>(id).transpose())
+            .transpose()?
+            .filter(|c| !c.meta.is_deleted());
+        let Some(c) = found else {
+            return Err(AppError::not_found().on_field("transfer_ref"));
         };
+        let id = c.id;
         let owner = match c.data.owner_id {
             Some(o) if o == principal.user_id => {
                 return Err(conflict(
                     "该客户已在您名下。".into(),
                     "You already own this customer.".into(),
                 )
-                .on_field("customer_id"));
+                .on_field("transfer_ref"));
             }
             Some(o) => o,
             None => {
@@ -272,7 +335,7 @@ pub fn create(
                     "该客户在公海中，请直接领取。".into(),
                     "This customer is in the public pool; claim it instead.".into(),
                 )
-                .on_field("customer_id"));
+                .on_field("transfer_ref"));
             }
         };
         let pending = IndexKey::new().u64(id).u64(principal.user_id);
@@ -282,7 +345,7 @@ pub fn create(
         {
             let who = names(tx, [owner])?.remove(&owner).unwrap_or_default();
             return Err(AppError::new(ErrorCode::Duplicate)
-                .on_field("customer_id")
+                .on_field("transfer_ref")
                 .with_msg(Msg::new(
                     format!("您已申请转移该客户，正在等待 {who} 处理。"),
                     format!(

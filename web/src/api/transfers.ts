@@ -8,7 +8,7 @@ export type TransferStatus = 'pending' | 'accepted' | 'declined' | 'withdrawn'
 export interface TransferRequest {
   id: number
   version: number
-  /** The duplicate check's `transfer_ref`. */
+  /** The customer's id (known to the requester from its `transfer_ref`). */
   customer_id: number
   /** Only for a caller who may open the customer (the requester once it is accepted). */
   customer_name: string | null
@@ -28,7 +28,8 @@ export interface TransferRequest {
 }
 
 export interface TransferRequestInput {
-  customer_id: number
+  /** The duplicate check's `transfer_ref`: opaque, good only for the user it was given to. */
+  transfer_ref: string
   label?: string | null
   note?: string | null
 }
