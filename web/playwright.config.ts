@@ -46,6 +46,7 @@ export default defineConfig({
     { name: 'foundation', testMatch: /foundation\.spec\.ts/, use: { browserName: 'chromium' } },
     { name: 'crm', testMatch: /crm\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'import', testMatch: /import\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'transfer', testMatch: /transfer\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'i18n', testMatch: /i18n\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'permissions', testMatch: /permissions\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],

@@ -11,6 +11,7 @@ mod imports;
 mod leads;
 mod roles;
 mod system;
+mod transfers;
 mod users;
 mod web;
 mod workday;
@@ -128,6 +129,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(imports::router())
         .merge(leads::router())
         .merge(workday::router())
+        .merge(transfers::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -98,6 +98,12 @@ pub const KINDS: &[KindInfo] = &[
         en: "Handover",
     },
     KindInfo {
+        kind: "transfer_request",
+        module: Module::Crm,
+        zh: "转移申请",
+        en: "Transfer request",
+    },
+    KindInfo {
         kind: "merge",
         module: Module::Crm,
         zh: "客户合并",

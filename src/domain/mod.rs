@@ -46,6 +46,7 @@ pub fn registry() -> Registry {
         .with::<PoolEvent>()
         .with::<CadenceRule>()
         .with::<Handover>()
+        .with::<crm::transfer::TransferRequest>()
         .with::<dedup::merge::Merge>()
         .with::<import::Import>()
 }
@@ -120,6 +121,9 @@ impl Kontor {
         };
         // Made now, so the first unknown-user login costs what every other one does.
         std::sync::LazyLock::force(&crate::auth::password::DUMMY_HASH);
+        k.store
+            .write(crate::domain::crm::transfer::ensure_secret)
+            .map_err(|e| StartError::Setup(e.to_string()))?;
         if !company::setup_required(&k).map_err(|e| StartError::Setup(e.to_string()))? {
             k.store
                 .write(company::ensure_presets)

@@ -598,20 +598,35 @@ async fn names_that_are_no_names_match_nothing_in_particular() {
         assert_eq!(status, StatusCode::CREATED, "{name}: {v}");
     }
     let long = "Brandt ".repeat(150);
-    for name in ["B", "有限公司", "GmbH", "Co., Ltd.", "!!!", "---", "12345", long.as_str()] {
+    for name in [
+        "B",
+        "有限公司",
+        "GmbH",
+        "Co., Ltd.",
+        "!!!",
+        "---",
+        "12345",
+        long.as_str(),
+    ] {
         let r = admin
             .get(&format!(
                 "/api/v1/duplicates/check?name={}&country=DE",
                 urlencoding(name)
             ))
             .await;
-        let candidates = r["candidates"].as_array().unwrap_or_else(|| panic!("{name}: {r}"));
+        let candidates = r["candidates"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {r}"));
         assert!(candidates.len() <= 1, "{name} matches several: {r}");
         assert_ne!(r["verdict"], "block", "{name}: {r}");
     }
     // An empty name is refused by the form, clearly.
     let (status, v) = admin
-        .send(Method::POST, "/api/v1/customers", Some(json!({"name": "   "})))
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": "   "})),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "name", "{v}");

@@ -7,6 +7,7 @@ mod crm;
 mod dedup;
 mod i18n;
 mod imports;
+mod transfer;
 
 mod access;
 mod accounts;

@@ -125,6 +125,14 @@ enum Check {
     /// Claiming from the pool: an owned customer conflicts (409 naming the owner, even one the
     /// caller may not read: "someone claimed it a moment ago"), a pool customer must be visible.
     Claim,
+    /// Deciding a transfer request (asked by someone else): the customer's owner (if they may
+    /// change customers at all: a read-only owner gets 403), or a caller whose assign scope
+    /// reaches the owner, may; everyone else, and requests for a customer now in a pool, get
+    /// 404 (the request is not theirs to see).
+    Decide,
+    /// Withdrawing a transfer request: only its requester may (the fixture's requester is never
+    /// the caller), so those who see it (as [`Check::Decide`]) get 403, everyone else 404.
+    Withdraw,
     /// Giving a lead to oneself: a pool lead needs create, an owned one the assign scope over
     /// its owner (403). (The target is always the caller here; giving a lead to another team's
     /// rep needs the assign scope over that rep too: `crm.rs`.)
@@ -186,6 +194,13 @@ const POLICY: &[Rule] = &[
     // Deleting a customer is the customers' own right (a lead's delete is the CRM delete).
     ("DELETE", "/customers/{id}", &[], &[Check::Visible(CRM, DELETE_CUSTOMER)]),
     ("*", "/customers/{id}*|/leads/{id}*|/opportunities/{id}", &[], &[Check::Visible(CRM, Act::OnRecord)]),
+    // Transfer requests name a customer the caller may not read (the duplicate check's
+    // `transfer_ref`; the sampled one is no reference, 422): asking needs the create right,
+    // listing the read right. A request (the fixture's is asked by the idle rep) is decided by the customer's owner or a caller
+    // whose assign scope reaches the owner, and withdrawn only by its requester.
+    ("POST", "/transfer-requests/{id}/accept|/transfer-requests/{id}/decline", &[Need::Some(CRM, READ)], &[Check::Decide]),
+    ("POST", "/transfer-requests/{id}/withdraw", &[Need::Some(CRM, READ)], &[Check::Withdraw]),
+    ("*", "/transfer-requests", &[Need::Some(CRM, Act::ByMethod)], &[]),
     ("*", "/customers|/leads|/opportunities|/pool|/my-day", &[Need::Some(CRM, Act::ByMethod)], &[]),
 ];
 
@@ -209,6 +224,7 @@ const RECORDS: &[(&str, &str)] = &[
     ("tasks", "task"),
     ("merges", "merge"),
     ("handover", "handover"),
+    ("transfer-requests", "transfer"),
     ("imports", "import"),
     ("import-mappings", "mapping"),
     ("pools", "pool"),
@@ -345,6 +361,22 @@ impl Caller {
                 Holder::User(_) => Some(409),
                 Holder::Pool(_) => self.refusal(Check::Visible(CRM, READ), method, holder),
             },
+            Check::Decide | Check::Withdraw => {
+                let (owns, assigns) = match holder {
+                    Holder::User(u) => (
+                        *u == self.id,
+                        self.reaches(self.scope(CRM, "assign"), Some(*u)),
+                    ),
+                    Holder::Pool(_) => (false, false),
+                };
+                let changes = self.scope(CRM, "update") != Scope::None;
+                match check {
+                    _ if !owns && !assigns => Some(404),
+                    Check::Withdraw => Some(403),
+                    _ if assigns || changes => None,
+                    _ => Some(403),
+                }
+            }
             Check::Take => {
                 let ok = match holder {
                     Holder::Pool(_) => self.scope(CRM, "create") != Scope::None,
@@ -543,8 +575,10 @@ struct World {
     admin_id: u64,
     mate: u64,
     other: u64,
-    /// A user who owns nothing (handovers that move nothing).
+    /// A user who owns nothing (handovers that move nothing); a sales rep of no team, who asks
+    /// for the transfer requests under test.
     idle: u64,
+    idle_client: Client,
     callers: Vec<Caller>,
     /// Team B, whose pool the callers' team does not see.
     team_b: u64,
@@ -722,6 +756,62 @@ impl World {
                     .await;
                 let merge = v["merge_id"].as_u64().unwrap();
                 Rec::new(kind, merge, who.clone(), a.name.clone()).crm(who, &[&b])
+            }
+            "transfer" => {
+                // A pending request by the idle rep (by the reference its duplicate check gives)
+                // for a customer of the cell's owner; for a pool, asked while `other` owned it,
+                // then released to the pool.
+                let (cid, name) = match &who {
+                    Holder::User(u) => self.released(Some(*u)).await,
+                    Holder::Pool(teams) => {
+                        let (cid, name) = if teams.is_empty() {
+                            self.released(Some(self.other)).await
+                        } else {
+                            if self.closed_stock.is_empty() {
+                                self.stock_closed_pool().await;
+                            }
+                            let (cid, name) = self.closed_stock.pop().unwrap();
+                            let url = format!("/api/v1/customers/{cid}/transfer");
+                            let to = json!({"to_user": self.other});
+                            self.admin(Method::POST, &url, Some(to)).await;
+                            (cid, name)
+                        };
+                        (cid, name)
+                    }
+                };
+                let url = format!("/api/v1/duplicates/check?name={}", name.replace(' ', "%20"));
+                let check = self.idle_client.get(&url).await;
+                let prefix = format!("{cid}.");
+                let reference = check["candidates"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c["transfer_ref"].as_str())
+                    .find(|r| r.starts_with(&prefix))
+                    .unwrap_or_else(|| panic!("fixture transfer: no reference for {name}: {check}"))
+                    .to_string();
+                let input = json!({"transfer_ref": reference});
+                let (status, v) = self
+                    .idle_client
+                    .send(Method::POST, "/api/v1/transfer-requests", Some(input))
+                    .await;
+                assert!(
+                    status.is_success(),
+                    "fixture transfer request: {status} {v}"
+                );
+                if let Holder::Pool(teams) = &who {
+                    let url = format!("/api/v1/customers/{cid}/release");
+                    self.admin(Method::POST, &url, Some(json!({}))).await;
+                    let c = self
+                        .admin(Method::GET, &format!("/api/v1/customers/{cid}"), None)
+                        .await;
+                    assert!(c["owner"].is_null(), "fixture transfer: not released {c}");
+                    if !teams.is_empty() {
+                        let pool = c["pool"]["id"].as_u64().or(c["pool_id"].as_u64());
+                        assert_eq!(pool, Some(self.closed_pool), "fixture transfer: {c}");
+                    }
+                }
+                Rec::new(kind, id(&v), who.clone(), name).crm(who, &[])
             }
             "pool" | "team" | "role" => {
                 let url = format!("/api/v1/{}s", kind);
@@ -1135,7 +1225,7 @@ async fn setup() -> (TestServer, World) {
     let (a, b) = (team("Team A").await, team("Team B").await);
     let (mate, _) = s.user(&admin, "team.mate", "sales", &[a]).await;
     let (other, _) = s.user(&admin, "other.rep", "sales", &[b]).await;
-    let (idle, _) = s.user(&admin, "idle.rep", "sales", &[]).await;
+    let (idle, idle_client) = s.user(&admin, "idle.rep", "sales", &[]).await;
 
     // One custom role beside the presets: reads its team, changes only its own records,
     // exports its team's customers, locks its own, deletes its team's, and sees no hidden
@@ -1220,6 +1310,7 @@ async fn setup() -> (TestServer, World) {
         mate,
         other,
         idle,
+        idle_client,
         callers,
         team_b: b,
         closed_stock: Vec::new(),

@@ -75,6 +75,8 @@ declare module 'vue' {
     SourceSelect: typeof import('./components/crm/SourceSelect.vue')['default']
     TimelineList: typeof import('./components/crm/TimelineList.vue')['default']
     TimeZoneSelect: typeof import('./components/TimeZoneSelect.vue')['default']
+    TransferAskDialog: typeof import('./components/crm/TransferAskDialog.vue')['default']
+    TransferRequests: typeof import('./components/crm/TransferRequests.vue')['default']
     UserPicker: typeof import('./components/UserPicker.vue')['default']
   }
   export interface GlobalDirectives {

@@ -875,35 +875,49 @@ pub fn transfer(k: &Kontor, p: &Principal, id: u64, to_user: u64) -> AppResult<C
             return Err(AppError::forbidden());
         }
         active_owner(tx, "to_user", to_user)?;
-        let from = c.data.owner_id;
-        super::set_customer_owner(tx, &actor, id, Some(to_user))?;
-        if let Some(from) = from {
-            super::pool::log_event(
-                tx,
-                &actor,
-                id,
-                super::model::PoolEventKind::Transfer,
-                from,
-                None,
-            )?;
-        }
-        tx.audit_event(
-            &actor,
-            crate::store::AuditEvent {
-                action: "transfer".into(),
-                kind: Customer::KIND.into(),
-                record_id: Some(id),
-                title: c.data.name.clone(),
-                changes: vec![crate::store::Change {
-                    field: "owner_id".into(),
-                    old: from.map(|f| f.to_string()),
-                    new: Some(to_user.to_string()),
-                }],
-            },
-        )?;
+        move_customer(tx, &actor, &c, to_user)?;
         let r = tx.get_live::<Customer>(id)?;
         one_view(tx, r, principal.lang)
     })
+}
+
+/// Gives a customer to `to_user` with what follows it (contacts, timeline), recorded as a
+/// transfer (pool event and audit entry). The caller has checked who may do it; shared by a
+/// manager's transfer and an accepted transfer request.
+pub fn move_customer(
+    tx: &mut Tx,
+    actor: &Actor,
+    c: &Record<Customer>,
+    to_user: u64,
+) -> AppResult<()> {
+    let id = c.id;
+    let from = c.data.owner_id;
+    super::set_customer_owner(tx, actor, id, Some(to_user))?;
+    if let Some(from) = from {
+        super::pool::log_event(
+            tx,
+            actor,
+            id,
+            super::model::PoolEventKind::Transfer,
+            from,
+            None,
+        )?;
+    }
+    tx.audit_event(
+        actor,
+        crate::store::AuditEvent {
+            action: "transfer".into(),
+            kind: Customer::KIND.into(),
+            record_id: Some(id),
+            title: c.data.name.clone(),
+            changes: vec![crate::store::Change {
+                field: "owner_id".into(),
+                old: from.map(|f| f.to_string()),
+                new: Some(to_user.to_string()),
+            }],
+        },
+    )?;
+    Ok(())
 }
 
 // ---- contacts -----------------------------------------------------------------------------------

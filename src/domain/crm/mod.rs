@@ -12,6 +12,7 @@ pub mod model;
 pub mod pool;
 pub mod tasks;
 pub mod timeline;
+pub mod transfer;
 pub mod wording;
 
 use crate::auth::{Action, Module, Principal, Scope};

@@ -126,8 +126,9 @@ pub struct Candidate {
     pub kind: String,
     /// Only for a record the caller may open.
     pub id: Option<u64>,
-    /// For a customer the caller may not open: the reference a transfer request names it by.
-    pub transfer_ref: Option<u64>,
+    /// For a customer the caller may not open: the reference a transfer request names it by
+    /// (opaque, `"<id>.<mac>"`, good for the caller only).
+    pub transfer_ref: Option<String>,
     /// Whether the caller may open it; if not, only that it exists, who owns it and which
     /// fields match is told (no id, no name, no matched values).
     pub visible: bool,
@@ -438,7 +439,9 @@ impl ProbeKeys {
         let email = filled(&probe.email);
         // A name is at most 200 characters when saved: a longer probe is read as far as that
         // (comparing names costs the square of their words).
-        let name = |v: &Option<String>| filled(v).map(|n| name_form(&n.chars().take(200).collect::<String>()));
+        let name = |v: &Option<String>| {
+            filled(v).map(|n| name_form(&n.chars().take(200).collect::<String>()))
+        };
         ProbeKeys {
             name: name(&probe.name),
             name_alt: name(&probe.name_alt),
@@ -698,7 +701,9 @@ pub fn candidates_counted(
                 0
             };
             // Without the import's own rows: its earlier rows count as rows of the file.
-            let customers = tx.count_all::<Customer>()?.saturating_sub(memo.own.len() as u64);
+            let customers = tx
+                .count_all::<Customer>()?
+                .saturating_sub(memo.own.len() as u64);
             *memo.total.insert(customers + leads)
         }
     };
@@ -953,7 +958,12 @@ fn candidate(
     let mut c = Candidate {
         kind: kind.into(),
         id: info.visible.then_some(id),
-        transfer_ref: (next == Some(NextStep::RequestTransfer)).then_some(id),
+        transfer_ref: match next {
+            Some(NextStep::RequestTransfer) => Some(crate::domain::crm::transfer::transfer_ref(
+                tx, p.user_id, id,
+            )?),
+            _ => None,
+        },
         visible: info.visible,
         title: info.visible.then_some(info.title),
         owner,

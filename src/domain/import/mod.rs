@@ -2209,16 +2209,14 @@ fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppR
     let header_row = import.header_row;
     let path = file_path(&k, &import);
     drop(k);
-    let send = |st: &mut PassState,
-                    batch: Vec<Prepared>,
-                    resumed_own: Vec<u64>|
-     -> AppResult<bool> {
-        // What the writer created so far is the import's own, not a duplicate in the database.
-        st.memo.own.extend(created.try_iter());
-        let planned = plan_batch(&*live(weak)?, &ctx, st, batch, resumed_own)?;
-        // A closed channel: the writer stopped on an error, which it returns.
-        Ok(to_writer.send(planned).is_ok())
-    };
+    let send =
+        |st: &mut PassState, batch: Vec<Prepared>, resumed_own: Vec<u64>| -> AppResult<bool> {
+            // What the writer created so far is the import's own, not a duplicate in the database.
+            st.memo.own.extend(created.try_iter());
+            let planned = plan_batch(&*live(weak)?, &ctx, st, batch, resumed_own)?;
+            // A closed channel: the writer stopped on an error, which it returns.
+            Ok(to_writer.send(planned).is_ok())
+        };
     reader::read_rows(&path, &import.layout, &mut |raw| {
         if raw.row <= header_row || raw.is_blank() {
             return Ok(true);
@@ -2270,10 +2268,11 @@ fn run_commit(weak: &Weak<Kontor>, p: &Principal, scope: Scope, id: u64) -> AppR
         Ok(true)
     })
     .map_err(|e| file_error(&import.filename, e))?;
-    if failure.is_none() && !batch.is_empty() {
-        if let Err(e) = send(&mut st, batch, resumed_own) {
-            failure = Some(e);
-        }
+    if failure.is_none()
+        && !batch.is_empty()
+        && let Err(e) = send(&mut st, batch, resumed_own)
+    {
+        failure = Some(e);
     }
     drop(to_writer);
     let written = writer

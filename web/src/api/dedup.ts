@@ -24,6 +24,8 @@ export interface DuplicateCandidate {
   kind: string
   /** null when the caller may not open it. */
   id: number | null
+  /** For a customer the caller may not open: what a transfer request names it by. */
+  transfer_ref: string | null
   /** false: the caller may not open it; only that it exists, who owns it and which fields match is told. */
   visible: boolean
   title: string | null
