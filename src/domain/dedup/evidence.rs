@@ -28,7 +28,8 @@ const OTHER_PHONE: f32 = -1.0;
 const SAME_WEBSITE: f32 = 12.0;
 const OTHER_WEBSITE: f32 = -4.0;
 const SAME_COUNTRY: f32 = 1.0;
-const OTHER_COUNTRY: f32 = -6.0;
+/// Firms of two countries are two legal entities; a firm's country typed wrong is rarer.
+const OTHER_COUNTRY: f32 = -11.0;
 const OTHER_LEGAL_COUNTRY: f32 = -4.0;
 const NAMES_DIFFER: f32 = -4.0;
 const NAMES_PARTLY_ALIKE: f32 = 1.0;
