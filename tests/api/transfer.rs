@@ -273,7 +273,7 @@ async fn requests_are_refused_where_they_make_no_sense_and_can_be_withdrawn() {
         .send(
             Method::POST,
             "/api/v1/customers",
-            Some(json!({"name": "Oceanic Trading Ltd", "country": "GB"})),
+            Some(json!({"name": "Oceanic Trading Ltd", "country": "DE"})),
         )
         .await;
     let cid = c["id"].as_u64().unwrap();

@@ -459,8 +459,8 @@ fn latin_form(t: &NameToken) -> Option<&str> {
     }
 }
 
-/// Two words of one trade concept: the same word (or its plural or a shorter ending: Textile =
-/// Textil, Import = Imports) or the word in Chinese (纺织 = Textile) is the same; two other words
+/// Two words of one trade concept: the same word (or its plural, a shorter ending or an
+/// abbreviation: Textile = Textil, Import = Imports = Imp.) or the word in Chinese (纺织 = Textile) is the same; two other words
 /// for the concept are alike but less than the same name (Warta Trade and Warta Trading, Roux
 /// Commerce and Roux Négoce are as often two firms as one; Nordlicht Handel and Nordlicht
 /// Trading still match, at 0.92).
@@ -473,7 +473,8 @@ fn same_concept_similarity(x: &NameToken, y: &NameToken) -> f32 {
     } else {
         (&y.text, &x.text)
     };
-    if long.starts_with(short.as_str()) && long.len() - short.len() <= 2 {
+    // A plural, a shorter ending or an abbreviation (Imp. = Import, Tic. = Ticaret).
+    if long.starts_with(short.as_str()) || short.chars().count() <= 4 {
         return 1.0;
     }
     0.75
