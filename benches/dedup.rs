@@ -206,9 +206,11 @@ fn main() {
 async fn run(customers: usize, record: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("../shared/testdata");
-    let temp =
-        tempfile::tempdir_in(std::env::var("KONTOR_BENCH_DIR").unwrap_or_else(|_| ".".into()))
-            .expect("temp dir");
+    let temp = tempfile::tempdir_in(
+        std::env::var("KONTOR_BENCH_DIR")
+            .unwrap_or_else(|_| std::env::temp_dir().to_string_lossy().into_owned()),
+    )
+    .expect("temp dir");
     let gen_dir = temp.path().join("gen");
     std::fs::create_dir_all(&gen_dir).unwrap();
     eprintln!("Duplicate check on a generated book of {customers} firms (seed 42)");
