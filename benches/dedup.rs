@@ -179,6 +179,20 @@ impl Api {
     }
 }
 
+/// How many examples of each kind to print (`DEDUP_EXAMPLES`, 12 unless set).
+fn example_count() -> usize {
+    std::env::var("DEDUP_EXAMPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12)
+}
+
+/// `n` items spread evenly over `all`.
+fn sample<T>(all: &[T], n: usize) -> impl Iterator<Item = &T> {
+    let step = all.len().div_ceil(n.max(1)).max(1);
+    all.iter().step_by(step)
+}
+
 fn pct(n: usize, of: usize) -> f64 {
     if of == 0 {
         0.0
@@ -356,13 +370,24 @@ async fn run(customers: usize, record: bool) {
             } else if warned_rows.insert(row) {
                 *warned_by.entry(what).or_default() += 1;
             }
-            if examples.len() < 12 && i["code"] != "invalid" {
-                let r = originals
-                    .get(row as usize - 2)
-                    .map_or("", |r| r["name"].as_str().unwrap_or(""));
+            if i["code"] != "invalid" {
+                let name_of = |row: u64| {
+                    originals
+                        .get((row as usize).wrapping_sub(2))
+                        .map_or("", |r| r["name"].as_str().unwrap_or(""))
+                };
+                let message = i["message"].as_str().unwrap_or("");
+                // "… as row N …": the other row's name beside it, to read the pair at once.
+                let other = message
+                    .split("row ")
+                    .nth(1)
+                    .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .map_or("", name_of);
                 examples.push(format!(
-                    "row {row} {r}: {}",
-                    i["message"].as_str().unwrap_or("")
+                    "{} row {row} {} | {other}: {message}",
+                    i["severity"].as_str().unwrap_or(""),
+                    name_of(row)
                 ));
             }
         }
@@ -388,7 +413,7 @@ async fn run(customers: usize, record: bool) {
     for (k, v) in &warned_by {
         eprintln!("    warned by {k}: {v}");
     }
-    for e in &examples {
+    for e in sample(&examples, example_count()) {
         eprintln!("    e.g. {e}");
     }
 
@@ -398,6 +423,7 @@ async fn run(customers: usize, record: bool) {
     let mut found_by_signal: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut found_total = 0;
     let mut blocked_total = 0;
+    let mut missed: Vec<String> = Vec::new();
     for chunk in truth.chunks(200) {
         let rows: Vec<&Value> = chunk
             .iter()
@@ -415,6 +441,16 @@ async fn run(customers: usize, record: bool) {
                 .filter(|d| d["customer_name"] == orig["name"])
                 .collect();
             let found = !hits.is_empty();
+            if !found {
+                missed.push(format!(
+                    "{} [{}] | {}",
+                    by_ext[t["dup"].as_str().unwrap_or("")]["name"]
+                        .as_str()
+                        .unwrap_or(""),
+                    t["name_variant"].as_str().unwrap_or(""),
+                    orig["name"].as_str().unwrap_or("")
+                ));
+            }
             found_total += usize::from(found);
             blocked_total += usize::from(hits.iter().any(|d| d["blocking"] == true));
             let variant = t["name_variant"].as_str().unwrap_or("?").to_string();
@@ -453,6 +489,9 @@ async fn run(customers: usize, record: bool) {
     for (k, (f, n)) in &found_by_signal {
         eprintln!("    signal {k:<19} {f:>5} / {n:<5} {:.1} %", pct(*f, *n));
     }
+    for m in sample(&missed, example_count()) {
+        eprintln!("    missed {m}");
+    }
 
     // 4. Brand-new firms probed as the form does.
     let (mut new_n, mut new_block, mut new_warn) = (0, 0, 0);
@@ -484,11 +523,13 @@ async fn run(customers: usize, record: bool) {
             new_n += 1;
             new_block += usize::from(block);
             new_warn += usize::from(warn);
-            if warn && probe_examples.len() < 6 {
+            if warn {
                 probe_examples.push(format!(
-                    "{} ({}): {}",
+                    "{} {} ({}) | {}: {}",
+                    if block { "block" } else { "warn" },
                     r["name"].as_str().unwrap_or(""),
                     r["country"].as_str().unwrap_or(""),
+                    v["candidates"][0]["title"].as_str().unwrap_or(""),
                     v["candidates"][0]["reasons"]
                 ));
             }
@@ -503,7 +544,7 @@ async fn run(customers: usize, record: bool) {
     eprintln!(
         "  new firms sharing a normalised name: {seen_n}: blocked {seen_block}, warned {seen_warn}, blocked though the countries differ {seen_other_country_block}; {probe_ms:.2} ms a check"
     );
-    for e in &probe_examples {
+    for e in sample(&probe_examples, example_count()) {
         eprintln!("    e.g. {e}");
     }
 
