@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::{About, Evidence, Frequencies, Judgement, Level, Profile, judge};
 use super::{
-    Field, MATCH_THRESHOLD, NameForm, email_address, email_company_domain, name_form, phone_e164,
-    website_key,
+    Field, MATCH_THRESHOLD, NameForm, compare_names, email_address, email_company_domain,
+    name_form, phone_e164, website_key,
 };
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::Kontor;
@@ -355,16 +355,14 @@ pub fn evidence_text(e: &Evidence, lang: Lang) -> String {
             format!("different countries: {} ≠ {}", country(a), country(b))
         }
         Evidence::OtherCountry(a, b) => format!("国家不同：{} ≠ {}", country(a), country(b)),
-        Evidence::OtherLegalCountry(a, b) if en => format!(
-            "legal forms of different countries: {} ≠ {}",
+        Evidence::OtherLegalForm(a, b) if en => format!(
+            "different legal forms: {} ≠ {}",
             a.to_uppercase(),
             b.to_uppercase()
         ),
-        Evidence::OtherLegalCountry(a, b) => format!(
-            "公司类型属于不同国家：{} ≠ {}",
-            a.to_uppercase(),
-            b.to_uppercase()
-        ),
+        Evidence::OtherLegalForm(a, b) => {
+            format!("公司类型不同：{} ≠ {}", a.to_uppercase(), b.to_uppercase())
+        }
         Evidence::Name(sim, df) => {
             let mut text = sim.reason_in(lang);
             match df {
@@ -868,6 +866,21 @@ pub fn candidates_counted(
                 )
             }
         };
+        // A near spelling (a typo) is weighed by how many records carry the name it is near
+        // to: read that count when the candidate was found by a word.
+        if let Some(k) = profile.names.iter().find_map(|n| n.key())
+            && !counts.db.contains_key(&("n", k.clone()))
+            && probe.names.iter().any(|x| {
+                profile.names.iter().any(|y| {
+                    let s = compare_names(x, y).score;
+                    (MATCH_THRESHOLD..0.99).contains(&s)
+                })
+            })
+        {
+            let own_extra = counts.file.get(&("n", k.clone())).copied().unwrap_or(0);
+            let n = lookup(&key("n", &k), false, own_extra, &mut via)?.map(|v| v.len() as u64);
+            counts.db.insert(("n", k), n);
+        }
         let j = judge(&probe, &profile, &counts, &counted);
         if j.level == Level::None {
             continue;

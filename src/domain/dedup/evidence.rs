@@ -30,8 +30,14 @@ const OTHER_WEBSITE: f32 = -4.0;
 const SAME_COUNTRY: f32 = 1.0;
 /// Firms of two countries are two legal entities; a firm's country typed wrong is rarer.
 const OTHER_COUNTRY: f32 = -11.0;
-const OTHER_LEGAL_COUNTRY: f32 = -4.0;
+/// The same name under two legal forms (S.A. and S.L., GmbH and e.K., K.K. and SARL) is two
+/// registered entities: a firm's form is rarely typed wrong (m ≈ 0.03), and the S.A. and the
+/// S.L. of one family are two customers to invoice.
+const OTHER_LEGAL_FORM: f32 = -8.0;
 const NAMES_DIFFER: f32 = -4.0;
+/// The most a name that is not the same name may weigh: below [`SAME_BITS`], so a near
+/// spelling alone (a typo, another spacing) warns but never refuses a save.
+const NEAR_NAME_MAX: f32 = 12.0;
 const NAMES_PARTLY_ALIKE: f32 = 1.0;
 /// m: how often the name of one firm is written alike in two of its records.
 const NAME_M: f64 = 0.9;
@@ -86,7 +92,8 @@ pub enum Evidence {
     OtherWebsite(String, String),
     SameCountry(String),
     OtherCountry(String, String),
-    OtherLegalCountry(String, String),
+    /// The two legal forms, as written (folded).
+    OtherLegalForm(String, String),
     /// The names compared, and how rare the name is (records carrying it).
     Name(Similarity, Option<u64>),
 }
@@ -110,7 +117,7 @@ impl Evidence {
             Evidence::SamePhone(_) | Evidence::OtherPhone => About::Phone,
             Evidence::SameWebsite(_) | Evidence::OtherWebsite(..) => About::Website,
             Evidence::SameCountry(_) | Evidence::OtherCountry(..) => About::Country,
-            Evidence::OtherLegalCountry(..) | Evidence::Name(..) => About::Name,
+            Evidence::OtherLegalForm(..) | Evidence::Name(..) => About::Name,
         }
     }
 }
@@ -211,15 +218,12 @@ pub fn judge(
         if weight != 0.0 || sim.score >= 0.6 {
             ev.push((weight, Evidence::Name(sim, df)));
         }
-        if let (Some(lx), Some(ly)) = (legal_countries(&x.folded), legal_countries(&y.folded))
-            && !lx.iter().any(|c| ly.contains(c))
+        if let (Some(fx), Some(fy)) = (legal_form(&x.folded), legal_form(&y.folded))
+            && fx.id != fy.id
         {
             ev.push((
-                OTHER_LEGAL_COUNTRY,
-                Evidence::OtherLegalCountry(
-                    legal_form_label(&x.folded),
-                    legal_form_label(&y.folded),
-                ),
+                OTHER_LEGAL_FORM,
+                Evidence::OtherLegalForm(fx.written, fy.written),
             ));
         }
     }
@@ -228,11 +232,22 @@ pub fn judge(
     let keys_or_name = ev
         .iter()
         .any(|(w, e)| *w > 0.0 && e.about() != About::Country);
-    let bits: f32 = if keys_or_name {
+    let mut bits: f32 = if keys_or_name {
         ev.iter().map(|(w, _)| w).sum()
     } else {
         f32::NEG_INFINITY
     };
+    // Firms of two countries (even of one market: a Shenzhen firm and a Hong Kong one) are two
+    // legal entities: a name alone never makes them one, a shared address, phone or site may.
+    let key_agrees = ev.iter().any(|(w, e)| {
+        *w > 0.0 && matches!(e.about(), About::Email | About::Phone | About::Website)
+    });
+    if !key_agrees
+        && let (Some(x), Some(y)) = (&a.country, &b.country)
+        && x != y
+    {
+        bits = bits.min(SAME_BITS - 1.0);
+    }
     ev.sort_by(|p, q| q.0.total_cmp(&p.0));
     Judgement {
         bits,
@@ -258,8 +273,18 @@ fn name_weight(
     if sim.score < super::MATCH_THRESHOLD {
         return (NAMES_PARTLY_ALIKE, None);
     }
-    let df = match (x.key(), y.key()) {
-        (Some(kx), Some(ky)) if kx == ky => freq.df("n", &kx).unwrap_or(COMMON_DF),
+    let (kx, ky) = (x.key(), y.key());
+    // A near spelling of a name is as rare as the name: count the records that carry either
+    // name exactly (the one compared with is on record, so it counts at least itself).
+    let by_key = [&kx, &ky]
+        .into_iter()
+        .flatten()
+        .filter_map(|k| freq.df("n", k).or(Some(COMMON_DF)))
+        .filter(|n| *n > 0)
+        .min();
+    let df = match (&kx, &ky, by_key) {
+        (Some(a), Some(b), _) if a == b => freq.df("n", a).unwrap_or(COMMON_DF),
+        (_, _, Some(n)) => n,
         _ => {
             // The rarest distinctive word both names have; near-spellings only: a middling one.
             let ty = y.distinctive_terms();
@@ -276,89 +301,13 @@ fn name_weight(
     let info = (NAME_M * book / df as f64).log2().clamp(2.0, 20.0) as f32;
     // 0.85 → 0.6 of the information, 1.0 → all of it.
     let share = ((sim.score - 0.6) / 0.4).clamp(0.0, 1.0);
-    (info * share, Some(df))
+    let weight = if sim.score >= 0.99 {
+        info * share
+    } else {
+        (info * share).min(NEAR_NAME_MAX)
+    };
+    (weight, Some(df))
 }
-
-/// Legal forms and the countries that have them. Forms used in many countries (Ltd, S.A., Co.)
-/// are not listed: they tell nothing.
-const LEGAL_FORMS: &[(&str, &[&str])] = &[
-    ("kk", &["JP"]),
-    ("kabushiki", &["JP"]),
-    ("kaisha", &["JP"]),
-    ("yk", &["JP"]),
-    ("gk", &["JP"]),
-    (
-        "sarl",
-        &["FR", "BE", "LU", "CH", "MA", "TN", "DZ", "SN", "CI", "LB"],
-    ),
-    ("eurl", &["FR"]),
-    ("sasu", &["FR"]),
-    ("gmbh", &["DE", "AT", "CH", "LI"]),
-    ("mbh", &["DE", "AT", "CH"]),
-    ("ag", &["DE", "AT", "CH", "LI"]),
-    ("kg", &["DE", "AT", "CH"]),
-    ("ohg", &["DE", "AT"]),
-    ("ug", &["DE"]),
-    ("gbr", &["DE"]),
-    ("bv", &["NL", "BE"]),
-    ("nv", &["NL", "BE", "SR", "CW"]),
-    ("bvba", &["BE"]),
-    ("vof", &["NL"]),
-    (
-        "srl",
-        &["IT", "RO", "AR", "MD", "BE", "UY", "PE", "BO", "CR", "DO"],
-    ),
-    ("spa", &["IT"]),
-    ("snc", &["IT", "FR"]),
-    ("sl", &["ES"]),
-    ("slu", &["ES"]),
-    ("spzoo", &["PL"]),
-    ("sro", &["CZ", "SK"]),
-    ("kft", &["HU"]),
-    ("zrt", &["HU"]),
-    ("oy", &["FI"]),
-    ("oyj", &["FI"]),
-    ("ab", &["SE", "FI"]),
-    ("aps", &["DK"]),
-    ("asa", &["NO"]),
-    ("ooo", &["RU", "BY", "UZ", "KZ", "KG", "TJ"]),
-    ("zao", &["RU"]),
-    ("oao", &["RU"]),
-    ("pao", &["RU"]),
-    ("tov", &["UA"]),
-    ("ltda", &["BR", "PT", "CO", "CL", "EC", "PE", "AO", "MZ"]),
-    ("eireli", &["BR"]),
-    ("cv", &["MX", "NL"]),
-    ("sapi", &["MX"]),
-    ("pvt", &["IN", "PK", "LK", "NP", "BD", "ZW"]),
-    ("llp", &["IN", "GB", "US", "SG", "KZ"]),
-    ("pty", &["AU", "ZA", "NA", "BW"]),
-    ("pte", &["SG"]),
-    ("bhd", &["MY", "BN"]),
-    ("sdn", &["MY", "BN"]),
-    ("tbk", &["ID"]),
-    ("sti", &["TR"]),
-    ("ltdsti", &["TR"]),
-    (
-        "jsc",
-        &["VN", "RU", "KZ", "UZ", "AZ", "GE", "UA", "BG", "LT"],
-    ),
-    ("fze", &["AE"]),
-    ("fzco", &["AE"]),
-    ("fzc", &["AE"]),
-    ("fzllc", &["AE"]),
-    ("wll", &["BH", "KW", "QA"]),
-    ("inc", &["US", "CA", "PH", "KR", "TW", "JP"]),
-    (
-        "llc",
-        &[
-            "US", "AE", "SA", "OM", "QA", "RU", "UA", "GE", "AM", "EG", "VN", "MN", "KZ",
-        ],
-    ),
-    ("plc", &["GB", "IE", "NG", "KE", "GH", "UG", "LK", "ET"]),
-    ("有限公司", &["CN", "HK", "TW", "MO"]),
-    ("株式会社", &["JP"]),
-];
 
 /// The legal-form words of a folded name: its Latin words, with runs of single letters joined
 /// (K.K. → kk, S.r.l. → srl, Sp. z o.o. → spzoo), and its Chinese or Japanese legal form.
@@ -385,6 +334,7 @@ fn legal_words(folded: &str) -> Vec<String> {
     // "Sp. z o.o." is read as sp + zoo.
     if let Some(i) = words.windows(2).position(|p| p[0] == "sp" && p[1] == "zoo") {
         words[i] = "spzoo".into();
+        words.remove(i + 1);
     }
     if folded.contains("株式会社") {
         words.push("株式会社".into());
@@ -394,40 +344,195 @@ fn legal_words(folded: &str) -> Vec<String> {
     words
 }
 
-/// The countries whose legal form the name carries (`None`: no form that tells).
-pub fn legal_countries(folded: &str) -> Option<Vec<&'static str>> {
-    let words = legal_words(folded);
-    let mut out: Option<Vec<&'static str>> = None;
-    // Only the last three words (and a Chinese suffix) carry the legal form; "AB" or "KG" in
-    // the middle of a name is a brand.
-    let n = words.len();
-    for w in words.iter().skip(n.saturating_sub(3)) {
-        if let Some((_, countries)) = LEGAL_FORMS.iter().find(|(f, _)| f == w) {
-            let set = out.get_or_insert_with(|| countries.to_vec());
-            // Several forms in one name narrow the countries (S.A. de C.V.).
-            let narrowed: Vec<&str> = set
-                .iter()
-                .copied()
-                .filter(|c| countries.contains(c))
-                .collect();
-            if !narrowed.is_empty() {
-                *set = narrowed;
-            }
-        }
-    }
-    out
+/// A name's legal form: `id` compares spellings of one form as one (Ltd = Limited = Co., Ltd.,
+/// K.K. = Kabushiki Kaisha, S.A. = SA, GmbH & Co. KG = GmbH u. Co. KG); `written` is for a
+/// reason.
+pub struct LegalForm {
+    pub id: String,
+    pub written: String,
 }
 
-/// The legal form as written, for a reason ("K.K." stays "kk": the folded word).
-fn legal_form_label(folded: &str) -> String {
+/// Words that make up Latin legal forms (single letters are joined first: S.r.l. → srl).
+const LEGAL_WORDS: &[&str] = &[
+    "kk",
+    "kabushiki",
+    "kaisha",
+    "yk",
+    "gk",
+    "sarl",
+    "eurl",
+    "sasu",
+    "gmbh",
+    "mbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "gbr",
+    "bv",
+    "nv",
+    "bvba",
+    "vof",
+    "srl",
+    "spa",
+    "snc",
+    "sl",
+    "slu",
+    "spzoo",
+    "sro",
+    "kft",
+    "zrt",
+    "oy",
+    "oyj",
+    "ab",
+    "aps",
+    "asa",
+    "ooo",
+    "zao",
+    "oao",
+    "pao",
+    "tov",
+    "ltda",
+    "eireli",
+    "cv",
+    "sapi",
+    "pvt",
+    "llp",
+    "pty",
+    "pte",
+    "bhd",
+    "sdn",
+    "tbk",
+    "sti",
+    "ltdsti",
+    "jsc",
+    "fze",
+    "fzco",
+    "fzc",
+    "fzllc",
+    "wll",
+    "inc",
+    "llc",
+    "plc",
+    "ltd",
+    "limited",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "incorporated",
+    "private",
+    "public",
+    "joint",
+    "stock",
+    "est",
+    "establishment",
+    "san",
+    "sanayi",
+    "tic",
+    "ticaret",
+    "sa",
+    "sas",
+    "ek",
+    "rl",
+    "sde",
+    "haftungsbeschrankt",
+    "ao",
+    "ооо",
+    "ао",
+    "зао",
+    "оао",
+    "пао",
+    "fz",
+];
+/// Joining words inside a legal form (GmbH & Co. KG, S.A. de C.V., San. ve Tic.).
+const LEGAL_JOINERS: &[&str] = &["and", "und", "u", "ve", "de", "y", "e", "et"];
+/// One form spelt out or abbreviated.
+const LEGAL_SYNONYMS: &[(&str, &str)] = &[
+    ("limited", "ltd"),
+    ("incorporated", "inc"),
+    ("corporation", "corp"),
+    ("company", "co"),
+    ("kabushiki", "kk"),
+    ("kaisha", ""),
+    ("joint", "jsc"),
+    ("stock", ""),
+    ("establishment", "est"),
+    ("sanayi", "san"),
+    ("ticaret", "tic"),
+    ("private", "pvt"),
+    ("pte", "pvt"),
+    ("haftungsbeschrankt", ""),
+    ("ооо", "ooo"),
+    ("ао", "ao"),
+    ("зао", "zao"),
+    ("оао", "oao"),
+    ("пао", "pao"),
+];
+
+/// The Latin legal form at the end of a name (or, for Russian forms, at its start). Chinese
+/// forms (有限公司, 有限责任公司 …) are no evidence: they are written loosely.
+pub fn legal_form(folded: &str) -> Option<LegalForm> {
     let words = legal_words(folded);
-    let n = words.len();
-    words
+    let is_legal = |w: &str| LEGAL_WORDS.contains(&w) || LEGAL_JOINERS.contains(&w);
+    let mut take = words.iter().rev().take_while(|w| is_legal(w)).count();
+    // A name is not all legal form ("Company Limited" names nothing).
+    if take == words.len() {
+        take = take.saturating_sub(1);
+    }
+    let mut form: Vec<&str> = words[words.len() - take..]
         .iter()
-        .skip(n.saturating_sub(3))
-        .find(|w| LEGAL_FORMS.iter().any(|(f, _)| f == *w))
-        .cloned()
-        .unwrap_or_default()
+        .map(String::as_str)
+        .collect();
+    if form.is_empty()
+        && let Some(first) = words.first()
+        && [
+            "ooo", "ao", "zao", "oao", "pao", "ооо", "ао", "зао", "оао", "пао",
+        ]
+        .contains(&first.as_str())
+        && words.len() > 1
+    {
+        form.push(first);
+    }
+    // Joining words do not start or end a form.
+    while form.first().is_some_and(|w| LEGAL_JOINERS.contains(w)) {
+        form.remove(0);
+    }
+    while form.last().is_some_and(|w| LEGAL_JOINERS.contains(w)) {
+        form.pop();
+    }
+    if form.is_empty() {
+        return None;
+    }
+    let mapped: Vec<&str> = form
+        .iter()
+        .filter(|w| !LEGAL_JOINERS.contains(w))
+        .map(|w| {
+            LEGAL_SYNONYMS
+                .iter()
+                .find(|(from, _)| from == w)
+                .map_or(*w, |(_, to)| *to)
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "Co., Ltd." is the English of a limited company, as "Ltd" is; "Joint Stock Company" is
+    // a JSC.
+    let mut id = String::new();
+    for (i, w) in mapped.iter().enumerate() {
+        let next = mapped.get(i + 1);
+        let before = i.checked_sub(1).and_then(|j| mapped.get(j));
+        if *w == "co"
+            && (next.is_some_and(|n| ["ltd", "inc", "llc"].contains(n))
+                || before.is_some_and(|b| *b == "jsc"))
+        {
+            continue;
+        }
+        id.push_str(w);
+    }
+    (!id.is_empty()).then(|| LegalForm {
+        id,
+        written: form.join(" "),
+    })
 }
 
 #[cfg(test)]
@@ -502,17 +607,37 @@ mod tests {
         assert!(
             j.evidence
                 .iter()
-                .any(|(_, e)| matches!(e, Evidence::OtherLegalCountry(..))),
+                .any(|(_, e)| matches!(e, Evidence::OtherLegalForm(..))),
             "{j:?}"
         );
         // Without countries, the legal forms alone keep it from being the same firm.
         let jp = firm("Pacific Imports K.K.", "", "", "", "");
         let fr = firm("Pacific Imports SARL", "", "", "", "");
         assert!(level(&jp, &fr, &book) < Level::Same);
-        // Hong Kong and the mainland are one market.
+        // Hong Kong and the mainland are one market: nothing against, but two registered
+        // firms; a name alone does not make them one, a shared phone does.
         let hk = firm("Huaxin Electronics (HK) Ltd", "HK", "", "", "");
         let sz = firm("Shenzhen Huaxin Electronics Co., Ltd.", "CN", "", "", "");
+        assert_eq!(level(&hk, &sz, &book), Level::Possible);
+        let hk = firm(
+            "Huaxin Electronics (HK) Ltd",
+            "HK",
+            "",
+            "+852 2345 6789",
+            "",
+        );
+        let sz = firm(
+            "Shenzhen Huaxin Electronics Co., Ltd.",
+            "CN",
+            "",
+            "+852 2345 6789",
+            "",
+        );
         assert_eq!(level(&hk, &sz, &book), Level::Same);
+        // The same name under two legal forms of one country: two entities.
+        let sl = firm("Navarra Embalajes S.L.", "ES", "", "", "");
+        let sa = firm("Navarra Embalajes S.A.", "ES", "", "", "");
+        assert!(level(&sl, &sa, &book) < Level::Same);
     }
 
     #[test]
@@ -546,7 +671,7 @@ mod tests {
         assert_eq!(level(&a, &c, &book), Level::Possible);
         // Another website and domain make an exact name only possible.
         let d = firm(
-            "Metro Sourcing LLC",
+            "Metro Sourcing Inc",
             "US",
             "a@metrosourcing.com",
             "",
@@ -560,29 +685,54 @@ mod tests {
             "metro-src.com",
         );
         assert_eq!(level(&d, &e, &book), Level::Possible);
+        // … and another legal form besides, nothing.
+        let f = firm(
+            "Metro Sourcing LLC",
+            "US",
+            "a@metrosourcing.com",
+            "",
+            "metrosourcing.com",
+        );
+        assert_eq!(level(&f, &e, &book), Level::None);
     }
 
     #[test]
-    fn legal_forms_by_country() {
-        assert_eq!(
-            legal_countries(&crate::search::text::fold("Pacific K.K.")),
-            Some(vec!["JP"])
-        );
-        assert_eq!(
-            legal_countries(&crate::search::text::fold("Sonora S.A. de C.V.")),
-            Some(vec!["MX", "NL"])
-        );
-        assert_eq!(
-            legal_countries(&crate::search::text::fold("Acme Ltd")),
-            None
-        );
-        assert_eq!(
-            legal_countries(&crate::search::text::fold("Nowak Sp. z o.o.")),
-            Some(vec!["PL"])
-        );
-        assert_eq!(
-            legal_countries("深圳市华信电子有限公司"),
-            Some(vec!["CN", "HK", "TW", "MO"])
-        );
+    fn legal_forms_compare_by_form_not_by_spelling() {
+        let id = |name: &str| legal_form(&crate::search::text::fold(name)).map(|f| f.id);
+        let same = [
+            ("Acme Ltd", "Acme Limited"),
+            ("Haina Trading Co., Ltd.", "Haina Trading Company Limited"),
+            ("Haina Trading Co., Ltd.", "Haina Trading Ltd"),
+            ("Pacific K.K.", "Pacific Kabushiki Kaisha"),
+            ("Nowak Sp. z o.o.", "Nowak sp. z o. o."),
+            ("Brandt GmbH & Co. KG", "Brandt GmbH u. Co. KG"),
+            ("Sonora S.A. de C.V.", "Sonora SA de CV"),
+            (
+                "Koç Tekstil San. ve Tic. Ltd. Şti.",
+                "Koç Tekstil Sanayi ve Ticaret Ltd. Şti.",
+            ),
+            ("Thanh Cong JSC", "Thanh Cong Joint Stock Company"),
+            ("Gupta Exports Pvt. Ltd.", "Gupta Exports Private Limited"),
+            ("Al Noor FZCO", "Al Noor FZ Co."),
+        ];
+        for (a, b) in same {
+            assert!(id(a).is_some(), "{a}");
+            assert_eq!(id(a), id(b), "{a} / {b}");
+        }
+        let other = [
+            ("Navarra Embalajes S.L.", "Navarra Embalajes S.A."),
+            ("Fontana Moda S.p.A.", "Fontana Moda S.r.l."),
+            ("Koç Gıda A.Ş.", "Koç Gıda Ltd. Şti."),
+            ("Sonora S.A. de C.V.", "Sonora S. de R.L. de C.V."),
+            ("Tanaka Shoji K.K.", "Tanaka Shoji Co., Ltd."),
+            ("Pacific Imports K.K.", "Pacific Imports SARL"),
+        ];
+        for (a, b) in other {
+            assert_ne!(id(a), id(b), "{a} / {b}");
+        }
+        // Chinese forms are written loosely; a name that is only a form names none.
+        assert_eq!(id("深圳市华信电子有限公司"), None);
+        assert_eq!(id("Company Limited").as_deref(), Some("ltd"));
+        assert_eq!(id("Brandt Werkzeuge"), None);
     }
 }
