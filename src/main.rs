@@ -278,7 +278,7 @@ fn dedupe_pairs(file: &Path, region: &str) -> Result<(), String> {
             if expect { "match" } else { "nomatch" },
             field,
             result.score,
-            result.reason,
+            result.reason_in(kontor::i18n::Lang::En),
         );
     }
     println!("{passed} passed, {failed} failed");

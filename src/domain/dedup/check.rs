@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::{About, Evidence, Frequencies, Judgement, Level, Profile, judge};
 use super::{
-    Field, MATCH_THRESHOLD, NameForm, compare_names, email_address, email_company_domain,
-    name_form, phone_e164, website_key,
+    Field, MATCH_THRESHOLD, NameForm, email_address, email_company_domain, name_form, phone_e164,
+    website_key,
 };
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::Kontor;
@@ -866,22 +866,19 @@ pub fn candidates_counted(
                 )
             }
         };
+        let mut j = judge(&probe, &profile, &counts, &counted);
         // A near spelling (a typo) is weighed by how many records carry the name it is near
-        // to: read that count when the candidate was found by a word.
-        if let Some(k) = profile.names.iter().find_map(|n| n.key())
+        // to: read that count when the candidate was found by a word, and weigh again.
+        if j.evidence.iter().any(|(_, e)| {
+            matches!(e, Evidence::Name(sim, _) if (MATCH_THRESHOLD..0.99).contains(&sim.score))
+        }) && let Some(k) = profile.names.iter().find_map(|n| n.key())
             && !counts.db.contains_key(&("n", k.clone()))
-            && probe.names.iter().any(|x| {
-                profile.names.iter().any(|y| {
-                    let s = compare_names(x, y).score;
-                    (MATCH_THRESHOLD..0.99).contains(&s)
-                })
-            })
         {
             let own_extra = counts.file.get(&("n", k.clone())).copied().unwrap_or(0);
             let n = lookup(&key("n", &k), false, own_extra, &mut via)?.map(|v| v.len() as u64);
             counts.db.insert(("n", k), n);
+            j = judge(&probe, &profile, &counts, &counted);
         }
-        let j = judge(&probe, &profile, &counts, &counted);
         if j.level == Level::None {
             continue;
         }

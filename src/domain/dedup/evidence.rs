@@ -10,7 +10,8 @@
 //! A name's weight follows how many firms in the company's own data carry it (term frequency):
 //! an exact name that only one record has says much, a surname that hundreds of firms share says
 //! little. Evidence against: another country, another company e-mail domain, website or phone,
-//! legal forms of different countries (K.K. vs SARL), names that differ.
+//! another legal form (S.A. vs S.L.: two registered entities), names that differ. A name alone
+//! never makes firms of two countries one, nor does a name that is only near (a typo).
 
 use super::{NameForm, Similarity, compare_names};
 
@@ -25,7 +26,7 @@ const SAME_EMAIL_DOMAIN: f32 = 11.0;
 const OTHER_EMAIL_DOMAIN: f32 = -3.0;
 const SAME_PHONE: f32 = 11.0;
 const OTHER_PHONE: f32 = -1.0;
-const SAME_WEBSITE: f32 = 12.0;
+const SAME_WEBSITE: f32 = 11.0;
 const OTHER_WEBSITE: f32 = -4.0;
 const SAME_COUNTRY: f32 = 1.0;
 /// Firms of two countries are two legal entities; a firm's country typed wrong is rarer.
@@ -34,7 +35,8 @@ const OTHER_COUNTRY: f32 = -11.0;
 /// registered entities: a firm's form is rarely typed wrong (m ≈ 0.03), and the S.A. and the
 /// S.L. of one family are two customers to invoice.
 const OTHER_LEGAL_FORM: f32 = -8.0;
-const NAMES_DIFFER: f32 = -4.0;
+/// Records of one firm nearly always share the word that names it (m ≈ 0.015).
+const NAMES_DIFFER: f32 = -6.0;
 /// The most a name that is not the same name may weigh: below [`SAME_BITS`], so a near
 /// spelling alone (a typo, another spacing) warns but never refuses a save.
 const NEAR_NAME_MAX: f32 = 12.0;
