@@ -1246,3 +1246,112 @@ async fn a_team_scoped_assigner_hands_leads_only_within_the_team() {
         .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_opportunities_and_tasks_follow_their_customer_and_closed_deals_stay() {
+    // Transfer, release to the pool and claim move a customer's open opportunities and open
+    // tasks with it; a won deal stays with the rep who won it (their sales record).
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, li) = s.user(&admin, "li.na", "sales", &[]).await;
+    let (wang_id, wang) = s.user(&admin, "wang.fang", "sales", &[]).await;
+    let (_, zhao) = s.user(&admin, "zhao.lei", "sales", &[]).await;
+    let id = customer(&li, json!({"name": "Follow Co"})).await["id"]
+        .as_u64()
+        .unwrap();
+    let today = Utc::now().date_naive().to_string();
+    let (status, _) = li
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{id}/timeline"),
+            Some(json!({"kind": "call", "subject": "samples", "follow_up_on": today})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let new_opp = |title: &'static str| {
+        let li = &li;
+        async move {
+            let (status, o) = li
+                .send(
+                    Method::POST,
+                    "/api/v1/opportunities",
+                    Some(json!({"customer_id": id, "title": title, "amount": "100", "currency": "USD"})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{o}");
+            o
+        }
+    };
+    let open = new_opp("open order").await;
+    let won = new_opp("won order").await;
+    let (status, _) = li
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/opportunities/{}", won["id"]),
+            Some(json!({"version": won["version"], "stage": "won"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let titles = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let v = c.get("/api/v1/opportunities").await;
+            let mut t: Vec<String> = v["items"]
+                .as_array()
+                .or(v.as_array())
+                .unwrap()
+                .iter()
+                .map(|o| o["title"].as_str().unwrap().to_string())
+                .collect();
+            t.sort();
+            t
+        }
+    };
+    let task_count = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let day = c.get("/api/v1/my-day").await;
+            ["overdue", "due_today", "upcoming"]
+                .iter()
+                .map(|k| day[*k].as_array().map_or(0, |a| a.len()))
+                .sum::<usize>()
+        }
+    };
+    assert_eq!(task_count(&li).await, 1);
+
+    // A manager's transfer: the open deal and the task go to wang, the won deal stays.
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{id}/transfer"),
+            Some(json!({"to_user": wang_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(titles(&wang).await, vec!["open order"]);
+    assert_eq!(titles(&li).await, vec!["won order"]);
+    assert_eq!((task_count(&wang).await, task_count(&li).await), (1, 0));
+
+    // Released to the pool, they belong to nobody; claimed, to the claimer.
+    let (status, body) = wang
+        .send(
+            Method::POST,
+            &format!("/api/v1/customers/{id}/release"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(titles(&wang).await.is_empty());
+    assert_eq!(task_count(&wang).await, 0);
+    let (status, body) = zhao
+        .send(Method::POST, &format!("/api/v1/customers/{id}/claim"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(titles(&zhao).await, vec!["open order"]);
+    assert_eq!(task_count(&zhao).await, 1);
+    assert_eq!(
+        titles(&li).await,
+        vec!["won order"],
+        "the won deal never moved"
+    );
+    let _ = open;
+}

@@ -1,9 +1,11 @@
 //! CRM (CRM-1 … CRM-6): customers as company property.
 //!
 //! Data scope: a rep reaches records by owner (own / team / all). Customers without an owner sit
-//! in a public pool (公海); who sees a pool is the pool's setting. Contacts, timeline entries,
-//! opportunities and tasks carry their customer's owner, kept in step on every change of owner,
-//! so the same scope rule applies to them and to search.
+//! in a public pool (公海); who sees a pool is the pool's setting. Contacts and timeline entries
+//! carry their customer's owner, kept in step on every change of owner (transfer, claim,
+//! release, handover, import), so the same scope rule applies to them and to search. Open
+//! opportunities and open tasks that were the old owner's move with the customer; a won or
+//! lost deal stays with the rep who closed it, a task given to a colleague stays theirs.
 
 pub mod customers;
 pub mod demo;
@@ -111,12 +113,40 @@ pub fn set_customer_owner(
         None => None,
     };
     let now = tx.now();
+    let before = tx.get_live::<Customer>(id)?.data.owner_id;
     tx.update::<Customer, AppError>(actor, id, None, |c| {
         c.owner_id = owner;
         c.team_id = team;
         c.owned_since = owner.map(|_| now);
         Ok(())
     })?;
+    // Open deals and open tasks that were the old owner's go with the customer; a won or lost
+    // deal stays with the rep who closed it (their sales record), and what a colleague was
+    // given on the customer stays theirs.
+    for oid in tx.ids_by_index::<Opportunity>("customer", &IndexKey::new().u64(id), false)? {
+        if let Ok(o) = tx.get_live::<Opportunity>(oid)
+            && o.data.stage.is_open()
+            && o.data.owner_id == before
+            && before != owner
+        {
+            set_opportunity_owner(tx, actor, oid, owner)?;
+        }
+    }
+    if before != owner {
+        let open = tx.ids_by_index::<Task>(
+            "open_by_owner",
+            &IndexKey::new().u64(before.unwrap_or(0)),
+            false,
+        )?;
+        for tid in open {
+            if tx
+                .get_live::<Task>(tid)
+                .is_ok_and(|t| t.data.customer_id == Some(id) && t.data.done_at.is_none())
+            {
+                set_task_owner(tx, actor, tid, owner)?;
+            }
+        }
+    }
     for cid in tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(id), false)? {
         if tx.get_live::<Contact>(cid).is_ok() {
             tx.update::<Contact, AppError>(actor, cid, None, |c| {

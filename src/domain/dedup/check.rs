@@ -1013,14 +1013,14 @@ fn result(p: &Principal, owner: u64, candidates: Vec<Candidate>) -> CheckResult 
 /// Judges a probe against another profile (an earlier row of an import file) the way the
 /// check judges a record: `None` when it says nothing under the rules.
 pub fn judge_row(
-    keys: &ProbeKeys,
+    probe: &Profile,
     other: &Profile,
     counts: &Counts,
     rules: &Rules,
 ) -> Option<(Judgement, Field, RuleAction)> {
     let counted =
         |about: About| field_of(about).is_none_or(|f| rules.action(f) != RuleAction::Ignore);
-    let j = judge(&keys.profile(), other, counts, &counted);
+    let j = judge(probe, other, counts, &counted);
     if j.level == Level::None {
         return None;
     }

@@ -217,15 +217,19 @@ pub fn judge(
         .max_by(|p, q| p.0.score.total_cmp(&q.0.score));
     if let Some((sim, x, y)) = best {
         let (weight, df) = name_weight(&sim, x, y, freq);
-        if weight != 0.0 || sim.score >= 0.6 {
+        let alike = sim.score >= 0.6;
+        if weight != 0.0 || alike {
             ev.push((weight, Evidence::Name(sim, df)));
         }
-        if let (Some(fx), Some(fy)) = (legal_form(&x.folded), legal_form(&y.folded))
+        // Two legal forms tell two entities of one name apart; names that differ already
+        // said they are two.
+        if alike
+            && let (Some(fx), Some(fy)) = (&x.legal, &y.legal)
             && fx.id != fy.id
         {
             ev.push((
                 OTHER_LEGAL_FORM,
-                Evidence::OtherLegalForm(fx.written, fy.written),
+                Evidence::OtherLegalForm(fx.written.clone(), fy.written.clone()),
             ));
         }
     }
@@ -309,232 +313,6 @@ fn name_weight(
         (info * share).min(NEAR_NAME_MAX)
     };
     (weight, Some(df))
-}
-
-/// The legal-form words of a folded name: its Latin words, with runs of single letters joined
-/// (K.K. → kk, S.r.l. → srl, Sp. z o.o. → spzoo), and its Chinese or Japanese legal form.
-fn legal_words(folded: &str) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    let mut initials = String::new();
-    let flush = |initials: &mut String, words: &mut Vec<String>| {
-        if !initials.is_empty() {
-            words.push(std::mem::take(initials));
-        }
-    };
-    for w in folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if w.chars().count() == 1 {
-            initials.push_str(w);
-        } else {
-            flush(&mut initials, &mut words);
-            words.push(w.to_string());
-        }
-    }
-    flush(&mut initials, &mut words);
-    // "Sp. z o.o." is read as sp + zoo.
-    if let Some(i) = words.windows(2).position(|p| p[0] == "sp" && p[1] == "zoo") {
-        words[i] = "spzoo".into();
-        words.remove(i + 1);
-    }
-    if folded.contains("株式会社") {
-        words.push("株式会社".into());
-    } else if folded.contains("有限公司") {
-        words.push("有限公司".into());
-    }
-    words
-}
-
-/// A name's legal form: `id` compares spellings of one form as one (Ltd = Limited = Co., Ltd.,
-/// K.K. = Kabushiki Kaisha, S.A. = SA, GmbH & Co. KG = GmbH u. Co. KG); `written` is for a
-/// reason.
-pub struct LegalForm {
-    pub id: String,
-    pub written: String,
-}
-
-/// Words that make up Latin legal forms (single letters are joined first: S.r.l. → srl).
-const LEGAL_WORDS: &[&str] = &[
-    "kk",
-    "kabushiki",
-    "kaisha",
-    "yk",
-    "gk",
-    "sarl",
-    "eurl",
-    "sasu",
-    "gmbh",
-    "mbh",
-    "ag",
-    "kg",
-    "ohg",
-    "ug",
-    "gbr",
-    "bv",
-    "nv",
-    "bvba",
-    "vof",
-    "srl",
-    "spa",
-    "snc",
-    "sl",
-    "slu",
-    "spzoo",
-    "sro",
-    "kft",
-    "zrt",
-    "oy",
-    "oyj",
-    "ab",
-    "aps",
-    "asa",
-    "ooo",
-    "zao",
-    "oao",
-    "pao",
-    "tov",
-    "ltda",
-    "eireli",
-    "cv",
-    "sapi",
-    "pvt",
-    "llp",
-    "pty",
-    "pte",
-    "bhd",
-    "sdn",
-    "tbk",
-    "sti",
-    "ltdsti",
-    "jsc",
-    "fze",
-    "fzco",
-    "fzc",
-    "fzllc",
-    "wll",
-    "inc",
-    "llc",
-    "plc",
-    "ltd",
-    "limited",
-    "co",
-    "company",
-    "corp",
-    "corporation",
-    "incorporated",
-    "private",
-    "public",
-    "joint",
-    "stock",
-    "est",
-    "establishment",
-    "san",
-    "sanayi",
-    "tic",
-    "ticaret",
-    "sa",
-    "sas",
-    "ek",
-    "rl",
-    "sde",
-    "haftungsbeschrankt",
-    "ao",
-    "ооо",
-    "ао",
-    "зао",
-    "оао",
-    "пао",
-    "fz",
-];
-/// Joining words inside a legal form (GmbH & Co. KG, S.A. de C.V., San. ve Tic.).
-const LEGAL_JOINERS: &[&str] = &["and", "und", "u", "ve", "de", "y", "e", "et"];
-/// One form spelt out or abbreviated.
-const LEGAL_SYNONYMS: &[(&str, &str)] = &[
-    ("limited", "ltd"),
-    ("incorporated", "inc"),
-    ("corporation", "corp"),
-    ("company", "co"),
-    ("kabushiki", "kk"),
-    ("kaisha", ""),
-    ("joint", "jsc"),
-    ("stock", ""),
-    ("establishment", "est"),
-    ("sanayi", "san"),
-    ("ticaret", "tic"),
-    ("private", "pvt"),
-    ("pte", "pvt"),
-    ("haftungsbeschrankt", ""),
-    ("ооо", "ooo"),
-    ("ао", "ao"),
-    ("зао", "zao"),
-    ("оао", "oao"),
-    ("пао", "pao"),
-];
-
-/// The Latin legal form at the end of a name (or, for Russian forms, at its start). Chinese
-/// forms (有限公司, 有限责任公司 …) are no evidence: they are written loosely.
-pub fn legal_form(folded: &str) -> Option<LegalForm> {
-    let words = legal_words(folded);
-    let is_legal = |w: &str| LEGAL_WORDS.contains(&w) || LEGAL_JOINERS.contains(&w);
-    let mut take = words.iter().rev().take_while(|w| is_legal(w)).count();
-    // A name is not all legal form ("Company Limited" names nothing).
-    if take == words.len() {
-        take = take.saturating_sub(1);
-    }
-    let mut form: Vec<&str> = words[words.len() - take..]
-        .iter()
-        .map(String::as_str)
-        .collect();
-    if form.is_empty()
-        && let Some(first) = words.first()
-        && [
-            "ooo", "ao", "zao", "oao", "pao", "ооо", "ао", "зао", "оао", "пао",
-        ]
-        .contains(&first.as_str())
-        && words.len() > 1
-    {
-        form.push(first);
-    }
-    // Joining words do not start or end a form.
-    while form.first().is_some_and(|w| LEGAL_JOINERS.contains(w)) {
-        form.remove(0);
-    }
-    while form.last().is_some_and(|w| LEGAL_JOINERS.contains(w)) {
-        form.pop();
-    }
-    if form.is_empty() {
-        return None;
-    }
-    let mapped: Vec<&str> = form
-        .iter()
-        .filter(|w| !LEGAL_JOINERS.contains(w))
-        .map(|w| {
-            LEGAL_SYNONYMS
-                .iter()
-                .find(|(from, _)| from == w)
-                .map_or(*w, |(_, to)| *to)
-        })
-        .filter(|w| !w.is_empty())
-        .collect();
-    // "Co., Ltd." is the English of a limited company, as "Ltd" is; "Joint Stock Company" is
-    // a JSC.
-    let mut id = String::new();
-    for (i, w) in mapped.iter().enumerate() {
-        let next = mapped.get(i + 1);
-        let before = i.checked_sub(1).and_then(|j| mapped.get(j));
-        if *w == "co"
-            && (next.is_some_and(|n| ["ltd", "inc", "llc"].contains(n))
-                || before.is_some_and(|b| *b == "jsc"))
-        {
-            continue;
-        }
-        id.push_str(w);
-    }
-    (!id.is_empty()).then(|| LegalForm {
-        id,
-        written: form.join(" "),
-    })
 }
 
 #[cfg(test)]
@@ -636,6 +414,23 @@ mod tests {
             "",
         );
         assert_eq!(level(&hk, &sz, &book), Level::Same);
+        // A name read in another script is near, not the same (华信 and 华新 are both
+        // Huaxin): possible alone, the same firm with a shared key.
+        for (x, y, country) in [
+            ("ООО «Кедрсервис»", "OOO \"Kedrservis\"", "RU"),
+            (
+                "广州联丰纺织有限公司",
+                "Guangzhou Lianfeng Textile Co., Ltd.",
+                "CN",
+            ),
+        ] {
+            let a = firm(x, country, "", "", "");
+            let b = firm(y, country, "", "", "");
+            assert_eq!(level(&a, &b, &book), Level::Possible, "{x} / {y}");
+            let a = firm(x, country, "", "", "kedr-lianfeng.com");
+            let b = firm(y, country, "", "", "kedr-lianfeng.com");
+            assert_eq!(level(&a, &b, &book), Level::Same, "{x} / {y}");
+        }
         // The same name under two legal forms of one country: two entities.
         let sl = firm("Navarra Embalajes S.L.", "ES", "", "", "");
         let sa = firm("Navarra Embalajes S.A.", "ES", "", "", "");
@@ -696,45 +491,5 @@ mod tests {
             "metrosourcing.com",
         );
         assert_eq!(level(&f, &e, &book), Level::None);
-    }
-
-    #[test]
-    fn legal_forms_compare_by_form_not_by_spelling() {
-        let id = |name: &str| legal_form(&crate::search::text::fold(name)).map(|f| f.id);
-        let same = [
-            ("Acme Ltd", "Acme Limited"),
-            ("Haina Trading Co., Ltd.", "Haina Trading Company Limited"),
-            ("Haina Trading Co., Ltd.", "Haina Trading Ltd"),
-            ("Pacific K.K.", "Pacific Kabushiki Kaisha"),
-            ("Nowak Sp. z o.o.", "Nowak sp. z o. o."),
-            ("Brandt GmbH & Co. KG", "Brandt GmbH u. Co. KG"),
-            ("Sonora S.A. de C.V.", "Sonora SA de CV"),
-            (
-                "Koç Tekstil San. ve Tic. Ltd. Şti.",
-                "Koç Tekstil Sanayi ve Ticaret Ltd. Şti.",
-            ),
-            ("Thanh Cong JSC", "Thanh Cong Joint Stock Company"),
-            ("Gupta Exports Pvt. Ltd.", "Gupta Exports Private Limited"),
-            ("Al Noor FZCO", "Al Noor FZ Co."),
-        ];
-        for (a, b) in same {
-            assert!(id(a).is_some(), "{a}");
-            assert_eq!(id(a), id(b), "{a} / {b}");
-        }
-        let other = [
-            ("Navarra Embalajes S.L.", "Navarra Embalajes S.A."),
-            ("Fontana Moda S.p.A.", "Fontana Moda S.r.l."),
-            ("Koç Gıda A.Ş.", "Koç Gıda Ltd. Şti."),
-            ("Sonora S.A. de C.V.", "Sonora S. de R.L. de C.V."),
-            ("Tanaka Shoji K.K.", "Tanaka Shoji Co., Ltd."),
-            ("Pacific Imports K.K.", "Pacific Imports SARL"),
-        ];
-        for (a, b) in other {
-            assert_ne!(id(a), id(b), "{a} / {b}");
-        }
-        // Chinese forms are written loosely; a name that is only a form names none.
-        assert_eq!(id("深圳市华信电子有限公司"), None);
-        assert_eq!(id("Company Limited").as_deref(), Some("ltd"));
-        assert_eq!(id("Brandt Werkzeuge"), None);
     }
 }

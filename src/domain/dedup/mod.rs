@@ -117,6 +117,8 @@ pub enum Note {
     Typo(String, String, usize),
     Spaced(String, String),
     SameTrade(String, String),
+    /// One name in Cyrillic (or Greek), the other in Latin letters.
+    OtherScript,
 }
 
 impl Note {
@@ -179,6 +181,12 @@ impl Note {
             Note::Spaced(a, b) => format!("{a} = {b}（空格不同）"),
             Note::SameTrade(a, b) if en => format!("{a} ~ {b} (same trade)"),
             Note::SameTrade(a, b) => format!("{a} ~ {b}（同一行业）"),
+            Note::OtherScript => lang
+                .pick(
+                    "一个用西里尔字母书写，一个用拉丁字母",
+                    "one written in Cyrillic, the other in Latin letters",
+                )
+                .into(),
         }
     }
 }
@@ -406,6 +414,14 @@ pub fn compare_names(a: &NameForm, b: &NameForm) -> Similarity {
     if al.homophone && score > 0.78 {
         score = 0.78;
     }
+    // A name read in another script is near, not the same: 华信, 华新 and 华鑫 are all
+    // Huaxin, and two Russian names may share one Latin spelling.
+    if a.transliterated != b.transliterated {
+        notes.push(Note::OtherScript);
+    }
+    if (al.read_across_scripts || a.transliterated != b.transliterated) && score > 0.97 {
+        score = 0.97;
+    }
     if !a.cities.is_empty()
         && !b.cities.is_empty()
         && !a.cities.iter().any(|c| b.cities.contains(c))
@@ -450,6 +466,8 @@ struct Alignment {
     weak_dice: f32,
     /// Each name has a generic word the other lacks.
     generic_conflict: bool,
+    /// A distinctive word was paired with its reading in another script (联丰 = Lianfeng).
+    read_across_scripts: bool,
     /// What the generic words only one name has cost it.
     weak_penalty: f32,
     homophone: bool,
@@ -610,6 +628,7 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
                     {
                         al.notes
                             .push(Note::Reads(zh.text.clone(), latin.written.clone()));
+                        al.read_across_scripts = true;
                         pair(i, j, 1.0, &mut used_a, &mut used_b);
                         break;
                     }
@@ -692,9 +711,13 @@ fn align(a: &[NameToken], b: &[NameToken]) -> Alignment {
                 fuzzy(&x, &y).map(|(s, _)| s - 0.03)
             }
         } else if all_zh(&sa, &rest_a) && all_latin(&sb, &rest_b) {
-            normalize::reads_as(&join(&sa, &rest_a), &joined(&sb, &rest_b)).then_some(0.97)
+            let read = normalize::reads_as(&join(&sa, &rest_a), &joined(&sb, &rest_b));
+            al.read_across_scripts |= read;
+            read.then_some(0.97)
         } else if all_latin(&sa, &rest_a) && all_zh(&sb, &rest_b) {
-            normalize::reads_as(&join(&sb, &rest_b), &joined(&sa, &rest_a)).then_some(0.97)
+            let read = normalize::reads_as(&join(&sb, &rest_b), &joined(&sa, &rest_a));
+            al.read_across_scripts |= read;
+            read.then_some(0.97)
         } else {
             None
         };

@@ -67,6 +67,10 @@ pub struct NameForm {
     pub tokens: Vec<NameToken>,
     /// Cities the name mentioned and that were removed as noise (pinyin ids: `guangzhou`).
     pub cities: Vec<String>,
+    /// Written in Cyrillic or Greek letters, compared through their Latin transliteration.
+    pub transliterated: bool,
+    /// The Latin legal form the name ends with (S.A., GmbH, Co., Ltd.).
+    pub legal: Option<LegalForm>,
 }
 
 impl NameForm {
@@ -170,7 +174,13 @@ fn normalise_name(name: &str) -> NameForm {
         }
     }
     let items = find_latin_places(items);
-    assemble(folded, items)
+    let legal = legal_form(&folded);
+    let mut form = assemble(folded, items);
+    form.legal = legal;
+    form.transliterated = name
+        .chars()
+        .any(|c| matches!(c, '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{04FF}'));
+    form
 }
 
 /// The exact name key of a company name (see [`NameForm::key`]).
@@ -886,7 +896,129 @@ fn assemble(folded: String, mut items: Vec<Item>) -> NameForm {
         folded,
         tokens: tokens.into_iter().map(|(_, t)| t).collect(),
         cities,
+        transliterated: false,
+        legal: None,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legal forms
+// ---------------------------------------------------------------------------------------------
+
+/// The legal-form words of a folded name: its Latin words, with runs of single letters joined
+/// (K.K. → kk, S.r.l. → srl, Sp. z o.o. → spzoo), and its Chinese or Japanese legal form.
+fn legal_words(folded: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut initials = String::new();
+    let flush = |initials: &mut String, words: &mut Vec<String>| {
+        if !initials.is_empty() {
+            words.push(std::mem::take(initials));
+        }
+    };
+    for w in folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if w.chars().count() == 1 {
+            initials.push_str(w);
+        } else {
+            flush(&mut initials, &mut words);
+            words.push(w.to_string());
+        }
+    }
+    flush(&mut initials, &mut words);
+    // "Sp. z o.o." is read as sp + zoo.
+    if let Some(i) = words.windows(2).position(|p| p[0] == "sp" && p[1] == "zoo") {
+        words[i] = "spzoo".into();
+        words.remove(i + 1);
+    }
+    if folded.contains("株式会社") {
+        words.push("株式会社".into());
+    } else if folded.contains("有限公司") {
+        words.push("有限公司".into());
+    }
+    words
+}
+
+/// A name's legal form: `id` compares spellings of one form as one (Ltd = Limited = Co., Ltd.,
+/// K.K. = Kabushiki Kaisha, S.A. = SA, GmbH & Co. KG = GmbH u. Co. KG); `written` is for a
+/// reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegalForm {
+    pub id: String,
+    pub written: String,
+}
+
+/// The Latin legal form at the end of a name (or, for Russian forms, at its start). Chinese
+/// forms (有限公司, 有限责任公司 …) are no evidence: they are written loosely.
+pub fn legal_form(folded: &str) -> Option<LegalForm> {
+    let words = legal_words(folded);
+    let is_legal =
+        |w: &str| lexicon::LEGAL_WORDS.contains(&w) || lexicon::LEGAL_JOINERS.contains(&w);
+    let mut take = words.iter().rev().take_while(|w| is_legal(w)).count();
+    // A name is not all legal form ("Company Limited" names nothing).
+    if take == words.len() {
+        take = take.saturating_sub(1);
+    }
+    let mut form: Vec<&str> = words[words.len() - take..]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    if form.is_empty()
+        && let Some(first) = words.first()
+        && [
+            "ooo", "ao", "zao", "oao", "pao", "ооо", "ао", "зао", "оао", "пао",
+        ]
+        .contains(&first.as_str())
+        && words.len() > 1
+    {
+        form.push(first);
+    }
+    // Joining words do not start or end a form.
+    while form
+        .first()
+        .is_some_and(|w| lexicon::LEGAL_JOINERS.contains(w))
+    {
+        form.remove(0);
+    }
+    while form
+        .last()
+        .is_some_and(|w| lexicon::LEGAL_JOINERS.contains(w))
+    {
+        form.pop();
+    }
+    if form.is_empty() {
+        return None;
+    }
+    let mapped: Vec<&str> = form
+        .iter()
+        .filter(|w| !lexicon::LEGAL_JOINERS.contains(w))
+        .map(|w| {
+            lexicon::LEGAL_SYNONYMS
+                .iter()
+                .find(|(from, _)| from == w)
+                .map_or(*w, |(_, to)| *to)
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "Co., Ltd." is the English of a limited company, as "Ltd" is; "Joint Stock Company" is
+    // a JSC.
+    let mut id = String::new();
+    for (i, w) in mapped.iter().enumerate() {
+        let next = mapped.get(i + 1);
+        let before = i.checked_sub(1).and_then(|j| mapped.get(j));
+        if *w == "co"
+            && (next.is_some_and(|n| ["ltd", "inc", "llc"].contains(n))
+                || before.is_some_and(|b| *b == "jsc"))
+        {
+            continue;
+        }
+        id.push_str(w);
+    }
+    (!id.is_empty()).then(|| LegalForm {
+        id,
+        written: form.join(" "),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1618,5 +1750,44 @@ mod tests {
         ] {
             assert_eq!(website_key(raw).as_deref(), key, "{raw}");
         }
+    }
+    #[test]
+    fn legal_forms_compare_by_form_not_by_spelling() {
+        let id = |name: &str| legal_form(&fold(name)).map(|f| f.id);
+        let same = [
+            ("Acme Ltd", "Acme Limited"),
+            ("Haina Trading Co., Ltd.", "Haina Trading Company Limited"),
+            ("Haina Trading Co., Ltd.", "Haina Trading Ltd"),
+            ("Pacific K.K.", "Pacific Kabushiki Kaisha"),
+            ("Nowak Sp. z o.o.", "Nowak sp. z o. o."),
+            ("Brandt GmbH & Co. KG", "Brandt GmbH u. Co. KG"),
+            ("Sonora S.A. de C.V.", "Sonora SA de CV"),
+            (
+                "Koç Tekstil San. ve Tic. Ltd. Şti.",
+                "Koç Tekstil Sanayi ve Ticaret Ltd. Şti.",
+            ),
+            ("Thanh Cong JSC", "Thanh Cong Joint Stock Company"),
+            ("Gupta Exports Pvt. Ltd.", "Gupta Exports Private Limited"),
+            ("Al Noor FZCO", "Al Noor FZ Co."),
+        ];
+        for (a, b) in same {
+            assert!(id(a).is_some(), "{a}");
+            assert_eq!(id(a), id(b), "{a} / {b}");
+        }
+        let other = [
+            ("Navarra Embalajes S.L.", "Navarra Embalajes S.A."),
+            ("Fontana Moda S.p.A.", "Fontana Moda S.r.l."),
+            ("Koç Gıda A.Ş.", "Koç Gıda Ltd. Şti."),
+            ("Sonora S.A. de C.V.", "Sonora S. de R.L. de C.V."),
+            ("Tanaka Shoji K.K.", "Tanaka Shoji Co., Ltd."),
+            ("Pacific Imports K.K.", "Pacific Imports SARL"),
+        ];
+        for (a, b) in other {
+            assert_ne!(id(a), id(b), "{a} / {b}");
+        }
+        // Chinese forms are written loosely; a name that is only a form names none.
+        assert_eq!(id("深圳市华信电子有限公司"), None);
+        assert_eq!(id("Company Limited").as_deref(), Some("ltd"));
+        assert_eq!(id("Brandt Werkzeuge"), None);
     }
 }

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use crate::domain::dedup::Field;
 use crate::domain::dedup::check::{self, Counts, ProbeKeys, RuleAction, Rules};
 use crate::domain::dedup::evidence::{Judgement, Profile};
-use crate::domain::dedup::{NameForm, name_form};
 use crate::i18n::Lang;
 
 /// The key rows are matched on.
@@ -83,36 +82,12 @@ pub struct Hit {
     pub action: RuleAction,
 }
 
-/// What is kept of an earlier row: its values as written (normalised again when compared, so
-/// 100,000 rows take a few tens of MB).
+/// What is kept of an earlier row: what it is compared by, names already normalised (each
+/// row is compared with many later ones; 100,000 rows take a few tens of MB).
 struct Row {
     row: u64,
     owner: Option<u64>,
-    name: Option<String>,
-    name_alt: Option<String>,
-    country: Option<String>,
-    email: Option<String>,
-    email_domain: Option<String>,
-    phones: Vec<String>,
-    website: Option<String>,
-}
-
-impl Row {
-    fn profile(&self) -> Profile {
-        Profile {
-            names: self
-                .name
-                .iter()
-                .chain(self.name_alt.iter())
-                .map(|n| name_form(n))
-                .collect(),
-            country: self.country.clone(),
-            emails: self.email.iter().cloned().collect(),
-            email_domains: self.email_domain.iter().cloned().collect(),
-            phones: self.phones.clone(),
-            website: self.website.clone(),
-        }
-    }
+    profile: Profile,
 }
 
 fn hash(tag: &str, v: &str) -> u64 {
@@ -177,12 +152,13 @@ impl InFile {
         }
         positions.sort_unstable();
         positions.dedup();
+        let probe = keys.profile();
         let mut out: Vec<Hit> = positions
             .into_iter()
             .filter_map(|i| {
                 let earlier = &self.rows[i as usize];
                 let (judgement, field, action) =
-                    check::judge_row(keys, &earlier.profile(), counts, rules)?;
+                    check::judge_row(&probe, &earlier.profile, counts, rules)?;
                 Some(Hit {
                     row: earlier.row,
                     key: field.into(),
@@ -210,17 +186,10 @@ impl InFile {
         for t in terms {
             *self.counts.entry(t).or_insert(0) += 1;
         }
-        let written = |f: &Option<NameForm>| f.as_ref().map(|n| n.folded.clone());
         self.rows.push(Row {
             row,
             owner,
-            name: written(&keys.name),
-            name_alt: written(&keys.name_alt),
-            country: keys.country.clone(),
-            email: keys.email.clone(),
-            email_domain: keys.email_domain.clone(),
-            phones: keys.phones.clone(),
-            website: keys.website.clone(),
+            profile: keys.profile(),
         });
     }
 
