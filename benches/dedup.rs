@@ -518,6 +518,13 @@ async fn run(customers: usize, record: bool) {
             seen_warn += usize::from(warn);
             if block && r["seen_in_same_country"] != true {
                 seen_other_country_block += 1;
+                probe_examples.push(format!(
+                    "block across countries {} ({}) | {}: {}",
+                    r["name"].as_str().unwrap_or(""),
+                    r["country"].as_str().unwrap_or(""),
+                    v["candidates"][0]["title"].as_str().unwrap_or(""),
+                    v["candidates"][0]["reasons"]
+                ));
             }
         } else {
             new_n += 1;

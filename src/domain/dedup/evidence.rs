@@ -226,6 +226,8 @@ pub fn judge(
         if alike
             && let (Some(fx), Some(fy)) = (&x.legal, &y.legal)
             && fx.id != fy.id
+            && !fx.is_generic()
+            && !fy.is_generic()
         {
             ev.push((
                 OTHER_LEGAL_FORM,
@@ -244,10 +246,11 @@ pub fn judge(
         f32::NEG_INFINITY
     };
     // Firms of two countries (even of one market: a Shenzhen firm and a Hong Kong one) are two
-    // legal entities: a name alone never makes them one, a shared address, phone or site may.
-    let key_agrees = ev.iter().any(|(w, e)| {
-        *w > 0.0 && matches!(e.about(), About::Email | About::Phone | About::Website)
-    });
+    // legal entities: a name never makes them one, nor does the website or mail domain a
+    // group's companies share; a shared address or phone may.
+    let key_agrees = ev
+        .iter()
+        .any(|(_, e)| matches!(e, Evidence::SameEmail(_) | Evidence::SamePhone(_)));
     if !key_agrees
         && let (Some(x), Some(y)) = (&a.country, &b.country)
         && x != y
@@ -414,6 +417,16 @@ mod tests {
             "",
         );
         assert_eq!(level(&hk, &sz, &book), Level::Same);
+        // The website a group's companies share does not.
+        let hk = firm("Huaxin Electronics (HK) Ltd", "HK", "", "", "huaxin.com");
+        let sz = firm(
+            "Shenzhen Huaxin Electronics Co., Ltd.",
+            "CN",
+            "",
+            "",
+            "huaxin.com",
+        );
+        assert_eq!(level(&hk, &sz, &book), Level::Possible);
         // A name read in another script is near, not the same (华信 and 华新 are both
         // Huaxin): possible alone, the same firm with a shared key.
         for (x, y, country) in [
@@ -435,6 +448,10 @@ mod tests {
         let sl = firm("Navarra Embalajes S.L.", "ES", "", "", "");
         let sa = firm("Navarra Embalajes S.A.", "ES", "", "", "");
         assert!(level(&sl, &sa, &book) < Level::Same);
+        // "Ltd" is the English a rep writes for any form: no evidence.
+        let gmbh = firm("Müller Werkzeuge GmbH", "DE", "", "", "");
+        let ltd = firm("Mueller Werkzeuge Ltd", "DE", "", "", "");
+        assert_eq!(level(&gmbh, &ltd, &book), Level::Same);
     }
 
     #[test]

@@ -551,9 +551,6 @@ fn allowed_edits(len: usize) -> usize {
 /// hand and counts half an edit; a letter more, less or other counts three times, because
 /// real names differ so (Ferrari and Ferrara, Hanil and Hanmi are different families).
 fn fuzzy(a: &str, b: &str) -> Option<(f32, usize)> {
-    if normalize::is_pinyin(a) && normalize::is_pinyin(b) {
-        return None;
-    }
     let (la, lb) = (a.chars().count(), b.chars().count());
     let len = la.max(lb);
     let allowed = allowed_edits(len);
@@ -562,7 +559,7 @@ fn fuzzy(a: &str, b: &str) -> Option<(f32, usize)> {
         return None;
     }
     let d = strsim::osa_distance(a, b);
-    if d == 0 || d > allowed {
+    if d == 0 || d > allowed || (normalize::is_pinyin(a) && normalize::is_pinyin(b)) {
         return None;
     }
     let swapped = strsim::levenshtein(a, b) == 2 * d;

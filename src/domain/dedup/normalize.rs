@@ -949,6 +949,14 @@ pub struct LegalForm {
     pub written: String,
 }
 
+impl LegalForm {
+    /// "Ltd", "Co., Ltd.", "Company": the English a rep writes for any firm's form (a GmbH is
+    /// "Müller Ltd" in many books), so it tells no form from another.
+    pub fn is_generic(&self) -> bool {
+        matches!(self.id.as_str(), "ltd" | "co")
+    }
+}
+
 /// The Latin legal form at the end of a name (or, for Russian forms, at its start). Chinese
 /// forms (有限公司, 有限责任公司 …) are no evidence: they are written loosely.
 pub fn legal_form(folded: &str) -> Option<LegalForm> {
