@@ -1338,7 +1338,7 @@ async fn open_opportunities_and_tasks_follow_their_customer_and_closed_deals_sta
         .send(
             Method::POST,
             &format!("/api/v1/customers/{id}/release"),
-            None,
+            Some(json!({})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
