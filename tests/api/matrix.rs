@@ -20,7 +20,7 @@
 //!   proves the way in was open).
 //!
 //! Invariants kept as anchors that do not depend on the table: nothing answers 5xx; the observer
-//! never changes anything but their own profile; the external supplier never reaches CRM or user
+//! never changes anything but their own profile (and marks their own notifications read); the external supplier never reaches CRM or user
 //! data; a sales rep never reads another team's customer, contact or lead; hidden field classes
 //! (cost, profit, supplier_price) never appear in any answer, in exported CSV/XLSX headers, or in
 //! search hits of a caller whose roles hide them. Search hits also follow the read scope.
@@ -1478,7 +1478,10 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
         r.failures.push(format!("{cell} (5xx) {answer}"));
     }
     let write = op.method != Method::GET;
-    let own_profile = url.starts_with("/api/v1/me") || url.starts_with("/api/v1/auth/");
+    // Their own profile, session and inbox (marking their notifications read).
+    let own_profile = url.starts_with("/api/v1/me")
+        || url.starts_with("/api/v1/auth/")
+        || url.starts_with("/api/v1/notifications");
     if role == "observer" && write && status.is_success() && !own_profile {
         r.failures.push(format!("{cell} (observer wrote)"));
     }
