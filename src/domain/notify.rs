@@ -61,7 +61,7 @@ pub enum Param {
     /// A user, told by their display name as it is then.
     User(u64),
     /// A record, told by its title if the viewer may read it then; else `fallback` (words the
-    /// recipient already knows, e.g. their own label), else the kind's name.
+    /// recipient already knows, e.g. their own label), else `#id`.
     Record {
         kind: String,
         id: u64,
@@ -282,9 +282,8 @@ fn render(tx: &Tx, p: &Principal, lang: Lang, m: &Message) -> AppResult<String> 
             Param::Text(t) => t.clone(),
             Param::Record { kind, id, fallback } => match readable_title(tx, p, kind, *id)? {
                 Some(title) => title,
-                None => fallback
-                    .clone()
-                    .unwrap_or_else(|| super::kinds::name(kind, lang)),
+                // The message's words already name the kind ("your customer …").
+                None => fallback.clone().unwrap_or_else(|| format!("#{id}")),
             },
         };
         text = text.replace(&format!("{{{name}}}"), &value);

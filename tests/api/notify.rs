@@ -288,12 +288,43 @@ async fn assignments_tell_the_new_owner_and_notifications_survive_a_restart() {
     // The one who gave it is not told of their own act.
     assert_eq!(admin.get("/api/v1/notifications").await["total"], 0);
 
+    // A handover tells the one who receives, once, how much came.
+    let (c_id, rep_c) = s.user(&admin, "zhao.min", "sales", &[]).await;
+    let (status, body) = admin
+        .send(
+            Method::POST,
+            "/api/v1/handover",
+            Some(json!({"from_user": a_id, "to_user": c_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let got = rep_c.get("/api/v1/notifications").await;
+    assert_eq!(got["total"], 1, "{got}");
+    assert_eq!(got["items"][0]["kind"], "handover_received");
+    let text = got["items"][0]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("周海燕 handed ") && text.ends_with(" of li.na's records over to you"),
+        "{text}"
+    );
+
     s.restart().await;
     let rep_a = s.client();
     rep_a.login("li.na", "user-pass-1").await;
     assert_eq!(unread(&rep_a).await, 2);
     let again = rep_a.clone().zh().get("/api/v1/notifications").await;
-    assert_eq!(again["items"], list["items"]);
+    assert_eq!(again["total"], 2);
+    // What A no longer holds (handed over to C) is no longer named to A, nor linked.
+    assert_eq!(
+        again["items"][0]["text"],
+        format!("周海燕 将线索 #{lid} 分配给了您")
+    );
+    assert_eq!(
+        again["items"][1]["text"],
+        format!("周海燕 将客户 #{cid} 转给了您")
+    );
+    for n in again["items"].as_array().unwrap() {
+        assert_eq!(n["record"], Value::Null, "{n}");
+    }
 }
 
 /// Reads server-sent events until one named `unread` arrives; its count, or None when the
