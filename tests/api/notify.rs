@@ -351,8 +351,8 @@ async fn next_unread(resp: &mut reqwest::Response, buf: &mut String) -> Option<u
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_stream_pushes_the_unread_count_and_ends_at_logout() {
-    let (s, admin) = TestServer::with_admin().await;
+async fn the_stream_pushes_the_unread_count_and_ends_at_logout_and_at_shutdown() {
+    let (mut s, admin) = TestServer::with_admin().await;
     let (_, rep_a) = s.user(&admin, "li.na", "sales", &[]).await;
     let (_, rep_b) = s.user(&admin, "wang.lei", "sales", &[]).await;
 
@@ -389,5 +389,19 @@ async fn the_stream_pushes_the_unread_count_and_ends_at_logout() {
     // Logging out ends the stream (the count is not pushed to a dead session).
     let (status, _) = rep_a.send(Method::POST, "/api/v1/auth/logout", None).await;
     assert!(status.is_success(), "{status}");
+    assert_eq!(next_unread(&mut resp, &mut buf).await, None);
+
+    // An open stream does not hold the server up when it stops: it ends, and the stop finishes.
+    let mut resp = rep_b
+        .http
+        .get(format!("{}/api/v1/notifications/stream", rep_b.base))
+        .send()
+        .await
+        .unwrap();
+    let mut buf = String::new();
+    assert_eq!(next_unread(&mut resp, &mut buf).await, Some(0));
+    tokio::time::timeout(Duration::from_secs(20), s.restart())
+        .await
+        .expect("the server stops with a stream open");
     assert_eq!(next_unread(&mut resp, &mut buf).await, None);
 }
