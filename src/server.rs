@@ -80,6 +80,8 @@ impl Server {
     /// Stops accepting, lets requests in flight finish, then closes the store.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
+        // Live streams (notifications) end, or the graceful shutdown would wait for them.
+        self.kontor.store.announce(crate::store::STOPPING, 0);
         for t in self.tasks {
             let _ = t.await;
         }

@@ -47,6 +47,7 @@ export default defineConfig({
     { name: 'crm', testMatch: /crm\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'import', testMatch: /import\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'transfer', testMatch: /transfer\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'notify', testMatch: /notify\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'i18n', testMatch: /i18n\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'permissions', testMatch: /permissions\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],

@@ -9,6 +9,7 @@ mod error;
 pub mod extract;
 mod imports;
 mod leads;
+mod notifications;
 mod roles;
 mod system;
 mod transfers;
@@ -130,6 +131,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(leads::router())
         .merge(workday::router())
         .merge(transfers::router())
+        .merge(notifications::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -77,12 +77,17 @@ pub fn touch(tx: &mut Tx, token: &str, now: DateTime<Utc>) -> StoreResult<()> {
     Ok(())
 }
 
+/// The signal (`Tx::signal`, keyed by user id) raised when sessions of a user end, so live
+/// streams of that user check theirs.
+pub const ENDED: &str = "session_ended";
+
 /// Ends one session.
 pub fn end(tx: &mut Tx, token: &str) -> StoreResult<()> {
     let hash = digest(token);
     if let Some(bytes) = tx.kv_remove(TABLE, &hash)? {
         let session: Session = crate::store::decode(&bytes)?;
         tx.kv_remove(BY_USER, &by_user_key(session.user_id, &hash))?;
+        tx.signal(ENDED, session.user_id);
     }
     Ok(())
 }
@@ -94,6 +99,7 @@ pub fn end_all_for_user(tx: &mut Tx, user_id: u64) -> StoreResult<usize> {
         tx.kv_remove(BY_USER, key)?;
         tx.kv_remove(TABLE, &key[8..])?;
     }
+    tx.signal(ENDED, user_id);
     Ok(entries.len())
 }
 
@@ -112,6 +118,7 @@ pub fn purge_expired(tx: &mut Tx, now: DateTime<Utc>) -> StoreResult<usize> {
         }
     }
     for (hash, user_id) in &expired {
+        tx.signal(ENDED, *user_id);
         tx.kv_remove(TABLE, hash)?;
         tx.kv_remove(BY_USER, &by_user_key(*user_id, hash))?;
     }

@@ -248,24 +248,34 @@ pub fn resolve(
         if user.data.session_epoch != s.epoch {
             return Ok(None);
         }
-        let perms = effective(tx, &user.data)?;
-        let mut team_members = team_members(tx, &user.data.team_ids)?;
-        if !team_members.contains(&user.id) {
-            team_members.push(user.id);
-        }
-        let principal = Principal {
-            user_id: user.id,
-            username: user.data.username.clone(),
-            display_name: user.data.display_name.clone(),
-            team_ids: user.data.team_ids.clone(),
-            team_members,
-            is_admin: is_admin(tx, &user.data)?,
-            perms,
-            lang: user.data.language,
-            time_zone: user.data.time_zone.clone(),
-            ip,
-        };
+        let principal = principal_for(tx, &user, ip)?;
         Ok(Some((principal, now - s.last_seen > session::TOUCH_EVERY)))
+    })
+}
+
+/// What a user may do, as their own requests would be allowed (also for deciding whom to tell
+/// of something, e.g. the managers who may accept a transfer request).
+pub fn principal_for(
+    tx: &Tx,
+    user: &crate::store::Record<User>,
+    ip: Option<String>,
+) -> AppResult<Principal> {
+    let perms = effective(tx, &user.data)?;
+    let mut team_members = team_members(tx, &user.data.team_ids)?;
+    if !team_members.contains(&user.id) {
+        team_members.push(user.id);
+    }
+    Ok(Principal {
+        user_id: user.id,
+        username: user.data.username.clone(),
+        display_name: user.data.display_name.clone(),
+        team_ids: user.data.team_ids.clone(),
+        team_members,
+        is_admin: is_admin(tx, &user.data)?,
+        perms,
+        lang: user.data.language,
+        time_zone: user.data.time_zone.clone(),
+        ip,
     })
 }
 

@@ -196,6 +196,19 @@ pub fn run(k: &Kontor, p: &Principal, input: HandoverInput) -> AppResult<Handove
                 ..Default::default()
             },
         )?;
+        if !planned.is_empty() && actor.user != Some(input.to_user) {
+            use crate::domain::notify::{Message, NotifyKind, notify};
+            notify(
+                tx,
+                input.to_user,
+                NotifyKind::HandoverReceived,
+                None,
+                Message::new("handover.received")
+                    .user("actor", actor.user.unwrap_or_default())
+                    .user("from", input.from_user)
+                    .text("count", planned.len().to_string()),
+            )?;
+        }
         Ok(HandoverResult {
             id: Some(record.id),
             dry_run: false,

@@ -115,6 +115,12 @@ pub const KINDS: &[KindInfo] = &[
         zh: "导入",
         en: "Import",
     },
+    KindInfo {
+        kind: "notification",
+        module: Module::Automation,
+        zh: "通知",
+        en: "Notification",
+    },
 ];
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {

@@ -13,6 +13,7 @@ pub mod handover;
 pub mod import;
 pub mod kinds;
 pub mod money;
+pub mod notify;
 pub mod operations;
 pub mod recycle;
 pub mod roles;
@@ -49,6 +50,7 @@ pub fn registry() -> Registry {
         .with::<crm::transfer::TransferRequest>()
         .with::<dedup::merge::Merge>()
         .with::<import::Import>()
+        .with::<notify::Notification>()
 }
 
 /// A demo account shown on the login page in demo mode.

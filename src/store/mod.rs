@@ -27,7 +27,8 @@ pub use entity::{Actor, Entity, IndexDef, Meta, Record};
 pub use key::IndexKey;
 pub use registry::{KindOps, Registry};
 pub use tx::{
-    AuditEntry, AuditEvent, Change, Page, SECRET_MARK, TrashItem, Tx, decode, encode, open_envelope,
+    AuditEntry, AuditEvent, Change, Page, SECRET_MARK, Signal, TrashItem, Tx, decode, encode,
+    open_envelope,
 };
 
 /// Errors of the storage layer; converted to API errors once, in `error.rs`.
@@ -102,6 +103,9 @@ via_storage_error!(
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Announced (`Store::announce`) when the server stops: live streams end so it can.
+pub const STOPPING: &str = "stopping";
+
 type Job = Box<dyn FnOnce(&mut Tx) -> Result<Box<dyn Any + Send>, Box<dyn Any + Send>> + Send>;
 type Reply = mpsc::SyncSender<Result<Result<Box<dyn Any + Send>, Box<dyn Any + Send>>, StoreError>>;
 
@@ -119,6 +123,8 @@ struct Inner {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The highest outbox id made durable, for the search indexer to wait on.
     outbox_head: Arc<(Mutex<u64>, Condvar)>,
+    /// Signals of durable transactions (`Tx::signal`), for live listeners.
+    signals: tokio::sync::broadcast::Sender<Signal>,
 }
 
 impl Drop for Inner {
@@ -232,18 +238,20 @@ impl Store {
         let db = Arc::new(db);
         let registry = Arc::new(registry);
         let outbox_head = Arc::new((Mutex::new(0u64), Condvar::new()));
+        let (signals, _) = tokio::sync::broadcast::channel::<Signal>(1024);
         let (send, recv) = mpsc::channel::<(Job, Reply)>();
         let writer = {
             let db = db.clone();
             let registry = registry.clone();
             let head = outbox_head.clone();
+            let signals = signals.clone();
             let guard = SpaceGuard {
                 dir: path.parent().map(Path::to_path_buf),
                 min_free_bytes,
             };
             std::thread::Builder::new()
                 .name("kontor-writer".into())
-                .spawn(move || writer_loop(&db, &registry, &recv, &head, &guard))
+                .spawn(move || writer_loop(&db, &registry, &recv, &head, &signals, &guard))
                 .expect("the OS refused to start the writer thread")
         };
         let store = Store {
@@ -254,6 +262,7 @@ impl Store {
                 jobs: Mutex::new(Some(send)),
                 writer: Mutex::new(Some(writer)),
                 outbox_head,
+                signals,
             }),
         };
         if let Ok(head) = store.read(|tx| tx.outbox_last()) {
@@ -317,6 +326,17 @@ impl Store {
                 .downcast::<E>()
                 .expect("writer returns the job's own error type")),
         }
+    }
+
+    /// Listens for the signals (`Tx::signal`) of transactions made durable from now on. A
+    /// listener that falls behind is told it lagged (and should re-read what it shows).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Signal> {
+        self.inner.signals.subscribe()
+    }
+
+    /// Tells listeners something now, outside any transaction (e.g. [`STOPPING`]).
+    pub fn announce(&self, topic: &'static str, key: u64) {
+        let _ = self.inner.signals.send(Signal { topic, key });
     }
 
     /// Waits until the durable outbox head passes `after` or the timeout ends; returns the head.
@@ -505,6 +525,7 @@ fn writer_loop(
     registry: &Arc<Registry>,
     jobs: &mpsc::Receiver<(Job, Reply)>,
     head: &(Mutex<u64>, Condvar),
+    signals: &tokio::sync::broadcast::Sender<Signal>,
     guard: &SpaceGuard,
 ) {
     const MAX_GROUP: usize = 128;
@@ -530,13 +551,15 @@ fn writer_loop(
         let mut answers = Vec::with_capacity(group.len());
         let mut committed_any = false;
         let mut outbox_last = 0;
+        let mut raised = Vec::new();
         for (job, reply) in group {
             let outcome = run_job(db, registry, job, durable_each);
-            if let Ok((Ok(_), last)) = &outcome {
+            if let Ok((Ok(_), last, s)) = outcome.as_ref().map(|o| (&o.0, o.1, &o.2)) {
                 committed_any = true;
-                outbox_last = outbox_last.max(*last);
+                outbox_last = outbox_last.max(last);
+                raised.extend(s.iter().copied());
             }
-            answers.push((reply, outcome.map(|(r, _)| r)));
+            answers.push((reply, outcome.map(|(r, _, _)| r)));
         }
         if committed_any && !durable_each {
             let flush = db
@@ -551,7 +574,12 @@ fn writer_loop(
                     }
                 }
                 outbox_last = 0;
+                raised.clear();
             }
+        }
+        for s in raised {
+            // Nobody listening is fine.
+            let _ = signals.send(s);
         }
         if outbox_last > 0 {
             let (lock, cvar) = head;
@@ -565,7 +593,14 @@ fn writer_loop(
     }
 }
 
-type JobOutcome = Result<(Result<Box<dyn Any + Send>, Box<dyn Any + Send>>, u64), StoreError>;
+type JobOutcome = Result<
+    (
+        Result<Box<dyn Any + Send>, Box<dyn Any + Send>>,
+        u64,
+        Vec<Signal>,
+    ),
+    StoreError,
+>;
 
 fn run_job(db: &Database, registry: &Arc<Registry>, job: Job, durable: bool) -> JobOutcome {
     let mut wtx = db.begin_write()?;
@@ -573,19 +608,19 @@ fn run_job(db: &Database, registry: &Arc<Registry>, job: Job, durable: bool) -> 
         wtx.set_durability(Durability::None)?;
     }
     // The Tx (and the tables it holds open) ends before the commit.
-    let (result, outbox_last) = {
+    let (result, outbox_last, signals) = {
         let mut tx = Tx::write(&wtx, registry.clone());
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut tx)));
-        (result, tx.outbox_written())
+        (result, tx.outbox_written(), tx.take_signals())
     };
     match result {
         Ok(Ok(value)) => {
             wtx.commit()?;
-            Ok((Ok(value), outbox_last))
+            Ok((Ok(value), outbox_last, signals))
         }
         Ok(Err(err)) => {
             let _ = wtx.abort();
-            Ok((Err(err), 0))
+            Ok((Err(err), 0, Vec::new()))
         }
         Err(_) => {
             let _ = wtx.abort();

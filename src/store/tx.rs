@@ -217,6 +217,17 @@ pub struct Tx<'t> {
     registry: Arc<Registry>,
     now: DateTime<Utc>,
     outbox_written: u64,
+    signals: Vec<Signal>,
+}
+
+/// A note that something changed, sent to `Store::subscribe` listeners once the transaction
+/// that raised it is durable (never for one that failed). Listeners re-read what they need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signal {
+    /// What changed, e.g. `"notifications"`.
+    pub topic: &'static str,
+    /// Whose or which, e.g. a user id.
+    pub key: u64,
 }
 
 impl<'t> Tx<'t> {
@@ -229,6 +240,7 @@ impl<'t> Tx<'t> {
             registry,
             now: Utc::now(),
             outbox_written: 0,
+            signals: Vec::new(),
         }
     }
     /// Works in `wtx`, which the caller commits or aborts once this is dropped (dropping closes
@@ -242,10 +254,21 @@ impl<'t> Tx<'t> {
             registry,
             now: Utc::now(),
             outbox_written: 0,
+            signals: Vec::new(),
         }
     }
     pub(crate) fn outbox_written(&self) -> u64 {
         self.outbox_written
+    }
+    /// Tells `Store::subscribe` listeners about `topic`/`key` once this transaction is durable.
+    pub fn signal(&mut self, topic: &'static str, key: u64) {
+        let s = Signal { topic, key };
+        if !self.signals.contains(&s) {
+            self.signals.push(s);
+        }
+    }
+    pub(crate) fn take_signals(&mut self) -> Vec<Signal> {
+        std::mem::take(&mut self.signals)
     }
     pub fn registry(&self) -> &Registry {
         &self.registry

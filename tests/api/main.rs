@@ -7,6 +7,7 @@ mod crm;
 mod dedup;
 mod i18n;
 mod imports;
+mod notify;
 mod transfer;
 
 mod access;

@@ -20,7 +20,7 @@
 //!   proves the way in was open).
 //!
 //! Invariants kept as anchors that do not depend on the table: nothing answers 5xx; the observer
-//! never changes anything but their own profile; the external supplier never reaches CRM or user
+//! never changes anything but their own profile (and marks their own notifications read); the external supplier never reaches CRM or user
 //! data; a sales rep never reads another team's customer, contact or lead; hidden field classes
 //! (cost, profit, supplier_price) never appear in any answer, in exported CSV/XLSX headers, or in
 //! search hits of a caller whose roles hide them. Search hits also follow the read scope.
@@ -137,6 +137,8 @@ enum Check {
     /// its owner (403). (The target is always the caller here; giving a lead to another team's
     /// rep needs the assign scope over that rep too: `crm.rs`.)
     Take,
+    /// A notification: only its recipient reaches it; everyone else gets 404.
+    Mine,
 }
 
 /// (methods `A|B` or `*`, paths under `/api/v1` as in the OpenAPI document, `A|B`, a trailing
@@ -156,6 +158,9 @@ const POLICY: &[Rule] = &[
     // duplicate rules, and the recycle bin listing only what the caller may restore.
     ("*", "/me*|/auth/logout|/permissions/catalog|/search", &[Need::Login], &[]),
     ("GET", "/company|/duplicates/rules|/recycle-bin", &[Need::Login], &[]),
+    // Everyone's own inbox, and only their own.
+    ("POST", "/notifications/{id}/read", &[Need::Login], &[Check::Mine]),
+    ("*", "/notifications*", &[Need::Login], &[]),
     // Restoring needs the delete right of the kind's module (`{kind}` is filled with customer;
     // restoring destroys nothing, so it is the CRM delete, not the customers' own) within the
     // owner's scope; out of reach is 403, not 404.
@@ -225,6 +230,7 @@ const RECORDS: &[(&str, &str)] = &[
     ("merges", "merge"),
     ("handover", "handover"),
     ("transfer-requests", "transfer"),
+    ("notifications", "notification"),
     ("imports", "import"),
     ("import-mappings", "mapping"),
     ("pools", "pool"),
@@ -377,6 +383,10 @@ impl Caller {
                     _ => Some(403),
                 }
             }
+            Check::Mine => match holder {
+                Holder::User(u) if *u == self.id => None,
+                _ => Some(404),
+            },
             Check::Take => {
                 let ok = match holder {
                     Holder::Pool(_) => self.scope(CRM, "create") != Scope::None,
@@ -553,6 +563,14 @@ async fn call(c: &Client, method: Method, url: &str, payload: &Payload) -> (Stat
     }
     let resp = req.send().await.expect("request");
     let status = resp.status();
+    // A live stream (server-sent events) never ends by itself: its status is the answer.
+    let streams = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streams {
+        return (status, Vec::new());
+    }
     (
         status,
         resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
@@ -756,6 +774,30 @@ impl World {
                     .await;
                 let merge = v["merge_id"].as_u64().unwrap();
                 Rec::new(kind, merge, who.clone(), a.name.clone()).crm(who, &[&b])
+            }
+            "notification" => {
+                // Giving a customer to someone tells them; for a pool, `other` is told.
+                let to = who.user().unwrap_or(self.other);
+                let (cid, _) = self.released(Some(self.admin_id)).await;
+                let url = format!("/api/v1/customers/{cid}/transfer");
+                self.admin(Method::POST, &url, Some(json!({"to_user": to})))
+                    .await;
+                let log = self
+                    .admin(
+                        Method::GET,
+                        "/api/v1/audit?kind=notification&per_page=20",
+                        None,
+                    )
+                    .await;
+                let title = format!("→ #{to}");
+                let n = log["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e["title"] == title.as_str() && e["action"] == "create")
+                    .unwrap_or_else(|| panic!("no notification for {to}: {log}"));
+                let nid = n["record_id"].as_u64().unwrap();
+                Rec::new(kind, nid, Holder::User(to), name)
             }
             "transfer" => {
                 // A pending request by the idle rep (by the reference its duplicate check gives)
@@ -1436,7 +1478,10 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
         r.failures.push(format!("{cell} (5xx) {answer}"));
     }
     let write = op.method != Method::GET;
-    let own_profile = url.starts_with("/api/v1/me") || url.starts_with("/api/v1/auth/");
+    // Their own profile, session and inbox (marking their notifications read).
+    let own_profile = url.starts_with("/api/v1/me")
+        || url.starts_with("/api/v1/auth/")
+        || url.starts_with("/api/v1/notifications");
     if role == "observer" && write && status.is_success() && !own_profile {
         r.failures.push(format!("{cell} (observer wrote)"));
     }

@@ -81,6 +81,16 @@ export const NAV: NavItem[] = [
     menu: false,
     view: () => import('./views/ProfileView.vue'),
   },
+  // The inbox: everyone's own, reached from the bell in the header.
+  {
+    area: 'notifications',
+    requires: 'home',
+    group: 'main',
+    path: '/notifications',
+    label: 'notify.title',
+    menu: false,
+    view: () => import('./views/notify/NotificationsView.vue'),
+  },
 
   // CRM (CRM-1 … CRM-11)
   { area: 'crm.my_day', group: 'crm', path: '/crm/my-day', label: 'nav.crm.my_day', view: () => import('./views/crm/MyDayView.vue') },

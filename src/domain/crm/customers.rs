@@ -876,6 +876,18 @@ pub fn transfer(k: &Kontor, p: &Principal, id: u64, to_user: u64) -> AppResult<C
         }
         active_owner(tx, "to_user", to_user)?;
         move_customer(tx, &actor, &c, to_user)?;
+        if to_user != principal.user_id {
+            use crate::domain::notify::{Message, NotifyKind, RecordRef, notify};
+            notify(
+                tx,
+                to_user,
+                NotifyKind::CustomerAssigned,
+                Some(RecordRef::of::<Customer>(id)),
+                Message::new("customer.assigned")
+                    .user("actor", principal.user_id)
+                    .record::<Customer>("customer", id, None),
+            )?;
+        }
         let r = tx.get_live::<Customer>(id)?;
         one_view(tx, r, principal.lang)
     })

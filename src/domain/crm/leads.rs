@@ -288,6 +288,18 @@ pub fn assign(k: &Kontor, p: &Principal, id: u64, input: AssignInput) -> AppResu
             l.team_id = team;
             Ok(())
         })?;
+        if to != principal.user_id && lead.data.owner_id != Some(to) {
+            use crate::domain::notify::{Message, NotifyKind, RecordRef, notify};
+            notify(
+                tx,
+                to,
+                NotifyKind::LeadAssigned,
+                Some(RecordRef::of::<Lead>(id)),
+                Message::new("lead.assigned")
+                    .user("actor", principal.user_id)
+                    .record::<Lead>("lead", id, None),
+            )?;
+        }
         lead_view(tx, r)
     })
 }

@@ -18,6 +18,7 @@ use super::model::Customer;
 use super::{active_owner, reaches_customer};
 use crate::domain::Kontor;
 use crate::domain::accounts::Named;
+use crate::domain::notify::{Message, NotifyKind, RecordRef, notify};
 use crate::domain::users::{List, names};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -367,8 +368,48 @@ pub fn create(
                 decision_note: None,
             },
         )?;
+        tell_deciders(tx, &r, &c.data)?;
         view(tx, &principal, r)
     })
+}
+
+/// Tells the owner, and the managers who may decide, of a new request. The customer is named
+/// at read time only to those who may read it then.
+fn tell_deciders(tx: &mut Tx, r: &Record<TransferRequest>, c: &Customer) -> AppResult<()> {
+    let d = &r.data;
+    let about = Some(RecordRef::of::<TransferRequest>(r.id));
+    notify(
+        tx,
+        d.owner_id,
+        NotifyKind::TransferRequested,
+        about.clone(),
+        Message::new("transfer.requested")
+            .user("requester", d.requester_id)
+            .record::<Customer>("customer", d.customer_id, None),
+    )?;
+    let mut managers = Vec::new();
+    tx.for_each::<crate::auth::User>(false, &mut |u| {
+        if u.data.active && u.id != d.requester_id && u.id != d.owner_id {
+            managers.push(u);
+        }
+        Ok(true)
+    })?;
+    for u in managers {
+        let p = crate::domain::accounts::principal_for(tx, &u, None)?;
+        if may_decide(tx, &p, c)? {
+            notify(
+                tx,
+                u.id,
+                NotifyKind::TransferRequested,
+                about.clone(),
+                Message::new("transfer.requested_other")
+                    .user("requester", d.requester_id)
+                    .user("owner", d.owner_id)
+                    .record::<Customer>("customer", d.customer_id, None),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Requests the caller sees: pending ones to decide (or, by status, those they were asked or
@@ -544,9 +585,32 @@ fn decide(
             t.status = to;
             t.decided_by = Some(decider);
             t.decided_at = Some(now);
-            t.decision_note = note;
+            t.decision_note = note.clone();
             Ok(())
         })?;
+        let d = &r.data;
+        let (kind, message) = if to == TransferStatus::Accepted {
+            (
+                NotifyKind::TransferAccepted,
+                Message::new("transfer.accepted")
+                    .user("decider", decider)
+                    .record::<Customer>("customer", d.customer_id, d.label.clone()),
+            )
+        } else {
+            (
+                NotifyKind::TransferDeclined,
+                Message::new("transfer.declined")
+                    .user("decider", decider)
+                    .record::<Customer>("customer", d.customer_id, d.label.clone())
+                    .text("note", note.unwrap_or_default()),
+            )
+        };
+        let about = if to == TransferStatus::Accepted {
+            RecordRef::of::<Customer>(d.customer_id)
+        } else {
+            RecordRef::of::<TransferRequest>(id)
+        };
+        notify(tx, d.requester_id, kind, Some(about), message)?;
         let r = tx.get_live::<TransferRequest>(id)?;
         view(tx, &principal, r)
     })
