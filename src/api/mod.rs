@@ -2,6 +2,7 @@
 //! `router()`; handlers extract, make one domain call, and return.
 
 mod admin;
+mod attachments;
 mod auth;
 pub mod control;
 mod customers;
@@ -130,6 +131,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(leads::router())
         .merge(workday::router())
         .merge(transfers::router())
+        .merge(attachments::router())
 }
 
 /// The OpenAPI document, generated from the handlers.
