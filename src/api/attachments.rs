@@ -1,5 +1,6 @@
 //! Files on records (PLT-3): upload (multipart), list, download, thumbnail, delete. Each is
-//! checked against the record the file hangs on, in the domain.
+//! checked against the record the file hangs on, in the domain. A kind that takes files gets a
+//! list and an upload route here, each a line calling `list_on::<Kind>` / `upload_to::<Kind>`.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -15,12 +16,14 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{Auth, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::Kontor;
-use crate::domain::files::{self, AttachmentView, Download, Parent, Staged};
+use crate::domain::crm::model::{Activity, Customer};
+use crate::domain::files::{self, AttachTo, AttachmentView, Download, Parent, Staged};
 use crate::error::{AppError, ErrorCode, Msg};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_attachments, upload))
+        .routes(routes!(list_customer_files, upload_customer_file))
+        .routes(routes!(list_activity_files, upload_activity_file))
         .routes(routes!(content))
         .routes(routes!(thumbnail))
         .routes(routes!(delete_attachment))
@@ -36,39 +39,73 @@ struct UploadForm {
     file: Vec<u8>,
 }
 
-/// The files on a record (`customers` or `activities`), newest version of each name first.
-#[utoipa::path(get, path = "/api/v1/{kind}/{id}/attachments", tag = "files",
-    params(("kind" = String, Path, description = "`customers` or `activities`"), ("id" = u64, Path)),
+/// The files on a customer, newest version of each name first.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/attachments", tag = "files", params(("id" = u64, Path)),
     responses((status = 200, body = Vec<AttachmentView>)))]
-async fn list_attachments(
+async fn list_customer_files(s: State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<Json<Vec<AttachmentView>>> {
+    list_on::<Customer>(s, auth, id).await
+}
+
+/// Attaches a file to a customer (multipart part `file`). The type is sniffed from the bytes; a
+/// file with the name of one already there becomes its next version. 413 past the size limit,
+/// 422 for a type that is not accepted.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentView), (status = 413, description = "The file is larger than the limit", body = super::ErrorBody),
+        (status = 415, description = "Not a multipart/form-data body", body = super::ErrorBody)))]
+async fn upload_customer_file(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    upload_to::<Customer>(s, auth, id, headers, form).await
+}
+
+/// The files on a timeline entry.
+#[utoipa::path(get, path = "/api/v1/activities/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    responses((status = 200, body = Vec<AttachmentView>)))]
+async fn list_activity_files(s: State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<Json<Vec<AttachmentView>>> {
+    list_on::<Activity>(s, auth, id).await
+}
+
+/// Attaches a file to a timeline entry (as to a customer).
+#[utoipa::path(post, path = "/api/v1/activities/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentView), (status = 413, description = "The file is larger than the limit", body = super::ErrorBody),
+        (status = 415, description = "Not a multipart/form-data body", body = super::ErrorBody)))]
+async fn upload_activity_file(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    upload_to::<Activity>(s, auth, id, headers, form).await
+}
+
+async fn list_on<P: AttachTo>(
     State(s): State<AppState>,
     auth: Auth,
-    PathParam((kind, id)): PathParam<(String, u64)>,
+    id: u64,
 ) -> ApiResult<Json<Vec<AttachmentView>>> {
     let k = s.kontor.clone();
-    let parent = Parent::from_path(&kind, id)?;
+    let parent = Parent::of::<P>(id);
     Ok(Json(
         blocking(move || files::list(&k, &auth.principal, parent)).await?,
     ))
 }
 
-/// Uploads a file (multipart part `file`). The type is sniffed from the bytes; a file with the
-/// name of one already there becomes its next version. 413 past the size limit, 422 for a type
-/// that is not accepted.
-#[utoipa::path(post, path = "/api/v1/{kind}/{id}/attachments", tag = "files",
-    params(("kind" = String, Path, description = "`customers` or `activities`"), ("id" = u64, Path)),
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses((status = 201, body = AttachmentView), (status = 413, description = "The file is larger than the limit", body = super::ErrorBody),
-        (status = 415, description = "Not a multipart/form-data body", body = super::ErrorBody)))]
-async fn upload(
+async fn upload_to<P: AttachTo>(
     State(s): State<AppState>,
     auth: Auth,
-    PathParam((kind, id)): PathParam<(String, u64)>,
+    id: u64,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     let k = s.kontor.clone();
-    let parent = Parent::from_path(&kind, id)?;
+    let parent = Parent::of::<P>(id);
     let principal = auth.principal.clone();
     let check = k.clone();
     blocking(move || files::may_upload(&check, &principal, parent)).await?;

@@ -17,37 +17,8 @@ async fn customer(c: &Client, name: &str) -> u64 {
     v["id"].as_u64().unwrap()
 }
 
-/// Posts `bytes` as the multipart part `file` named `name`.
 async fn upload(c: &Client, path: &str, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    let boundary = "----kontor-test-7f3a9c";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let resp = c
-        .http
-        .post(format!("{}{path}", c.base))
-        .header("accept-language", c.lang)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("upload");
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    c.upload(path, name, bytes).await
 }
 
 /// GET of raw bytes, with the answer's headers.

@@ -8,7 +8,8 @@
 //!
 //! Every operation is checked against the parent: listing and downloading need the right to read
 //! it (404 otherwise, as reading the record would answer), uploading and deleting the right to
-//! change it. A kind becomes a parent with one [`AttachTo`] impl and one line in [`PARENTS`].
+//! change it. A kind becomes a parent with one [`AttachTo`] impl, one line in [`PARENTS`] and its two
+//! routes in `api/attachments.rs`.
 //!
 //! Deleting an attachment moves its record to the recycle bin; its blob stays, so it can be
 //! restored. The blob (and its thumbnail) is removed when the record is purged from the recycle
@@ -101,8 +102,6 @@ impl Entity for Attachment {
 pub trait AttachTo {
     /// The parent's entity kind.
     const KIND: &'static str;
-    /// Its collection in URLs: `/api/v1/{PATH}/{id}/attachments`.
-    const PATH: &'static str;
     /// The parent's owner, if the caller may do `action` (`Read` or `Update`) on record `id`;
     /// otherwise the error reading or changing the record itself gives (404 / 403).
     fn guard(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Option<u64>>;
@@ -110,7 +109,6 @@ pub trait AttachTo {
 
 impl AttachTo for Customer {
     const KIND: &'static str = "customer";
-    const PATH: &'static str = "customers";
     fn guard(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Option<u64>> {
         Ok(super::crm::customer_for(tx, p, id, action)?.data.owner_id)
     }
@@ -119,7 +117,6 @@ impl AttachTo for Customer {
 /// A timeline entry: as its customer (or lead) allows.
 impl AttachTo for Activity {
     const KIND: &'static str = "activity";
-    const PATH: &'static str = "activities";
     fn guard(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Option<u64>> {
         let a = tx.get_live::<Activity>(id)?;
         match (a.data.customer_id, a.data.lead_id) {
@@ -136,16 +133,15 @@ impl AttachTo for Activity {
 }
 
 /// A parent kind as the table holds it.
+#[derive(Clone, Copy)]
 pub struct ParentKind {
     pub kind: &'static str,
-    pub path: &'static str,
     guard: fn(&Tx, &Principal, u64, Action) -> AppResult<Option<u64>>,
 }
 
 const fn parent<T: AttachTo>() -> ParentKind {
     ParentKind {
         kind: T::KIND,
-        path: T::PATH,
         guard: T::guard,
     }
 }
@@ -156,24 +152,23 @@ pub static PARENTS: &[ParentKind] = &[parent::<Customer>(), parent::<Activity>()
 /// One parent record.
 #[derive(Clone, Copy)]
 pub struct Parent {
-    kind: &'static ParentKind,
+    kind: ParentKind,
     pub id: u64,
 }
 
 impl Parent {
-    /// From a URL's collection name (`customers`) and id; an unknown collection is not found.
-    pub fn from_path(path: &str, id: u64) -> AppResult<Parent> {
-        PARENTS
-            .iter()
-            .find(|k| k.path == path)
-            .map(|kind| Parent { kind, id })
-            .ok_or_else(AppError::not_found)
+    /// Record `id` of kind `P`.
+    pub fn of<P: AttachTo>(id: u64) -> Parent {
+        Parent {
+            kind: parent::<P>(),
+            id,
+        }
     }
     fn from_kind(kind: &str, id: u64) -> AppResult<Parent> {
         PARENTS
             .iter()
             .find(|k| k.kind == kind)
-            .map(|kind| Parent { kind, id })
+            .map(|kind| Parent { kind: *kind, id })
             .ok_or_else(|| AppError::internal(format!("attachment on unknown kind {kind}")))
     }
     pub fn kind(&self) -> &'static str {
