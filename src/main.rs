@@ -413,7 +413,8 @@ fn serve(
 ) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut k = open(data)?;
-    k.files.set_limit(max_upload_mib.saturating_mul(1024 * 1024));
+    k.files
+        .set_limit(max_upload_mib.saturating_mul(1024 * 1024));
     if demo_mode {
         k.demo = Some(demo::seed(&k).map_err(|e| e.message(kontor::i18n::Lang::En).to_string())?);
     }

@@ -42,7 +42,11 @@ struct UploadForm {
 /// The files on a customer, newest version of each name first.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/attachments", tag = "files", params(("id" = u64, Path)),
     responses((status = 200, body = Vec<AttachmentView>)))]
-async fn list_customer_files(s: State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<Json<Vec<AttachmentView>>> {
+async fn list_customer_files(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<Vec<AttachmentView>>> {
     list_on::<Customer>(s, auth, id).await
 }
 
@@ -66,7 +70,11 @@ async fn upload_customer_file(
 /// The files on a timeline entry.
 #[utoipa::path(get, path = "/api/v1/activities/{id}/attachments", tag = "files", params(("id" = u64, Path)),
     responses((status = 200, body = Vec<AttachmentView>)))]
-async fn list_activity_files(s: State<AppState>, auth: Auth, PathParam(id): PathParam<u64>) -> ApiResult<Json<Vec<AttachmentView>>> {
+async fn list_activity_files(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<Vec<AttachmentView>>> {
     list_on::<Activity>(s, auth, id).await
 }
 
@@ -142,7 +150,11 @@ fn unreadable(detail: impl std::fmt::Display) -> ApiError {
 }
 
 /// Streams the part `file` into a staging file off the runtime, stopping past `limit`.
-async fn receive(k: &Kontor, mut form: Multipart, limit: u64) -> Result<(String, Staged), ApiError> {
+async fn receive(
+    k: &Kontor,
+    mut form: Multipart,
+    limit: u64,
+) -> Result<(String, Staged), ApiError> {
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         if field.name() != Some("file") {
             continue;

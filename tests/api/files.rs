@@ -11,7 +11,11 @@ use crate::common::{Client, TestServer, code};
 
 async fn customer(c: &Client, name: &str) -> u64 {
     let (status, v) = c
-        .send(Method::POST, "/api/v1/customers", Some(json!({"name": name})))
+        .send(
+            Method::POST,
+            "/api/v1/customers",
+            Some(json!({"name": name})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     v["id"].as_u64().unwrap()
@@ -36,7 +40,9 @@ async fn download(c: &Client, path: &str) -> (StatusCode, reqwest::header::Heade
 
 /// A small PNG (an image Kontor makes a thumbnail of).
 fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img)
         .write_to(&mut out, image::ImageFormat::Png)
@@ -60,14 +66,18 @@ async fn upload_list_download_round_trip_with_versions_and_thumbnails() {
     let offer = pdf();
     let (status, v) = upload(&admin, &base, "报价单 2026.pdf", &offer).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
-    assert_eq!(v["content_type"], "application/pdf", "sniffed from the bytes");
+    assert_eq!(
+        v["content_type"], "application/pdf",
+        "sniffed from the bytes"
+    );
     assert_eq!(v["size"], offer.len() as u64);
     assert_eq!(v["version"], 1);
     assert_eq!(v["uploaded_by"]["name"], "周海燕");
     assert!(v["thumbnail_url"].is_null());
     let first = v["id"].as_u64().unwrap();
 
-    let (status, headers, bytes) = download(&admin, &format!("/api/v1/attachments/{first}/content")).await;
+    let (status, headers, bytes) =
+        download(&admin, &format!("/api/v1/attachments/{first}/content")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bytes, offer, "the same bytes come back");
     assert_eq!(headers["content-type"], "application/pdf");
@@ -95,7 +105,10 @@ async fn upload_list_download_round_trip_with_versions_and_thumbnails() {
     let (status, v) = upload(&admin, &base, "sample.png", &picture).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     assert_eq!(v["content_type"], "image/png");
-    let thumb_url = v["thumbnail_url"].as_str().expect("a thumbnail").to_string();
+    let thumb_url = v["thumbnail_url"]
+        .as_str()
+        .expect("a thumbnail")
+        .to_string();
     let (status, headers, thumb) = download(&admin, &thumb_url).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "image/jpeg");
@@ -115,12 +128,22 @@ async fn upload_list_download_round_trip_with_versions_and_thumbnails() {
             )
         })
         .collect();
-    assert!(versions.contains(&("报价单 2026.PDF".into(), 2, true)), "{versions:?}");
-    assert!(versions.contains(&("报价单 2026.pdf".into(), 1, false)), "{versions:?}");
+    assert!(
+        versions.contains(&("报价单 2026.PDF".into(), 2, true)),
+        "{versions:?}"
+    );
+    assert!(
+        versions.contains(&("报价单 2026.pdf".into(), 1, false)),
+        "{versions:?}"
+    );
 
     // Delete: gone from the list and the download, into the recycle bin; restored, back again.
     let (status, v) = admin
-        .send(Method::DELETE, &format!("/api/v1/attachments/{second}"), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/attachments/{second}"),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
     assert_eq!(admin.get(&base).await.as_array().unwrap().len(), 2);
@@ -188,10 +211,16 @@ async fn a_rep_reaches_files_only_through_records_they_may_read_or_change() {
         .send(Method::DELETE, &format!("/api/v1/attachments/{file}"), None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(owner.get(&base).await.as_array().unwrap().len(), 1, "nothing added or removed");
+    assert_eq!(
+        owner.get(&base).await.as_array().unwrap().len(),
+        1,
+        "nothing added or removed"
+    );
 
     // Unknown parent kinds and records are not found either.
-    let (status, _) = owner.send(Method::GET, "/api/v1/widgets/1/attachments", None).await;
+    let (status, _) = owner
+        .send(Method::GET, "/api/v1/widgets/1/attachments", None)
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = owner
         .send(Method::GET, "/api/v1/customers/999999/attachments", None)
@@ -225,13 +254,28 @@ async fn oversize_is_413_and_a_refused_type_is_422_in_the_callers_language() {
     let (status, v) = upload(&admin, &base, "big.pdf", &vec![b'%'; 64 * 1024 + 1]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
     assert_eq!(code(&v), "payload_too_large");
-    assert!(v["error"]["message"].as_str().unwrap().contains("64 KiB"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("64 KiB"),
+        "{v}"
+    );
     // Far past the limit: refused from its Content-Length, before the body is read.
     let (status, v) = upload(&admin, &base, "huge.pdf", &vec![b'%'; 1024 * 1024]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
-    let (status, v) = upload(&admin.clone().zh(), &base, "big.pdf", &vec![b'%'; 70 * 1024]).await;
+    let (status, v) = upload(
+        &admin.clone().zh(),
+        &base,
+        "big.pdf",
+        &vec![b'%'; 70 * 1024],
+    )
+    .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(v["error"]["message"].as_str().unwrap().contains("最大 64 KiB"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("最大 64 KiB"),
+        "{v}"
+    );
     // Exactly at the limit passes.
     let mut exact = b"%PDF-1.4\n".to_vec();
     exact.resize(64 * 1024, b' ');
@@ -245,14 +289,25 @@ async fn oversize_is_413_and_a_refused_type_is_422_in_the_callers_language() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"]["field"], "file");
     let message = v["error"]["message"].as_str().unwrap();
-    assert!(message.contains("elf") && message.contains("Allowed: PDF"), "{message}");
+    assert!(
+        message.contains("elf") && message.contains("Allowed: PDF"),
+        "{message}"
+    );
     let (status, v) = upload(&admin.clone().zh(), &base, "offer.pdf", &elf).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(v["error"]["message"].as_str().unwrap().contains("不接受此类文件"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不接受此类文件"),
+        "{v}"
+    );
     // An empty file, a missing part, a JSON body: 4xx, never 5xx.
     let (status, _) = upload(&admin, &base, "empty.txt", b"").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, v) = admin.send(Method::POST, &base, Some(json!({"file": "x"}))).await;
+    let (status, v) = admin
+        .send(Method::POST, &base, Some(json!({"file": "x"})))
+        .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{v}");
 
     // Nothing of the refused uploads stayed behind.
@@ -261,7 +316,11 @@ async fn oversize_is_413_and_a_refused_type_is_422_in_the_callers_language() {
     let left = std::fs::read_dir(&staging).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "staging files left in {}", staging.display());
     let blobs = s.kontor().files.all().unwrap();
-    assert_eq!(blobs.len(), 1, "only the accepted file is stored: {blobs:?}");
+    assert_eq!(
+        blobs.len(),
+        1,
+        "only the accepted file is stored: {blobs:?}"
+    );
     drop(s);
 }
 
@@ -283,7 +342,10 @@ async fn files_survive_backup_restore_and_restart_and_check_finds_a_damaged_blob
     let (_, v) = upload(&admin, &base, "spec.pdf", &pdf()).await;
     let spec = v["id"].as_u64().unwrap();
     let summary = check(&s.kontor()).await.expect("a clean check");
-    assert!(summary.contains("file blobs: 3"), "two files and a thumbnail: {summary}");
+    assert!(
+        summary.contains("file blobs: 3"),
+        "two files and a thumbnail: {summary}"
+    );
 
     // Backup → restore into a new directory → the same bytes from a server on it.
     let scratch = tempfile::tempdir().unwrap();
@@ -309,13 +371,16 @@ async fn files_survive_backup_restore_and_restart_and_check_finds_a_damaged_blob
         .unwrap();
     let other = Client::new(server.addr);
     other.login("admin", crate::common::ADMIN_PASSWORD).await;
-    let (status, _, bytes) = download(&other, &format!("/api/v1/attachments/{photo}/content")).await;
+    let (status, _, bytes) =
+        download(&other, &format!("/api/v1/attachments/{photo}/content")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bytes, picture, "the restored file has the same bytes");
     let (status, _, bytes) = download(&other, &format!("/api/v1/attachments/{spec}/content")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bytes, pdf());
-    check(&k).await.expect("the restored directory checks clean");
+    check(&k)
+        .await
+        .expect("the restored directory checks clean");
     server.stop().await;
     k.shutdown();
 
@@ -323,7 +388,8 @@ async fn files_survive_backup_restore_and_restart_and_check_finds_a_damaged_blob
     s.restart().await;
     let admin = s.client();
     admin.login("admin", crate::common::ADMIN_PASSWORD).await;
-    let (status, _, bytes) = download(&admin, &format!("/api/v1/attachments/{photo}/content")).await;
+    let (status, _, bytes) =
+        download(&admin, &format!("/api/v1/attachments/{photo}/content")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bytes, picture);
 
@@ -338,12 +404,24 @@ async fn files_survive_backup_restore_and_restart_and_check_finds_a_damaged_blob
     std::fs::remove_file(k.files.path_of(&png_hash).unwrap()).unwrap();
     std::fs::write(k.files.root().join("stray.bin"), b"x").unwrap();
     let report = check(&k).await.expect_err("problems found");
-    assert!(report.contains(&format!("file blob {pdf_hash} is damaged")), "{report}");
-    assert!(report.contains(&format!("file blob {png_hash} is missing")), "{report}");
-    assert!(report.contains("stray.bin is named by no attachment"), "{report}");
+    assert!(
+        report.contains(&format!("file blob {pdf_hash} is damaged")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("file blob {png_hash} is missing")),
+        "{report}"
+    );
+    assert!(
+        report.contains("stray.bin is named by no attachment"),
+        "{report}"
+    );
     // A missing blob is an error answer for its download, not a crash.
     let (status, _, _) = download(&admin, &format!("/api/v1/attachments/{photo}/content")).await;
-    assert!(status.is_server_error() || status == StatusCode::NOT_FOUND, "{status}");
+    assert!(
+        status.is_server_error() || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
     drop(s);
 }
 
@@ -353,23 +431,54 @@ async fn a_purged_attachment_frees_its_blob_unless_another_names_it() {
     let a = customer(&admin, "Echo Ltd").await;
     let b = customer(&admin, "Foxtrot Ltd").await;
     let bytes = pdf();
-    let (_, v1) = upload(&admin, &format!("/api/v1/customers/{a}/attachments"), "x.pdf", &bytes).await;
-    let (_, v2) = upload(&admin, &format!("/api/v1/customers/{b}/attachments"), "y.pdf", &bytes).await;
-    let path = s.kontor().files.path_of(&files::blobs::sha256_hex(&bytes)).unwrap();
+    let (_, v1) = upload(
+        &admin,
+        &format!("/api/v1/customers/{a}/attachments"),
+        "x.pdf",
+        &bytes,
+    )
+    .await;
+    let (_, v2) = upload(
+        &admin,
+        &format!("/api/v1/customers/{b}/attachments"),
+        "y.pdf",
+        &bytes,
+    )
+    .await;
+    let path = s
+        .kontor()
+        .files
+        .path_of(&files::blobs::sha256_hex(&bytes))
+        .unwrap();
     for v in [&v1, &v2] {
         let (status, _) = admin
-            .send(Method::DELETE, &format!("/api/v1/attachments/{}", v["id"]), None)
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/attachments/{}", v["id"]),
+                None,
+            )
             .await;
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
-    assert!(path.is_file(), "deleted attachments keep their blob (restorable)");
+    assert!(
+        path.is_file(),
+        "deleted attachments keep their blob (restorable)"
+    );
     let (status, body) = admin
-        .send(Method::DELETE, &format!("/api/v1/recycle-bin/attachment/{}", v1["id"]), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/recycle-bin/attachment/{}", v1["id"]),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert!(path.is_file(), "the other record still names it");
     let (status, _) = admin
-        .send(Method::DELETE, &format!("/api/v1/recycle-bin/attachment/{}", v2["id"]), None)
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/recycle-bin/attachment/{}", v2["id"]),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(!path.exists(), "no record names it any more");

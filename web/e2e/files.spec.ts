@@ -120,6 +120,12 @@ test('screenshots of the files panel', async ({ page, baseURL }) => {
       await expect.poll(() => page.locator('[data-test=attachment-row] img').first().evaluate((i) => (i as HTMLImageElement).complete)).toBe(true)
       const short = lang === 'zh-CN' ? 'zh' : 'en'
       await page.screenshot({ path: `${out}files-${name}-${short}.png`, fullPage: name === 'phone' })
+      if (name === 'desktop' && lang === 'zh-CN') {
+        // The timeline entry with its file, under the composer.
+        await page.locator('#tab-timeline').click()
+        await expect(page.locator('[data-test=entry-attachment]').first()).toBeVisible()
+        await page.screenshot({ path: `${out}files-timeline-desktop-zh.png` })
+      }
     }
   }
   await page.request.patch('/api/v1/me', { headers: { origin: baseURL! }, data: { language: 'zh-CN' } })

@@ -243,14 +243,22 @@ mod tests {
         assert_eq!(a, sha256_hex(b"hello"));
         assert_eq!(blobs.all().unwrap().len(), 1);
         assert_eq!(blobs.rehash(&a).unwrap(), a);
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
         let dropped = {
             let mut s = blobs.stage().unwrap();
             s.write(b"half").unwrap();
             s.path.clone()
         };
         assert!(!dropped.exists(), "an abandoned upload leaves no file");
-        assert_eq!(blobs.remove_unreferenced(&[a.clone()], |_| true).unwrap(), 0);
+        assert_eq!(
+            blobs
+                .remove_unreferenced(std::slice::from_ref(&a), |_| true)
+                .unwrap(),
+            0
+        );
         assert_eq!(blobs.remove_unreferenced(&[a], |_| false).unwrap(), 1);
         assert!(blobs.all().unwrap().is_empty());
         assert!(blobs.path_of("../etc/passwd").is_none());

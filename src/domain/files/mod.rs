@@ -280,17 +280,18 @@ pub fn on_records(
 
 /// Refuses early (before the body is read) an upload the caller may not make.
 pub fn may_upload(k: &Kontor, p: &Principal, parent: Parent) -> AppResult<()> {
-    k.store.read(|tx| parent.guard(tx, p, Action::Update).map(|_| ()))
+    k.store
+        .read(|tx| parent.guard(tx, p, Action::Update).map(|_| ()))
 }
 
 /// "25 MiB", "512 KiB", "1000 bytes".
 pub fn human_size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MiB", bytes as f64 / MIB as f64)
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
@@ -327,7 +328,10 @@ pub fn clean_name(name: &str) -> AppResult<String> {
         return Err(bad("请给文件一个名称。", "The file needs a name."));
     }
     if base.chars().any(char::is_control) {
-        return Err(bad("文件名含有控制字符。", "The file name holds control characters."));
+        return Err(bad(
+            "文件名含有控制字符。",
+            "The file name holds control characters.",
+        ));
     }
     if base.chars().count() > 200 {
         return Err(bad(
@@ -470,7 +474,11 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
 pub fn blobs_of(tx: &Tx, id: u64) -> AppResult<Vec<String>> {
     Ok(tx
         .get::<Attachment>(id)?
-        .map(|a| std::iter::once(a.data.sha256).chain(a.data.thumb_sha256).collect())
+        .map(|a| {
+            std::iter::once(a.data.sha256)
+                .chain(a.data.thumb_sha256)
+                .collect()
+        })
         .unwrap_or_default())
 }
 
@@ -558,7 +566,9 @@ pub fn check(k: &Kontor, report: &mut crate::store::CheckReport) -> Result<(), S
             ));
         }
     }
-    report.records.insert("file blobs".into(), referenced.len() as u64);
+    report
+        .records
+        .insert("file blobs".into(), referenced.len() as u64);
     if orphans > 0 {
         report
             .notes

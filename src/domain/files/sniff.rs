@@ -9,36 +9,90 @@ struct Allowed {
 }
 
 const ALLOWED: &[Allowed] = &[
-    Allowed { mime: "application/pdf", label: "PDF" },
-    Allowed { mime: "image/jpeg", label: "JPEG" },
-    Allowed { mime: "image/png", label: "PNG" },
-    Allowed { mime: "image/gif", label: "GIF" },
-    Allowed { mime: "image/webp", label: "WebP" },
-    Allowed { mime: "image/bmp", label: "BMP" },
-    Allowed { mime: "image/tiff", label: "TIFF" },
-    Allowed { mime: "image/heif", label: "HEIF" },
-    Allowed { mime: "application/msword", label: "Word (DOC)" },
+    Allowed {
+        mime: "application/pdf",
+        label: "PDF",
+    },
+    Allowed {
+        mime: "image/jpeg",
+        label: "JPEG",
+    },
+    Allowed {
+        mime: "image/png",
+        label: "PNG",
+    },
+    Allowed {
+        mime: "image/gif",
+        label: "GIF",
+    },
+    Allowed {
+        mime: "image/webp",
+        label: "WebP",
+    },
+    Allowed {
+        mime: "image/bmp",
+        label: "BMP",
+    },
+    Allowed {
+        mime: "image/tiff",
+        label: "TIFF",
+    },
+    Allowed {
+        mime: "image/heif",
+        label: "HEIF",
+    },
+    Allowed {
+        mime: "application/msword",
+        label: "Word (DOC)",
+    },
     Allowed {
         mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         label: "Word (DOCX)",
     },
-    Allowed { mime: "application/vnd.ms-excel", label: "Excel (XLS)" },
+    Allowed {
+        mime: "application/vnd.ms-excel",
+        label: "Excel (XLS)",
+    },
     Allowed {
         mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         label: "Excel (XLSX)",
     },
-    Allowed { mime: "application/vnd.ms-powerpoint", label: "PowerPoint (PPT)" },
+    Allowed {
+        mime: "application/vnd.ms-powerpoint",
+        label: "PowerPoint (PPT)",
+    },
     Allowed {
         mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         label: "PowerPoint (PPTX)",
     },
-    Allowed { mime: "application/vnd.oasis.opendocument.text", label: "ODT" },
-    Allowed { mime: "application/vnd.oasis.opendocument.spreadsheet", label: "ODS" },
-    Allowed { mime: "application/vnd.oasis.opendocument.presentation", label: "ODP" },
-    Allowed { mime: "application/rtf", label: "RTF" },
-    Allowed { mime: "application/zip", label: "ZIP" },
-    Allowed { mime: "text/plain", label: "TXT" },
-    Allowed { mime: "text/csv", label: "CSV" },
+    Allowed {
+        mime: "application/vnd.oasis.opendocument.text",
+        label: "ODT",
+    },
+    Allowed {
+        mime: "application/vnd.oasis.opendocument.spreadsheet",
+        label: "ODS",
+    },
+    Allowed {
+        mime: "application/vnd.oasis.opendocument.presentation",
+        label: "ODP",
+    },
+    Allowed {
+        mime: "application/rtf",
+        label: "RTF",
+    },
+    Allowed {
+        mime: "application/zip",
+        label: "ZIP",
+    },
+    Allowed {
+        mime: "text/plain",
+        label: "TXT",
+    },
+    Allowed {
+        mime: "text/csv",
+        label: "CSV",
+    },
 ];
 
 /// The allowed kinds, for messages: "PDF, JPEG, PNG, …".
@@ -91,7 +145,10 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 
 /// Whether Kontor makes a thumbnail of this type.
 pub fn has_thumbnail(content_type: &str) -> bool {
-    matches!(content_type, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
+    matches!(
+        content_type,
+        "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+    )
 }
 
 #[cfg(test)]
@@ -100,12 +157,18 @@ mod tests {
 
     #[test]
     fn types_come_from_the_bytes() {
-        assert_eq!(sniff(b"%PDF-1.7\n...", "x.exe"), Sniffed::Allowed("application/pdf".into()));
+        assert_eq!(
+            sniff(b"%PDF-1.7\n...", "x.exe"),
+            Sniffed::Allowed("application/pdf".into())
+        );
         assert_eq!(
             sniff("名称,国家\n华信,CN\n".as_bytes(), "客户.csv"),
             Sniffed::Allowed("text/csv; charset=utf-8".into())
         );
-        assert_eq!(sniff(b"hello", "a.txt"), Sniffed::Allowed("text/plain; charset=utf-8".into()));
+        assert_eq!(
+            sniff(b"hello", "a.txt"),
+            Sniffed::Allowed("text/plain; charset=utf-8".into())
+        );
         // An executable named like a PDF is refused, and the message says what it is.
         let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
         elf.resize(64, 0);
