@@ -152,6 +152,23 @@ async fn upload_list_download_round_trip_with_versions_and_thumbnails() {
     // A third upload of that name is version 3: a deleted version keeps its number.
     let (_, v) = upload(&admin, &base, "报价单 2026.pdf", b"%PDF-1.4\nthird\n%%EOF").await;
     assert_eq!(v["version"], 3, "{v}");
+    assert_eq!(files::blobs::DEFAULT_LIMIT, 25 * 1024 * 1024);
+    assert_eq!(s.kontor().files.limit(), files::blobs::DEFAULT_LIMIT);
+
+    // A file of several MiB (past the JSON body limit of 1 MiB) streams through whole.
+    let big: Vec<u8> = (0..3 * 1024 * 1024u32)
+        .map(|i| {
+            if i % 80 == 79 {
+                b'\n'
+            } else {
+                b'a' + (i % 26) as u8
+            }
+        })
+        .collect();
+    let (status, v) = upload(&admin, &base, "catalogue.txt", &big).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let (_, _, bytes) = download(&admin, v["content_url"].as_str().unwrap()).await;
+    assert!(bytes == big, "the 3 MiB file comes back byte for byte");
 
     // The timeline entry takes attachments, shown under it.
     let (status, entry) = admin

@@ -20,9 +20,9 @@ pub fn make(bytes: &[u8], content_type: &str) -> Option<Vec<u8>> {
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
-    limits.max_image_width = Some(12_000);
-    limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_image_width = Some(10_000);
+    limits.max_image_height = Some(10_000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
     reader.limits(limits);
     let image = match reader.decode() {
         Ok(i) => i,
