@@ -103,13 +103,14 @@ pub fn purge(k: &Kontor, p: &Principal, kind: String, id: u64) -> AppResult<()> 
     let actor = p.actor();
     let attachment = kind == <super::files::Attachment as crate::store::Entity>::KIND;
     let blobs = k.store.write(move |tx| {
-        let blobs = if attachment {
+        let mut blobs = if attachment {
             super::files::blobs_of(tx, id)?
         } else {
             Vec::new()
         };
         let registry = tx.registry_arc();
         registry.require(&kind)?.purge(tx, &actor, id)?;
+        blobs.extend(super::files::purge_on(tx, &actor, &kind, id)?);
         Ok::<_, AppError>(blobs)
     })?;
     super::files::release(k, &blobs)

@@ -499,5 +499,47 @@ async fn a_purged_attachment_frees_its_blob_unless_another_names_it() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(!path.exists(), "no record names it any more");
+
+    // Purging a customer purges its files (and frees their blobs) with it.
+    let photo = png(40, 30);
+    let (_, v) = upload(
+        &admin,
+        &format!("/api/v1/customers/{a}/attachments"),
+        "p.png",
+        &photo,
+    )
+    .await;
+    let id = v["id"].as_u64().unwrap();
+    let path = s
+        .kontor()
+        .files
+        .path_of(&files::blobs::sha256_hex(&photo))
+        .unwrap();
+    assert!(path.is_file());
+    let (status, _) = admin
+        .send(Method::DELETE, &format!("/api/v1/customers/{a}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = download(&admin, &format!("/api/v1/attachments/{id}/content")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a deleted customer's files are out of reach"
+    );
+    let (status, body) = admin
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/recycle-bin/customer/{a}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(!path.exists(), "the purged customer's picture is gone");
+    assert_eq!(
+        s.kontor().files.all().unwrap().len(),
+        0,
+        "and its thumbnail"
+    );
+    check(&s.kontor()).await.expect("nothing dangling");
     drop(s);
 }

@@ -13,7 +13,8 @@
 //!
 //! Deleting an attachment moves its record to the recycle bin; its blob stays, so it can be
 //! restored. The blob (and its thumbnail) is removed when the record is purged from the recycle
-//! bin and no other attachment record, live or deleted, names the same bytes.
+//! bin (or the record it hangs on is purged, which purges its attachments with it) and no other
+//! attachment record, live or deleted, names the same bytes.
 
 pub mod blobs;
 pub mod sniff;
@@ -480,6 +481,26 @@ pub fn blobs_of(tx: &Tx, id: u64) -> AppResult<Vec<String>> {
                 .collect()
         })
         .unwrap_or_default())
+}
+
+/// When a record is purged for good, so are the attachments on it (live or in the recycle bin:
+/// nobody can reach them any more). Returns the blobs they named, for [`release`].
+pub fn purge_on(tx: &mut Tx, actor: &Actor, kind: &str, id: u64) -> AppResult<Vec<String>> {
+    if !PARENTS.iter().any(|p| p.kind == kind) {
+        return Ok(Vec::new());
+    }
+    let mut hashes = Vec::new();
+    for aid in tx.ids_by_index::<Attachment>("name", &IndexKey::new().str(kind).u64(id), false)? {
+        let Some(a) = tx.get::<Attachment>(aid)? else {
+            continue;
+        };
+        if !a.meta.is_deleted() {
+            tx.delete::<Attachment>(actor, aid, None)?;
+        }
+        hashes.extend(blobs_of(tx, aid)?);
+        tx.purge::<Attachment>(actor, aid)?;
+    }
+    Ok(hashes)
 }
 
 /// After a purge: removes those blobs no attachment record names any more.
