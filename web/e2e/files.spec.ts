@@ -4,7 +4,8 @@ import { ADMIN, ensureSetup, input, loginAs } from './helpers'
 
 // Files on a customer (PLT-3), in headless Chromium against the real server: the admin picks a
 // file on the customer's Files tab, sees it listed (v1, then v2 for the same name), downloads it
-// and gets the same bytes under its Chinese name; a refused type shows the server's message; a
+// and gets the same bytes under its Chinese name; a dropped file uploads too; a refused type shows
+// the server's message; a
 // timeline note is saved with a file, shown under the entry.
 // With KONTOR_SCREENSHOTS=1 it also saves the panel at 1440 and 390 px, in zh-CN and en, under
 // docs/screenshots/.
@@ -87,10 +88,20 @@ test('uploads a file on a customer, lists its versions and downloads the same by
   await expect(thumb).toHaveCount(1)
   await expect.poll(() => thumb.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
 
+  // Dropped on the drop zone, a file uploads the same way.
+  const dropped = await page.evaluateHandle(() => {
+    const dt = new DataTransfer()
+    dt.items.add(new File(['name,qty\nmug,200\n'], 'order.csv', { type: 'text/csv' }))
+    return dt
+  })
+  await page.locator('[data-test=attachments-drop]').dispatchEvent('drop', { dataTransfer: dropped })
+  await expect(rows).toHaveCount(4)
+  await expect(page.locator('[data-test=attachment-name]', { hasText: 'order.csv' })).toBeVisible()
+
   // A type that is not accepted: the server's message, in the user's language, and nothing listed.
   await page.locator('[data-test=attachments-input]').setInputFiles({ name: 'tool.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00', 'latin1') })
   await expect(page.locator('[data-test=attachment-error]')).toContainText('不接受此类文件')
-  await expect(rows).toHaveCount(3)
+  await expect(rows).toHaveCount(4)
   expect(pageErrors).toEqual([])
 })
 
