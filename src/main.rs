@@ -69,6 +69,9 @@ enum Command {
         /// login page shows the demo accounts.
         #[arg(long)]
         demo: bool,
+        /// The largest file one may attach to a record, in MiB.
+        #[arg(long, env = "KONTOR_MAX_UPLOAD_MIB", default_value_t = 25)]
+        max_upload_mib: u64,
     },
     /// Writes a consistent backup of the data directory, also while the server runs.
     Backup {
@@ -156,10 +159,15 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { data, listen, demo } => {
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            max_upload_mib,
+        } => {
             let data =
                 data.unwrap_or_else(|| PathBuf::from(if demo { "./data-demo" } else { "./data" }));
-            serve(&data, listen, demo)
+            serve(&data, listen, demo, max_upload_mib)
         }
         Command::Backup { to, data } => {
             let to = absolute(&to)?;
@@ -397,9 +405,16 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-fn serve(data: &Path, listen: SocketAddr, demo_mode: bool) -> Result<(), String> {
+fn serve(
+    data: &Path,
+    listen: SocketAddr,
+    demo_mode: bool,
+    max_upload_mib: u64,
+) -> Result<(), String> {
     let started = std::time::Instant::now();
     let mut k = open(data)?;
+    k.files
+        .set_limit(max_upload_mib.saturating_mul(1024 * 1024));
     if demo_mode {
         k.demo = Some(demo::seed(&k).map_err(|e| e.message(kontor::i18n::Lang::En).to_string())?);
     }

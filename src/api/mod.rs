@@ -2,6 +2,7 @@
 //! `router()`; handlers extract, make one domain call, and return.
 
 mod admin;
+mod attachments;
 mod auth;
 pub mod control;
 mod customers;
@@ -132,6 +133,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(workday::router())
         .merge(transfers::router())
         .merge(notifications::router())
+        .merge(attachments::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

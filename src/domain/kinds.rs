@@ -121,6 +121,14 @@ pub const KINDS: &[KindInfo] = &[
         zh: "通知",
         en: "Notification",
     },
+    // Attachments are checked against their parent record; the recycle bin treats them as CRM
+    // records while customers and timeline entries are their only parents.
+    KindInfo {
+        kind: "attachment",
+        module: Module::Crm,
+        zh: "附件",
+        en: "Attachment",
+    },
 ];
 
 pub fn info(kind: &str) -> Option<&'static KindInfo> {

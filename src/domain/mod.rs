@@ -9,6 +9,7 @@ pub mod crm;
 pub mod dedup;
 pub mod demo;
 pub mod export;
+pub mod files;
 pub mod handover;
 pub mod import;
 pub mod kinds;
@@ -51,6 +52,7 @@ pub fn registry() -> Registry {
         .with::<dedup::merge::Merge>()
         .with::<import::Import>()
         .with::<notify::Notification>()
+        .with::<files::Attachment>()
 }
 
 /// A demo account shown on the login page in demo mode.
@@ -67,6 +69,8 @@ pub struct Kontor {
     pub search: Arc<SearchIndex>,
     pub throttle: Throttle,
     pub data_dir: PathBuf,
+    /// The attachments' blobs under `files/` and the upload limit.
+    pub files: files::Blobs,
     /// Demo accounts, when started with `--demo`.
     pub demo: Option<Vec<DemoAccount>>,
     indexer: Mutex<Option<Indexer>>,
@@ -118,6 +122,7 @@ impl Kontor {
             search,
             throttle: Throttle::default(),
             data_dir: data_dir.to_path_buf(),
+            files: files::Blobs::new(data_dir),
             demo: None,
             indexer: Mutex::new(Some(indexer)),
         };
@@ -163,12 +168,14 @@ impl Kontor {
         crate::search::rebuild(&self.store, &self.search, progress).map_err(|e| e.to_string())
     }
 
-    /// Verifies the store and that the search index holds exactly the searchable records.
+    /// Verifies the store, the attachments' blobs (present, hash intact), and that the search
+    /// index holds exactly the searchable records.
     ///
     /// The server may be writing meanwhile, so the comparison is made a few times, each against
     /// one snapshot with the index caught up to it; only differences seen every time count.
     pub fn check(&self) -> Result<crate::store::CheckReport, String> {
         let mut report = self.store.check().map_err(|e| e.to_string())?;
+        files::check(self, &mut report)?;
         let mut persistent: Option<std::collections::BTreeSet<(String, u64, bool)>> = None;
         for _ in 0..3 {
             let diff = self.index_differences()?;

@@ -14,6 +14,8 @@ use super::Kontor;
 pub fn backup(k: &Kontor, to: &Path, progress: &dyn Fn(&str)) -> Result<String, String> {
     let started = std::time::Instant::now();
     let report = |table: &str| progress(&format!("copying {table}"));
+    // No blob is removed while the backup copies files/.
+    let _keep = k.files.keep();
     let summary = k
         .store
         .backup_to(to, Some(&report))
@@ -77,11 +79,18 @@ pub fn check(k: &Kontor) -> Result<String, String> {
         .map(|(kind, n)| format!("{kind}: {n}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let notes = report
+        .notes
+        .iter()
+        .map(|n| format!("\nnote: {n}"))
+        .collect::<String>();
     if report.problems.is_empty() {
-        Ok(format!("database and search index agree ({counts})"))
+        Ok(format!(
+            "database, files and search index agree ({counts}){notes}"
+        ))
     } else {
         Err(format!(
-            "{} problems found:\n{}",
+            "{} problems found:\n{}{notes}",
             report.problems.len(),
             report.problems.join("\n")
         ))

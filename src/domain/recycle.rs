@@ -101,9 +101,17 @@ pub fn purge(k: &Kontor, p: &Principal, kind: String, id: u64) -> AppResult<()> 
         return Err(AppError::not_found());
     }
     let actor = p.actor();
-    k.store.write(move |tx| {
+    let attachment = kind == <super::files::Attachment as crate::store::Entity>::KIND;
+    let blobs = k.store.write(move |tx| {
+        let mut blobs = if attachment {
+            super::files::blobs_of(tx, id)?
+        } else {
+            Vec::new()
+        };
         let registry = tx.registry_arc();
         registry.require(&kind)?.purge(tx, &actor, id)?;
-        Ok(())
-    })
+        blobs.extend(super::files::purge_on(tx, &actor, &kind, id)?);
+        Ok::<_, AppError>(blobs)
+    })?;
+    super::files::release(k, &blobs)
 }

@@ -199,6 +199,8 @@ pub fn restore_backup(from: &Path, data_dir: &Path) -> Result<PathBuf, String> {
 pub struct CheckReport {
     pub records: BTreeMap<String, u64>,
     pub problems: Vec<String>,
+    /// Findings that need no repair (e.g. unreferenced files), printed but not failing.
+    pub notes: Vec<String>,
 }
 
 pub(super) fn check(store: &Store) -> StoreResult<CheckReport> {

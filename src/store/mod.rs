@@ -57,7 +57,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn from_io(e: &std::io::Error) -> StoreError {
+    pub fn from_io(e: &std::io::Error) -> StoreError {
         match e.kind() {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
                 StoreError::DiskFull

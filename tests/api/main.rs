@@ -5,6 +5,7 @@ mod common;
 
 mod crm;
 mod dedup;
+mod files;
 mod i18n;
 mod imports;
 mod notify;

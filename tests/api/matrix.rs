@@ -189,6 +189,11 @@ const POLICY: &[Rule] = &[
     ("POST", "/customers/{id}/transfer", &[Need::Some(CRM, ASSIGN)], &[Check::Visible(CRM, ASSIGN)]),
     ("POST", "/leads/{id}/assign", &[], &[Check::Visible(CRM, READ), Check::Take]),
     ("POST", "/leads/{id}/convert", &[Need::Some(CRM, CREATE)], &[Check::Visible(CRM, UPDATE)]),
+    // Files follow the record they hang on: reading one needs reading the record, deleting one
+    // changing it (`/customers/{id}/attachments` falls under the customer's own rows below).
+    ("GET", "/attachments/{id}/content|/attachments/{id}/thumbnail", &[], &[Check::Visible(CRM, READ)]),
+    ("DELETE", "/attachments/{id}", &[], &[Check::Visible(CRM, UPDATE)]),
+    ("*", "/activities/{id}/attachments", &[], &[Check::Visible(CRM, Act::OnRecord)]),
     // Changing or deleting a contact changes its customer.
     ("*", "/contacts/{id}", &[], &[Check::Visible(CRM, UPDATE)]),
     ("PATCH", "/tasks/{id}", &[], &[Check::Reach(CRM, UPDATE, 404)]),
@@ -239,6 +244,8 @@ const RECORDS: &[(&str, &str)] = &[
     ("teams", "team"),
     ("roles", "role"),
     ("recycle-bin", "trash"),
+    ("activities", "activity"),
+    ("attachments", "attachment"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
@@ -520,6 +527,16 @@ impl Rec {
     }
 }
 
+/// A small PNG (an attachment with a thumbnail).
+fn tiny_png() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(8, 8, image::Rgb([40, 120, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
 fn first_word(name: &str) -> &str {
     name.split(' ').next().unwrap_or("")
 }
@@ -756,6 +773,21 @@ impl World {
                     None => Holder::Pool(Vec::new()),
                 };
                 Rec::new(kind, lead, who.clone(), name).crm(who, &[])
+            }
+            "activity" | "attachment" => {
+                // A timeline entry of the customer; an attachment is a picture on the customer
+                // (a picture, so that its thumbnail is there to read too).
+                let c = self.customer("customer", &who).await;
+                if kind == "activity" {
+                    let url = format!("/api/v1/customers/{}/timeline", c.id);
+                    let entry = json!({"kind": "note", "subject": name});
+                    let v = self.admin(Method::POST, &url, Some(entry)).await;
+                    return Rec::new(kind, id(&v), who.clone(), name).crm(who, &[&c]);
+                }
+                let url = format!("/api/v1/customers/{}/attachments", c.id);
+                let (status, v) = self.admin.upload(&url, "photo.png", &tiny_png()).await;
+                assert_eq!(status, StatusCode::CREATED, "fixture upload: {v}");
+                Rec::new(kind, id(&v), who.clone(), name).crm(who, &[&c])
             }
             "opportunity" => {
                 let c = self.customer("customer", &who).await;

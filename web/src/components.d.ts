@@ -12,6 +12,8 @@ export {}
 declare module 'vue' {
   export interface GlobalComponents {
     ActivityComposer: typeof import('./components/crm/ActivityComposer.vue')['default']
+    AttachmentChips: typeof import('./components/files/AttachmentChips.vue')['default']
+    AttachmentsPanel: typeof import('./components/files/AttachmentsPanel.vue')['default']
     BuyerClock: typeof import('./components/crm/BuyerClock.vue')['default']
     ConflictAlert: typeof import('./components/crm/ConflictAlert.vue')['default']
     ContactCards: typeof import('./components/crm/ContactCards.vue')['default']
@@ -67,6 +69,7 @@ declare module 'vue' {
     ElTabs: typeof import('element-plus/es')['ElTabs']
     ElTag: typeof import('element-plus/es')['ElTag']
     ElTooltip: typeof import('element-plus/es')['ElTooltip']
+    FileBadge: typeof import('./components/files/FileBadge.vue')['default']
     GlobalSearch: typeof import('./components/GlobalSearch.vue')['default']
     LanguageSelect: typeof import('./components/LanguageSelect.vue')['default']
     LanguageSwitch: typeof import('./components/LanguageSwitch.vue')['default']

@@ -121,7 +121,7 @@ fn lead_view(tx: &Tx, r: Record<Lead>) -> AppResult<LeadView> {
 }
 
 /// Leads in the pool are open to everyone who reads CRM; owned ones follow data scope.
-fn lead_for(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Record<Lead>> {
+pub(crate) fn lead_for(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Record<Lead>> {
     let scope = p.require(Module::Crm, action)?;
     let read = p.scope(Module::Crm, Action::Read);
     let lead = tx.get_live::<Lead>(id)?;

@@ -161,8 +161,10 @@ pub fn set_customer_owner(
                 a.owner_id = owner;
                 Ok(())
             })?;
+            crate::domain::files::follow_owner(tx, actor, "activity", aid, owner)?;
         }
     }
+    crate::domain::files::follow_owner(tx, actor, "customer", id, owner)?;
     Ok(())
 }
 

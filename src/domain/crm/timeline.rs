@@ -27,6 +27,8 @@ pub struct ActivityView {
     pub customer_id: Option<u64>,
     pub lead_id: Option<u64>,
     pub follow_up_on: Option<NaiveDate>,
+    /// Files attached to the entry.
+    pub attachments: Vec<crate::domain::files::AttachmentView>,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -49,6 +51,7 @@ pub(super) fn views(
     lang: Lang,
 ) -> AppResult<Vec<ActivityView>> {
     let people = names(tx, records.iter().filter_map(|r| r.data.author_id))?;
+    let mut files = crate::domain::files::on_records(tx, "activity", records.iter().map(|r| r.id))?;
     let mut out = Vec::new();
     for r in records {
         let a = r.data;
@@ -76,6 +79,7 @@ pub(super) fn views(
             customer_id: a.customer_id,
             lead_id: a.lead_id,
             follow_up_on: a.follow_up_on,
+            attachments: files.remove(&r.id).unwrap_or_default(),
         });
     }
     Ok(out)

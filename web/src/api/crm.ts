@@ -1,5 +1,6 @@
 // Types of the CRM part of the API (CRM-1 … CRM-6): customers, contacts, timeline, pool, leads,
 // opportunities, tasks (My day), cadence rules and handover. Mirrors src/domain/crm/*.rs.
+import type { Attachment } from './files'
 import type { NamedRef } from './types'
 
 export type CustomerStatus = 'prospect' | 'customer' | 'dormant'
@@ -163,6 +164,8 @@ export interface Activity {
   customer_id: number | null
   lead_id: number | null
   follow_up_on: string | null
+  /** Files attached to the entry. */
+  attachments?: Attachment[]
 }
 
 export interface ActivityInput {
