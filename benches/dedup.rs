@@ -56,7 +56,6 @@ with open(out + "/probes.jsonl", "w") as f:
     for r in (gen.record(gen.new_firm()) for _ in range(2000)):
         countries = seen.get(g.name_norm(r["name"]))
         r["name_seen"] = countries is not None
-        r["seen_in_same_country"] = bool(countries) and r["country"] in countries
         f.write(json.dumps(r, ensure_ascii=False) + "\n")
 "#;
 
@@ -516,7 +515,17 @@ async fn run(customers: usize, record: bool) {
             seen_n += 1;
             seen_block += usize::from(block);
             seen_warn += usize::from(warn);
-            if block && r["seen_in_same_country"] != true {
+            // Across countries when the blocking record's country is not the probe's (the
+            // generator's own name key may pair the probe with a firm other than the one the
+            // check names).
+            let other_country = if block {
+                let id = v["candidates"][0]["id"].as_u64().unwrap_or(0);
+                let c = api.get(&format!("/api/v1/customers/{id}")).await;
+                c["country"] != r["country"]
+            } else {
+                false
+            };
+            if other_country {
                 seen_other_country_block += 1;
                 probe_examples.push(format!(
                     "block across countries {} ({}) | {}: {}",
