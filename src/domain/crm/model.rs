@@ -84,6 +84,7 @@ pub struct Customer {
 
 impl Entity for Customer {
     const KIND: &'static str = "customer";
+    const SEARCHABLE: bool = true;
     /// 2: the duplicate index; 3: counted owner and pool indexes and the `owned` index; 4: name
     /// keys by trade concept, not family (Imports ≠ Supply). Same layout; rewritten to build the
     /// indexes again.
@@ -195,6 +196,7 @@ struct ContactV2 {
 
 impl Entity for Contact {
     const KIND: &'static str = "contact";
+    const SEARCHABLE: bool = true;
     /// 2: the duplicate index; 3: `region`.
     const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
@@ -371,6 +373,7 @@ struct ActivityV1 {
 
 impl Entity for Activity {
     const KIND: &'static str = "activity";
+    const SEARCHABLE: bool = true;
     /// 2: `event` (older system entries get theirs from their subject); 3: no bilingual
     /// subjects (same layout).
     const SCHEMA_VERSION: u16 = 3;
@@ -472,6 +475,7 @@ pub struct Lead {
 
 impl Entity for Lead {
     const KIND: &'static str = "lead";
+    const SEARCHABLE: bool = true;
     /// 3: name keys by trade concept (same layout; the duplicate index is built again).
     const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {

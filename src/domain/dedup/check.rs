@@ -22,7 +22,8 @@ use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::Kontor;
 use crate::domain::accounts::Named;
 use crate::domain::crm::model::{Contact, Customer, Lead};
-use crate::domain::users::names;
+use crate::domain::kit::guard;
+use crate::domain::kit::names;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
 use crate::store::{IndexKey, Tx};
@@ -828,8 +829,8 @@ pub fn candidates_counted(
                 let Some(c) = tx.get::<Customer>(id)? else {
                     continue;
                 };
-                let visible = !c.meta.is_deleted()
-                    && crate::domain::crm::reaches_customer(tx, p, &c.data, Action::Read)?;
+                let visible =
+                    !c.meta.is_deleted() && guard::may::<Customer>(tx, p, &c.data, Action::Read)?;
                 let mut profile = customer_profile(&c.data);
                 // Its contacts' keys that found it count as its own.
                 for (_, tag, value) in through_contacts.iter().filter(|x| x.0 == id) {
