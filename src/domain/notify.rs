@@ -395,6 +395,18 @@ pub fn mark_all_read(k: &Kontor, p: &Principal) -> AppResult<UnreadCount> {
     })
 }
 
+/// The in-app notifications inbox (AUT-2).
+pub fn module() -> crate::domain::kit::ModuleDef {
+    crate::domain::kit::ModuleDef::new("notify", MODULE_KINDS, |r| r.with::<Notification>())
+}
+
+static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
+    &[crate::domain::kit::KindInfo::plain::<Notification>(
+        crate::auth::Module::Automation,
+        "通知",
+        "Notification",
+    )];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,15 +441,3 @@ mod tests {
         assert_eq!(n.title(), "→ #4");
     }
 }
-
-/// The in-app notifications inbox (AUT-2).
-pub fn module() -> crate::domain::kit::ModuleDef {
-    crate::domain::kit::ModuleDef::new("notify", MODULE_KINDS, |r| r.with::<Notification>())
-}
-
-static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
-    &[crate::domain::kit::KindInfo::plain::<Notification>(
-        crate::auth::Module::Automation,
-        "通知",
-        "Notification",
-    )];

@@ -2686,6 +2686,18 @@ pub fn delete_mapping(k: &Kontor, p: &Principal, name: String) -> AppResult<()> 
         })
 }
 
+/// Bulk imports, their dry runs and undo.
+pub fn module() -> crate::domain::kit::ModuleDef {
+    crate::domain::kit::ModuleDef::new("import", MODULE_KINDS, |r| r.with::<Import>())
+}
+
+static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
+    &[crate::domain::kit::KindInfo::plain::<Import>(
+        crate::auth::Module::Crm,
+        "导入",
+        "Import",
+    )];
+
 #[cfg(test)]
 mod country_tests {
     #[test]
@@ -2707,15 +2719,3 @@ mod country_tests {
         assert_eq!(super::find_country("Atlantis"), None);
     }
 }
-
-/// Bulk imports, their dry runs and undo.
-pub fn module() -> crate::domain::kit::ModuleDef {
-    crate::domain::kit::ModuleDef::new("import", MODULE_KINDS, |r| r.with::<Import>())
-}
-
-static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
-    &[crate::domain::kit::KindInfo::plain::<Import>(
-        crate::auth::Module::Crm,
-        "导入",
-        "Import",
-    )];

@@ -175,7 +175,7 @@ impl<'a, T: Entity> Query<'a, T> {
                 rows.retain(|r| self.accepts(r));
                 match &self.order {
                     Some(cmp) => rows.sort_by(|a, b| cmp(a, b).then(b.id.cmp(&a.id))),
-                    None => rows.sort_by(|a, b| b.id.cmp(&a.id)),
+                    None => rows.sort_by_key(|r| std::cmp::Reverse(r.id)),
                 }
                 let total = rows.len() as u64;
                 let items = rows
