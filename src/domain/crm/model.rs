@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::wording::{Preset, Text};
+use crate::domain::dedup::keys::{Keyed, index_keys};
 use crate::i18n::Lang;
 use crate::search::SearchDoc;
 use crate::store::{Entity, IndexDef, IndexKey, Meta};
@@ -94,7 +95,19 @@ impl Entity for Customer {
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("dedup", crate::domain::dedup::check::customer_keys).keep_deleted(),
+            IndexDef::many("dedup", |c: &Customer| {
+                index_keys(Keyed {
+                    names: [Some(c.name.as_str()), c.name_alt.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                    emails: c.email.as_deref().into_iter().collect(),
+                    phones: c.phone.as_deref().into_iter().collect(),
+                    region: c.country.as_deref(),
+                    website: c.website.as_deref(),
+                })
+            })
+            .keep_deleted(),
             IndexDef::many("owner", |c: &Customer| {
                 vec![IndexKey::new().u64(c.owner_id.unwrap_or(0))]
             })
@@ -220,7 +233,16 @@ impl Entity for Contact {
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("dedup", crate::domain::dedup::check::contact_keys).keep_deleted(),
+            // Contacts are found by their e-mails and phones, read in their customer's country.
+            IndexDef::many("dedup", |c: &Contact| {
+                index_keys(Keyed {
+                    emails: c.emails.iter().map(String::as_str).collect(),
+                    phones: c.phones.iter().map(String::as_str).collect(),
+                    region: c.region.as_deref(),
+                    ..Keyed::default()
+                })
+            })
+            .keep_deleted(),
             IndexDef::many("customer", |c: &Contact| {
                 vec![IndexKey::new().u64(c.customer_id)]
             })
@@ -483,7 +505,16 @@ impl Entity for Lead {
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("dedup", crate::domain::dedup::check::lead_keys).keep_deleted(),
+            IndexDef::many("dedup", |l: &Lead| {
+                index_keys(Keyed {
+                    names: vec![l.company.as_str()],
+                    emails: l.email.as_deref().into_iter().collect(),
+                    phones: l.phone.as_deref().into_iter().collect(),
+                    region: l.country.as_deref(),
+                    website: l.website.as_deref(),
+                })
+            })
+            .keep_deleted(),
             IndexDef::many("owner", |l: &Lead| {
                 vec![IndexKey::new().u64(l.owner_id.unwrap_or(0))]
             }),
