@@ -16,7 +16,7 @@ use super::active_owner;
 use super::model::{Contact, Customer, CustomerStatus, Pool};
 use crate::domain::accounts::Named;
 use crate::domain::dedup::check::Probe;
-use crate::domain::kit::{self, guard};
+use crate::domain::kit::{self, Query, Source, guard};
 use crate::domain::kit::{List, names};
 use crate::domain::{Kontor, Paging, countries, validate};
 
@@ -566,102 +566,65 @@ pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<Custo
     let scope = p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
     let list_filter = CustomerFilter::new(k, p, &q, scope)?;
-    let wanted = list_filter.wanted;
-    k.store.read(|tx| {
-        let filter = |r: &Record<Customer>| list_filter.matches(p, r);
-        let newest_first = matches!(q.sort.as_deref(), None | Some("created"))
-            && q.order.as_deref() != Some("asc");
-        let unfiltered = !list_filter.narrows();
-        let reach = p.owners_in(wanted);
-        // One owner's customers (a rep's own list, or an owner filter the caller may use).
-        let one_owner = match (&reach, q.owner_id) {
-            (None, owner) => owner,
-            (Some(owners), None) if owners.len() == 1 => Some(owners[0]),
-            (Some(owners), Some(o)) if owners.contains(&o) => Some(o),
-            _ => None,
-        }
-        .filter(|o| *o != 0); // owner 0 holds the customers in a pool, never listed here
-        let found = list_filter.found_records(tx, p)?;
-        let (items, total) = match (found, reach) {
-            // Unfiltered, newest first: the page and the total come from a counted index
-            // without reading the pages before it.
-            (None, _) if newest_first && unfiltered && one_owner.is_some() => {
-                let key = IndexKey::new().u64(one_owner.unwrap_or(0));
-                page_by_index(tx, "owner", &key, &paging)?
-            }
-            (None, None) if newest_first && unfiltered && q.owner_id.is_none() => {
-                page_by_index(tx, "owned", &IndexKey::new(), &paging)?
-            }
-            // Filtered, newest first: read only as far as the page; the total needs them all.
-            (None, None) if newest_first => {
-                let items = tx.newest::<Customer>(&filter, paging.offset(), paging.per_page)?;
-                let total = tx.list::<Customer>(&filter, 0, 0)?.total;
-                (items, total)
-            }
-            (found, scoped) => {
-                let mut rows = match (found, scoped) {
-                    // A search text: only the customers the index found are read.
-                    (Some(rows), _) => rows,
-                    // A rep's own (or team's) customers come from the owner index.
-                    (None, Some(owners)) => {
-                        let mut rows = Vec::new();
-                        for owner in owners {
-                            for id in tx.ids_by_index::<Customer>(
-                                "owner",
-                                &IndexKey::new().u64(owner),
-                                false,
-                            )? {
-                                let r = tx.get_live::<Customer>(id)?;
-                                if filter(&r) {
-                                    rows.push(r);
-                                }
-                            }
-                        }
-                        rows
-                    }
-                    (None, None) => tx.list::<Customer>(&filter, 0, u64::MAX)?.items,
-                };
-                sort(
-                    &mut rows,
-                    q.sort.as_deref(),
-                    q.order.as_deref() == Some("asc"),
-                )?;
-                let total = rows.len() as u64;
-                let items = rows
+    let order = order(q.sort.as_deref(), q.order.as_deref() == Some("asc"))?;
+    // Where the customers come from: the ones the search text found; one owner's (a rep's
+    // own list, or an owner filter); the owners a scope reaches; or every owned customer
+    // (customers in a pool are listed there, never here: owner 0).
+    let source = match (
+        list_filter.found(),
+        p.owners_in(list_filter.wanted),
+        q.owner_id,
+    ) {
+        (Some(found), _, _) => Source::Ids(found.iter().copied().collect()),
+        (_, _, Some(0)) => Source::Ids(Vec::new()),
+        (None, None, None) => Source::key("owned", IndexKey::new()),
+        (None, None, Some(o)) => Source::key("owner", IndexKey::new().u64(o)),
+        (None, Some(owners), asked) => Source::owners(
+            "owner",
+            Some(
+                owners
                     .into_iter()
-                    .skip(paging.offset() as usize)
-                    .take(paging.per_page as usize)
-                    .collect::<Vec<_>>();
-                (items, total)
-            }
+                    .filter(|o| asked.is_none_or(|a| a == *o))
+                    .collect(),
+            ),
+        ),
+    };
+    k.store.read(|tx| {
+        // Filters beyond the source's owners; without them, counted indexes give the page
+        // and the total without reading the rest.
+        let query = Query::<Customer>::new(source, paging)
+            .filter_if(list_filter.narrows(), |r| list_filter.matches(p, r));
+        let query = match order {
+            Some((by, ascending)) => query.order_by(by, ascending),
+            None => query,
         };
-        let owners = names(tx, items.iter().filter_map(|r| r.data.owner_id))?;
-        let items = items
-            .into_iter()
-            .map(|r| view(r, &owners, p.lang))
-            .collect();
-        Ok(List {
-            items,
-            total,
-            page: paging.page,
-            per_page: paging.per_page,
-        })
+        let page = query.run(tx)?;
+        let owners = names(tx, page.items.iter().filter_map(|r| r.data.owner_id))?;
+        page.try_map(|r| Ok(view(r, &owners, p.lang)))
     })
 }
 
-/// A page of the customers holding `key` in a counted index, newest first, and their total.
-fn page_by_index(
-    tx: &Tx,
-    index: &str,
-    key: &IndexKey,
-    paging: &Paging,
-) -> AppResult<(Vec<Record<Customer>>, u64)> {
-    let ids = tx.newest_ids_by_index::<Customer>(index, key, paging.offset(), paging.per_page)?;
-    let items = ids
-        .into_iter()
-        .map(|id| tx.get_live::<Customer>(id))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((items, tx.count_index::<Customer>(index, key)?))
+type ByCustomer = fn(&Record<Customer>, &Record<Customer>) -> std::cmp::Ordering;
+
+/// How a list is sorted: `None` for newest first (the default, the cheap way).
+fn order(by: Option<&str>, asc: bool) -> AppResult<Option<(ByCustomer, bool)>> {
+    let cmp: ByCustomer = match by.unwrap_or("created") {
+        "created" if !asc => return Ok(None),
+        "created" => |a, b| a.meta.created_at.cmp(&b.meta.created_at),
+        "updated" => |a, b| a.meta.updated_at.cmp(&b.meta.updated_at),
+        "name" => |a, b| a.data.name_key.cmp(&b.data.name_key),
+        "last_followup" => |a, b| a.data.last_followup_at.cmp(&b.data.last_followup_at),
+        other => {
+            return Err(AppError::invalid(
+                "sort",
+                Msg::new(
+                    format!("不能按 {other} 排序。"),
+                    format!("Cannot sort by {other}."),
+                ),
+            ));
+        }
+    };
+    Ok(Some((cmp, asc)))
 }
 
 pub(crate) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
@@ -681,28 +644,6 @@ pub(crate) fn matches_text(c: &Customer, needle: &str, digits: &str) -> bool {
                     .collect::<String>()
                     .contains(digits)
             }))
-}
-
-pub(super) fn sort(items: &mut [Record<Customer>], by: Option<&str>, asc: bool) -> AppResult<()> {
-    match by.unwrap_or("created") {
-        "updated" => items.sort_by_key(|r| r.meta.updated_at),
-        "created" => items.sort_by_key(|r| r.meta.created_at),
-        "name" => items.sort_by(|a, b| a.data.name_key.cmp(&b.data.name_key)),
-        "last_followup" => items.sort_by_key(|r| r.data.last_followup_at),
-        other => {
-            return Err(AppError::invalid(
-                "sort",
-                Msg::new(
-                    format!("不能按 {other} 排序。"),
-                    format!("Cannot sort by {other}."),
-                ),
-            ));
-        }
-    }
-    if !asc {
-        items.reverse();
-    }
-    Ok(())
 }
 
 fn apply_text(

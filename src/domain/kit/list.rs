@@ -83,6 +83,8 @@ pub enum Source {
         index: &'static str,
         keys: Vec<IndexKey>,
     },
+    /// These records (found by the search index).
+    Ids(Vec<u64>),
 }
 
 impl Source {
@@ -106,7 +108,7 @@ impl Source {
 }
 
 type Narrow<'a, T> = Box<dyn Fn(&Record<T>) -> bool + 'a>;
-type Order<'a, T> = Box<dyn Fn(&Record<T>, &Record<T>) -> Ordering + 'a>;
+type Order<'a, T> = (Box<dyn Fn(&Record<T>, &Record<T>) -> Ordering + 'a>, bool);
 
 /// A list of one kind: source, filters, order and page.
 pub struct Query<'a, T: Entity> {
@@ -137,9 +139,14 @@ impl<'a, T: Entity> Query<'a, T> {
         if asked { self.filter(f) } else { self }
     }
 
-    /// Orders by `cmp` (ties newest first) instead of newest first.
-    pub fn order_by(mut self, cmp: impl Fn(&Record<T>, &Record<T>) -> Ordering + 'a) -> Self {
-        self.order = Some(Box::new(cmp));
+    /// Orders by `cmp`, ascending (ties oldest first) or descending (ties newest first),
+    /// instead of newest first.
+    pub fn order_by(
+        mut self,
+        cmp: impl Fn(&Record<T>, &Record<T>) -> Ordering + 'a,
+        ascending: bool,
+    ) -> Self {
+        self.order = Some((Box::new(cmp), ascending));
         self
     }
 
@@ -174,7 +181,8 @@ impl<'a, T: Entity> Query<'a, T> {
                 let mut rows = self.candidates(tx, source)?;
                 rows.retain(|r| self.accepts(r));
                 match &self.order {
-                    Some(cmp) => rows.sort_by(|a, b| cmp(a, b).then(b.id.cmp(&a.id))),
+                    Some((cmp, true)) => rows.sort_by(|a, b| cmp(a, b).then(a.id.cmp(&b.id))),
+                    Some((cmp, false)) => rows.sort_by(|a, b| cmp(b, a).then(b.id.cmp(&a.id))),
                     None => rows.sort_by_key(|r| std::cmp::Reverse(r.id)),
                 }
                 let total = rows.len() as u64;
@@ -195,24 +203,26 @@ impl<'a, T: Entity> Query<'a, T> {
     }
 
     fn candidates(&self, tx: &Tx, source: &Source) -> AppResult<Vec<Record<T>>> {
-        match source {
-            Source::All => Ok(tx.list::<T>(&|_| true, 0, u64::MAX)?.items),
+        let mut ids = match source {
+            Source::All => return Ok(tx.list::<T>(&|_| true, 0, u64::MAX)?.items),
             Source::Index { index, keys } => {
                 let mut ids = Vec::new();
                 for key in keys {
                     ids.extend(tx.ids_by_index::<T>(index, key, false)?);
                 }
-                ids.sort_unstable();
-                ids.dedup();
-                let mut rows = Vec::with_capacity(ids.len());
-                for id in ids {
-                    if let Some(r) = tx.get::<T>(id)?.filter(|r| !r.meta.is_deleted()) {
-                        rows.push(r);
-                    }
-                }
-                Ok(rows)
+                ids
+            }
+            Source::Ids(ids) => ids.clone(),
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = tx.get::<T>(id)?.filter(|r| !r.meta.is_deleted()) {
+                rows.push(r);
             }
         }
+        Ok(rows)
     }
 }
 

@@ -497,7 +497,7 @@ pub fn list(k: &Kontor, p: &Principal, q: ProductQuery) -> AppResult<List<serde_
                 })
             });
         let query = if by_sku {
-            query.order_by(|a, b| sku_key(&a.data.sku).cmp(&sku_key(&b.data.sku)))
+            query.order_by(|a, b| sku_key(&a.data.sku).cmp(&sku_key(&b.data.sku)), true)
         } else {
             query
         };
