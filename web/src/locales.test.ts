@@ -46,7 +46,7 @@ describe('locales', () => {
   })
 
   it('the CRM vocabularies are translated', async () => {
-    const { SOURCES, CONTACT_ROLES } = await import('./crm/options')
+    const { SOURCES, CONTACT_ROLES } = await import('./modules/crm/options')
     const { STAGES, LEAD_STATUSES, CUSTOMER_STATUSES, LOGGABLE_KINDS, CADENCE_TRIGGERS } = await import('./api/crm')
     const want = [
       ...SOURCES.map((s) => `crm.sources.${s}`),

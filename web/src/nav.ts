@@ -72,14 +72,14 @@ export const NAV_GROUPS: NavGroup[] = [
 ]
 
 export const NAV: NavItem[] = [
-  { area: 'home', group: 'main', path: '/', label: 'nav.home', view: () => import('./views/HomeView.vue') },
+  { area: 'home', group: 'main', path: '/', label: 'nav.home', view: () => import('./modules/core/views/HomeView.vue') },
   {
     area: 'profile',
     group: 'main',
     path: '/profile',
     label: 'nav.profile',
     menu: false,
-    view: () => import('./views/ProfileView.vue'),
+    view: () => import('./modules/core/views/ProfileView.vue'),
   },
   // The inbox: everyone's own, reached from the bell in the header.
   {
@@ -89,17 +89,17 @@ export const NAV: NavItem[] = [
     path: '/notifications',
     label: 'notify.title',
     menu: false,
-    view: () => import('./views/notify/NotificationsView.vue'),
+    view: () => import('./modules/notify/views/NotificationsView.vue'),
   },
 
   // CRM (CRM-1 … CRM-11)
-  { area: 'crm.my_day', group: 'crm', path: '/crm/my-day', label: 'nav.crm.my_day', view: () => import('./views/crm/MyDayView.vue') },
+  { area: 'crm.my_day', group: 'crm', path: '/crm/my-day', label: 'nav.crm.my_day', view: () => import('./modules/crm/views/MyDayView.vue') },
   {
     area: 'crm.customers',
     group: 'crm',
     path: '/crm/customers',
     label: 'nav.crm.customers',
-    view: () => import('./views/crm/CustomersView.vue'),
+    view: () => import('./modules/crm/views/CustomersView.vue'),
   },
   // Duplicates (CRM-7): no area of its own, customers opens it. Import (CRM-8): only for
   // roles that may import (the server lists crm.import).
@@ -109,37 +109,37 @@ export const NAV: NavItem[] = [
     group: 'crm',
     path: '/crm/duplicates',
     label: 'nav.crm.duplicates',
-    view: () => import('./views/dedup/DuplicatesView.vue'),
+    view: () => import('./modules/dedup/views/DuplicatesView.vue'),
   },
   {
     area: 'crm.import',
     group: 'crm',
     path: '/crm/import',
     label: 'nav.crm.import',
-    view: () => import('./views/import/ImportView.vue'),
+    view: () => import('./modules/import/views/ImportView.vue'),
   },
-  { area: 'crm.pool', group: 'crm', path: '/crm/pool', label: 'nav.crm.pool', view: () => import('./views/crm/PoolView.vue') },
-  { area: 'crm.leads', group: 'crm', path: '/crm/leads', label: 'nav.crm.leads', view: () => import('./views/crm/LeadsView.vue') },
+  { area: 'crm.pool', group: 'crm', path: '/crm/pool', label: 'nav.crm.pool', view: () => import('./modules/crm/views/PoolView.vue') },
+  { area: 'crm.leads', group: 'crm', path: '/crm/leads', label: 'nav.crm.leads', view: () => import('./modules/crm/views/LeadsView.vue') },
   {
     area: 'crm.opportunities',
     group: 'crm',
     path: '/crm/opportunities',
     label: 'nav.crm.opportunities',
-    view: () => import('./views/crm/OpportunitiesView.vue'),
+    view: () => import('./modules/crm/views/OpportunitiesView.vue'),
   },
   {
     area: 'crm.handover',
     group: 'crm',
     path: '/crm/handover',
     label: 'nav.crm.handover',
-    view: () => import('./views/crm/HandoverView.vue'),
+    view: () => import('./modules/crm/views/HandoverView.vue'),
   },
   {
     area: 'crm.settings',
     group: 'crm',
     path: '/crm/settings',
     label: 'nav.crm.settings',
-    view: () => import('./views/crm/CrmSettingsView.vue'),
+    view: () => import('./modules/crm/views/CrmSettingsView.vue'),
   },
 
   // Sales (SAL-1 … SAL-5)
@@ -178,30 +178,30 @@ export const NAV: NavItem[] = [
   { area: 'insight.scorecards', group: 'insight', path: '/insight/scorecards', label: 'nav.insight.scorecards' },
 
   // Administration (PLT-1, PLT-6, PLT-7, CRM-9)
-  { area: 'admin.users', group: 'admin', path: '/admin/users', label: 'nav.admin.users', view: () => import('./views/admin/UsersView.vue') },
-  { area: 'admin.teams', group: 'admin', path: '/admin/teams', label: 'nav.admin.teams', view: () => import('./views/admin/TeamsView.vue') },
-  { area: 'admin.roles', group: 'admin', path: '/admin/roles', label: 'nav.admin.roles', view: () => import('./views/admin/RolesView.vue') },
+  { area: 'admin.users', group: 'admin', path: '/admin/users', label: 'nav.admin.users', view: () => import('./modules/admin/views/UsersView.vue') },
+  { area: 'admin.teams', group: 'admin', path: '/admin/teams', label: 'nav.admin.teams', view: () => import('./modules/admin/views/TeamsView.vue') },
+  { area: 'admin.roles', group: 'admin', path: '/admin/roles', label: 'nav.admin.roles', view: () => import('./modules/admin/views/RolesView.vue') },
   {
     area: 'admin.permissions',
     group: 'admin',
     path: '/admin/permissions',
     label: 'nav.admin.permissions',
-    view: () => import('./views/admin/PermissionsView.vue'),
+    view: () => import('./modules/admin/views/PermissionsView.vue'),
   },
   {
     area: 'admin.recycle_bin',
     group: 'admin',
     path: '/admin/recycle-bin',
     label: 'nav.admin.recycle_bin',
-    view: () => import('./views/admin/RecycleBinView.vue'),
+    view: () => import('./modules/admin/views/RecycleBinView.vue'),
   },
-  { area: 'admin.audit', group: 'admin', path: '/admin/audit', label: 'nav.admin.audit', view: () => import('./views/admin/AuditView.vue') },
+  { area: 'admin.audit', group: 'admin', path: '/admin/audit', label: 'nav.admin.audit', view: () => import('./modules/admin/views/AuditView.vue') },
   {
     area: 'admin.company',
     group: 'admin',
     path: '/admin/company',
     label: 'nav.admin.company',
-    view: () => import('./views/admin/CompanyView.vue'),
+    view: () => import('./modules/admin/views/CompanyView.vue'),
   },
   { area: 'admin.api_docs', group: 'admin', path: '/api-docs.html', label: 'nav.admin.api_docs', href: '/api-docs.html' },
 ]
