@@ -1,21 +1,14 @@
+import type { RouteLocationRaw } from 'vue-router'
 import type { Notification } from '@/api/notifications'
+import { recordTarget } from '@/searchTargets'
 
-/** Where clicking a notification goes: the record's screen, or the screen that handles it. */
-export function notificationLink(n: Pick<Notification, 'kind' | 'record'>): string | null {
-  const r = n.record
-  if (r) {
-    switch (r.kind) {
-      case 'customer':
-        return `/crm/customers/${r.id}`
-      case 'lead':
-        return `/crm/leads/${r.id}`
-      case 'contact':
-        return `/crm/contacts/${r.id}`
-      // Requests are decided (and the requester's own followed) on My day.
-      case 'transfer_request':
-        return '/crm/my-day'
-    }
-  }
+/**
+ * Where clicking a notification goes: its record's screen (the module of the record's kind says
+ * where, as for a search hit), or the screen that handles it. The server names a record only
+ * when the reader may open it now.
+ */
+export function notificationLink(n: Pick<Notification, 'kind' | 'record'>): RouteLocationRaw | null {
+  if (n.record) return recordTarget(n.record, null)
   if (n.kind === 'handover_received') return '/crm/customers'
   return null
 }
