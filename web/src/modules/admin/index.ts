@@ -2,8 +2,8 @@
 // bin, the audit log, company settings and the API reference.
 import { Setting } from '@element-plus/icons-vue'
 import { defineModule } from '../types'
-import zhCN from './locales/zh-CN.json'
-import en from './locales/en.json'
+import zhCN from './locales/zh-CN.json' with { type: 'json' }
+import en from './locales/en.json' with { type: 'json' }
 
 export default defineModule({
   key: 'admin',

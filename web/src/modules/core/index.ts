@@ -1,8 +1,8 @@
 // Home and the user's own profile: every signed-in user has them.
 import { House } from '@element-plus/icons-vue'
 import { defineModule } from '../types'
-import zhCN from './locales/zh-CN.json'
-import en from './locales/en.json'
+import zhCN from './locales/zh-CN.json' with { type: 'json' }
+import en from './locales/en.json' with { type: 'json' }
 
 export default defineModule({
   key: 'core',

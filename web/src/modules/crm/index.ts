@@ -2,8 +2,8 @@
 // handover (CRM-1 … CRM-6).
 import { User } from '@element-plus/icons-vue'
 import { defineModule, type RecordRef } from '../types'
-import zhCN from './locales/zh-CN.json'
-import en from './locales/en.json'
+import zhCN from './locales/zh-CN.json' with { type: 'json' }
+import en from './locales/en.json' with { type: 'json' }
 
 const customer = (id: number, query?: Record<string, string>) => (query ? { path: `/crm/customers/${id}`, query } : { path: `/crm/customers/${id}` })
 const lead = (id: number) => ({ path: `/crm/leads/${id}` })

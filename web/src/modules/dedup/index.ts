@@ -1,7 +1,7 @@
 // Duplicates (CRM-7): find and merge. No area of its own: whoever may open customers opens it.
 import { defineModule } from '../types'
-import zhCN from './locales/zh-CN.json'
-import en from './locales/en.json'
+import zhCN from './locales/zh-CN.json' with { type: 'json' }
+import en from './locales/en.json' with { type: 'json' }
 
 export default defineModule({
   key: 'dedup',

@@ -1,8 +1,8 @@
 // Import (CRM-8): only for roles that may import (the server lists crm.import). The export
 // menu (views/ExportMenu.vue) sits on the lists it exports.
 import { defineModule } from '../types'
-import zhCN from './locales/zh-CN.json'
-import en from './locales/en.json'
+import zhCN from './locales/zh-CN.json' with { type: 'json' }
+import en from './locales/en.json' with { type: 'json' }
 
 export default defineModule({
   key: 'import',
