@@ -13,9 +13,9 @@ use super::extract::{Auth, Body, Params, PathParam, blocking};
 use crate::domain::Paging;
 use crate::domain::audit_log::{self, AuditQuery, AuditView};
 use crate::domain::company::{self, CompanyPatch, CompanyView};
+use crate::domain::kit::List;
 use crate::domain::recycle::{self, TrashView};
 use crate::domain::search::{self, SearchResults};
-use crate::domain::users::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -20,7 +20,7 @@ use crate::domain::crm::pool::{self, PoolInput, PoolQuery, PoolView, ReleaseInpu
 use crate::domain::crm::timeline::{self, ActivityInput, ActivityView};
 use crate::domain::dedup::check::{self, CheckResult, Probe, Rules};
 use crate::domain::dedup::merge::{self, DuplicateGroup, MergeInput, MergeResult};
-use crate::domain::users::List;
+use crate::domain::kit::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -25,7 +25,7 @@ use crate::domain::import::reader::TextEncoding;
 use crate::domain::import::{
     self, DryRun, ImportOptions, ImportView, MappingInput, Preview, RowIssue, SavedMapping,
 };
-use crate::domain::users::List;
+use crate::domain::kit::List;
 use crate::error::{AppError, ErrorCode, Msg};
 
 pub fn router() -> OpenApiRouter<AppState> {

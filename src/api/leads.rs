@@ -17,7 +17,7 @@ use crate::domain::crm::leads::{
     OpportunityInput, OpportunityQuery, OpportunityView,
 };
 use crate::domain::crm::timeline::{ActivityInput, ActivityView};
-use crate::domain::users::List;
+use crate::domain::kit::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

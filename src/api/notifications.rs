@@ -18,8 +18,8 @@ use super::AppState;
 use super::error::ApiResult;
 use super::extract::{Auth, Params, PathParam, Speaker, blocking};
 use crate::auth::session;
+use crate::domain::kit::List;
 use crate::domain::notify::{self, NotificationQuery, NotificationView, UnreadCount};
-use crate::domain::users::List;
 use crate::domain::{Kontor, accounts};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -10,8 +10,8 @@ use super::AppState;
 use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
+use crate::domain::kit::List;
 use crate::domain::roles::{self, Catalog, NewRole, RolePatch, RoleView};
-use crate::domain::users::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

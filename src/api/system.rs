@@ -11,10 +11,11 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::{me_response, with_session_cookie};
 use super::error::ApiResult;
-use super::extract::{Body, Caller, blocking};
+use super::extract::{Body, Caller, Speaker, blocking};
 use crate::domain::DemoAccount;
 use crate::domain::accounts::Me;
 use crate::domain::company::{self, SetupInput};
+use crate::domain::kinds::KindView;
 use crate::i18n::Lang;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,6 +23,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(public_info))
         .routes(routes!(setup))
+        .routes(routes!(kinds))
+}
+
+/// Every record kind: its module, its name in the caller's language, whether search finds it.
+#[utoipa::path(get, path = "/api/v1/kinds", tag = "system", responses((status = 200, body = Vec<KindView>)))]
+async fn kinds(Speaker(p): Speaker) -> Json<Vec<KindView>> {
+    Json(crate::domain::kinds::list(&p))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

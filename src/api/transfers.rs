@@ -13,7 +13,7 @@ use super::extract::{Body, Params, PathParam, Speaker, blocking};
 use crate::domain::crm::transfer::{
     self, DecisionInput, TransferQuery, TransferRequestInput, TransferRequestView,
 };
-use crate::domain::users::List;
+use crate::domain::kit::List;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -11,10 +11,8 @@ use super::AppState;
 use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use crate::auth::Effective;
-use crate::domain::Paging;
-use crate::domain::users::{
-    self, List, NewTeam, NewUser, TeamPatch, TeamView, UserPatch, UserView,
-};
+use crate::domain::users::{self, NewTeam, NewUser, TeamPatch, TeamView, UserPatch, UserView};
+use crate::domain::{List, Paging};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

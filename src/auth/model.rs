@@ -27,6 +27,7 @@ pub struct User {
 
 impl Entity for User {
     const KIND: &'static str = "user";
+    const SEARCHABLE: bool = true;
     const SECRET_FIELDS: &'static [&'static str] = &["password_hash"];
 
     fn indexes() -> Vec<IndexDef<Self>> {

@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 use crate::store::{Actor, AuditEvent, IndexKey, Record, StoreError, Tx};
 
 use super::company::{self, CompanyView};
+use super::kit::{Job, KindInfo, ModuleDef};
 use super::{Kontor, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -285,27 +286,47 @@ pub fn touch_session(k: &Kontor, token: String) -> AppResult<()> {
     Ok(())
 }
 
-/// Which areas of the app the caller may open. Areas that are not built yet are never listed.
+/// Which areas of the app the caller may open, as the modules list them. Areas that are not
+/// built yet are never listed.
 pub fn areas(p: &Principal) -> Vec<String> {
-    let mut areas = vec!["home", "profile"];
-    if p.scope(Module::Crm, Action::Read) != Scope::None {
-        areas.extend([
-            "crm.my_day",
-            "crm.customers",
-            "crm.pool",
-            "crm.leads",
-            "crm.opportunities",
-        ]);
+    let mut areas = Vec::new();
+    for m in super::modules::all() {
+        (m.areas)(p, &mut areas);
     }
-    if p.scope(Module::Crm, Action::Import) != Scope::None {
-        areas.push("crm.import");
+    areas.into_iter().map(String::from).collect()
+}
+
+/// Users, teams, roles and the company: the accounts module, with the home and profile pages
+/// and the admin screens.
+pub fn module() -> ModuleDef {
+    ModuleDef {
+        areas: account_areas,
+        seed: super::company::ensure_roles,
+        jobs: || {
+            vec![Job {
+                name: "session-cleanup",
+                every: std::time::Duration::from_secs(3600),
+                run: purge_expired_sessions,
+            }]
+        },
+        ..ModuleDef::new("accounts", ACCOUNT_KINDS, |r| {
+            r.with::<super::company::Company>()
+                .with::<User>()
+                .with::<Team>()
+                .with::<Role>()
+        })
     }
-    if p.scope(Module::Crm, Action::Assign) == Scope::All {
-        areas.push("crm.handover");
-    }
-    if p.scope(Module::Settings, Action::Update) == Scope::All {
-        areas.push("crm.settings");
-    }
+}
+
+static ACCOUNT_KINDS: &[KindInfo] = &[
+    KindInfo::plain::<super::company::Company>(Module::Settings, "公司", "Company"),
+    KindInfo::plain::<User>(Module::Users, "用户", "User"),
+    KindInfo::plain::<Team>(Module::Users, "团队", "Team"),
+    KindInfo::plain::<Role>(Module::Users, "角色", "Role"),
+];
+
+fn account_areas(p: &Principal, areas: &mut Vec<&'static str>) {
+    areas.extend(["home", "profile"]);
     if p.scope(Module::Users, Action::Update) == Scope::All {
         areas.extend([
             "admin.users",
@@ -329,7 +350,6 @@ pub fn areas(p: &Principal) -> Vec<String> {
     if p.scope(Module::Settings, Action::Read) != Scope::None {
         areas.push("admin.api_docs");
     }
-    areas.into_iter().map(String::from).collect()
 }
 
 pub fn me(k: &Kontor, p: &Principal) -> AppResult<Me> {

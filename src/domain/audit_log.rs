@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::store::Tx;
 
 use super::accounts::Named;
-use super::users::{List, names};
+use super::kit::{List, names};
 use super::{Kontor, Paging, kinds};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

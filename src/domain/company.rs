@@ -105,38 +105,8 @@ pub fn default_country(tx: &Tx) -> AppResult<String> {
         .to_string())
 }
 
-/// Adds what every company starts with and is missing: preset roles (new presets arrive with
-/// new versions), a default public pool and the cadence rules of seed 002.
-pub fn ensure_presets(tx: &mut Tx) -> AppResult<()> {
-    ensure_roles(tx)?;
-    if tx.count_all::<crate::domain::crm::model::Pool>()? == 0 {
-        tx.insert(
-            &Actor::system(),
-            crate::domain::crm::model::Pool {
-                name: crate::domain::crm::wording::Text::Preset(
-                    crate::domain::crm::wording::Preset::PublicPool,
-                ),
-                return_no_followup_days: Some(30),
-                return_no_deal_days: Some(90),
-                protection_days: None,
-                warn_days: 3,
-                max_held_per_rep: Some(200),
-                max_claims_per_day: Some(20),
-                cooldown_days: 7,
-                team_ids: Vec::new(),
-                is_default: true,
-            },
-        )?;
-    }
-    if tx.count_all::<crate::domain::crm::model::CadenceRule>()? == 0 {
-        for rule in crate::domain::crm::tasks::preset_rules() {
-            tx.insert(&Actor::system(), rule)?;
-        }
-    }
-    Ok(())
-}
-
-fn ensure_roles(tx: &mut Tx) -> AppResult<()> {
+/// Adds the preset roles a company lacks (new presets arrive with new versions).
+pub fn ensure_roles(tx: &mut Tx) -> AppResult<()> {
     for preset in PRESETS {
         let key = crate::store::IndexKey::new().str(preset.key);
         if tx.find_unique::<Role>("preset", &key)?.is_none() {
@@ -178,7 +148,7 @@ pub fn setup(k: &Kontor, input: SetupInput, ip: Option<String>) -> AppResult<(u6
         let time_zone = company.time_zone.clone();
         let company_record = tx.insert(&actor, company)?;
         debug_assert_eq!(company_record.id, COMPANY_ID);
-        ensure_presets(tx)?;
+        super::modules::seed(tx)?;
         let admin_role = tx
             .find_unique::<Role>("preset", &crate::store::IndexKey::new().str("admin"))?
             .ok_or_else(|| AppError::internal("admin preset missing"))?;

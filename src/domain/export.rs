@@ -24,7 +24,7 @@ use crate::auth::{Action, FieldClass, Module, Principal};
 use crate::domain::Kontor;
 use crate::domain::crm::customers::{CustomerFilter, CustomerQuery};
 use crate::domain::crm::model::{Customer, CustomerStatus};
-use crate::domain::users::names;
+use crate::domain::kit::names;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
 use crate::store::{IndexKey, Record};

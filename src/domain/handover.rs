@@ -1,6 +1,6 @@
 //! Handover (离职交接, CRM-6): one action moves everything a rep owns to another rep, with a
-//! preview, an audit entry and undo. Each module joins by adding a `Participant` to
-//! `participants()`; the handover itself never changes.
+//! preview, an audit entry and undo. Each module joins through its `ModuleDef::handover`; the
+//! handover itself never changes.
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -8,27 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Action, Module, Principal, User};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
-use crate::store::{Actor, AuditEvent, Entity, Tx};
+use crate::store::{AuditEvent, Entity, Tx};
 
 use super::Kontor;
 use super::crm::model::{Handover, Moved};
+use super::kit::Participant;
 
-/// A kind of record that moves with its owner.
-pub struct Participant {
-    pub kind: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-    /// Ids of the records `owner` holds that a handover moves (open ones only, where it matters).
-    pub owned: fn(&Tx, u64) -> AppResult<Vec<u64>>,
-    /// Gives one record (and whatever hangs off it) a new owner.
-    pub set_owner: fn(&mut Tx, &Actor, u64, Option<u64>) -> AppResult<()>,
-    /// The record's current owner (undo only moves back what nobody has moved since).
-    pub owner_of: fn(&Tx, u64) -> AppResult<Option<u64>>,
-}
-
-/// Every module that takes part in handovers. Orders, receivables and shipments add a line.
+/// Every module's part in handovers (`kit::ModuleDef::handover`).
 pub fn participants() -> Vec<Participant> {
-    super::crm::handover_participants()
+    super::modules::handover_participants()
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]

@@ -13,6 +13,8 @@ pub mod files;
 pub mod handover;
 pub mod import;
 pub mod kinds;
+pub mod kit;
+pub mod modules;
 pub mod money;
 pub mod notify;
 pub mod operations;
@@ -26,33 +28,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::auth::throttle::Throttle;
-use crate::auth::{Role, Team, User};
 use crate::search::{Indexer, SearchIndex};
 use crate::store::{OpenError, OpenOptions, Registry, Store};
 
-/// Every declared record kind. A new entity adds one `.with::<T>()` here.
+pub use kit::{List, Paging};
+
+/// Every declared record kind (the modules' kinds, see `modules`).
 pub fn registry() -> Registry {
-    use crm::model::*;
-    Registry::new()
-        .with::<company::Company>()
-        .with::<User>()
-        .with::<Team>()
-        .with::<Role>()
-        .with::<Customer>()
-        .with::<Contact>()
-        .with::<Activity>()
-        .with::<Lead>()
-        .with::<Opportunity>()
-        .with::<Task>()
-        .with::<Pool>()
-        .with::<PoolEvent>()
-        .with::<CadenceRule>()
-        .with::<Handover>()
-        .with::<crm::transfer::TransferRequest>()
-        .with::<dedup::merge::Merge>()
-        .with::<import::Import>()
-        .with::<notify::Notification>()
-        .with::<files::Attachment>()
+    modules::registry()
 }
 
 /// A demo account shown on the login page in demo mode.
@@ -133,7 +116,7 @@ impl Kontor {
             .map_err(|e| StartError::Setup(e.to_string()))?;
         if !company::setup_required(&k).map_err(|e| StartError::Setup(e.to_string()))? {
             k.store
-                .write(company::ensure_presets)
+                .write(modules::seed)
                 .map_err(|e| StartError::Setup(e.to_string()))?;
             crm::fill_contact_regions(&k).map_err(|e| StartError::Setup(e.to_string()))?;
         }
@@ -241,35 +224,6 @@ impl Drop for Kontor {
     fn drop(&mut self) {
         // Not `shutdown`: the last holder may be an import worker itself.
         self.close();
-    }
-}
-
-/// Page and page size of a list (1-based page; at most 200 per page).
-#[derive(Clone, Copy, Debug)]
-pub struct Paging {
-    pub page: u64,
-    pub per_page: u64,
-}
-
-impl Default for Paging {
-    fn default() -> Self {
-        Paging {
-            page: 1,
-            per_page: 50,
-        }
-    }
-}
-
-impl Paging {
-    /// From optional query parameters: page 1 and 50 per page by default, at most 200.
-    pub fn new(page: Option<u64>, per_page: Option<u64>) -> Paging {
-        Paging {
-            page: page.unwrap_or(1).max(1),
-            per_page: per_page.unwrap_or(50).clamp(1, 200),
-        }
-    }
-    pub fn offset(&self) -> u64 {
-        (self.page.max(1) - 1).saturating_mul(self.per_page)
     }
 }
 

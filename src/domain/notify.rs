@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::store::{Actor, Entity, IndexDef, IndexKey, Record, Tx};
 
-use super::users::{List, names};
+use super::kit::{List, names};
 use super::{Kontor, Paging};
 
 /// The store signal raised (keyed by user id) when a user's inbox changes.
@@ -394,6 +394,18 @@ pub fn mark_all_read(k: &Kontor, p: &Principal) -> AppResult<UnreadCount> {
         })
     })
 }
+
+/// The in-app notifications inbox (AUT-2).
+pub fn module() -> crate::domain::kit::ModuleDef {
+    crate::domain::kit::ModuleDef::new("notify", MODULE_KINDS, |r| r.with::<Notification>())
+}
+
+static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
+    &[crate::domain::kit::KindInfo::plain::<Notification>(
+        crate::auth::Module::Automation,
+        "通知",
+        "Notification",
+    )];
 
 #[cfg(test)]
 mod tests {

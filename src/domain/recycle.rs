@@ -7,7 +7,7 @@ use crate::auth::{Action, Principal, Scope};
 use crate::error::{AppError, AppResult};
 
 use super::accounts::Named;
-use super::users::{List, names};
+use super::kit::{List, names};
 use super::{Kontor, Paging, kinds};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::store::{IndexKey, Record};
 
 use super::accounts::role_name;
-use super::users::List;
+use super::kit::List;
 use super::{Kontor, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

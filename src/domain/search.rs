@@ -54,8 +54,7 @@ pub fn check_query(q: &str) -> AppResult<()> {
 
 pub fn search(k: &Kontor, p: &Principal, q: &str, limit: usize) -> AppResult<SearchResults> {
     check_query(q)?;
-    let filters: Vec<KindFilter> = kinds::KINDS
-        .iter()
+    let filters: Vec<KindFilter> = super::modules::kinds()
         .filter_map(|info| {
             let scope = p.scope(info.module, Action::Read);
             let visibility = match p.owners_in(scope) {

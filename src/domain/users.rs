@@ -1,7 +1,5 @@
 //! Administering users and teams (PLT-1).
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +10,7 @@ use crate::i18n::Lang;
 use crate::store::{Entity, IndexKey, Record, Tx};
 
 use super::accounts::{Named, effective, role_name};
-use super::{Kontor, Paging, validate};
+use super::{Kontor, List, Paging, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
@@ -29,14 +27,6 @@ pub struct UserView {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct List<T> {
-    pub items: Vec<T>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
@@ -535,16 +525,4 @@ pub fn active_members(tx: &Tx, team: u64) -> AppResult<Vec<u64>> {
         .collect();
     members.sort_unstable();
     Ok(members)
-}
-
-pub fn names(tx: &Tx, ids: impl IntoIterator<Item = u64>) -> AppResult<BTreeMap<u64, String>> {
-    let mut out = BTreeMap::new();
-    for id in ids {
-        if let std::collections::btree_map::Entry::Vacant(e) = out.entry(id)
-            && let Some(u) = tx.get::<User>(id)?
-        {
-            e.insert(u.data.display_name);
-        }
-    }
-    Ok(out)
 }

@@ -8,37 +8,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::domain::Kontor;
-use crate::error::AppResult;
 
-/// A scheduled job.
-pub struct Job {
-    pub name: &'static str,
-    pub every: Duration,
-    pub run: fn(&Kontor, DateTime<Utc>) -> AppResult<()>,
-}
+pub use crate::domain::kit::Job;
 
-/// Every scheduled job. A new job adds one entry here.
+/// Every scheduled job, as the modules declare them.
 pub fn all() -> Vec<Job> {
-    vec![
-        Job {
-            name: "session-cleanup",
-            every: Duration::from_secs(3600),
-            run: crate::domain::accounts::purge_expired_sessions,
-        },
-        Job {
-            name: "pool-rules",
-            every: Duration::from_secs(600),
-            run: |k, now| crate::domain::crm::pool::run_rules(k, now).map(|_| ()),
-        },
-        Job {
-            name: "cadence",
-            every: Duration::from_secs(3600),
-            run: |k, now| crate::domain::crm::tasks::run_cadence(k, now).map(|_| ()),
-        },
-    ]
+    crate::domain::modules::jobs()
 }
 
 /// Runs every job once now (start-up catch-up), then each on its interval until `stop`.

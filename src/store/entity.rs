@@ -20,6 +20,9 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// from every answer, audit entry and search hit for roles that must not see that class.
     const SENSITIVE_FIELDS: &'static [(&'static str, &'static str)] = &[];
 
+    /// Whether its records are in the search index (`search_doc` gives a document).
+    const SEARCHABLE: bool = false;
+
     /// Secondary indexes, declared once.
     fn indexes() -> Vec<IndexDef<Self>> {
         Vec::new()

@@ -41,7 +41,15 @@ impl<T: Entity> KindOps for Ops<T> {
     }
     fn search_doc(&self, tx: &Tx, id: u64) -> StoreResult<Option<SearchDoc>> {
         Ok(match tx.get::<T>(id)? {
-            Some(r) if !r.meta.is_deleted() => r.data.search_doc(&r.meta),
+            Some(r) if !r.meta.is_deleted() => {
+                let doc = r.data.search_doc(&r.meta);
+                debug_assert!(
+                    T::SEARCHABLE || doc.is_none(),
+                    "{} gives search documents: declare SEARCHABLE",
+                    T::KIND
+                );
+                doc
+            }
             _ => None,
         })
     }

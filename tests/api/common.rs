@@ -230,3 +230,11 @@ impl Client {
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("")
 }
+
+/// The kinds the store keeps (its registry).
+pub fn registered_kinds() -> Vec<&'static str> {
+    kontor::domain::registry()
+        .all()
+        .map(|ops| ops.kind())
+        .collect()
+}

@@ -16,6 +16,7 @@ mod accounts;
 mod concurrency;
 mod faults;
 mod input;
+mod kit;
 mod matrix;
 mod records;
 mod search;

@@ -157,7 +157,7 @@ const POLICY: &[Rule] = &[
     // (hits are scoped: checked after the matrix), the company shown in the app shell, the
     // duplicate rules, and the recycle bin listing only what the caller may restore.
     ("*", "/me*|/auth/logout|/permissions/catalog|/search", &[Need::Login], &[]),
-    ("GET", "/company|/duplicates/rules|/recycle-bin", &[Need::Login], &[]),
+    ("GET", "/company|/duplicates/rules|/recycle-bin|/kinds", &[Need::Login], &[]),
     // Everyone's own inbox, and only their own.
     ("POST", "/notifications/{id}/read", &[Need::Login], &[Check::Mine]),
     ("*", "/notifications*", &[Need::Login], &[]),

@@ -12,11 +12,12 @@ use crate::search::Visibility;
 use crate::search::text::fold;
 use crate::store::{Actor, Entity, IndexKey, Record, Tx};
 
+use super::active_owner;
 use super::model::{Contact, Customer, CustomerStatus, Pool};
-use super::{active_owner, customer_for, reaches_customer};
 use crate::domain::accounts::Named;
 use crate::domain::dedup::check::Probe;
-use crate::domain::users::{List, names};
+use crate::domain::kit::{self, guard};
+use crate::domain::kit::{List, names};
 use crate::domain::{Kontor, Paging, countries, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -437,7 +438,7 @@ pub fn create(k: &Kontor, p: &Principal, input: CustomerInput) -> AppResult<Cust
 
 pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<CustomerView> {
     k.store.read(|tx| {
-        let r = customer_for(tx, p, id, Action::Read)?;
+        let r = guard::open::<Customer>(tx, p, id, Action::Read)?;
         one_view(tx, r, p.lang)
     })
 }
@@ -467,8 +468,8 @@ impl<'q> CustomerFilter<'q> {
         q: &'q CustomerQuery,
         granted: Scope,
     ) -> AppResult<CustomerFilter<'q>> {
-        let wanted = super::list_scope(q.scope.as_deref(), granted)?;
-        let found = match super::needle(q.q.as_deref()) {
+        let wanted = kit::list_scope(q.scope.as_deref(), granted)?;
+        let found = match kit::needle(q.q.as_deref()) {
             None => None,
             Some(_) => {
                 // Listed customers always have an owner (those in a pool are listed there).
@@ -746,7 +747,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, patch: CustomerPatch) -> AppRe
     let custom = patch.custom.clone().map(clean_custom).transpose()?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let before = customer_for(tx, &principal, id, Action::Update)?;
+        let before = guard::open::<Customer>(tx, &principal, id, Action::Update)?;
         lock_fields(
             &principal,
             before.data.owner_id,
@@ -859,7 +860,7 @@ fn lock_fields(
 pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        customer_for(tx, &principal, id, Action::DeleteCustomer)?;
+        guard::open::<Customer>(tx, &principal, id, Action::DeleteCustomer)?;
         tx.delete::<Customer>(&actor, id, version)?;
         Ok(())
     })
@@ -870,7 +871,7 @@ pub fn transfer(k: &Kontor, p: &Principal, id: u64, to_user: u64) -> AppResult<C
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
         let scope = principal.require(Module::Crm, Action::Assign)?;
-        let c = customer_for(tx, &principal, id, Action::Read)?;
+        let c = guard::open::<Customer>(tx, &principal, id, Action::Read)?;
         if !principal.reaches(scope, c.data.owner_id) || !principal.reaches(scope, Some(to_user)) {
             return Err(AppError::forbidden());
         }
@@ -1034,7 +1035,7 @@ fn check_contact(prefix: &str, c: ContactInput) -> AppResult<Contact> {
 
 pub fn contacts(k: &Kontor, p: &Principal, customer_id: u64) -> AppResult<Vec<ContactView>> {
     k.store.read(|tx| {
-        customer_for(tx, p, customer_id, Action::Read)?;
+        guard::open::<Customer>(tx, p, customer_id, Action::Read)?;
         let mut out = Vec::new();
         for id in
             tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(customer_id), false)?
@@ -1057,7 +1058,7 @@ pub fn add_contact(
     let contact = check_contact("", input)?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let c = customer_for(tx, &principal, customer_id, Action::Update)?;
+        let c = guard::open::<Customer>(tx, &principal, customer_id, Action::Update)?;
         let first = tx
             .ids_by_index::<Contact>("customer", &IndexKey::new().u64(customer_id), false)?
             .is_empty();
@@ -1074,7 +1075,7 @@ pub fn add_contact(
 
 fn contact_for(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Record<Contact>> {
     let contact = tx.get_live::<Contact>(id)?;
-    customer_for(tx, p, contact.data.customer_id, action)?;
+    guard::open::<Customer>(tx, p, contact.data.customer_id, action)?;
     Ok(contact)
 }
 
@@ -1115,5 +1116,5 @@ pub fn delete_contact(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) 
 
 /// Whether the caller may read the customer (for other CRM modules).
 pub fn readable(tx: &Tx, p: &Principal, c: &Customer) -> AppResult<bool> {
-    reaches_customer(tx, p, c, Action::Read)
+    guard::may::<Customer>(tx, p, c, Action::Read)
 }

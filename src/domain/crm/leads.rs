@@ -9,15 +9,16 @@ use crate::auth::{Action, Module, Principal, Scope, User};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{IndexKey, Record, Tx};
 
+use super::active_owner;
 use super::customers::{
     ContactInput, CustomerInput, CustomerView, NewCustomer, NewCustomerDefaults, insert_new,
     name_key,
 };
 use super::model::{Activity, Customer, CustomerStatus, Lead, LeadStatus, Opportunity, Stage};
 use super::timeline::{ActivityInput, ActivityView};
-use super::{active_owner, customer_for};
 use crate::domain::accounts::Named;
-use crate::domain::users::{List, names};
+use crate::domain::kit::{self, Query, Source, guard};
+use crate::domain::kit::{List, names};
 use crate::domain::{Kontor, Paging, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -120,25 +121,6 @@ fn lead_view(tx: &Tx, r: Record<Lead>) -> AppResult<LeadView> {
     })
 }
 
-/// Leads in the pool are open to everyone who reads CRM; owned ones follow data scope.
-pub(crate) fn lead_for(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Record<Lead>> {
-    let scope = p.require(Module::Crm, action)?;
-    let read = p.scope(Module::Crm, Action::Read);
-    let lead = tx.get_live::<Lead>(id)?;
-    let visible = lead.data.owner_id.is_none() || p.reaches(read, lead.data.owner_id);
-    if !visible {
-        return Err(AppError::not_found());
-    }
-    let allowed = match lead.data.owner_id {
-        Some(o) => p.reaches(scope, Some(o)),
-        None => action == Action::Read || scope == Scope::All,
-    };
-    if !allowed {
-        return Err(AppError::forbidden());
-    }
-    Ok(lead)
-}
-
 fn check_lead(input: &LeadInput) -> AppResult<Lead> {
     Ok(Lead {
         company: validate::text("company", &input.company, 200)?,
@@ -175,19 +157,23 @@ pub fn list(k: &Kontor, p: &Principal, q: LeadQuery) -> AppResult<List<LeadView>
     let paging = Paging::new(q.page, q.per_page);
     let pool = q.scope.as_deref() == Some("pool");
     let asked = if pool { None } else { q.scope.as_deref() };
-    let wanted = super::list_scope(asked, scope)?;
-    let needle = super::needle(q.q.as_deref());
+    let wanted = kit::list_scope(asked, scope)?;
+    let needle = kit::needle(q.q.as_deref());
+    // The pool's leads are the ones without an owner (key 0 of the owner index).
+    let source = if pool {
+        Source::key("owner", IndexKey::new().u64(0))
+    } else {
+        Source::owners("owner", p.owners_in(wanted))
+    };
     k.store.read(|tx| {
-        let filter = |r: &Record<Lead>| {
-            let l = &r.data;
-            let in_scope = if pool {
-                l.owner_id.is_none()
-            } else {
-                l.owner_id.is_some() && p.reaches(wanted, l.owner_id)
-            };
-            in_scope
-                && q.status.is_none_or(|s| l.status == s)
-                && needle.as_deref().is_none_or(|n| {
+        Query::<Lead>::new(source, paging)
+            .filter_if(!pool, |r| r.data.owner_id.is_some())
+            .filter_if(q.status.is_some(), |r| {
+                q.status.is_none_or(|s| r.data.status == s)
+            })
+            .filter_if(needle.is_some(), |r| {
+                let l = &r.data;
+                needle.as_deref().is_none_or(|n| {
                     crate::search::text::fold(&format!(
                         "{} {} {}",
                         l.company,
@@ -196,25 +182,15 @@ pub fn list(k: &Kontor, p: &Principal, q: LeadQuery) -> AppResult<List<LeadView>
                     ))
                     .contains(n)
                 })
-        };
-        let page = tx.list::<Lead>(&filter, paging.offset(), paging.per_page)?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|r| lead_view(tx, r))
-            .collect::<AppResult<Vec<_>>>()?;
-        Ok(List {
-            items,
-            total: page.total,
-            page: paging.page,
-            per_page: paging.per_page,
-        })
+            })
+            .run(tx)?
+            .try_map(|r| lead_view(tx, r))
     })
 }
 
 pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<LeadView> {
     k.store.read(|tx| {
-        let r = lead_for(tx, p, id, Action::Read)?;
+        let r = guard::open::<Lead>(tx, p, id, Action::Read)?;
         lead_view(tx, r)
     })
 }
@@ -224,7 +200,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: LeadInput) -> AppResult
     let fields = check_lead(&input)?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        lead_for(tx, &principal, id, Action::Update)?;
+        guard::open::<Lead>(tx, &principal, id, Action::Update)?;
         let r = tx.update::<Lead, AppError>(&actor, id, Some(version), |l| {
             *l = Lead {
                 owner_id: l.owner_id,
@@ -241,7 +217,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: LeadInput) -> AppResult
 pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        lead_for(tx, &principal, id, Action::Delete)?;
+        guard::open::<Lead>(tx, &principal, id, Action::Delete)?;
         tx.delete::<Lead>(&actor, id, version)?;
         Ok(())
     })
@@ -252,7 +228,7 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
 pub fn assign(k: &Kontor, p: &Principal, id: u64, input: AssignInput) -> AppResult<LeadView> {
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let lead = lead_for(tx, &principal, id, Action::Read)?;
+        let lead = guard::open::<Lead>(tx, &principal, id, Action::Read)?;
         let assign_scope = principal.scope(Module::Crm, Action::Assign);
         let to = match (input.user_id, input.team_id) {
             (Some(u), None) => u,
@@ -338,7 +314,7 @@ pub fn convert(
         validate::optional_text("opportunity_title", input.opportunity_title.as_deref(), 200)?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let lead = lead_for(tx, &principal, id, Action::Update)?;
+        let lead = guard::open::<Lead>(tx, &principal, id, Action::Update)?;
         if lead.data.converted_customer_id.is_some() {
             return Err(AppError::new(ErrorCode::Conflict).with_msg(Msg::new(
                 "该线索已转为客户。",
@@ -438,7 +414,7 @@ pub fn timeline(
     paging: Paging,
 ) -> AppResult<List<ActivityView>> {
     k.store.read(|tx| {
-        lead_for(tx, p, id, Action::Read)?;
+        guard::open::<Lead>(tx, p, id, Action::Read)?;
         super::timeline::page(tx, "lead", IndexKey::new().u64(id), paging, p.lang)
     })
 }
@@ -452,7 +428,7 @@ pub fn add_activity(
     let (subject, body) = super::timeline::check_input(&input)?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let lead = lead_for(tx, &principal, id, Action::Update)?;
+        let lead = guard::open::<Lead>(tx, &principal, id, Action::Update)?;
         let now = tx.now();
         let r = tx.insert(
             &actor,
@@ -545,22 +521,23 @@ pub fn opportunities(
     q: OpportunityQuery,
 ) -> AppResult<Vec<OpportunityView>> {
     let scope = p.require(Module::Crm, Action::Read)?;
-    let wanted = super::list_scope(q.scope.as_deref(), scope)?;
+    let wanted = kit::list_scope(q.scope.as_deref(), scope)?;
     k.store.read(|tx| {
         if let Some(c) = q.customer_id {
-            customer_for(tx, p, c, Action::Read)?;
+            guard::open::<Customer>(tx, p, c, Action::Read)?;
         }
-        let page = tx.list::<Opportunity>(
-            &|r| {
-                let o = &r.data;
-                (q.customer_id.is_some() || p.reaches(wanted, o.owner_id))
-                    && q.customer_id.is_none_or(|c| o.customer_id == c)
-                    && q.stage.is_none_or(|s| o.stage == s)
-            },
-            0,
-            5_000,
-        )?;
-        page.items
+        // One customer's deals are all shown to whoever reads the customer; otherwise the
+        // deals of the owners the scope reaches.
+        let source = match q.customer_id {
+            Some(c) => Source::key("customer", IndexKey::new().u64(c)),
+            None => Source::owners("owner", p.owners_in(wanted)),
+        };
+        Query::<Opportunity>::new(source, Paging::everything())
+            .filter_if(q.stage.is_some(), |r| {
+                q.stage.is_none_or(|s| r.data.stage == s)
+            })
+            .run(tx)?
+            .items
             .into_iter()
             .map(|r| opportunity_view(tx, r))
             .collect()
@@ -596,7 +573,7 @@ pub fn save_opportunity(
                 let customer_id = input
                     .customer_id
                     .ok_or_else(|| AppError::required("customer_id"))?;
-                let c = customer_for(tx, &principal, customer_id, Action::Update)?;
+                let c = guard::open::<Customer>(tx, &principal, customer_id, Action::Update)?;
                 let base = crate::domain::company::company(tx)?
                     .map(|c| c.data.base_currency)
                     .unwrap_or_else(|| "USD".into());
@@ -617,7 +594,7 @@ pub fn save_opportunity(
             Some(id) => {
                 let version = input.version.ok_or_else(|| AppError::required("version"))?;
                 let o = tx.get_live::<Opportunity>(id)?;
-                customer_for(tx, &principal, o.data.customer_id, Action::Update)?;
+                guard::open::<Customer>(tx, &principal, o.data.customer_id, Action::Update)?;
                 tx.update::<Opportunity, AppError>(&actor, id, Some(version), |o| {
                     if let Some(t) = title {
                         o.title = t;

@@ -9,6 +9,7 @@
 
 pub mod customers;
 pub mod demo;
+pub mod kinds;
 pub mod leads;
 pub mod model;
 pub mod pool;
@@ -19,10 +20,10 @@ pub mod wording;
 
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::error::{AppError, AppResult};
-use crate::store::{Actor, IndexKey, Record, Tx};
+use crate::store::{Actor, IndexKey, Tx};
 
-use super::handover::Participant;
-use model::{Activity, Contact, Customer, Lead, Opportunity, Pool, Task};
+use crate::domain::kit::{Job, ModuleDef, Participant};
+use model::{Contact, Customer, Lead, Opportunity, Pool, Task};
 
 /// Whether the caller may see a pool's customers.
 pub fn sees_pool(p: &Principal, pool: &Pool) -> bool {
@@ -58,47 +59,6 @@ pub fn may_lock(p: &Principal, owner: Option<u64>, field: &str) -> AppResult<()>
     }
 }
 
-/// Whether `action` on a customer is within the caller's scope. Pool customers: reading follows
-/// the pool's visibility; changing them needs scope `all` (claiming is its own action).
-pub fn reaches_customer(tx: &Tx, p: &Principal, c: &Customer, action: Action) -> AppResult<bool> {
-    let scope = p.scope(Module::Crm, action);
-    if scope == Scope::None {
-        return Ok(false);
-    }
-    match c.owner_id {
-        Some(owner) => Ok(p.reaches(scope, Some(owner))),
-        None if action == Action::Read => {
-            let pool = match c.pool_id {
-                Some(id) => tx.get::<Pool>(id)?.map(|p| p.data),
-                None => None,
-            };
-            Ok(pool.is_none_or(|pool| sees_pool(p, &pool)))
-        }
-        None => Ok(scope == Scope::All),
-    }
-}
-
-/// A customer the caller may act on, or 404 (so a rep learns nothing of others' customers) /
-/// 403 (seen but not changeable). Deleting a customer asks [`Action::DeleteCustomer`]; merging
-/// one away into a survivor asks the CRM `delete` (its contacts, timeline and deals move to the
-/// survivor, and the merge can be undone).
-pub fn customer_for(
-    tx: &Tx,
-    p: &Principal,
-    id: u64,
-    action: Action,
-) -> AppResult<Record<Customer>> {
-    p.require(Module::Crm, action)?;
-    let c = tx.get_live::<Customer>(id)?;
-    if !reaches_customer(tx, p, &c.data, Action::Read)? {
-        return Err(AppError::not_found());
-    }
-    if action != Action::Read && !reaches_customer(tx, p, &c.data, action)? {
-        return Err(AppError::forbidden());
-    }
-    Ok(c)
-}
-
 /// Gives a customer a new owner (or the pool), with everything that hangs off it.
 pub fn set_customer_owner(
     tx: &mut Tx,
@@ -120,52 +80,9 @@ pub fn set_customer_owner(
         c.owned_since = owner.map(|_| now);
         Ok(())
     })?;
-    // Open deals and open tasks that were the old owner's go with the customer; a won or lost
-    // deal stays with the rep who closed it (their sales record), and what a colleague was
-    // given on the customer stays theirs.
-    for oid in tx.ids_by_index::<Opportunity>("customer", &IndexKey::new().u64(id), false)? {
-        if let Ok(o) = tx.get_live::<Opportunity>(oid)
-            && o.data.stage.is_open()
-            && o.data.owner_id == before
-            && before != owner
-        {
-            set_opportunity_owner(tx, actor, oid, owner)?;
-        }
-    }
-    if before != owner {
-        let open = tx.ids_by_index::<Task>(
-            "open_by_owner",
-            &IndexKey::new().u64(before.unwrap_or(0)),
-            false,
-        )?;
-        for tid in open {
-            if tx
-                .get_live::<Task>(tid)
-                .is_ok_and(|t| t.data.customer_id == Some(id) && t.data.done_at.is_none())
-            {
-                set_task_owner(tx, actor, tid, owner)?;
-            }
-        }
-    }
-    for cid in tx.ids_by_index::<Contact>("customer", &IndexKey::new().u64(id), false)? {
-        if tx.get_live::<Contact>(cid).is_ok() {
-            tx.update::<Contact, AppError>(actor, cid, None, |c| {
-                c.owner_id = owner;
-                Ok(())
-            })?;
-        }
-    }
-    for aid in tx.ids_by_index::<Activity>("customer", &IndexKey::new().u64(id), false)? {
-        if tx.get_live::<Activity>(aid).is_ok() {
-            tx.update::<Activity, AppError>(actor, aid, None, |a| {
-                a.owner_id = owner;
-                Ok(())
-            })?;
-            crate::domain::files::follow_owner(tx, actor, "activity", aid, owner)?;
-        }
-    }
-    crate::domain::files::follow_owner(tx, actor, "customer", id, owner)?;
-    Ok(())
+    // Contacts and timeline entries carry the customer's owner; open deals and open tasks
+    // that were the old owner's go with it (each kind's `Guarded::moves_with_parent`).
+    crate::domain::modules::owner_changed(tx, actor, "customer", id, before, owner)
 }
 
 /// Where a customer's contacts read phone numbers without a country code: its country, else
@@ -289,9 +206,83 @@ fn customer_owner(tx: &Tx, id: u64) -> AppResult<Option<u64>> {
     Ok(tx.get_live::<Customer>(id)?.data.owner_id)
 }
 
+/// The CRM module: customers, contacts, timeline, leads, deals, tasks, pools and cadence.
+pub fn module() -> ModuleDef {
+    ModuleDef {
+        areas,
+        seed,
+        jobs,
+        handover: handover_participants,
+        ..ModuleDef::new("crm", kinds::KINDS, kinds::register)
+    }
+}
+
+fn areas(p: &Principal, areas: &mut Vec<&'static str>) {
+    if p.scope(Module::Crm, Action::Read) != Scope::None {
+        areas.extend([
+            "crm.my_day",
+            "crm.customers",
+            "crm.pool",
+            "crm.leads",
+            "crm.opportunities",
+        ]);
+    }
+    if p.scope(Module::Crm, Action::Import) != Scope::None {
+        areas.push("crm.import");
+    }
+    if p.scope(Module::Crm, Action::Assign) == Scope::All {
+        areas.push("crm.handover");
+    }
+    if p.scope(Module::Settings, Action::Update) == Scope::All {
+        areas.push("crm.settings");
+    }
+}
+
+/// A default public pool and the cadence rules of seed 002, when the company has none.
+fn seed(tx: &mut Tx) -> AppResult<()> {
+    if tx.count_all::<Pool>()? == 0 {
+        tx.insert(
+            &Actor::system(),
+            Pool {
+                name: wording::Text::Preset(wording::Preset::PublicPool),
+                return_no_followup_days: Some(30),
+                return_no_deal_days: Some(90),
+                protection_days: None,
+                warn_days: 3,
+                max_held_per_rep: Some(200),
+                max_claims_per_day: Some(20),
+                cooldown_days: 7,
+                team_ids: Vec::new(),
+                is_default: true,
+            },
+        )?;
+    }
+    if tx.count_all::<model::CadenceRule>()? == 0 {
+        for rule in tasks::preset_rules() {
+            tx.insert(&Actor::system(), rule)?;
+        }
+    }
+    Ok(())
+}
+
+fn jobs() -> Vec<Job> {
+    vec![
+        Job {
+            name: "pool-rules",
+            every: std::time::Duration::from_secs(600),
+            run: |k, now| pool::run_rules(k, now).map(|_| ()),
+        },
+        Job {
+            name: "cadence",
+            every: std::time::Duration::from_secs(3600),
+            run: |k, now| tasks::run_cadence(k, now).map(|_| ()),
+        },
+    ]
+}
+
 /// The CRM's part in handovers: customers (with contacts and timeline), leads, open
 /// opportunities and open tasks.
-pub fn handover_participants() -> Vec<Participant> {
+fn handover_participants() -> Vec<Participant> {
     vec![
         Participant {
             kind: "customer",
@@ -334,32 +325,6 @@ pub fn company_today(tx: &Tx, now: chrono::DateTime<chrono::Utc>) -> AppResult<c
         .and_then(|c| c.data.time_zone.parse().ok())
         .unwrap_or(chrono_tz::Asia::Shanghai);
     Ok(now.with_timezone(&tz).date_naive())
-}
-
-/// The data scope a list asks for (`mine` by default, `team`, `all`), never wider than granted.
-pub fn list_scope(asked: Option<&str>, granted: Scope) -> AppResult<Scope> {
-    let wanted = match asked {
-        Some("all") => Scope::All,
-        Some("team") => Scope::Team,
-        Some("mine") | None => Scope::Own,
-        Some(other) => {
-            return Err(AppError::invalid(
-                "scope",
-                crate::error::Msg::new(
-                    format!("未知的范围：{other}"),
-                    format!("Unknown scope: {other}"),
-                ),
-            ));
-        }
-    };
-    Ok(wanted.min(granted))
-}
-
-/// The folded search text of a list query (None when empty).
-pub fn needle(q: Option<&str>) -> Option<String> {
-    q.map(crate::search::text::fold)
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
 }
 
 /// Checks that a user id names an active user (for owner fields).

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::wording::{Preset, Text};
+use crate::domain::dedup::keys::{Keyed, index_keys};
 use crate::i18n::Lang;
 use crate::search::SearchDoc;
 use crate::store::{Entity, IndexDef, IndexKey, Meta};
@@ -84,6 +85,7 @@ pub struct Customer {
 
 impl Entity for Customer {
     const KIND: &'static str = "customer";
+    const SEARCHABLE: bool = true;
     /// 2: the duplicate index; 3: counted owner and pool indexes and the `owned` index; 4: name
     /// keys by trade concept, not family (Imports ≠ Supply). Same layout; rewritten to build the
     /// indexes again.
@@ -93,7 +95,19 @@ impl Entity for Customer {
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("dedup", crate::domain::dedup::check::customer_keys).keep_deleted(),
+            IndexDef::many("dedup", |c: &Customer| {
+                index_keys(Keyed {
+                    names: [Some(c.name.as_str()), c.name_alt.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                    emails: c.email.as_deref().into_iter().collect(),
+                    phones: c.phone.as_deref().into_iter().collect(),
+                    region: c.country.as_deref(),
+                    website: c.website.as_deref(),
+                })
+            })
+            .keep_deleted(),
             IndexDef::many("owner", |c: &Customer| {
                 vec![IndexKey::new().u64(c.owner_id.unwrap_or(0))]
             })
@@ -195,6 +209,7 @@ struct ContactV2 {
 
 impl Entity for Contact {
     const KIND: &'static str = "contact";
+    const SEARCHABLE: bool = true;
     /// 2: the duplicate index; 3: `region`.
     const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
@@ -218,7 +233,16 @@ impl Entity for Contact {
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("dedup", crate::domain::dedup::check::contact_keys).keep_deleted(),
+            // Contacts are found by their e-mails and phones, read in their customer's country.
+            IndexDef::many("dedup", |c: &Contact| {
+                index_keys(Keyed {
+                    emails: c.emails.iter().map(String::as_str).collect(),
+                    phones: c.phones.iter().map(String::as_str).collect(),
+                    region: c.region.as_deref(),
+                    ..Keyed::default()
+                })
+            })
+            .keep_deleted(),
             IndexDef::many("customer", |c: &Contact| {
                 vec![IndexKey::new().u64(c.customer_id)]
             })
@@ -371,6 +395,7 @@ struct ActivityV1 {
 
 impl Entity for Activity {
     const KIND: &'static str = "activity";
+    const SEARCHABLE: bool = true;
     /// 2: `event` (older system entries get theirs from their subject); 3: no bilingual
     /// subjects (same layout).
     const SCHEMA_VERSION: u16 = 3;
@@ -472,6 +497,7 @@ pub struct Lead {
 
 impl Entity for Lead {
     const KIND: &'static str = "lead";
+    const SEARCHABLE: bool = true;
     /// 3: name keys by trade concept (same layout; the duplicate index is built again).
     const SCHEMA_VERSION: u16 = 3;
     fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
@@ -479,7 +505,16 @@ impl Entity for Lead {
     }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("dedup", crate::domain::dedup::check::lead_keys).keep_deleted(),
+            IndexDef::many("dedup", |l: &Lead| {
+                index_keys(Keyed {
+                    names: vec![l.company.as_str()],
+                    emails: l.email.as_deref().into_iter().collect(),
+                    phones: l.phone.as_deref().into_iter().collect(),
+                    region: l.country.as_deref(),
+                    website: l.website.as_deref(),
+                })
+            })
+            .keep_deleted(),
             IndexDef::many("owner", |l: &Lead| {
                 vec![IndexKey::new().u64(l.owner_id.unwrap_or(0))]
             }),

@@ -14,8 +14,9 @@ use super::model::{
     TaskTitle,
 };
 use super::wording::{Preset, Text};
-use super::{customer_for, sees_pool, set_customer_owner};
-use crate::domain::users::{List, names};
+use super::{sees_pool, set_customer_owner};
+use crate::domain::kit::{self, guard};
+use crate::domain::kit::{List, names};
 use crate::domain::{Kontor, Paging, validate};
 use crate::i18n::Lang;
 
@@ -189,7 +190,7 @@ pub fn update_pool(k: &Kontor, p: &Principal, id: u64, input: PoolInput) -> AppR
 pub fn list(k: &Kontor, p: &Principal, q: PoolQuery) -> AppResult<List<CustomerView>> {
     p.require(Module::Crm, Action::Read)?;
     let paging = Paging::new(q.page, q.per_page);
-    let needle = super::needle(q.q.as_deref());
+    let needle = kit::needle(q.q.as_deref());
     let digits: String =
         q.q.as_deref()
             .unwrap_or("")
@@ -311,7 +312,7 @@ pub fn claim(k: &Kontor, p: &Principal, id: u64, now: DateTime<Utc>) -> AppResul
                 format!("{who} already owns this customer."),
             )));
         }
-        let c = customer_for(tx, &principal, id, Action::Read)?;
+        let c = guard::open::<Customer>(tx, &principal, id, Action::Read)?;
         let pool = pool_of(tx, &c.data)?;
         if let Some(pool) = &pool {
             let rules = &pool.data;
@@ -437,7 +438,7 @@ pub fn release(k: &Kontor, p: &Principal, id: u64, input: ReleaseInput) -> AppRe
     let note = validate::optional_text("note", input.note.as_deref(), 500)?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let c = customer_for(tx, &principal, id, Action::Update)?;
+        let c = guard::open::<Customer>(tx, &principal, id, Action::Update)?;
         if c.data.owner_id.is_none() {
             return Err(AppError::new(ErrorCode::Conflict).with_msg(Msg::new(
                 "该客户已在公海中。",

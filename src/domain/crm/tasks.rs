@@ -14,6 +14,7 @@ use super::model::{
     Activity, ActivityKind, CadenceRule, CadenceTrigger, Customer, Task, TaskTitle,
 };
 use super::wording::{Preset, Text};
+use crate::domain::kit::guard;
 use crate::domain::{Kontor, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -127,11 +128,7 @@ pub fn update_task(k: &Kontor, p: &Principal, id: u64, patch: TaskPatch) -> AppR
         .transpose()?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let scope = principal.require(Module::Crm, Action::Update)?;
-        let t = tx.get_live::<Task>(id)?;
-        if !principal.reaches(scope, t.data.owner_id) {
-            return Err(AppError::not_found());
-        }
+        guard::open::<Task>(tx, &principal, id, Action::Update)?;
         let now = tx.now();
         let r = tx.update::<Task, AppError>(&actor, id, Some(patch.version), |t| {
             if let Some(done) = patch.done {

@@ -9,10 +9,10 @@ use crate::error::{AppError, AppResult, Msg};
 use crate::i18n::Lang;
 use crate::store::{Actor, IndexKey, Record, Tx};
 
-use super::customer_for;
 use super::model::{Activity, ActivityKind, Contact, Customer, SystemEvent, Task, TaskTitle};
 use crate::domain::accounts::Named;
-use crate::domain::users::{List, names};
+use crate::domain::kit::guard;
+use crate::domain::kit::{List, names};
 use crate::domain::{Kontor, Paging, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -122,7 +122,7 @@ pub fn for_customer(
     paging: Paging,
 ) -> AppResult<List<ActivityView>> {
     k.store.read(|tx| {
-        customer_for(tx, p, customer_id, Action::Read)?;
+        guard::open::<Customer>(tx, p, customer_id, Action::Read)?;
         match contact_id {
             Some(cid) => {
                 let contact = tx.get_live::<Contact>(cid)?;
@@ -191,7 +191,7 @@ pub fn add_to_customer(
     let (subject, body) = check_input(&input)?;
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let c = customer_for(tx, &principal, customer_id, Action::Update)?;
+        let c = guard::open::<Customer>(tx, &principal, customer_id, Action::Update)?;
         if let Some(cid) = input.contact_id
             && tx.get_live::<Contact>(cid).map(|x| x.data.customer_id).ok() != Some(customer_id)
         {

@@ -13,13 +13,14 @@ use crate::auth::{Action, Module, Principal, Scope};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{Entity, IndexDef, IndexKey, Record, Tx};
 
+use super::active_owner;
 use super::customers::move_customer;
 use super::model::Customer;
-use super::{active_owner, reaches_customer};
 use crate::domain::Kontor;
 use crate::domain::accounts::Named;
+use crate::domain::kit::guard;
+use crate::domain::kit::{List, names};
 use crate::domain::notify::{Message, NotifyKind, RecordRef, notify};
-use crate::domain::users::{List, names};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -181,7 +182,7 @@ fn may_decide(tx: &Tx, p: &Principal, c: &Customer) -> AppResult<bool> {
     if c.owner_id == Some(p.user_id) && p.scope(Module::Crm, Action::Update) != Scope::None {
         return Ok(true);
     }
-    Ok(c.owner_id.is_some() && reaches_customer(tx, p, c, Action::Assign)?)
+    Ok(c.owner_id.is_some() && guard::may::<Customer>(tx, p, c, Action::Assign)?)
 }
 
 /// The live customer of a request, if any.
@@ -218,7 +219,7 @@ fn view(tx: &Tx, p: &Principal, r: Record<TransferRequest>) -> AppResult<Transfe
     let customer = customer_of(tx, d)?;
     let (customer_name, decide) = match &customer {
         Some(c) => (
-            reaches_customer(tx, p, &c.data, Action::Read)?.then(|| c.data.name.clone()),
+            guard::may::<Customer>(tx, p, &c.data, Action::Read)?.then(|| c.data.name.clone()),
             d.status == TransferStatus::Pending
                 && d.requester_id != p.user_id
                 && may_decide(tx, p, &c.data)?,

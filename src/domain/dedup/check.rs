@@ -14,6 +14,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{About, Evidence, Frequencies, Judgement, Level, Profile, judge};
+use super::keys::{UNKNOWN_REGION, key};
 use super::{
     Field, MATCH_THRESHOLD, NameForm, email_address, email_company_domain, name_form, phone_e164,
     website_key,
@@ -22,7 +23,8 @@ use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::Kontor;
 use crate::domain::accounts::Named;
 use crate::domain::crm::model::{Contact, Customer, Lead};
-use crate::domain::users::names;
+use crate::domain::kit::guard;
+use crate::domain::kit::names;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
 use crate::store::{IndexKey, Tx};
@@ -213,9 +215,6 @@ pub struct CheckResult {
 const RULES_KEY: &[u8] = b"dedup_rules";
 /// Records sharing one key beyond which the key is too common to look at.
 const MAX_PER_KEY: usize = 200;
-/// Where the phone numbers of a customer or lead without a country are read (their index
-/// cannot read the company's country). Contacts carry their own region.
-const UNKNOWN_REGION: &str = "CN";
 
 pub fn rules(tx: &Tx) -> AppResult<Rules> {
     Ok(match tx.kv_get("settings", RULES_KEY)? {
@@ -247,84 +246,6 @@ pub fn save_rules(k: &Kontor, p: &Principal, rules: Rules) -> AppResult<Rules> {
         )?;
         Ok(rules)
     })
-}
-
-fn key(tag: &str, value: &str) -> IndexKey {
-    IndexKey::new().str(&format!("{tag}:{value}"))
-}
-
-fn phone_keys(raw: Option<&str>, region: &str) -> Vec<IndexKey> {
-    raw.and_then(|p| phone_e164(p, region))
-        .map(|e| key("p", &e))
-        .into_iter()
-        .collect()
-}
-
-fn email_keys(raw: Option<&str>) -> Vec<IndexKey> {
-    let Some(raw) = raw else { return Vec::new() };
-    let mut keys: Vec<IndexKey> = email_address(raw)
-        .map(|e| key("e", &e))
-        .into_iter()
-        .collect();
-    keys.extend(email_company_domain(raw).map(|d| key("d", &d)));
-    keys
-}
-
-fn name_keys(name: &str) -> Vec<IndexKey> {
-    let form = name_form(name);
-    let mut keys: Vec<IndexKey> = form.key().map(|k| key("n", &k)).into_iter().collect();
-    keys.extend(form.distinctive_terms().iter().map(|t| key("t", t)));
-    keys
-}
-
-/// The duplicate-index keys of a customer (declared as its `dedup` index).
-pub fn customer_keys(c: &Customer) -> Vec<IndexKey> {
-    let region = c.country.as_deref().unwrap_or(UNKNOWN_REGION);
-    let mut keys = name_keys(&c.name);
-    if let Some(alt) = &c.name_alt {
-        keys.extend(name_keys(alt));
-    }
-    keys.extend(email_keys(c.email.as_deref()));
-    keys.extend(phone_keys(c.phone.as_deref(), region));
-    keys.extend(
-        c.website
-            .as_deref()
-            .and_then(website_key)
-            .map(|w| key("w", &w)),
-    );
-    keys.sort();
-    keys.dedup();
-    keys
-}
-
-/// The duplicate-index keys of a contact: its e-mails and phones (read in its customer's
-/// country, else the company's).
-pub fn contact_keys(c: &Contact) -> Vec<IndexKey> {
-    let region = c.region.as_deref().unwrap_or(UNKNOWN_REGION);
-    let mut keys: Vec<IndexKey> = c.emails.iter().flat_map(|e| email_keys(Some(e))).collect();
-    keys.extend(c.phones.iter().flat_map(|p| phone_keys(Some(p), region)));
-    keys.sort();
-    keys.dedup();
-    keys
-}
-
-/// The duplicate-index keys of a lead.
-pub fn lead_keys(l: &Lead) -> Vec<IndexKey> {
-    let mut keys = name_keys(&l.company);
-    keys.extend(email_keys(l.email.as_deref()));
-    keys.extend(phone_keys(
-        l.phone.as_deref(),
-        l.country.as_deref().unwrap_or(UNKNOWN_REGION),
-    ));
-    keys.extend(
-        l.website
-            .as_deref()
-            .and_then(website_key)
-            .map(|w| key("w", &w)),
-    );
-    keys.sort();
-    keys.dedup();
-    keys
 }
 
 /// A piece of evidence said in the reader's language.
@@ -828,8 +749,8 @@ pub fn candidates_counted(
                 let Some(c) = tx.get::<Customer>(id)? else {
                     continue;
                 };
-                let visible = !c.meta.is_deleted()
-                    && crate::domain::crm::reaches_customer(tx, p, &c.data, Action::Read)?;
+                let visible =
+                    !c.meta.is_deleted() && guard::may::<Customer>(tx, p, &c.data, Action::Read)?;
                 let mut profile = customer_profile(&c.data);
                 // Its contacts' keys that found it count as its own.
                 for (_, tag, value) in through_contacts.iter().filter(|x| x.0 == id) {
@@ -1220,6 +1141,17 @@ mod tests {
             owner_id: None,
             region: region.map(Into::into),
         }
+    }
+
+    /// The keys a contact's declared `dedup` index holds.
+    fn contact_keys(c: &Contact) -> Vec<IndexKey> {
+        use crate::store::Entity;
+        let defs = Contact::indexes();
+        let dedup = defs
+            .iter()
+            .find(|d| d.name == "dedup")
+            .expect("dedup index");
+        (dedup.keys)(c)
     }
 
     #[test]

@@ -11,8 +11,8 @@ use super::MATCH_THRESHOLD;
 use super::check::{Probe, candidates};
 use crate::auth::{Action, Module, Principal};
 use crate::domain::Kontor;
-use crate::domain::crm::customer_for;
 use crate::domain::crm::model::{Activity, Contact, Customer, Lead, Opportunity, Task};
+use crate::domain::kit::guard;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{Actor, AuditEvent, Entity, IndexDef, IndexKey, Tx};
 
@@ -41,7 +41,7 @@ pub fn scan(k: &Kontor, p: &Principal, limit: usize) -> AppResult<Vec<DuplicateG
         })?;
         let mut ids = Vec::new();
         for r in all {
-            if crate::domain::crm::reaches_customer(tx, p, &r.data, Action::Update)? {
+            if guard::may::<Customer>(tx, p, &r.data, Action::Update)? {
                 ids.push(r);
             }
         }
@@ -325,10 +325,15 @@ pub fn merge(k: &Kontor, p: &Principal, input: MergeInput) -> AppResult<MergeRes
     }
     let (actor, principal) = (p.actor(), p.clone());
     k.store.write(move |tx| {
-        let survivor = customer_for(tx, &principal, input.survivor_id, Action::Update)?;
+        let survivor = guard::open::<Customer>(tx, &principal, input.survivor_id, Action::Update)?;
         let mut others = Vec::new();
         for id in &input.merged_ids {
-            others.push(customer_for(tx, &principal, *id, Action::Delete)?);
+            others.push(guard::open::<Customer>(
+                tx,
+                &principal,
+                *id,
+                Action::Delete,
+            )?);
         }
         let mut moved = Vec::new();
         for other in &others {
@@ -411,7 +416,7 @@ pub fn undo(k: &Kontor, p: &Principal, id: u64) -> AppResult<MergeResult> {
                 "This merge was already undone.",
             )));
         }
-        customer_for(tx, &principal, m.data.survivor_id, Action::Update)?;
+        guard::open::<Customer>(tx, &principal, m.data.survivor_id, Action::Update)?;
         for merged in &m.data.merged_ids {
             tx.restore::<Customer>(&actor, *merged)?;
         }

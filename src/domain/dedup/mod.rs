@@ -29,6 +29,7 @@
 
 pub mod check;
 pub mod evidence;
+pub mod keys;
 mod lexicon;
 pub mod merge;
 pub mod normalize;

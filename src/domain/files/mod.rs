@@ -27,13 +27,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Action, Principal};
+use crate::domain::kit::guard;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::store::{Actor, Entity, IndexDef, IndexKey, Record, Tx};
 
 use super::Kontor;
 use super::accounts::Named;
 use super::crm::model::{Activity, Customer};
-use super::users::names;
+use super::kit::names;
 pub use blobs::{Blobs, Staged};
 
 /// A file on a record (one version of it).
@@ -111,7 +112,7 @@ pub trait AttachTo {
 impl AttachTo for Customer {
     const KIND: &'static str = "customer";
     fn guard(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Option<u64>> {
-        Ok(super::crm::customer_for(tx, p, id, action)?.data.owner_id)
+        Ok(guard::open::<Customer>(tx, p, id, action)?.data.owner_id)
     }
 }
 
@@ -122,10 +123,10 @@ impl AttachTo for Activity {
         let a = tx.get_live::<Activity>(id)?;
         match (a.data.customer_id, a.data.lead_id) {
             (Some(c), _) => {
-                super::crm::customer_for(tx, p, c, action)?;
+                guard::open::<Customer>(tx, p, c, action)?;
             }
             (None, Some(l)) => {
-                super::crm::leads::lead_for(tx, p, l, action)?;
+                guard::open::<super::crm::model::Lead>(tx, p, l, action)?;
             }
             (None, None) => return Err(AppError::not_found()),
         }
@@ -597,3 +598,15 @@ pub fn check(k: &Kontor, report: &mut crate::store::CheckReport) -> Result<(), S
     }
     Ok(())
 }
+
+/// Attachments on any record (PLT-3); checked against the record they hang on.
+pub fn module() -> crate::domain::kit::ModuleDef {
+    crate::domain::kit::ModuleDef::new("files", MODULE_KINDS, |r| r.with::<Attachment>())
+}
+
+static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
+    &[crate::domain::kit::KindInfo::plain::<Attachment>(
+        crate::auth::Module::Crm,
+        "附件",
+        "Attachment",
+    )];

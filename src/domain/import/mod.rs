@@ -45,7 +45,8 @@ use crate::domain::crm::customers::{
 use crate::domain::crm::model::{Contact, Customer};
 use crate::domain::dedup::check::{self, Probe, ProbeKeys, RuleAction, Rules};
 use crate::domain::dedup::evidence::Level;
-use crate::domain::users::{List, names};
+use crate::domain::kit::guard;
+use crate::domain::kit::{List, names};
 use crate::domain::{Kontor, Paging, countries, validate};
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
 use crate::i18n::Lang;
@@ -1406,7 +1407,7 @@ fn matched_dup(
     c: &Customer,
     id: u64,
 ) -> AppResult<Duplicate> {
-    let visible = crate::domain::crm::reaches_customer(tx, &ctx.principal, c, Action::Read)?;
+    let visible = guard::may::<Customer>(tx, &ctx.principal, c, Action::Read)?;
     Ok(Duplicate {
         row: p.row,
         key,
@@ -2684,6 +2685,18 @@ pub fn delete_mapping(k: &Kontor, p: &Principal, name: String) -> AppResult<()> 
             None => Err(AppError::not_found()),
         })
 }
+
+/// Bulk imports, their dry runs and undo.
+pub fn module() -> crate::domain::kit::ModuleDef {
+    crate::domain::kit::ModuleDef::new("import", MODULE_KINDS, |r| r.with::<Import>())
+}
+
+static MODULE_KINDS: &[crate::domain::kit::KindInfo] =
+    &[crate::domain::kit::KindInfo::plain::<Import>(
+        crate::auth::Module::Crm,
+        "导入",
+        "Import",
+    )];
 
 #[cfg(test)]
 mod country_tests {
