@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Auth, Body, Params, PathParam, Speaker, blocking};
+use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::Paging;
 use crate::domain::crm::customers::{
@@ -177,7 +177,7 @@ struct TimelineQuery {
     responses((status = 200, body = List<ActivityView>)))]
 async fn get_timeline(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Params(q): Params<TimelineQuery>,
 ) -> ApiResult<Json<List<ActivityView>>> {
@@ -196,7 +196,7 @@ async fn get_timeline(
     responses((status = 201, body = ActivityView)))]
 async fn add_timeline(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<ActivityInput>,
 ) -> ApiResult<(StatusCode, Json<ActivityView>)> {
@@ -310,7 +310,7 @@ async fn update_pool(
 #[utoipa::path(get, path = "/api/v1/duplicates/check", tag = "crm", params(Probe), responses((status = 200, body = CheckResult)))]
 async fn check_duplicates(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(probe): Params<Probe>,
 ) -> ApiResult<Json<CheckResult>> {
     let k = s.kontor.clone();
@@ -347,7 +347,7 @@ struct ScanQuery {
 #[utoipa::path(get, path = "/api/v1/duplicates/scan", tag = "crm", params(ScanQuery), responses((status = 200, body = Vec<DuplicateGroup>)))]
 async fn scan_duplicates(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(q): Params<ScanQuery>,
 ) -> ApiResult<Json<Vec<DuplicateGroup>>> {
     let k = s.kontor.clone();

@@ -109,7 +109,8 @@ fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     }
 }
 
-/// The authenticated caller; 401 without a live session.
+/// The authenticated caller, speaking the request's language (Accept-Language, else the
+/// user's own); 401 without a live session.
 pub struct Auth {
     pub principal: Principal,
     pub token: String,
@@ -125,30 +126,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             .cloned()
             .unwrap_or_default();
         match (info.principal, info.token) {
-            (Some(principal), Some(token)) => Ok(Auth {
-                principal,
+            (Some(mut principal), Some(token)) => Ok(Auth {
+                principal: {
+                    // The request's language (Accept-Language, else the user's own), so
+                    // answers and errors of one request speak one language.
+                    principal.lang = info.lang;
+                    principal
+                },
                 token,
                 origin: info.origin,
             }),
             _ => Err(AppError::new(ErrorCode::Unauthenticated).into()),
         }
-    }
-}
-
-/// The logged-in caller, speaking the request's language (Accept-Language, else the user's
-/// own), for answers that hold text made for people (row messages, duplicate reasons, system
-/// timeline entries), so they match the error messages of the same request.
-pub struct Speaker(pub Principal);
-
-impl<S: Send + Sync> FromRequestParts<S> for Speaker {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let auth = Auth::from_request_parts(parts, state).await?;
-        let mut p = auth.principal;
-        if let Some(info) = parts.extensions.get::<RequestInfo>() {
-            p.lang = info.lang;
-        }
-        Ok(Speaker(p))
     }
 }
 

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{Body as JsonBody, Params, PathParam, Speaker, blocking};
+use super::extract::{Auth, Body as JsonBody, Params, PathParam, blocking};
 use crate::domain::Paging;
 use crate::domain::crm::customers::CustomerQuery;
 use crate::domain::export::{self, ExportParams};
@@ -130,7 +130,7 @@ async fn receive(path: &std::path::Path, headers: &HeaderMap, body: Body) -> Api
     responses((status = 201, body = ImportView), (status = 413, description = "The file is larger than 100 MB", body = ErrorBody)))]
 async fn upload(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(q): Params<UploadQuery>,
     headers: HeaderMap,
     body: Body,
@@ -153,7 +153,7 @@ async fn upload(
 #[utoipa::path(get, path = "/api/v1/imports", tag = "import", params(PageQuery), responses((status = 200, body = List<ImportView>)))]
 async fn list_imports(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(q): Params<PageQuery>,
 ) -> ApiResult<Json<List<ImportView>>> {
     let k = s.kontor.clone();
@@ -168,7 +168,7 @@ async fn list_imports(
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "import", params(("id" = u64, Path)), responses((status = 200, body = ImportView)))]
 async fn get_import(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
 ) -> ApiResult<Json<ImportView>> {
     let k = s.kontor.clone();
@@ -187,7 +187,7 @@ struct PreviewQuery {
     responses((status = 200, body = Preview)))]
 async fn preview(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Params(q): Params<PreviewQuery>,
 ) -> ApiResult<Json<Preview>> {
@@ -204,7 +204,7 @@ async fn preview(
     responses((status = 200, body = DryRun)))]
 async fn dry_run(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     JsonBody(options): JsonBody<ImportOptions>,
 ) -> ApiResult<Json<DryRun>> {
@@ -221,7 +221,7 @@ async fn dry_run(
     responses((status = 202, body = ImportView)))]
 async fn commit(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     JsonBody(options): JsonBody<ImportOptions>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
@@ -238,7 +238,7 @@ async fn commit(
     responses((status = 202, body = ImportView)))]
 async fn revert(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     let k: Arc<_> = s.kontor.clone();
@@ -253,7 +253,7 @@ async fn revert(
     responses((status = 200, body = List<RowIssue>)))]
 async fn issues(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Params(q): Params<PageQuery>,
 ) -> ApiResult<Json<List<RowIssue>>> {
@@ -267,7 +267,7 @@ async fn issues(
 #[utoipa::path(get, path = "/api/v1/import-mappings", tag = "import", responses((status = 200, body = Vec<SavedMapping>)))]
 async fn list_mappings(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
 ) -> ApiResult<Json<Vec<SavedMapping>>> {
     let k = s.kontor.clone();
     Ok(Json(blocking(move || import::mappings(&k, &p)).await?))
@@ -278,7 +278,7 @@ async fn list_mappings(
     responses((status = 201, body = SavedMapping)))]
 async fn save_mapping(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     JsonBody(input): JsonBody<MappingInput>,
 ) -> ApiResult<(StatusCode, Json<SavedMapping>)> {
     let k = s.kontor.clone();
@@ -292,7 +292,7 @@ async fn save_mapping(
     responses((status = 204)))]
 async fn delete_mapping(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(name): PathParam<String>,
 ) -> ApiResult<StatusCode> {
     let k = s.kontor.clone();
@@ -308,7 +308,7 @@ async fn delete_mapping(
         content_type = "application/octet-stream", body = Vec<u8>)))]
 async fn export_customers(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(x): Params<ExportParams>,
     Params(q): Params<CustomerQuery>,
 ) -> ApiResult<Response> {

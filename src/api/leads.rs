@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Auth, Body, Params, PathParam, Speaker, blocking};
+use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::Paging;
 use crate::domain::crm::leads::{
@@ -135,7 +135,7 @@ struct PageQuery {
     responses((status = 200, body = List<ActivityView>)))]
 async fn lead_timeline(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Params(q): Params<PageQuery>,
 ) -> ApiResult<Json<List<ActivityView>>> {
@@ -149,7 +149,7 @@ async fn lead_timeline(
     responses((status = 201, body = ActivityView)))]
 async fn add_lead_timeline(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<ActivityInput>,
 ) -> ApiResult<(StatusCode, Json<ActivityView>)> {

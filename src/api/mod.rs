@@ -11,6 +11,7 @@ pub mod extract;
 mod imports;
 mod leads;
 mod notifications;
+mod products;
 mod roles;
 mod system;
 mod transfers;
@@ -134,6 +135,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(transfers::router())
         .merge(notifications::router())
         .merge(attachments::router())
+        .merge(products::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

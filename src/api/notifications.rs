@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Auth, Params, PathParam, Speaker, blocking};
+use super::extract::{Auth, Params, PathParam, blocking};
 use crate::auth::session;
 use crate::domain::kit::List;
 use crate::domain::notify::{self, NotificationQuery, NotificationView, UnreadCount};
@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = List<NotificationView>)))]
 async fn list_notifications(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(q): Params<NotificationQuery>,
 ) -> ApiResult<Json<List<NotificationView>>> {
     let k = s.kontor.clone();
@@ -57,7 +57,7 @@ async fn unread_count(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<U
     params(("id" = u64, Path)), responses((status = 200, body = NotificationView)))]
 async fn mark_read(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
 ) -> ApiResult<Json<NotificationView>> {
     let k = s.kontor.clone();

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::{me_response, with_session_cookie};
 use super::error::ApiResult;
-use super::extract::{Body, Caller, Speaker, blocking};
+use super::extract::{Auth, Body, Caller, blocking};
 use crate::domain::DemoAccount;
 use crate::domain::accounts::Me;
 use crate::domain::company::{self, SetupInput};
@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Every record kind: its module, its name in the caller's language, whether search finds it.
 #[utoipa::path(get, path = "/api/v1/kinds", tag = "system", responses((status = 200, body = Vec<KindView>)))]
-async fn kinds(Speaker(p): Speaker) -> Json<Vec<KindView>> {
+async fn kinds(Auth { principal: p, .. }: Auth) -> Json<Vec<KindView>> {
     Json(crate::domain::kinds::list(&p))
 }
 

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Body, Params, PathParam, Speaker, blocking};
+use super::extract::{Auth, Body, Params, PathParam, blocking};
 use crate::domain::crm::transfer::{
     self, DecisionInput, TransferQuery, TransferRequestInput, TransferRequestView,
 };
@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses((status = 200, body = List<TransferRequestView>)))]
 async fn list_requests(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Params(q): Params<TransferQuery>,
 ) -> ApiResult<Json<List<TransferRequestView>>> {
     let k = s.kontor.clone();
@@ -41,7 +41,7 @@ async fn list_requests(
     responses((status = 201, body = TransferRequestView)))]
 async fn create_request(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     Body(input): Body<TransferRequestInput>,
 ) -> ApiResult<(StatusCode, Json<TransferRequestView>)> {
     let k = s.kontor.clone();
@@ -54,7 +54,7 @@ async fn create_request(
     request_body = DecisionInput, responses((status = 200, body = TransferRequestView)))]
 async fn accept_request(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<DecisionInput>,
 ) -> ApiResult<Json<TransferRequestView>> {
@@ -69,7 +69,7 @@ async fn accept_request(
     request_body = DecisionInput, responses((status = 200, body = TransferRequestView)))]
 async fn decline_request(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<DecisionInput>,
 ) -> ApiResult<Json<TransferRequestView>> {
@@ -84,7 +84,7 @@ async fn decline_request(
     request_body = DecisionInput, responses((status = 200, body = TransferRequestView)))]
 async fn withdraw_request(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<DecisionInput>,
 ) -> ApiResult<Json<TransferRequestView>> {

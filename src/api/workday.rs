@@ -8,7 +8,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Auth, Body, PathParam, Speaker, blocking};
+use super::extract::{Auth, Body, PathParam, blocking};
 use crate::domain::crm::tasks::{
     self, CadenceRuleInput, CadenceRuleView, MyDay, TaskPatch, TaskView,
 };
@@ -26,7 +26,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The caller's open tasks: overdue, due today, upcoming, and pool warnings.
 #[utoipa::path(get, path = "/api/v1/my-day", tag = "crm", responses((status = 200, body = MyDay)))]
-async fn my_day(State(s): State<AppState>, Speaker(p): Speaker) -> ApiResult<Json<MyDay>> {
+async fn my_day(
+    State(s): State<AppState>,
+    Auth { principal: p, .. }: Auth,
+) -> ApiResult<Json<MyDay>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || tasks::my_day(&k, &p, Utc::now())).await?,
@@ -37,7 +40,7 @@ async fn my_day(State(s): State<AppState>, Speaker(p): Speaker) -> ApiResult<Jso
 #[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "crm", params(("id" = u64, Path)), request_body = TaskPatch, responses((status = 200, body = TaskView)))]
 async fn update_task(
     State(s): State<AppState>,
-    Speaker(p): Speaker,
+    Auth { principal: p, .. }: Auth,
     PathParam(id): PathParam<u64>,
     Body(patch): Body<TaskPatch>,
 ) -> ApiResult<Json<TaskView>> {

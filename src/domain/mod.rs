@@ -20,6 +20,7 @@ pub mod notify;
 pub mod operations;
 pub mod recycle;
 pub mod roles;
+pub mod sales;
 pub mod search;
 pub mod users;
 pub mod validate;

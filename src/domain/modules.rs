@@ -6,13 +6,14 @@ use crate::store::{Actor, Registry, Tx};
 
 use super::kit::{Job, KindInfo, ModuleDef, Owner, Participant};
 
-pub fn all() -> [ModuleDef; 5] {
+pub fn all() -> [ModuleDef; 6] {
     [
         super::accounts::module(),
         super::files::module(),
         super::notify::module(),
         super::import::module(),
         super::crm::module(),
+        super::sales::module(),
     ]
 }
 

@@ -59,8 +59,9 @@ pub const CURRENCIES: &[(&str, &str, &str)] = &[
 const WHOLE_UNIT: &[&str] = &["JPY", "KRW", "VND", "CLP"];
 
 /// A currency of [`CURRENCIES`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(into = "String")]
+#[schema(value_type = String, example = "USD")]
 pub struct Currency(&'static str);
 
 impl Currency {
@@ -110,8 +111,11 @@ pub struct CurrencyMismatch(pub Currency, pub Currency);
 /// An amount in a currency. Amounts keep the decimals they are given (a unit price may have
 /// more than the currency's cents); [`Money::rounded`] rounds to the currency's smallest unit,
 /// half away from zero (四舍五入, as invoices and bank slips do).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Money {
+    /// A decimal number as text ("1234.50"), never a float.
+    #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String, example = "1234.50")]
     pub amount: Decimal,
     pub currency: Currency,
 }
@@ -309,5 +313,9 @@ mod tests {
         let back: Money = serde_json::from_str(&json).unwrap();
         assert_eq!(back, m("12.30", "USD"));
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"XYZ"}"#).is_err());
+        // Stored records keep every digit (the store's binary encoding).
+        let stored = crate::store::encode(&m("1234.5678", "JPY")).unwrap();
+        let back: Money = crate::store::decode(&stored).unwrap();
+        assert_eq!(back, m("1234.5678", "JPY"));
     }
 }

@@ -11,6 +11,7 @@ use crate::search::{KindFilter, TextQuery, Visibility};
 use crate::store::{Entity, Tx};
 
 use super::crm::model::{Activity, Contact, Customer, Lead};
+use super::kit::Owner;
 use super::{Kontor, kinds};
 
 /// What a hit belongs to: a contact's company, a timeline entry's customer or lead.
@@ -57,7 +58,13 @@ pub fn search(k: &Kontor, p: &Principal, q: &str, limit: usize) -> AppResult<Sea
     let filters: Vec<KindFilter> = super::modules::kinds()
         .filter_map(|info| {
             let scope = p.scope(info.module, Action::Read);
-            let visibility = match p.owners_in(scope) {
+            // The company's records without an owner (products) are read by the module's
+            // right alone.
+            let owners = match info.owner {
+                Owner::Nobody if scope != crate::auth::Scope::None => None,
+                _ => p.owners_in(scope),
+            };
+            let visibility = match owners {
                 None => Visibility::All,
                 Some(owners) if owners.is_empty() => return None,
                 Some(owners) => Visibility::Owners(owners),

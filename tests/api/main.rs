@@ -9,6 +9,7 @@ mod files;
 mod i18n;
 mod imports;
 mod notify;
+mod products;
 mod transfer;
 
 mod access;

@@ -212,6 +212,8 @@ const POLICY: &[Rule] = &[
     ("POST", "/transfer-requests/{id}/withdraw", &[Need::Some(CRM, READ)], &[Check::Withdraw]),
     ("*", "/transfer-requests", &[Need::Some(CRM, Act::ByMethod)], &[]),
     ("*", "/customers|/leads|/opportunities|/pool|/my-day", &[Need::Some(CRM, Act::ByMethod)], &[]),
+    // The catalogue is the company's: any scope of the products module's action reaches it.
+    ("*", "/products*", &[Need::Some("products", Act::ByMethod)], &[]),
 ];
 
 /// Body fields that need an action of their own beyond the operation's: each operation a row
@@ -246,6 +248,7 @@ const RECORDS: &[(&str, &str)] = &[
     ("recycle-bin", "trash"),
     ("activities", "activity"),
     ("attachments", "attachment"),
+    ("products", "product"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
@@ -891,6 +894,16 @@ impl World {
                 let url = format!("/api/v1/{}s", kind);
                 let v = self
                     .admin(Method::POST, &url, Some(json!({"name": name})))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "product" => {
+                let sku = format!("M-{}", self.names.len());
+                let product = json!({"sku": sku, "name_en": name,
+                    "cost": {"amount": "9.50", "currency": "CNY"},
+                    "supplier_prices": [{"supplier": "Matrix Works", "price": {"amount": "9.50", "currency": "CNY"}}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/products", Some(product))
                     .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }
