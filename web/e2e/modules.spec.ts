@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext } from '@playwright/test'
 import { ADMIN, ensureSetup, input, loginAs } from './helpers'
-import { MODULES, recordTargets } from '../src/modules'
+import { MODULES, NOT_YET_OPENED, recordTargets } from '../src/modules'
 import FIXTURE from '../src/modules/kinds.fixture.json' with { type: 'json' }
 
 // The module list against the running server (issue 12): every kind the server's search finds
@@ -42,7 +42,8 @@ test('every kind the server finds has a search target, and every target a server
   const targets = recordTargets(MODULES)
   const searchable = kinds.filter((k) => k.searchable).map((k) => k.kind)
   expect(searchable).toContain('customer')
-  expect(searchable.filter((k) => !(k in targets))).toEqual([])
+  expect(searchable.filter((k) => !(k in targets) && !NOT_YET_OPENED.includes(k))).toEqual([])
+  expect(NOT_YET_OPENED.filter((k) => k in targets || !searchable.includes(k))).toEqual([])
   const known = new Set(kinds.map((k) => k.kind))
   expect(Object.keys(targets).filter((k) => !known.has(k))).toEqual([])
   // The recorded copy the unit tests use says the same (a kind the search finds is in it).

@@ -3,6 +3,7 @@ import { openableKinds, searchTarget } from './searchTargets'
 import type { SearchHit } from '@/api'
 import type { KindInfo } from '@/api/kinds'
 import KINDS from './modules/kinds.fixture.json'
+import { NOT_YET_OPENED } from './modules'
 
 const hit = (h: Partial<SearchHit>): SearchHit => ({ kind: 'customer', id: 1, title: 't', subtitle: '', ...h })
 const crm = ['crm.customers', 'crm.leads', 'crm.opportunities', 'crm.my_day']
@@ -48,8 +49,10 @@ describe('search targets', () => {
     const kinds = KINDS as KindInfo[]
     const searchable = kinds.filter((k) => k.searchable).map((k) => k.kind)
     expect(searchable.length).toBeGreaterThan(0)
-    expect(searchable.filter((k) => !openableKinds().includes(k))).toEqual([])
+    expect(searchable.filter((k) => !openableKinds().includes(k) && !NOT_YET_OPENED.includes(k))).toEqual([])
     const known = new Set(kinds.map((k) => k.kind))
     expect(openableKinds().filter((k) => !known.has(k))).toEqual([])
+    // The list of kinds not opened yet only shrinks: each is a searchable kind without a target.
+    expect(NOT_YET_OPENED.filter((k) => openableKinds().includes(k) || !searchable.includes(k))).toEqual([])
   })
 })
