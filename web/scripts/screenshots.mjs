@@ -210,6 +210,16 @@ const screens = [
       }
     },
   },
+  {
+    // The kind filter lists the server's kinds (GET /api/v1/kinds) in the reader's language.
+    name: '12-audit-kinds',
+    path: '/admin/audit',
+    act: async (page, size) => {
+      if (size.name === 'phone') await page.locator('[data-test=audit-filters-toggle]').click()
+      await page.locator('[data-test=audit-kind]').click()
+      await page.waitForTimeout(400)
+    },
+  },
   { name: '13-company', path: '/admin/company' },
   {
     name: '14-search',

@@ -2,6 +2,13 @@ import { createI18n } from 'vue-i18n'
 import zhCN from './locales/zh-CN.json'
 import en from './locales/en.json'
 import type { Lang } from './api/types'
+import { MODULES, mergeMessages } from './modules'
+
+/** Every string of the app: the shell's (locales/) and each module's (modules/<area>/locales/). */
+export const MESSAGES = {
+  'zh-CN': mergeMessages('zh-CN', zhCN, MODULES),
+  en: mergeMessages('en', en, MODULES),
+}
 
 export const LANGS: { value: Lang; label: string }[] = [
   { value: 'zh-CN', label: '中文' },
@@ -34,7 +41,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLang(),
   fallbackLocale: 'en',
-  messages: { 'zh-CN': zhCN, en },
+  messages: MESSAGES,
   missingWarn: false,
   fallbackWarn: false,
 })

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import en from './locales/en.json'
-import zh from './locales/zh-CN.json'
+import enShell from './locales/en.json'
+import zhShell from './locales/zh-CN.json'
+import { MODULES, mergeMessages } from './modules'
 
-// Every literal key a screen asks for exists in both languages, and both files have the same keys.
+// Every literal key a screen asks for exists in both languages, and both languages have the same
+// keys: the shell's strings (locales/) merged with every module's (modules/<area>/locales/).
+const en = mergeMessages('en', enShell, MODULES)
+const zh = mergeMessages('zh-CN', zhShell, MODULES)
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -31,6 +35,19 @@ function has(messages: unknown, key: string): boolean {
 describe('locales', () => {
   it('zh-CN and en have the same keys', () => {
     expect(keys(zh).sort()).toEqual(keys(en).sort())
+    expect(keys(zhShell).sort()).toEqual(keys(enShell).sort())
+    for (const m of MODULES) expect(keys(m.messages['zh-CN']).sort(), m.key).toEqual(keys(m.messages.en).sort())
+  })
+
+  it('no two modules set the same key', () => {
+    const twice = { nav: { home: 'x' } }
+    expect(() => mergeMessages('en', twice, MODULES)).toThrow(/nav\.home/)
+  })
+
+  it('every menu label and group label exists in both', async () => {
+    const { NAV, NAV_GROUPS } = await import('./nav')
+    const labels = [...NAV.map((i) => i.label), ...NAV_GROUPS.map((g) => g.label)]
+    expect(labels.filter((k) => !has(en, k) || !has(zh, k))).toEqual([])
   })
 
   it('every literal t() key used in the app exists in both', () => {
@@ -46,7 +63,7 @@ describe('locales', () => {
   })
 
   it('the CRM vocabularies are translated', async () => {
-    const { SOURCES, CONTACT_ROLES } = await import('./crm/options')
+    const { SOURCES, CONTACT_ROLES } = await import('./modules/crm/options')
     const { STAGES, LEAD_STATUSES, CUSTOMER_STATUSES, LOGGABLE_KINDS, CADENCE_TRIGGERS } = await import('./api/crm')
     const want = [
       ...SOURCES.map((s) => `crm.sources.${s}`),

@@ -1,38 +1,27 @@
-// Where a global search hit leads, per kind. A hit whose kind has no line here (or whose area the
-// user may not open) is shown without a link. Later issues add a line per kind (customer, order …).
+// Where a global search hit leads, per kind: each module declares its kinds' targets
+// (modules/<area>/index.ts, `targets`). A hit whose kind has none (or whose area the user may not
+// open) is shown without a link.
 import type { RouteLocationRaw } from 'vue-router'
 import type { SearchHit } from '@/api'
+import { MODULES, recordTargets } from '@/modules'
+import type { RecordRef, RecordTarget } from '@/modules/types'
 
-interface SearchTarget {
-  /** The area of the app the user must be able to open (per hit when it depends on the hit). */
-  area: string | ((hit: SearchHit) => string)
-  to: (hit: SearchHit) => RouteLocationRaw
+export const SEARCH_TARGETS: Record<string, RecordTarget> = recordTargets(MODULES)
+
+/** The kinds some module can open. */
+export function openableKinds(): string[] {
+  return Object.keys(SEARCH_TARGETS)
 }
 
-/** A timeline entry opens its customer (the timeline is that page's first tab) or its lead. */
-const onLead = (h: SearchHit) => h.parent?.kind === 'lead'
-
-export const SEARCH_TARGETS: Record<string, SearchTarget> = {
-  user: { area: 'admin.users', to: (h) => ({ path: '/admin/users', query: { q: h.title, open: String(h.id) } }) },
-  team: { area: 'admin.teams', to: (h) => ({ path: '/admin/teams', query: { q: h.title } }) },
-  role: { area: 'admin.roles', to: (h) => ({ path: `/admin/roles/${h.id}` }) },
-  customer: { area: 'crm.customers', to: (h) => ({ path: `/crm/customers/${h.id}` }) },
-  // A contact hit names its company (`parent`) and opens it there (/crm/contacts/:id finds the
-  // customer when the hit names none).
-  contact: {
-    area: 'crm.customers',
-    to: (h) => (h.parent ? { path: `/crm/customers/${h.parent.id}` } : { path: `/crm/contacts/${h.id}` }),
-  },
-  activity: {
-    area: (h) => (onLead(h) ? 'crm.leads' : 'crm.customers'),
-    to: (h) => (onLead(h) ? { path: `/crm/leads/${h.parent?.id}` } : { path: `/crm/customers/${h.parent?.id}` }),
-  },
-  lead: { area: 'crm.leads', to: (h) => ({ path: `/crm/leads/${h.id}` }) },
+/** The screen of a record, or null when no module opens its kind or this record. */
+export function recordTarget(r: RecordRef, areas: readonly string[] | null): RouteLocationRaw | null {
+  const t = SEARCH_TARGETS[r.kind]
+  if (!t) return null
+  const area = typeof t.area === 'function' ? t.area(r) : t.area
+  if (areas && !areas.includes(area)) return null
+  return t.to(r)
 }
 
 export function searchTarget(hit: SearchHit, areas: readonly string[]): RouteLocationRaw | null {
-  const t = SEARCH_TARGETS[hit.kind]
-  if (!t || (hit.kind === 'activity' && !hit.parent)) return null
-  const area = typeof t.area === 'function' ? t.area(hit) : t.area
-  return areas.includes(area) ? t.to(hit) : null
+  return recordTarget(hit, areas)
 }

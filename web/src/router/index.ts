@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { NAV, areaOf, canOpen, firstAllowedPath, landingPath } from '@/nav'
+import { MODULES } from '@/modules'
 import { useSession } from '@/stores/session'
 
 declare module 'vue-router' {
@@ -11,6 +12,8 @@ declare module 'vue-router' {
   }
 }
 
+// The screens of every module (modules/index.ts): its menu items, then the screens reached from
+// a list; then the app's own pages.
 const frameChildren: RouteRecordRaw[] = [
   ...NAV.filter((i) => i.view).map(
     (i): RouteRecordRaw => ({
@@ -20,31 +23,7 @@ const frameChildren: RouteRecordRaw[] = [
       meta: { area: areaOf(i) },
     }),
   ),
-  // Screens reached from a list rather than from the menu.
-  {
-    path: '/admin/roles/:id',
-    name: 'admin.roles.edit',
-    component: () => import('@/views/admin/RoleEditView.vue'),
-    meta: { area: 'admin.roles' },
-  },
-  {
-    path: '/crm/customers/:id(\\d+)',
-    name: 'crm.customers.detail',
-    component: () => import('@/views/crm/CustomerDetailView.vue'),
-    meta: { area: 'crm.customers' },
-  },
-  {
-    path: '/crm/leads/:id(\\d+)',
-    name: 'crm.leads.detail',
-    component: () => import('@/views/crm/LeadDetailView.vue'),
-    meta: { area: 'crm.leads' },
-  },
-  {
-    path: '/crm/contacts/:id(\\d+)',
-    name: 'crm.contacts.open',
-    component: () => import('@/views/crm/ContactOpenView.vue'),
-    meta: { area: 'crm.customers' },
-  },
+  ...MODULES.flatMap((m) => m.routes ?? []),
   { path: '/forbidden', name: 'forbidden', component: () => import('@/views/ForbiddenView.vue') },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
 ]
