@@ -5,7 +5,8 @@
 //!   declares with `security(())`) as needing no security at all, gives path ids their real
 //!   bounds (`format: int64, minimum: 1`), and adds the shared error responses each operation
 //!   can really answer: 401/403 behind the session cookie, 400/413/415/422 with a JSON body,
-//!   404 with a path, query or body that names a record, 409/507 on writes, 500/503 everywhere.
+//!   404 with a path, query or body that names a record, 409/507 on writes, 500/503 everywhere
+//!   (declared once under `components/responses`, referred to by name).
 //! - [`enforce`] makes the server refuse what the document rules out: an integer path or query
 //!   parameter that is not a number or lies outside its documented bounds (`minimum`,
 //!   `maximum`, or the range of its `format`). A path id answers 404 (no such record); a query
@@ -59,18 +60,45 @@ fn is_anonymous(req: &SecurityRequirement) -> bool {
     serde_json::to_value(req).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
 }
 
-fn error(description: &str) -> RefOr<DocResponse> {
-    RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
-                    .build(),
-            )
-            .build(),
-    )
+/// The error answers many operations share, declared once under `components/responses` and
+/// referred to by name: (name, description).
+const SHARED_ERRORS: [(&str, &str); 12] = [
+    ("BadJson", "The body is not valid JSON"),
+    ("TooLarge", "The body is too large"),
+    ("NotJson", "The body is not `application/json`"),
+    ("Invalid", "A field has an invalid value (`field` names it)"),
+    (
+        "Unauthenticated",
+        "Not logged in (no session cookie, or an ended session)",
+    ),
+    (
+        "Forbidden",
+        "Not permitted, or a state-changing request from another origin",
+    ),
+    (
+        "CrossOrigin",
+        "A state-changing request from another origin",
+    ),
+    ("NotFound", "No such record, or not visible to the caller"),
+    (
+        "Conflict",
+        "Stale version, duplicate, or not allowed in the record's state",
+    ),
+    ("DiskFull", "Disk full; nothing was saved"),
+    ("Internal", "Internal error"),
+    ("Unavailable", "Temporarily unavailable"),
+];
+
+fn error(description: &str) -> DocResponse {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
+                .build(),
+        )
+        .build()
 }
 
 /// The document modifier; see the module's comment.
@@ -91,6 +119,11 @@ impl utoipa::Modify for Honest {
         )];
         openapi.security = Some(session.clone());
         honest_integers(components);
+        for (name, description) in SHARED_ERRORS {
+            components
+                .responses
+                .insert(name.to_string(), RefOr::T(error(description)));
+        }
         for item in openapi.paths.paths.values_mut() {
             for (method, op) in operations_mut(item) {
                 let public = is_public(op);
@@ -128,45 +161,40 @@ impl utoipa::Modify for Honest {
                 let any_body = !body_types.is_empty();
 
                 raw_bytes(op);
-                let mut add = |status: &str, text: &str| {
+                // A route's own answer for a status (a 401 of its own, say) wins.
+                let mut add = |status: &str, shared: &str| {
                     op.responses
                         .responses
                         .entry(status.to_string())
-                        .or_insert_with(|| error(text));
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(shared)));
                 };
                 if json_body {
-                    add("400", "The body is not valid JSON");
-                    add("415", "The body is not `application/json`");
+                    add("400", "BadJson");
+                    add("415", "NotJson");
                 }
                 if any_body {
-                    add("413", "The body is too large");
+                    add("413", "TooLarge");
                 }
                 if any_body || query_params {
-                    add("422", "A field has an invalid value (`field` names it)");
+                    add("422", "Invalid");
                 }
                 if !public {
-                    add("401", "Not logged in (no session cookie, or an ended session)");
-                    add(
-                        "403",
-                        "Not permitted, or a state-changing request from another origin",
-                    );
+                    add("401", "Unauthenticated");
+                    add("403", "Forbidden");
                 } else if write {
-                    add("403", "A state-changing request from another origin");
+                    add("403", "CrossOrigin");
                 }
                 if !public && (path_params || query_params || any_body) {
-                    add("404", "No such record, or not visible to the caller");
+                    add("404", "NotFound");
                 }
                 if write || path_params {
-                    add(
-                        "409",
-                        "Stale version, duplicate, or not allowed in the record's state",
-                    );
+                    add("409", "Conflict");
                 }
                 if write {
-                    add("507", "Disk full; nothing was saved");
+                    add("507", "DiskFull");
                 }
-                add("500", "Internal error");
-                add("503", "Temporarily unavailable");
+                add("500", "Internal");
+                add("503", "Unavailable");
             }
         }
     }
@@ -316,7 +344,9 @@ fn integer_bound(name: &str, in_path: bool, schema: &Value) -> Option<Bound> {
 }
 
 fn within(value: &str, b: &Bound) -> bool {
-    value.parse::<i128>().is_ok_and(|n| n >= b.min && n <= b.max)
+    value
+        .parse::<i128>()
+        .is_ok_and(|n| n >= b.min && n <= b.max)
 }
 
 /// Refuses integer path and query parameters that break their documented bounds (a route
