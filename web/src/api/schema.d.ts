@@ -659,6 +659,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every record kind: its module, its name in the caller's language, whether search finds it. */
+        get: operations["kinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads": {
         parameters: {
             query?: never;
@@ -1000,6 +1017,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Products, newest first (or by SKU), filtered by text and by active. */
+        get: operations["list_products"];
+        put?: never;
+        /** Adds a product (`sku` and a name required). */
+        post: operations["create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_product"];
+        put?: never;
+        post?: never;
+        /** Moves a product to the recycle bin. */
+        delete: operations["delete_product"];
+        options?: never;
+        head?: never;
+        /** Changes the fields given (absent ones stay); `version` guards against a stale edit. */
+        patch: operations["update_product"];
         trace?: never;
     };
     "/api/v1/public/info": {
@@ -1633,6 +1686,11 @@ export interface components {
             /** Format: int64 */
             opportunity_id: number;
         };
+        /**
+         * @description A currency of [`CURRENCIES`].
+         * @example USD
+         */
+        Currency: string;
         CustomerInput: {
             address?: string | null;
             /** @description Contacts created with the customer. */
@@ -2004,6 +2062,16 @@ export interface components {
             started_at?: string | null;
             status: components["schemas"]["ImportStatus"];
         };
+        /** @description A record kind as the web app shows it (audit filter, search labels). */
+        KindView: {
+            kind: string;
+            /** @description Its permission module (`crm`, `settings` …). */
+            module: string;
+            /** @description Its name in the caller's language. */
+            name: string;
+            /** @description Whether the global search finds its records. */
+            searchable: boolean;
+        };
         /**
          * @description A user-interface language. Stored per user and per company; parsed from `Accept-Language`.
          * @enum {string}
@@ -2050,6 +2118,7 @@ export interface components {
             version: number;
             website?: string | null;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_ActivityView: {
             items: {
                 /** @description Files attached to the entry. */
@@ -2077,6 +2146,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_AuditView: {
             items: {
                 action: string;
@@ -2100,6 +2170,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_CustomerView: {
             items: {
                 address?: string | null;
@@ -2154,6 +2225,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_ImportView: {
             items: {
                 /** Format: date-time */
@@ -2200,6 +2272,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_LeadView: {
             items: {
                 company: string;
@@ -2229,6 +2302,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_NotificationView: {
             items: {
                 /** Format: date-time */
@@ -2250,6 +2324,42 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_ProductView: {
+            items: {
+                active: boolean;
+                /** @description Cubic metres of one carton (from `packing.carton_cm`). */
+                cbm?: string | null;
+                cost?: components["schemas"]["Money"] | null;
+                /** Format: date-time */
+                created_at: string;
+                hs_code?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** @description In the viewer's language, else the other one. */
+                name: string;
+                name_en?: string | null;
+                name_zh?: string | null;
+                packing: components["schemas"]["Packing"];
+                prices: components["schemas"]["Money"][];
+                sku: string;
+                specs?: string | null;
+                /** @description Absent for roles that hide supplier prices. */
+                supplier_prices: components["schemas"]["SupplierPrice"][];
+                unit: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_RoleView: {
             items: {
                 grants: {
@@ -2276,6 +2386,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_RowIssue: {
             items: {
                 /**
@@ -2301,6 +2412,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_TeamView: {
             items: {
                 /** Format: int64 */
@@ -2321,6 +2433,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_TransferRequestView: {
             items: {
                 /** Format: date-time */
@@ -2362,6 +2475,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_TrashView: {
             items: {
                 /** Format: date-time */
@@ -2380,6 +2494,7 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
         List_UserView: {
             items: {
                 active: boolean;
@@ -2480,6 +2595,19 @@ export interface components {
          * @enum {string}
          */
         Mode: "create" | "upsert" | "update";
+        /**
+         * @description An amount in a currency. Amounts keep the decimals they are given (a unit price may have
+         *     more than the currency's cents); [`Money::rounded`] rounds to the currency's smallest unit,
+         *     half away from zero (四舍五入, as invoices and bank slips do).
+         */
+        Money: {
+            /**
+             * @description A decimal number as text ("1234.50"), never a float.
+             * @example 1234.50
+             */
+            amount: string;
+            currency: components["schemas"]["Currency"];
+        };
         MyDay: {
             due_today: components["schemas"]["TaskView"][];
             overdue: components["schemas"]["TaskView"][];
@@ -2578,6 +2706,16 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description How a product is packed for export: per carton. */
+        Packing: {
+            /** @description Outer carton length × width × height in cm. */
+            carton_cm?: string[] | null;
+            /** @description Gross and net weight of a full carton in kg. */
+            gross_kg?: string | null;
+            net_kg?: string | null;
+            /** Format: int32 */
+            units_per_carton?: number | null;
+        };
         PasswordChange: {
             current_password: string;
             new_password: string;
@@ -2652,6 +2790,52 @@ export interface components {
             cells: string[];
             /** Format: int64 */
             row: number;
+        };
+        ProductInput: {
+            active?: boolean | null;
+            cost?: components["schemas"]["Money"] | null;
+            /** @description 6 to 10 digits (dots allowed: 8471.30). */
+            hs_code?: string | null;
+            name_en?: string | null;
+            name_zh?: string | null;
+            packing?: components["schemas"]["Packing"] | null;
+            prices?: components["schemas"]["Money"][] | null;
+            sku?: string | null;
+            specs?: string | null;
+            supplier_prices?: components["schemas"]["SupplierPrice"][] | null;
+            /** @description `pcs` when not given. */
+            unit?: string | null;
+            /**
+             * Format: int64
+             * @description For changes: the version read (409 if someone saved since).
+             */
+            version?: number | null;
+        };
+        ProductView: {
+            active: boolean;
+            /** @description Cubic metres of one carton (from `packing.carton_cm`). */
+            cbm?: string | null;
+            cost?: components["schemas"]["Money"] | null;
+            /** Format: date-time */
+            created_at: string;
+            hs_code?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** @description In the viewer's language, else the other one. */
+            name: string;
+            name_en?: string | null;
+            name_zh?: string | null;
+            packing: components["schemas"]["Packing"];
+            prices: components["schemas"]["Money"][];
+            sku: string;
+            specs?: string | null;
+            /** @description Absent for roles that hide supplier prices. */
+            supplier_prices: components["schemas"]["SupplierPrice"][];
+            unit: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
         /**
          * @description Progress and counts of a commit (and of a revert), kept beside the import and written in the
@@ -2816,6 +3000,18 @@ export interface components {
         Severity: "error" | "warning";
         /** @enum {string} */
         Stage: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
+        /** @description A supplier's price for the product (a hidden field class). */
+        SupplierPrice: {
+            /** Format: int32 */
+            lead_days?: number | null;
+            /**
+             * Format: int32
+             * @description Minimum order quantity.
+             */
+            moq?: number | null;
+            price: components["schemas"]["Money"];
+            supplier: string;
+        };
         TaskPatch: {
             done?: boolean | null;
             /** Format: date */
@@ -4716,6 +4912,29 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    kinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KindView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_leads: {
         parameters: {
             query?: {
@@ -5526,6 +5745,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PoolView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_products: {
+        parameters: {
+            query?: {
+                /** @description SKU, name or specs contain this text. */
+                q?: string;
+                active?: boolean;
+                /** @description `created` (newest first, default) or `sku`. */
+                sort?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_ProductView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_product: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductView"];
                 };
             };
             400: components["responses"]["BadJson"];
