@@ -305,7 +305,8 @@ async fn delete_mapping(
 /// caller's language; cells that a spreadsheet could run as formulas are escaped.
 #[utoipa::path(get, path = "/api/v1/customers/export", tag = "crm", params(ExportParams, CustomerQuery),
     responses((status = 200, description = "The file (text/csv or XLSX); the header x-export-rows gives the row count",
-        content_type = "application/octet-stream", body = Vec<u8>)))]
+        content((Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn export_customers(
     State(s): State<AppState>,
     Auth { principal: p, .. }: Auth,
