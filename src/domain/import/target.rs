@@ -83,8 +83,9 @@ impl Column {
 /// The column of the record's owner (a username or display name) in an owned kind's file.
 pub const OWNER: &str = "owner";
 
-/// What rows are matched on to update existing records (the vocabulary of every kind; a kind
-/// lists those it takes in [`ImportTarget::MATCH_KEYS`], each the key of one of its columns).
+// The vocabulary of every kind: a kind lists the keys it takes in `ImportTarget::MATCH_KEYS`,
+// each the key of one of its columns. (The doc comment below is the API document's.)
+/// The key rows are matched on.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
 )]
