@@ -7,17 +7,18 @@
 //! undone) and adding one line to [`TARGETS`]; customers ([`customers`]) are the first. The
 //! pipeline is the same for every kind:
 //!
-//! - [`upload`]: the stored file, the header row, the preview; [`reader`] streams rows from
+//! - `upload.rs`: the stored file, the header row, the preview; `reader/` streams rows from
 //!   CSV/TSV (UTF-8, GB18030, UTF-16) and XLSX in bounded memory.
-//! - [`mapping`], [`saved`]: headers to columns, saved mappings; [`options`], [`owners`]: the
-//!   options checked once and stored, who gets rows without an owner.
-//! - [`row`] → [`plan`]: a row parsed into the kind's draft, then planned (create, update,
+//! - `mapping.rs`, `saved.rs`: headers to columns, saved mappings; `options.rs`, `owners.rs`: the
+//!   options, checked once and stored; who gets rows without an owner.
+//! - `row.rs` → `plan.rs`: a row parsed into the kind's draft, then planned (create, update,
 //!   skip) in file order against one snapshot and the file's earlier rows — by the dry run
-//!   ([`dry_run`]) and the commit ([`commit`]) alike, which is why the dry run is the commit's
+//!   (`dry_run.rs`) and the commit (`commit.rs`) alike, which is why the dry run is the commit's
 //!   promise.
-//! - [`commit`], [`revert`], [`workers`]: batches of 1,000 rows, one transaction each with its
+//! - `commit.rs`, `revert.rs`, `workers.rs`: batches of 1,000 rows, one transaction each with its
 //!   progress, report entries and undo entries; background workers; continuing after an
-//!   interruption. [`record`]: the job record; [`report`]: row issues and the report.
+//!   interruption. `record.rs`: the job record; `report.rs`: row issues and the report;
+//!   `access.rs`: who may see and run which import.
 
 mod access;
 mod commit;

@@ -215,17 +215,16 @@ pub trait ImportTarget: Sized + Send + Sync + 'static {
     ) -> AppResult<Vec<u64>> {
         Ok(Vec::new())
     }
-    /// Whether the caller may update record `id` with the row; if not, issues say why.
+    /// Whether the caller may update record `id` with the row (an owned kind checks the
+    /// record's owner against `pass.scope`); if not, issues in `out` say why.
     fn may_update(
-        _tx: &Tx,
-        _pass: &Pass<Self>,
-        _row: &Prepared<Self>,
-        _key: MatchKey,
-        _id: u64,
-        _out: &mut Planned,
-    ) -> AppResult<bool> {
-        Ok(false)
-    }
+        tx: &Tx,
+        pass: &Pass<Self>,
+        row: &Prepared<Self>,
+        key: MatchKey,
+        id: u64,
+        out: &mut Planned,
+    ) -> AppResult<bool>;
     /// A row that will be written (`out.plan`: create or update): its duplicates among the
     /// earlier rows of the file (kept in `memory`) and in the book, as issues and
     /// [`Duplicate`](super::plan::Duplicate)s; a blocking one sets `out.plan` to skip. Keeps the

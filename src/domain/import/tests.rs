@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,9 @@ pub(crate) fn admin() -> Principal {
 }
 
 const KV_NOTES: &str = "test_notes";
+
+/// While set, writing a note whose text is `crash` fails (a commit that stops midway).
+static CRASH: AtomicBool = AtomicBool::new(true);
 
 /// The fake kind: notes by name.
 struct Notes;
@@ -191,6 +195,10 @@ impl ImportTarget for Notes {
         }
         Ok(())
     }
+    fn resumed(seen: &mut Seen, row: &Prepared<Self>) {
+        seen.0
+            .insert(row.draft.name.clone().unwrap_or_default(), row.row);
+    }
     fn batch(_: &Tx) -> AppResult<()> {
         Ok(())
     }
@@ -204,6 +212,9 @@ impl ImportTarget for Notes {
         let name = row.draft.name.unwrap_or_default();
         let before = stored(tx, &name)?;
         let text = row.draft.text.unwrap_or_default();
+        if text == "crash" && CRASH.load(Ordering::Relaxed) {
+            return Err(AppError::internal("the disk is gone"));
+        }
         tx.kv_put(KV_NOTES, name.as_bytes(), text.as_bytes())?;
         Ok(NoteUndo {
             id: note_id(&name),
@@ -289,6 +300,10 @@ impl Fixture {
 
     /// Commits in this thread (the worker's work) and answers the progress.
     fn commit(&self, r: &Record<Import>, o: ImportOptions) -> Progress {
+        self.try_commit(r, o).unwrap()
+    }
+
+    fn try_commit(&self, r: &Record<Import>, o: ImportOptions) -> AppResult<Progress> {
         let (id, p) = (r.id, self.p.clone());
         let resolved = self
             .k
@@ -306,8 +321,15 @@ impl Fixture {
                 })
             })
             .unwrap();
-        super::commit::run::<Notes>(&Arc::downgrade(&self.k), &p, Scope::All, id).unwrap();
-        self.k.store.read(|tx| progress(tx, id)).unwrap()
+        super::commit::run::<Notes>(&Arc::downgrade(&self.k), &p, Scope::All, id)?;
+        self.k.store.read(|tx| progress(tx, id))
+    }
+
+    /// Commits again after a failure: with the options it first ran with.
+    fn resume(&self, r: &Record<Import>) -> AppResult<Progress> {
+        let weak = Arc::downgrade(&self.k);
+        super::commit::run::<Notes>(&weak, &self.p, Scope::All, r.id)?;
+        self.k.store.read(|tx| progress(tx, r.id))
     }
 
     fn notes(&self) -> BTreeMap<String, String> {
@@ -529,4 +551,48 @@ fn mappings_are_checked_against_the_kinds_columns() {
         suggested.mapping[2], None,
         "not suggested to whom it is hidden"
     );
+}
+
+#[test]
+fn a_commit_that_stopped_continues_after_its_last_batch() {
+    let f = Fixture::new();
+    let n = BATCH * 2 + 500;
+    let mut csv = String::from("name,text\n");
+    for i in 0..n {
+        match i {
+            1500 => csv.push_str("n1500,crash\n"),
+            // The same name as a row of the first batch, which the stopped commit wrote.
+            2200 => csv.push_str("n100,again\n"),
+            _ => csv.push_str(&format!("n{i},text {i}\n")),
+        }
+    }
+    let r = f.upload(&csv);
+    let dry = f.dry_run(&r, ImportOptions::default()).unwrap();
+    assert_eq!((dry.counts.create, dry.counts.errors), (n as u64 - 1, 1));
+    // The second batch fails: the first stays written, the second not at all.
+    assert!(f.try_commit(&r, ImportOptions::default()).is_err());
+    let stopped = f.k.store.read(|tx| progress(tx, r.id)).unwrap();
+    assert_eq!(
+        (stopped.created, stopped.last_row),
+        (BATCH as u64, BATCH as u64 + 1)
+    );
+    assert_eq!(f.notes().len(), BATCH);
+    CRASH.store(false, Ordering::Relaxed);
+    let done = f.resume(&r).unwrap();
+    assert_eq!(
+        (done.rows_done, done.created, done.skipped),
+        (n as u64, dry.counts.create, 1)
+    );
+    // The written rows still counted as earlier rows: the repeated name is refused as the dry
+    // run said.
+    let issues =
+        f.k.store
+            .read(|tx| stored_issues(tx, r.id, 0, done.issues_stored))
+            .unwrap();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(
+        (issues[0].row, issues[0].code.as_str()),
+        (2202, "duplicate_in_file")
+    );
+    assert_eq!(f.notes().len(), n - 1);
 }
