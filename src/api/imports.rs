@@ -135,7 +135,8 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
-    import::may_import(&p)?;
+    let kind = q.kind.unwrap_or_else(|| "customers".into());
+    import::may_upload(&p, &kind)?;
     let k = s.kontor.clone();
     let path = blocking(move || import::new_upload_path(&k)).await?;
     if let Err(e) = receive(&path, &headers, body).await {
@@ -143,7 +144,6 @@ async fn upload(
         return Err(e);
     }
     let k = s.kontor.clone();
-    let kind = q.kind.unwrap_or_else(|| "customers".into());
     let filename = q.filename.unwrap_or_else(|| "upload.csv".into());
     let view = blocking(move || import::upload(&k, &p, &kind, &filename, path, q.encoding)).await?;
     Ok((StatusCode::CREATED, Json(view)))
