@@ -6,7 +6,7 @@
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 LISTEN ?= 0.0.0.0:8080
 
-.PHONY: run test web web-deps build-debug check-tools rust-test web-test e2e lint bench bench-dedup fuzz
+.PHONY: run test web web-deps build-debug check-tools rust-test web-test e2e lint bench bench-dedup fuzz conformance
 
 run: web
 	cargo build --release
@@ -38,6 +38,12 @@ web-test:
 
 e2e: build-debug
 	cd web && npm run test:e2e
+
+# API conformance (issue 12): schemathesis, an OpenAPI fuzzer from PyPI (installed into a venv
+# under /var/tmp on first use), against a fresh server as the admin and as a sales rep: no 5xx,
+# no answer the document does not list, no schema-violating request accepted. See .ci/schemathesis.
+conformance: build-debug
+	.ci/schemathesis
 
 bench:
 	cargo bench --bench http -- --customers $${CUSTOMERS:-100000}

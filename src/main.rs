@@ -1,4 +1,4 @@
-//! The `kontor` command: serve, backup, restore, check, reindex, admin.
+//! The `kontor` command: serve, backup, restore, check, reindex, admin, dedupe, openapi.
 
 use std::io::{BufRead, Read, Write};
 use std::net::SocketAddr;
@@ -107,6 +107,9 @@ enum Command {
         #[command(subcommand)]
         task: DedupeTask,
     },
+    /// Prints the OpenAPI document (the one served at /api/openapi.json) as JSON, without
+    /// starting a server or opening a data directory.
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -229,6 +232,15 @@ fn run(command: Command) -> Result<(), String> {
         Command::Dedupe {
             task: DedupeTask::Pairs { file, region },
         } => dedupe_pairs(&file, &region),
+        Command::Openapi => {
+            let json = kontor::api::openapi()
+                .to_pretty_json()
+                .map_err(|e| e.to_string())?;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{json}")
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write the document: {e}"))
+        }
     }
 }
 

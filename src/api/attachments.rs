@@ -213,7 +213,7 @@ async fn receive(
 
 /// The file's bytes, as an attachment under its original name.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/content", tag = "files", params(("id" = u64, Path)),
-    responses((status = 200, description = "The bytes, with Content-Disposition naming the file", content_type = "application/octet-stream")))]
+    responses((status = 200, description = "The bytes, with Content-Disposition naming the file and the type sniffed at upload", content_type = "*/*")))]
 async fn content(
     State(s): State<AppState>,
     auth: Auth,

@@ -69,7 +69,9 @@ pub async fn me_response(
 /// Logs in with username and password; sets the session cookie. Unknown users and wrong
 /// passwords get the same answer; repeated failures are throttled (429 with Retry-After).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginInput,
-    responses((status = 200, body = Me)))]
+    responses((status = 200, body = Me),
+        (status = 401, description = "Wrong username or password", body = super::ErrorBody),
+        (status = 429, description = "Too many failed attempts; `Retry-After` says how long to wait", body = super::ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     Caller(info): Caller,
@@ -118,7 +120,8 @@ async fn update_me(
 }
 
 /// Changes the caller's password; every other session of theirs ends.
-#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange, responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChange, responses((status = 204),
+    (status = 429, description = "Too many failed attempts; `Retry-After` says how long to wait", body = super::ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
     auth: Auth,

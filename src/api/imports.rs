@@ -135,7 +135,8 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
-    import::may_import(&p)?;
+    let kind = q.kind.unwrap_or_else(|| "customers".into());
+    import::may_upload(&p, &kind)?;
     let k = s.kontor.clone();
     let path = blocking(move || import::new_upload_path(&k)).await?;
     if let Err(e) = receive(&path, &headers, body).await {
@@ -143,7 +144,6 @@ async fn upload(
         return Err(e);
     }
     let k = s.kontor.clone();
-    let kind = q.kind.unwrap_or_else(|| "customers".into());
     let filename = q.filename.unwrap_or_else(|| "upload.csv".into());
     let view = blocking(move || import::upload(&k, &p, &kind, &filename, path, q.encoding)).await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -305,7 +305,8 @@ async fn delete_mapping(
 /// caller's language; cells that a spreadsheet could run as formulas are escaped.
 #[utoipa::path(get, path = "/api/v1/customers/export", tag = "crm", params(ExportParams, CustomerQuery),
     responses((status = 200, description = "The file (text/csv or XLSX); the header x-export-rows gives the row count",
-        content_type = "application/octet-stream", body = Vec<u8>)))]
+        content((Vec<u8> = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 async fn export_customers(
     State(s): State<AppState>,
     Auth { principal: p, .. }: Auth,

@@ -6,6 +6,7 @@ mod attachments;
 mod auth;
 pub mod control;
 mod customers;
+pub mod document;
 mod error;
 pub mod extract;
 mod imports;
@@ -27,8 +28,6 @@ use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use utoipa::OpenApi;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{RefOr, Response, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 
 pub use error::{ApiError, ApiResult, ErrorBody};
@@ -50,76 +49,14 @@ pub struct AppState {
                        `{\"error\":{\"code\",\"message\",\"field\"}}`, with `message` in the language of \
                        `Accept-Language` (zh-CN or en)."
     ),
-    components(schemas(ErrorBody)),
-    modifiers(&CommonResponses)
+    components(schemas(
+        ErrorBody,
+        crate::domain::export::ExportFormat,
+        crate::domain::export::ExportEncoding,
+        crate::domain::crm::transfer::Direction
+    ))
 )]
 struct ApiDoc;
-
-/// Declares the session cookie and the error responses once for every operation, instead of on
-/// each route.
-struct CommonResponses;
-
-impl utoipa::Modify for CommonResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::auth::session::COOKIE,
-            ))),
-        );
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-            "session",
-            Vec::<String>::new(),
-        )]);
-        let error = |description: &str| -> RefOr<Response> {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        "application/json",
-                        utoipa::openapi::ContentBuilder::new()
-                            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                                "ErrorBody",
-                            ))))
-                            .build(),
-                    )
-                    .build(),
-            )
-        };
-        let common = [
-            ("400", "Malformed JSON"),
-            ("401", "Not logged in, or wrong credentials"),
-            ("403", "Not permitted, or a request from another origin"),
-            ("404", "No such record, or not visible to the caller"),
-            ("409", "Stale version, duplicate, or a state conflict"),
-            ("422", "A field has an invalid value (`field` names it)"),
-            ("429", "Too many attempts"),
-            ("500", "Internal error"),
-            ("503", "Temporarily unavailable"),
-            ("507", "Disk full; nothing was saved"),
-        ];
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.patch,
-                &mut item.put,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                for (status, text) in common {
-                    op.responses
-                        .responses
-                        .entry(status.to_string())
-                        .or_insert_with(|| error(text));
-                }
-            }
-        }
-    }
-}
 
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -141,7 +78,7 @@ fn api_router() -> OpenApiRouter<AppState> {
 /// The OpenAPI document, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api_router().split_for_parts();
-    <CommonResponses as utoipa::Modify>::modify(&CommonResponses, &mut doc);
+    <document::Honest as utoipa::Modify>::modify(&document::Honest, &mut doc);
     doc
 }
 
@@ -150,6 +87,11 @@ pub fn router(kontor: Arc<Kontor>) -> Router {
     let state = AppState { kontor };
     let (api, _) = api_router().split_for_parts();
     let doc = Arc::new(openapi());
+    let bounds = Arc::new(document::Bounds::from_doc(&doc));
+    let api = api.route_layer(axum::middleware::from_fn_with_state(
+        bounds,
+        document::enforce,
+    ));
     Router::new()
         .merge(api)
         .route(

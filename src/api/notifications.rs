@@ -73,6 +73,18 @@ async fn mark_all_read(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<
     Ok(Json(blocking(move || notify::mark_all_read(&k, &p)).await?))
 }
 
+/// One server-sent event of the stream, as a client's event parser sees it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct UnreadEvent {
+    /// Always `unread`.
+    #[schema(pattern = "^unread$")]
+    event: String,
+    /// An `UnreadCount` as JSON, e.g. `{"unread":3}`.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
 /// How often a stream checks that its session still lives (logout and password changes end
 /// it at once; this catches expiry and deactivated users).
 const SESSION_CHECK: Duration = Duration::from_secs(30);
@@ -83,7 +95,7 @@ const MAX_LIFE: Duration = Duration::from_secs(15 * 60);
 /// unread count changes. Ends when the session ends (logout, expiry) or the server stops.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "notifications",
     responses((status = 200, description = "`text/event-stream` of `unread` events, each `data` an `UnreadCount`",
-        content_type = "text/event-stream", body = UnreadCount)))]
+        content_type = "text/event-stream", body = UnreadEvent)))]
 async fn stream(
     State(s): State<AppState>,
     auth: Auth,

@@ -382,7 +382,7 @@ pub fn grant_added_actions(preset: Option<&str>, grants: &mut Grants, added: &[A
 /// hidden by every role (a class is visible if any role shows it).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Effective {
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, Scope>>)]
     pub grants: Grants,
     pub hidden_fields: Vec<String>,
 }

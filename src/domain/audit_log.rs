@@ -16,9 +16,9 @@ use super::{Kontor, Paging, kinds};
 pub struct ChangeView {
     pub field: String,
     /// The old value as JSON (null: absent).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub old: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub new: serde_json::Value,
 }
 

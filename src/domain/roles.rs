@@ -19,7 +19,7 @@ pub struct RoleView {
     pub key: Option<String>,
     pub name: String,
     pub preset: bool,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, Scope>>)]
     pub grants: Grants,
     pub hidden_fields: Vec<String>,
     pub user_count: u64,
@@ -31,7 +31,7 @@ pub struct RoleView {
 pub struct NewRole {
     pub name: String,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<BTreeMap<String, BTreeMap<String, Scope>>>)]
     pub grants: Option<Grants>,
     #[serde(default)]
     pub hidden_fields: Option<Vec<String>>,
@@ -44,7 +44,7 @@ pub struct NewRole {
 pub struct RolePatch {
     pub version: u64,
     pub name: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<BTreeMap<String, BTreeMap<String, Scope>>>)]
     pub grants: Option<Grants>,
     pub hidden_fields: Option<Vec<String>>,
 }

@@ -339,14 +339,40 @@ async fn the_openapi_document_describes_every_endpoint_with_its_errors() {
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }
+    // Each operation lists the errors it can give (shared ones by reference), no more: a
+    // protected one its 401 and 403, one with a JSON body 400, 415 and 422, every one 500.
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             let responses = op["responses"].as_object().unwrap();
-            assert!(
-                responses.contains_key("422") && responses.contains_key("403"),
-                "{method} {path} lacks error responses"
-            );
+            let public = op["security"] == json!([]);
+            let json_body = op["requestBody"]["content"]["application/json"].is_object();
+            let mut expected = vec!["500", "503"];
+            if !public {
+                expected.extend(["401", "403"]);
+            }
+            if json_body {
+                expected.extend(["400", "415", "422"]);
+            }
+            for status in expected {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} lacks its {status}"
+                );
+            }
+            if method == "get" && !op["parameters"].is_array() {
+                assert!(
+                    !responses.contains_key("404") && !responses.contains_key("422"),
+                    "{method} {path} takes no input yet documents 404 or 422"
+                );
+            }
         }
+    }
+    for (name, answer) in doc["components"]["responses"].as_object().unwrap() {
+        assert_eq!(
+            answer["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody",
+            "{name}"
+        );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }

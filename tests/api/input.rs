@@ -16,6 +16,9 @@ async fn raw(
         .http
         .request(method, format!("{}{path}", c.base))
         .header("content-type", content_type)
+        // The server may answer before reading the body (413) and then closes the connection;
+        // the next request must not be sent on it.
+        .header("connection", "close")
         .body(body)
         .send()
         .await

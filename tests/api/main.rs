@@ -15,6 +15,7 @@ mod transfer;
 mod access;
 mod accounts;
 mod concurrency;
+mod document;
 mod faults;
 mod input;
 mod kit;

@@ -1,73 +1,17 @@
-//! Duplicates of an import row within the file: earlier rows found by the keys the duplicate
-//! check reads ([`ProbeKeys`]: e-mail address and company domain, E.164 phone, registrable
-//! website, name key and rare distinctive words) and judged by the same evidence
-//! ([`check::judge_row`]), so "Müller GmbH" and "Mueller Ltd" are the same firm in one file as
-//! they are against the customers already there, and "Riverside Housewares LLC" and "Riverside
-//! Home Goods Inc." are not.
+//! Duplicates of a firm's row within the file (the customer target's; a supplier target would
+//! share it): earlier rows found by the keys the duplicate check reads ([`ProbeKeys`]: e-mail
+//! address and company domain, E.164 phone, registrable website, name key and rare distinctive
+//! words) and judged by the same evidence ([`check::judge_row`]), so "Müller GmbH" and "Mueller
+//! Ltd" are the same firm in one file as they are against the customers already there, and
+//! "Riverside Housewares LLC" and "Riverside Home Goods Inc." are not.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use serde::{Deserialize, Serialize};
-
-use crate::domain::dedup::Field;
 use crate::domain::dedup::check::{self, Counts, ProbeKeys, RuleAction, Rules};
 use crate::domain::dedup::evidence::{Judgement, Profile};
-use crate::i18n::Lang;
 
-/// The key rows are matched on.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum MatchKey {
-    #[default]
-    Name,
-    Email,
-    Website,
-    Phone,
-}
-
-impl MatchKey {
-    pub fn field(self) -> &'static str {
-        match self {
-            MatchKey::Name => "name",
-            MatchKey::Email => "email",
-            MatchKey::Website => "website",
-            MatchKey::Phone => "phone",
-        }
-    }
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            MatchKey::Name => lang.pick("公司名称", "company name"),
-            MatchKey::Email => lang.pick("邮箱", "e-mail"),
-            MatchKey::Website => lang.pick("网址", "website"),
-            MatchKey::Phone => lang.pick("电话", "phone"),
-        }
-    }
-}
-
-impl From<Field> for MatchKey {
-    fn from(f: Field) -> MatchKey {
-        match f {
-            Field::Name => MatchKey::Name,
-            Field::Email => MatchKey::Email,
-            Field::Phone => MatchKey::Phone,
-            Field::Website => MatchKey::Website,
-        }
-    }
-}
-
-impl From<MatchKey> for Field {
-    fn from(k: MatchKey) -> Field {
-        match k {
-            MatchKey::Name => Field::Name,
-            MatchKey::Email => Field::Email,
-            MatchKey::Phone => Field::Phone,
-            MatchKey::Website => Field::Website,
-        }
-    }
-}
+use super::target::MatchKey;
 
 /// An earlier row of the file that may be the same firm.
 #[derive(Clone, Debug)]

@@ -1,308 +1,17 @@
-//! Which customer field each column of a file fills: the fields an import can fill, the
-//! Chinese and English headers recognised for each, and the suggestion made from a header row.
+//! Which column of a kind each column of a file fills: headers recognised by the kind's
+//! synonyms in both languages, the suggestion made from a header row, a saved mapping applied to
+//! a file, and the check of a mapping a client sends (known columns, none twice, the required
+//! ones present, none the caller's role hides).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult, Msg};
-use crate::i18n::Lang;
 use crate::search::text::fold;
 
-/// A field an import fills. Besides these, `custom:<key>` fills a custom field.
-pub struct FieldDef {
-    pub key: &'static str,
-    pub zh: &'static str,
-    pub en: &'static str,
-    /// Headers recognised for the field (compared folded, without spaces and punctuation).
-    pub aliases: &'static [&'static str],
-}
-
-pub const FIELDS: &[FieldDef] = &[
-    FieldDef {
-        key: "name",
-        zh: "公司名称",
-        en: "Company",
-        aliases: &[
-            "公司名称",
-            "客户名称",
-            "公司",
-            "客户",
-            "公司名",
-            "客户名",
-            "名称",
-            "企业名称",
-            "单位名称",
-            "客户公司",
-            "company",
-            "companyname",
-            "customer",
-            "customername",
-            "name",
-            "account",
-            "accountname",
-            "organization",
-            "organisation",
-            "firm",
-        ],
-    },
-    FieldDef {
-        key: "name_alt",
-        zh: "英文名",
-        en: "Second name",
-        aliases: &[
-            "英文名",
-            "英文名称",
-            "公司英文名",
-            "英文公司名",
-            "客户英文名",
-            "外文名",
-            "中文名",
-            "中文名称",
-            "namealt",
-            "englishname",
-            "secondname",
-            "alternatename",
-            "othername",
-            "localname",
-            "chinesename",
-        ],
-    },
-    FieldDef {
-        key: "country",
-        zh: "国家",
-        en: "Country",
-        aliases: &[
-            "国家",
-            "国家地区",
-            "国别",
-            "国家代码",
-            "地区",
-            "country",
-            "countrycode",
-            "nation",
-            "countryregion",
-        ],
-    },
-    FieldDef {
-        key: "time_zone",
-        zh: "时区",
-        en: "Time zone",
-        aliases: &["时区", "timezone", "tz"],
-    },
-    FieldDef {
-        key: "address",
-        zh: "地址",
-        en: "Address",
-        aliases: &[
-            "地址",
-            "公司地址",
-            "详细地址",
-            "通讯地址",
-            "address",
-            "addr",
-            "streetaddress",
-            "companyaddress",
-        ],
-    },
-    FieldDef {
-        key: "website",
-        zh: "网址",
-        en: "Website",
-        aliases: &[
-            "网址",
-            "官网",
-            "网站",
-            "公司网站",
-            "公司网址",
-            "主页",
-            "website",
-            "web",
-            "url",
-            "homepage",
-            "site",
-            "www",
-        ],
-    },
-    FieldDef {
-        key: "email",
-        zh: "邮箱",
-        en: "Email",
-        aliases: &[
-            "邮箱",
-            "电子邮件",
-            "电子邮箱",
-            "邮件",
-            "邮箱地址",
-            "email",
-            "mail",
-            "emailaddress",
-        ],
-    },
-    FieldDef {
-        key: "phone",
-        zh: "电话",
-        en: "Phone",
-        aliases: &[
-            "电话",
-            "手机",
-            "手机号",
-            "手机号码",
-            "联系电话",
-            "座机",
-            "电话号码",
-            "公司电话",
-            "phone",
-            "tel",
-            "telephone",
-            "mobile",
-            "phonenumber",
-            "cell",
-            "cellphone",
-        ],
-    },
-    FieldDef {
-        key: "source",
-        zh: "来源",
-        en: "Source",
-        aliases: &[
-            "来源",
-            "客户来源",
-            "渠道",
-            "source",
-            "leadsource",
-            "channel",
-        ],
-    },
-    FieldDef {
-        key: "tier",
-        zh: "等级",
-        en: "Tier",
-        aliases: &[
-            "等级",
-            "客户等级",
-            "级别",
-            "星级",
-            "tier",
-            "level",
-            "grade",
-            "rating",
-        ],
-    },
-    FieldDef {
-        key: "tags",
-        zh: "标签",
-        en: "Tags",
-        aliases: &["标签", "客户标签", "tags", "tag", "labels", "label"],
-    },
-    FieldDef {
-        key: "owner",
-        zh: "负责人",
-        en: "Owner",
-        aliases: &[
-            "负责人",
-            "业务员",
-            "跟进人",
-            "所属业务员",
-            "销售",
-            "销售员",
-            "归属人",
-            "owner",
-            "salesrep",
-            "rep",
-            "salesperson",
-            "assignedto",
-            "accountowner",
-        ],
-    },
-    FieldDef {
-        key: "contact",
-        zh: "联系人",
-        en: "Contact",
-        aliases: &[
-            "联系人",
-            "联系人姓名",
-            "姓名",
-            "contact",
-            "contactname",
-            "contactperson",
-        ],
-    },
-    FieldDef {
-        key: "contact_title",
-        zh: "联系人职位",
-        en: "Contact title",
-        aliases: &[
-            "职位",
-            "联系人职位",
-            "职务",
-            "title",
-            "position",
-            "jobtitle",
-            "contacttitle",
-        ],
-    },
-    FieldDef {
-        key: "contact_email",
-        zh: "联系人邮箱",
-        en: "Contact email",
-        aliases: &["联系人邮箱", "联系人邮件", "contactemail"],
-    },
-    FieldDef {
-        key: "contact_phone",
-        zh: "联系人电话",
-        en: "Contact phone",
-        aliases: &[
-            "联系人电话",
-            "联系人手机",
-            "contactphone",
-            "contactmobile",
-            "whatsapp",
-        ],
-    },
-    FieldDef {
-        key: "notes",
-        zh: "备注",
-        en: "Notes",
-        aliases: &[
-            "备注",
-            "说明",
-            "备注信息",
-            "notes",
-            "note",
-            "remark",
-            "remarks",
-            "comment",
-            "comments",
-            "memo",
-        ],
-    },
-    FieldDef {
-        key: "purchase_preferences",
-        zh: "采购偏好",
-        en: "Purchase preferences",
-        aliases: &["采购偏好", "采购习惯", "purchasepreferences", "preferences"],
-    },
-    FieldDef {
-        key: "payment_behaviour",
-        zh: "付款习惯",
-        en: "Payment behaviour",
-        aliases: &[
-            "付款习惯",
-            "付款方式",
-            "paymentbehaviour",
-            "paymentbehavior",
-            "paymentterms",
-        ],
-    },
-];
-
-/// The custom field where `notes` go (customers have no notes field of their own).
-pub const NOTES_KEY: &str = "notes";
-
-pub fn field(key: &str) -> Option<&'static FieldDef> {
-    FIELDS.iter().find(|f| f.key == key)
-}
+use super::target::{Column, Target};
 
 /// A header as compared: folded (case, width, traditional → simplified), without spaces,
 /// punctuation and marks such as `*`.
@@ -327,32 +36,32 @@ fn strip_brackets(header: &str) -> String {
     out
 }
 
-fn lookup(norm: &str) -> Option<&'static str> {
-    FIELDS
+fn lookup(columns: &[Column], norm: &str) -> Option<&'static str> {
+    columns
         .iter()
-        .find(|f| f.aliases.iter().any(|a| normalise(a) == norm))
-        .map(|f| f.key)
+        .find(|c| c.synonyms.iter().any(|a| normalise(a) == norm))
+        .map(|c| c.key)
 }
 
-/// The field a header most likely means: an exact alias, then the header without text in
-/// brackets (`电话(Tel)`), then the longest alias the header starts with (`公司名称 Company`).
-pub fn guess(header: &str) -> Option<&'static str> {
+/// The column a header most likely means: an exact synonym, then the header without text in
+/// brackets (`电话(Tel)`), then the longest synonym the header starts with (`公司名称 Company`).
+pub fn guess(columns: &[Column], header: &str) -> Option<&'static str> {
     let norm = normalise(header);
     if norm.is_empty() {
         return None;
     }
-    if let Some(k) = lookup(&norm) {
+    if let Some(k) = lookup(columns, &norm) {
         return Some(k);
     }
     let bare = normalise(&strip_brackets(header));
     if !bare.is_empty()
-        && let Some(k) = lookup(&bare)
+        && let Some(k) = lookup(columns, &bare)
     {
         return Some(k);
     }
     let mut best: Option<(usize, &'static str)> = None;
-    for f in FIELDS {
-        for a in f.aliases {
+    for c in columns {
+        for a in c.synonyms {
             let a = normalise(a);
             let rest = norm.strip_prefix(a.as_str());
             // `Customer ID`, `客户编号` name another field, not the company.
@@ -367,21 +76,31 @@ pub fn guess(header: &str) -> Option<&'static str> {
                 && !names_other
                 && best.is_none_or(|(len, _)| a.len() > len)
             {
-                best = Some((a.len(), f.key));
+                best = Some((a.len(), c.key));
             }
         }
     }
     best.map(|b| b.1)
 }
 
-/// One mapping per column, aligned with the header row: each field at most once (the first
-/// column that names it), custom fields by their own key.
-pub fn suggest(headers: &[String]) -> Vec<Option<String>> {
+/// The columns the caller may fill: those of a class the caller's roles hide are left out.
+pub fn visible(target: &Target, p: &Principal) -> Vec<Column> {
+    target
+        .columns
+        .iter()
+        .filter(|c| c.class.is_none_or(|class| !p.hides(class)))
+        .copied()
+        .collect()
+}
+
+/// One mapping per file column, aligned with the header row: each column at most once (the
+/// first file column that names it).
+pub fn suggest(columns: &[Column], headers: &[String]) -> Vec<Option<String>> {
     let mut used = std::collections::HashSet::new();
     headers
         .iter()
         .map(|h| {
-            let f = guess(h)?;
+            let f = guess(columns, h)?;
             used.insert(f).then(|| f.to_string())
         })
         .collect()
@@ -390,12 +109,13 @@ pub fn suggest(headers: &[String]) -> Vec<Option<String>> {
 /// A saved mapping applied to a file: by exact header text first, then by the normalised one;
 /// headers it does not name get the suggestion.
 pub fn apply_saved(
+    columns: &[Column],
     headers: &[String],
     saved: &BTreeMap<String, Option<String>>,
 ) -> Vec<Option<String>> {
     let by_norm: BTreeMap<String, &Option<String>> =
         saved.iter().map(|(h, f)| (normalise(h), f)).collect();
-    let suggested = suggest(headers);
+    let suggested = suggest(columns, headers);
     headers
         .iter()
         .zip(suggested)
@@ -408,16 +128,69 @@ pub fn apply_saved(
         .collect()
 }
 
-/// Whether a mapping may name this: a field of [`FIELDS`] or `custom:<name>`.
-pub fn is_target(key: &str) -> bool {
-    field(key).is_some()
-        || key
-            .strip_prefix("custom:")
-            .is_some_and(|k| !k.trim().is_empty() && k.chars().count() <= 40)
+/// Whether a mapping may name this: a column of the kind or, if it has custom fields,
+/// `custom:<name>`.
+pub fn is_target(target: &Target, key: &str) -> bool {
+    target.column(key).is_some()
+        || (target.custom_fields
+            && key
+                .strip_prefix("custom:")
+                .is_some_and(|k| !k.trim().is_empty() && k.chars().count() <= 40))
 }
 
-/// Checks a mapping sent by the client: one entry per column, known fields, none twice.
-pub fn check(mapping: &[Option<String>], columns: usize) -> AppResult<Vec<Option<String>>> {
+fn unknown_field(field: String, key: &str) -> AppError {
+    AppError::invalid(
+        field,
+        Msg::new(
+            format!("未知的字段：{key}"),
+            format!("Unknown field: {key}"),
+        ),
+    )
+}
+
+fn twice(field: String, key: &str) -> AppError {
+    AppError::invalid(
+        field,
+        Msg::new(
+            format!("字段“{key}”被映射了两次。"),
+            format!("The field “{key}” is mapped twice."),
+        ),
+    )
+}
+
+/// Checks one named column of a mapping (`field` is where an error points): known, not hidden
+/// from the caller, not named before.
+pub fn check_one(
+    target: &Target,
+    p: &Principal,
+    seen: &mut std::collections::HashSet<String>,
+    field: String,
+    key: &str,
+) -> AppResult<()> {
+    if !is_target(target, key) {
+        return Err(unknown_field(field, key));
+    }
+    if target
+        .column(key)
+        .and_then(|c| c.class)
+        .is_some_and(|class| p.hides(class))
+    {
+        return Err(AppError::forbidden().on_field(field));
+    }
+    if !seen.insert(key.to_string()) {
+        return Err(twice(field, key));
+    }
+    Ok(())
+}
+
+/// Checks a mapping sent by the client: one entry per file column at most, known columns, none
+/// twice, every required column present.
+pub fn check(
+    target: &Target,
+    p: &Principal,
+    mapping: &[Option<String>],
+    columns: usize,
+) -> AppResult<Vec<Option<String>>> {
     if mapping.len() > columns {
         return Err(AppError::invalid(
             "mapping",
@@ -433,39 +206,25 @@ pub fn check(mapping: &[Option<String>], columns: usize) -> AppResult<Vec<Option
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(columns);
     for (i, m) in mapping.iter().enumerate() {
-        let f = format!("mapping[{i}]");
         let m = m.as_deref().map(str::trim).filter(|m| !m.is_empty());
         if let Some(key) = m {
-            if !is_target(key) {
-                return Err(AppError::invalid(
-                    f,
-                    Msg::new(
-                        format!("未知的字段：{key}"),
-                        format!("Unknown field: {key}"),
-                    ),
-                ));
-            }
-            if !seen.insert(key.to_string()) {
-                return Err(AppError::invalid(
-                    f,
-                    Msg::new(
-                        format!("字段“{key}”被映射了两次。"),
-                        format!("The field “{key}” is mapped twice."),
-                    ),
-                ));
-            }
+            check_one(target, p, &mut seen, format!("mapping[{i}]"), key)?;
         }
         out.push(m.map(str::to_string));
     }
     out.resize(columns, None);
-    if !out.iter().any(|m| m.as_deref() == Some("name")) {
-        return Err(AppError::invalid(
-            "mapping",
-            Msg::new(
-                "请指定哪一列是公司名称。",
-                "Choose the column that holds the company name.",
-            ),
-        ));
+    for c in target.columns {
+        if let Some((zh, en)) = c.required
+            && !out.iter().any(|m| m.as_deref() == Some(c.key))
+        {
+            return Err(AppError::invalid(
+                "mapping",
+                Msg::new(
+                    format!("请指定哪一列是{zh}。"),
+                    format!("Choose the column that holds {en}."),
+                ),
+            ));
+        }
     }
     Ok(out)
 }
@@ -477,12 +236,12 @@ pub struct FieldView {
     pub name: String,
 }
 
-pub fn field_views(lang: Lang) -> Vec<FieldView> {
-    FIELDS
+pub fn field_views(target: &Target, p: &Principal) -> Vec<FieldView> {
+    visible(target, p)
         .iter()
-        .map(|f| FieldView {
-            key: f.key.to_string(),
-            name: lang.pick(f.zh, f.en).to_string(),
+        .map(|c| FieldView {
+            key: c.key.to_string(),
+            name: c.label(p.lang).to_string(),
         })
         .collect()
 }
@@ -490,10 +249,12 @@ pub fn field_views(lang: Lang) -> Vec<FieldView> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::import::customers::columns::COLUMNS;
+    use crate::domain::import::target::target;
 
     #[test]
     fn headers_in_both_languages() {
-        let h = |s: &str| guess(s);
+        let h = |s: &str| guess(COLUMNS, s);
         assert_eq!(h("公司名称*"), Some("name"));
         assert_eq!(h("Company Name"), Some("name"));
         assert_eq!(h("E-mail"), Some("email"));
@@ -511,17 +272,19 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(
-            suggest(&headers),
+            suggest(COLUMNS, &headers),
             vec![Some("name".into()), Some("phone".into()), None]
         );
     }
 
     #[test]
     fn client_mappings_are_checked() {
-        assert!(check(&[Some("name".into()), Some("nope".into())], 2).is_err());
-        assert!(check(&[Some("name".into()), Some("name".into())], 2).is_err());
-        assert!(check(&[Some("email".into())], 2).is_err());
-        let ok = check(&[Some("name".into()), Some("custom:行业".into())], 3).unwrap();
+        let t = target("customers").unwrap();
+        let p = crate::domain::import::tests::admin();
+        assert!(check(t, &p, &[Some("name".into()), Some("nope".into())], 2).is_err());
+        assert!(check(t, &p, &[Some("name".into()), Some("name".into())], 2).is_err());
+        assert!(check(t, &p, &[Some("email".into())], 2).is_err());
+        let ok = check(t, &p, &[Some("name".into()), Some("custom:行业".into())], 3).unwrap();
         assert_eq!(ok.len(), 3);
     }
 }

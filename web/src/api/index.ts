@@ -50,10 +50,16 @@ import type {
   Task,
   TaskPatch,
 } from './crm'
+import type { components } from './schema'
 
 export * from './types'
 export * from './crm'
 export { ApiError, configureClient } from './client'
+/** The types generated from the server's OpenAPI document (`npm run gen:api`). */
+export type { components, paths } from './schema'
+
+/** Request and answer bodies as the server's OpenAPI document describes them. */
+type Body<Name extends keyof components['schemas']> = components['schemas'][Name]
 
 const enc = encodeURIComponent
 
@@ -62,14 +68,14 @@ export const api = {
   setup: (body: SetupRequest) => http.post<Me>('/setup', body, { allow401: true }),
 
   login: (username: string, password: string) =>
-    http.post<Me>('/auth/login', { username, password }, { allow401: true }),
+    http.post<Me>('/auth/login', { username, password } satisfies Body<'LoginInput'>, { allow401: true }),
   logout: () => http.post<void>('/auth/logout', undefined, { allow401: true }),
 
   /** The signed-in user; a 401 here only means "not signed in". */
   me: () => http.get<Me>('/me', undefined, { allow401: true }),
   updateMe: (patch: MePatch) => http.patch<Me>('/me', patch),
   changePassword: (current_password: string, new_password: string) =>
-    http.post<void>('/me/password', { current_password, new_password }),
+    http.post<void>('/me/password', { current_password, new_password } satisfies Body<'PasswordChange'>),
 
   users: (q: { q?: string; page?: number; per_page?: number } = {}) => http.get<Page<User>>('/users', q),
   user: (id: number) => http.get<User>(`/users/${id}`),
@@ -79,9 +85,8 @@ export const api = {
   userPermissions: (id: number) => http.get<Permissions>(`/users/${id}/permissions`),
 
   teams: () => http.get<Page<Team>>('/teams'),
-  createTeam: (body: { name: string; leader_id?: number | null }) => http.post<Team>('/teams', body),
-  updateTeam: (id: number, patch: { version: number; name?: string; leader_id?: number | null }) =>
-    http.patch<Team>(`/teams/${id}`, patch),
+  createTeam: (body: Body<'NewTeam'>) => http.post<Team>('/teams', body),
+  updateTeam: (id: number, patch: Body<'TeamPatch'>) => http.patch<Team>(`/teams/${id}`, patch),
   deleteTeam: (id: number, version: number) => http.del<void>(`/teams/${id}`, { version }),
 
   roles: () => http.get<Page<Role>>('/roles'),
@@ -123,8 +128,10 @@ export const api = {
   // Public pool (CRM-4)
   pool: (q: PoolQuery = {}) => http.get<Page<Customer>>('/pool', { ...q }),
   claim: (id: number) => http.post<Customer>(`/customers/${id}/claim`),
-  release: (id: number, note?: string) => http.post<Customer>(`/customers/${id}/release`, { note: note || null }),
-  transfer: (id: number, toUser: number) => http.post<Customer>(`/customers/${id}/transfer`, { to_user: toUser }),
+  release: (id: number, note?: string) =>
+    http.post<Customer>(`/customers/${id}/release`, { note: note || null } satisfies Body<'ReleaseInput'>),
+  transfer: (id: number, toUser: number) =>
+    http.post<Customer>(`/customers/${id}/transfer`, { to_user: toUser } satisfies Body<'TransferInput'>),
   pools: () => http.get<Pool[]>('/pools'),
   createPool: (body: PoolInput) => http.post<Pool>('/pools', body),
   updatePool: (id: number, body: PoolInput & { version: number }) => http.put<Pool>(`/pools/${id}`, body),

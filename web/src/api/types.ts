@@ -1,7 +1,12 @@
-// Types of the Kontor HTTP API (JSON under /api/v1). Keep in step with the server's OpenAPI document.
+// Types of the Kontor HTTP API (JSON under /api/v1). Those taken from `schema.d.ts` (generated
+// from the server's OpenAPI document by `npm run gen:api`) follow the server by themselves; the
+// hand-written rest must be kept in step with the document.
+import type { components } from './schema'
 
-export type Lang = 'zh-CN' | 'en'
-export type Scope = 'none' | 'own' | 'team' | 'all'
+type Schemas = components['schemas']
+
+export type Lang = Schemas['Lang']
+export type Scope = Schemas['Scope']
 
 export interface NamedRef {
   id: number
@@ -15,20 +20,9 @@ export interface Page<T> {
   per_page?: number
 }
 
-export interface DemoAccount {
-  username: string
-  password: string
-  role: string
-}
+export type DemoAccount = Schemas['DemoAccount']
 
-export interface PublicInfo {
-  setup_required: boolean
-  demo: boolean
-  demo_accounts: DemoAccount[]
-  company_name: string | null
-  default_language: Lang
-  version: string
-}
+export type PublicInfo = Schemas['PublicInfo']
 
 export interface Company {
   name: string
@@ -42,12 +36,9 @@ export interface CompanySettings extends Company {
 }
 
 /** module → action → scope */
-export type Grants = Record<string, Record<string, Scope>>
+export type Grants = Schemas['Effective']['grants']
 
-export interface Permissions {
-  grants: Grants
-  hidden_fields: string[]
-}
+export type Permissions = Schemas['Effective']
 
 export interface Me {
   id: number
@@ -64,16 +55,9 @@ export interface Me {
   company: Company
 }
 
-export interface SetupRequest {
-  company: Company
-  admin: { username: string; display_name: string; password: string; email?: string }
-}
+export type SetupRequest = Schemas['SetupInput']
 
-export interface MePatch {
-  display_name?: string
-  language?: Lang
-  time_zone?: string
-}
+export type MePatch = Schemas['MePatch']
 
 export interface User {
   id: number
@@ -143,22 +127,12 @@ export interface RoleCreate {
   based_on?: number
 }
 
-export interface CatalogEntry {
-  key: string
-  name: string
-}
+export type CatalogEntry = Schemas['CatalogEntry']
 
 /** An action of the policy; `modules` lists where it applies (absent: every module). */
-export interface CatalogAction extends CatalogEntry {
-  modules?: string[] | null
-}
+export type CatalogAction = Schemas['ActionEntry']
 
-export interface PermissionCatalog {
-  modules: CatalogEntry[]
-  actions: CatalogAction[]
-  scopes: CatalogEntry[]
-  field_classes: CatalogEntry[]
-}
+export type PermissionCatalog = Schemas['Catalog']
 
 export interface RecycleItem {
   kind: string
@@ -169,11 +143,7 @@ export interface RecycleItem {
   deleted_by: NamedRef | null
 }
 
-export interface AuditChange {
-  field: string
-  old: unknown
-  new: unknown
-}
+export type AuditChange = Schemas['ChangeView']
 
 export interface AuditEntry {
   id: number
@@ -218,6 +188,4 @@ export interface SearchHitParent {
 }
 
 /** The server's error body: {"error": {"code", "message", "field"}} */
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string | null }
-}
+export type ErrorBody = Schemas['ErrorBody']
