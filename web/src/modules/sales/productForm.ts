@@ -76,6 +76,7 @@ export function blankProduct(base = 'CNY'): ProductForm {
 }
 
 export function productToForm(p: Product, base = 'CNY'): ProductForm {
+  const dims = p.packing.carton_cm
   return {
     sku: p.sku,
     name_zh: p.name_zh ?? '',
@@ -85,7 +86,7 @@ export function productToForm(p: Product, base = 'CNY'): ProductForm {
     unit: p.unit,
     active: p.active,
     units_per_carton: p.packing.units_per_carton != null ? String(p.packing.units_per_carton) : '',
-    carton: p.packing.carton_cm ? [...p.packing.carton_cm] : ['', '', ''],
+    carton: dims?.length === 3 ? [dims[0], dims[1], dims[2]] : ['', '', ''],
     gross_kg: p.packing.gross_kg ?? '',
     net_kg: p.packing.net_kg ?? '',
     prices: p.prices.map((m) => ({ ...m })),
