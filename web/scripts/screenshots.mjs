@@ -134,6 +134,26 @@ if (users.total < 3) {
   if (sales) await api('POST', '/roles', { name: '外贸业务员（欧洲）', grants: sales.grants, hidden_fields: sales.hidden_fields, based_on: sales.id }, cookie)
   await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ username: 'li.na', password: 'wrong' }) }).catch(() => {})
 }
+// Products (SAL-1) for the sales screens, if the company has none yet.
+const PRODUCTS = [
+  { sku: 'LED-100', name_zh: 'LED 筒灯 12W', name_en: 'LED downlight 12 W', specs: '12 W, 4000 K, Ø 145 mm, IP44', hs_code: '9405.11', unit: 'pcs',
+    packing: { units_per_carton: 50, carton_cm: ['60', '40', '30'], gross_kg: '12.5', net_kg: '11' },
+    prices: [{ amount: '3.20', currency: 'USD' }, { amount: '2.95', currency: 'EUR' }], cost: { amount: '14.80', currency: 'CNY' },
+    supplier_prices: [{ supplier: '中山市古镇灯饰厂', price: { amount: '14.80', currency: 'CNY' }, moq: 1000, lead_days: 15 }, { supplier: '江门照明科技有限公司', price: { amount: '15.20', currency: 'CNY' }, moq: 500, lead_days: 10 }] },
+  { sku: 'HG-2040', name_zh: '不锈钢合页', name_en: 'Stainless steel hinge', specs: 'SUS304, 2" × 1.5", 2 mm', hs_code: '8302.10', unit: 'pcs',
+    packing: { units_per_carton: 200, carton_cm: ['40', '30', '25'], gross_kg: '18', net_kg: '17.2' },
+    prices: [{ amount: '0.0725', currency: 'USD' }], cost: { amount: '0.38', currency: 'CNY' } },
+  { sku: 'SOL-60W', name_zh: '太阳能路灯 60W', name_en: 'Solar street light 60 W', hs_code: '9405.42', unit: 'set',
+    packing: { units_per_carton: 2, carton_cm: ['110', '45', '20'], gross_kg: '22', net_kg: '19.5' },
+    prices: [{ amount: '45.00', currency: 'USD' }, { amount: '41.50', currency: 'EUR' }, { amount: '36.80', currency: 'GBP' }] },
+  { sku: 'CB-C3M', name_zh: 'USB-C 数据线 3 米', name_en: 'USB-C cable, 3 m', hs_code: '8544.42', unit: 'pcs',
+    packing: { units_per_carton: 100, carton_cm: ['50', '35', '30'], gross_kg: '10', net_kg: '9' }, prices: [{ amount: '0.85', currency: 'USD' }] },
+  { sku: 'BT-01', name_zh: '竹制托盘', name_en: 'Bamboo serving tray', hs_code: '4419.19', unit: 'pcs', active: false,
+    packing: { units_per_carton: 20, carton_cm: ['52', '36', '40'], gross_kg: '15', net_kg: '13.5' }, prices: [{ amount: '4.60', currency: 'USD' }, { amount: '650', currency: 'JPY' }] },
+]
+if ((await api('GET', '/products?per_page=1', null, cookie)).data.total === 0) for (const p of PRODUCTS) await api('POST', '/products', p, cookie)
+const firstProduct = (await api('GET', '/products?q=LED-100', null, cookie)).data.items[0] ?? null
+
 const roles = (await api('GET', '/roles', null, cookie)).data.items
 const custom = roles.find((r) => !r.preset) ?? roles[0]
 const someUser = (await api('GET', '/users?q=li.na', null, cookie)).data.items[0] ?? users.items[0]
@@ -395,6 +415,57 @@ const screens = [
       await page.locator('[data-test=duplicate-warning]').waitFor({ timeout: 5000 }).catch(() => {})
     },
   },
+  // Sales (SAL-1): the catalogue as an admin sees it (with costs) and as a sales rep does (without).
+  { name: '50-sales-products', path: '/sales/products' },
+  { name: '50-sales-products-rep', path: '/sales/products?sort=sku', user: 'rep' },
+  {
+    name: '51-sales-product-create',
+    path: '/sales/products',
+    expectErrors: true,
+    act: async (page) => {
+      await page.locator('[data-test=product-create]').click()
+      await page.locator('[data-test=product-dialog]').first().waitFor()
+      await input(page, 'product-sku').fill('PB-500')
+      await input(page, 'product-name-zh').fill('便携式蓝牙音箱')
+      await input(page, 'product-name-en').fill('Portable Bluetooth speaker')
+      await input(page, 'product-hs-code').fill('8518.22')
+      await input(page, 'product-carton-0').fill('48')
+      await input(page, 'product-carton-1').fill('32')
+      await input(page, 'product-carton-2').fill('28')
+      await input(page, 'product-units-per-carton').fill('24')
+      await input(page, 'product-gross-kg').fill('9.6')
+      await input(page, 'product-net-kg').fill('10.2')
+      await input(page, 'product-price-0-amount').fill('11.50')
+      await input(page, 'product-cost-amount').fill('52')
+      // The server refuses a net weight above the gross: its message under that field.
+      await page.locator('[data-test=product-save]').click()
+      await page.locator('.product-dialog .is-error').first().waitFor({ timeout: 5000 }).catch(() => {})
+    },
+  },
+  ...(firstProduct
+    ? [
+        { name: '52-sales-product', path: `/sales/products/${firstProduct.id}` },
+        { name: '52-sales-product-rep', path: `/sales/products/${firstProduct.id}`, user: 'rep' },
+        {
+          name: '53-sales-product-edit',
+          path: `/sales/products/${firstProduct.id}`,
+          act: async (page) => {
+            await page.locator('[data-test=product-edit]').click()
+            await page.locator('[data-test=product-dialog]').first().waitFor()
+            await page.waitForTimeout(300)
+          },
+        },
+        {
+          name: '54-sales-product-edit-lower',
+          path: `/sales/products/${firstProduct.id}`,
+          act: async (page) => {
+            await page.locator('[data-test=product-edit]').click()
+            await page.locator('[data-test=product-suppliers-section]').first().scrollIntoViewIfNeeded()
+            await page.waitForTimeout(300)
+          },
+        },
+      ]
+    : []),
 ]
 
 async function login(context, who) {

@@ -43,6 +43,12 @@ describe('search targets', () => {
     expect(searchTarget(hit({ kind: 'no_such_kind' }), areas)).toBeNull()
   })
 
+  it('opens a product on its page, for those who may open products', () => {
+    const product = hit({ kind: 'product', id: 12, title: 'LED-100 LED downlight' })
+    expect(searchTarget(product, ['sales.products'])).toEqual({ path: '/sales/products/12' })
+    expect(searchTarget(product, crm)).toBeNull()
+  })
+
   // The server's kinds (GET /api/v1/kinds, recorded in modules/kinds.fixture.json; e2e/modules.spec.ts
   // asks the running server the same).
   it('has a target for every kind the server finds, and none for a kind the server does not have', () => {

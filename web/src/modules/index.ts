@@ -8,19 +8,18 @@ import core from './core'
 import notify from './notify'
 import crm from './crm'
 import dedup from './dedup'
+import sales from './sales'
 import importing from './import'
 import files from './files'
 import admin from './admin'
 
-export const MODULES: readonly WebModule[] = [core, notify, crm, dedup, importing, files, admin]
+export const MODULES: readonly WebModule[] = [core, notify, crm, dedup, sales, importing, files, admin]
 
 /**
  * Kinds the server's search finds that no module opens yet: their hits show without a link. The
  * module that adds such a kind's target takes it off this list (the tests insist).
  */
-export const NOT_YET_OPENED: readonly string[] = [
-  'product', // sales (SAL-1): the server has products; their screen comes with the web half of sales
-]
+export const NOT_YET_OPENED: readonly string[] = []
 
 /** The menu groups, in module order. */
 export function navGroups(modules: readonly WebModule[] = MODULES): NavGroup[] {
