@@ -116,8 +116,7 @@ test('a timeline note is saved with a file, shown under the entry', async ({ pag
   await expect(entry.locator('[data-test=entry-attachment]')).toContainText('packing-list.csv')
 })
 
-test('screenshots of the files panel', async ({ page, baseURL }) => {
-  test.skip(!process.env.KONTOR_SCREENSHOTS, 'set KONTOR_SCREENSHOTS=1 to refresh docs/screenshots')
+test('screenshots of the files panel @screenshots', async ({ page, baseURL }) => {
   const out = `${process.cwd()}/../docs/screenshots/`
   mkdirSync(out, { recursive: true })
   await loginAs(page, ADMIN.username, ADMIN.password)
