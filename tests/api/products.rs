@@ -115,6 +115,19 @@ async fn costs_and_supplier_prices_never_reach_a_role_that_hides_them() {
         (StatusCode::FORBIDDEN, Some("cost")),
         "{err}"
     );
+    // Nor remove it.
+    let (status, err) = editor
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/products/{id}"),
+            Some(json!({"cost": null})),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (StatusCode::FORBIDDEN, Some("cost")),
+        "{err}"
+    );
 
     // Everything survives a restart.
     s.restart().await;
@@ -130,6 +143,31 @@ async fn costs_and_supplier_prices_never_reach_a_role_that_hides_them() {
         (&json!("14.80"), &json!("12 W, 4000 K"), &json!(1000))
     );
     assert_eq!(after["packing"]["carton_cm"], json!(["60", "40", "30"]));
+    // A role that sees costs removes one with null; leaving it out keeps it.
+    let (status, kept) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/products/{id}"),
+            Some(json!({"unit": "set"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &kept["cost"]["amount"]),
+        (StatusCode::OK, &json!("14.80")),
+        "{kept}"
+    );
+    let (status, cleared) = admin
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/products/{id}"),
+            Some(json!({"cost": null})),
+        )
+        .await;
+    assert_eq!(
+        (status, &cleared["cost"]),
+        (StatusCode::OK, &Value::Null),
+        "{cleared}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -189,7 +189,10 @@ pub struct ProductInput {
     pub unit: Option<String>,
     pub packing: Option<Packing>,
     pub prices: Option<Vec<Money>>,
-    pub cost: Option<Money>,
+    /// `null` removes the cost.
+    #[serde(default, with = "crate::domain::patch_option")]
+    #[schema(value_type = Option<Money>, nullable)]
+    pub cost: Option<Option<Money>>,
     pub supplier_prices: Option<Vec<SupplierPrice>>,
     pub active: Option<bool>,
     /// For changes: the version read (409 if someone saved since).
@@ -387,9 +390,13 @@ fn apply(product: &mut Product, input: &ProductInput) -> AppResult<()> {
         check_prices(prices)?;
         product.prices = prices.clone();
     }
-    if let Some(cost) = &input.cost {
-        non_negative("cost.amount", cost)?;
-        product.cost = Some(*cost);
+    match &input.cost {
+        Some(Some(cost)) => {
+            non_negative("cost.amount", cost)?;
+            product.cost = Some(*cost);
+        }
+        Some(None) => product.cost = None,
+        None => {}
     }
     if let Some(list) = &input.supplier_prices {
         product.supplier_prices = check_supplier_prices(list)?;

@@ -149,18 +149,21 @@ describe('checks before the server', () => {
     })
   })
 
-  it('keep a cost once set, and check supplier rows', () => {
+  it('check supplier rows; an emptied cost is sent as null, which removes it', () => {
     const p = led()
     const f = productToForm(p)
     f.cost.amount = ''
     f.supplier_prices.push({ supplier: '', amount: '3', currency: 'CNY', moq: '0', lead_days: '' })
-    expect(checkForm(f, ALL, p)).toEqual({
-      'cost.amount': 'cost_kept',
+    expect(checkForm(f, ALL)).toEqual({
       'supplier_prices[1].supplier': 'supplier_required',
       'supplier_prices[1].moq': 'whole_number',
     })
     // Not shown, not checked.
-    expect(checkForm(f, NONE, p)).toEqual({})
+    expect(checkForm(f, NONE)).toEqual({})
+    f.supplier_prices.pop()
+    expect(productPatch(p, f, ALL)).toEqual({ version: p.version, cost: null })
+    // A role that does not see costs never sends one, not even null.
+    expect('cost' in productPatch(p, f, NONE)).toBe(false)
   })
 })
 

@@ -177,7 +177,8 @@ export function productPatch(before: Product, f: ProductForm, shows: Shows): Pro
   if (!same(prices, pricesOf(old))) patch.prices = prices
   if (shows.cost) {
     const cost = costOf(f)
-    if (cost && !same(cost, costOf(old))) patch.cost = cost
+    // An emptied cost is sent as null: the server removes it.
+    if (!same(cost, costOf(old))) patch.cost = cost
   }
   if (shows.supplier_prices) {
     const list = supplierPricesOf(f)
@@ -195,11 +196,10 @@ export type Problems = Record<string, string>
 
 /**
  * What can be told without the server: required fields, numbers that are not numbers, a carton
- * size with a side missing, a currency twice, a cost emptied (the server keeps a cost once set:
- * it can be changed, not removed). Keys are the form's fields (`prices[2].amount` is the third
- * row shown).
+ * size with a side missing, a currency twice. Keys are the form's fields (`prices[2].amount` is
+ * the third row shown).
  */
-export function checkForm(f: ProductForm, shows: Shows, before?: Product | null): Problems {
+export function checkForm(f: ProductForm, shows: Shows): Problems {
   const p: Problems = {}
   if (!f.sku.trim()) p.sku = 'sku_required'
   if (!f.name_zh.trim() && !f.name_en.trim()) p.name_en = 'name_required'
@@ -227,7 +227,6 @@ export function checkForm(f: ProductForm, shows: Shows, before?: Product | null)
   })
   if (shows.cost) {
     decimal('cost.amount', f.cost.amount)
-    if (before?.cost && !num(f.cost.amount)) p['cost.amount'] = 'cost_kept'
   }
   if (shows.supplier_prices) {
     f.supplier_prices.forEach((r, i) => {
