@@ -538,28 +538,6 @@ impl<'q> CustomerFilter<'q> {
             && q.status.is_none_or(|s| c.status == s)
             && self.found.as_ref().is_none_or(|f| f.contains(&r.id))
     }
-
-    /// The live customers among those the search text found that pass every filter, in id
-    /// order (None without a search text).
-    pub fn found_records(
-        &self,
-        tx: &Tx,
-        p: &Principal,
-    ) -> AppResult<Option<Vec<Record<Customer>>>> {
-        let Some(found) = &self.found else {
-            return Ok(None);
-        };
-        let mut rows = Vec::with_capacity(found.len());
-        for id in found {
-            if let Some(r) = tx.get::<Customer>(*id)?
-                && !r.meta.is_deleted()
-                && self.matches(p, &r)
-            {
-                rows.push(r);
-            }
-        }
-        Ok(Some(rows))
-    }
 }
 
 pub fn list(k: &Kontor, p: &Principal, q: CustomerQuery) -> AppResult<List<CustomerView>> {

@@ -1,8 +1,9 @@
 //! A kind's place in the product, declared once: the permission module its records belong to,
-//! its names for people, whose records they are (the owner rule) and its hidden fields. The
-//! recycle bin, audit log, search, handover and the web app's filters read it from here.
+//! its names for people and whose records they are (the owner rule); its hidden fields are
+//! `Guarded::HIDDEN`. The recycle bin, audit log, search, handover and the web app's filters
+//! read it from here.
 
-use crate::auth::{FieldClass, Module};
+use crate::auth::Module;
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::store::{Actor, Entity, Tx};
@@ -32,9 +33,6 @@ pub struct KindInfo {
     pub zh: &'static str,
     pub en: &'static str,
     pub owner: Owner,
-    /// Fields of the kind's answers and exports that belong to a hidden-field class, as paths
-    /// (`cost`, `lines[].cost`); see `guard::show`.
-    pub hidden: &'static [(&'static str, FieldClass)],
     /// Whether its records are found by the global search.
     pub searchable: bool,
     /// For `Owner::Parent` kinds: moves a parent's records to its new owner.
@@ -50,7 +48,6 @@ impl KindInfo {
             zh,
             en,
             owner: T::OWNER,
-            hidden: T::HIDDEN,
             searchable: T::SEARCHABLE,
             follow: match T::OWNER {
                 Owner::Parent(_) => Some(move_children::<T>),
@@ -67,7 +64,6 @@ impl KindInfo {
             zh,
             en,
             owner: Owner::Nobody,
-            hidden: &[],
             searchable: T::SEARCHABLE,
             follow: None,
         }
