@@ -85,7 +85,11 @@ fn io_error(e: std::io::Error) -> ApiError {
 }
 
 /// Receives the body into `path`, at most `MAX_UPLOAD` bytes.
-async fn receive(path: &std::path::Path, headers: &HeaderMap, body: Body) -> ApiResult<()> {
+pub(super) async fn receive(
+    path: &std::path::Path,
+    headers: &HeaderMap,
+    body: Body,
+) -> ApiResult<()> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -9,11 +9,13 @@ mod customers;
 pub mod document;
 mod error;
 pub mod extract;
+mod finance;
 mod imports;
 mod leads;
 mod notifications;
 mod products;
 mod roles;
+mod sales;
 mod system;
 mod transfers;
 mod users;
@@ -73,6 +75,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(notifications::router())
         .merge(attachments::router())
         .merge(products::router())
+        .merge(sales::router())
+        .merge(finance::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -37,6 +37,10 @@ pub enum NotifyKind {
     LeadAssigned,
     /// Another user's records were handed over to the recipient.
     HandoverReceived,
+    /// An instalment of an order falls due soon.
+    ReceivableDue,
+    /// An instalment of an order is overdue.
+    ReceivableOverdue,
 }
 
 /// The record a notification leads to: a kind (`Entity::KIND`) and an id.
@@ -144,6 +148,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "handover.received",
         "{actor} 将 {from} 的 {count} 条记录交接给了您",
         "{actor} handed {count} of {from}'s records over to you",
+    ),
+    (
+        "receivable.due",
+        "订单 {order} 第 {n} 期 {amount} 将于 {due} 到期",
+        "Instalment {n} of order {order}, {amount}, falls due on {due}",
+    ),
+    (
+        "receivable.overdue",
+        "订单 {order} 第 {n} 期 {amount} 已于 {due} 到期，仍未收到",
+        "Instalment {n} of order {order}, {amount}, was due on {due} and is still unpaid",
     ),
 ];
 

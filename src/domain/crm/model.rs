@@ -615,6 +615,14 @@ pub enum TaskTitle {
     Cadence(Text),
     /// "ACME returns to the pool on 2026-05-01".
     PoolWarning,
+    /// Collect an instalment of an order: "催收 SO-2026-0012 尾款 USD 7,000.00".
+    Collect {
+        order: String,
+        label_zh: String,
+        label_en: String,
+        amount: String,
+        overdue: bool,
+    },
 }
 
 impl TaskTitle {
@@ -632,6 +640,25 @@ impl TaskTitle {
                 Lang::En => format!("{name} returns to the pool on {due}"),
             },
             (TaskTitle::PoolWarning, None) => Preset::TaskPoolWarning.text(lang).to_string(),
+            (
+                TaskTitle::Collect {
+                    order,
+                    label_zh,
+                    label_en,
+                    amount,
+                    overdue,
+                },
+                _,
+            ) => match (lang, overdue) {
+                (Lang::Zh, false) => format!("催收 {order} {label_zh} {amount}（{due} 到期）"),
+                (Lang::Zh, true) => {
+                    format!("催收逾期款 {order} {label_zh} {amount}（{due} 已到期）")
+                }
+                (Lang::En, false) => format!("Collect {order} {label_en} {amount} (due {due})"),
+                (Lang::En, true) => {
+                    format!("Overdue: collect {order} {label_en} {amount} (was due {due})")
+                }
+            },
         }
     }
 

@@ -70,7 +70,7 @@ pub struct Product {
 }
 
 impl Product {
-    fn name(&self, lang: Lang) -> &str {
+    pub fn name(&self, lang: Lang) -> &str {
         let (first, second) = match lang {
             Lang::Zh => (&self.name_zh, &self.name_en),
             Lang::En => (&self.name_en, &self.name_zh),

@@ -325,6 +325,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{id}/money": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's open orders, outstanding and credit. */
+        get: operations["customer_money"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{id}/release": {
         parameters: {
             query?: never;
@@ -429,6 +446,60 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exchange rates, newest date first. */
+        get: operations["list_rates"];
+        put?: never;
+        /** Sets the rate of a currency for a date (replacing the one entered for that date). */
+        post: operations["set_rate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange-rates/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Imports rates from a CSV (any encoding) or XLSX file sent as the request body: columns
+         *     date, currency, rate (source optional). All or nothing; a bad row is named.
+         */
+        post: operations["import_rates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exchange-rates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["delete_rate"];
         options?: never;
         head?: never;
         patch?: never;
@@ -951,6 +1022,96 @@ export interface paths {
         patch: operations["update_opportunity"];
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders the caller reads, newest first, with received and outstanding. */
+        get: operations["list_orders"];
+        put?: never;
+        /** An order made directly; numbered SO-YYYY-NNNN, its lines frozen with the order date's rate. */
+        post: operations["create_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order with its payment plan, receipts, exchange gain/loss and profit. */
+        get: operations["get_order"];
+        put?: never;
+        post?: never;
+        delete: operations["delete_order"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes an order: status, dates (the plan is dated again), costs; lines, currency and
+         *     terms only while no receipt is matched to it.
+         */
+        patch: operations["update_order"];
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/dunning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payment reminder letter for the order's open instalments, in the order's language. */
+        get: operations["dunning_letter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payment terms templates. */
+        get: operations["list_terms"];
+        put?: never;
+        /** A new template; its shares add up to 100 %. */
+        post: operations["create_terms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment-terms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["update_terms"];
+        trace?: never;
+    };
     "/api/v1/permissions/catalog": {
         parameters: {
             query?: never;
@@ -1064,6 +1225,197 @@ export interface paths {
         };
         /** What the login and setup pages need before anyone is logged in. */
         get: operations["public_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quotations the caller reads, newest first. */
+        get: operations["list_quotations"];
+        put?: never;
+        /** A new quotation (draft) for a customer or an opportunity; numbered QT-YYYY-NNNN. */
+        post: operations["create_quotation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_quotation"];
+        put?: never;
+        post?: never;
+        delete: operations["delete_quotation"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a quotation: a draft in place; a sent, rejected or expired one becomes a new
+         *     revision (the old one stays in `history`).
+         */
+        patch: operations["update_quotation"];
+        trace?: never;
+    };
+    "/api/v1/quotations/{id}/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The order made from an accepted quotation (its lines, prices and terms carried over). */
+        post: operations["order_from_quotation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotations/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moves a quotation along: `send` (draft → sent), `accept` or `reject` (sent → …). */
+        post: operations["quotation_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Receipts and credit notes, newest first. */
+        get: operations["list_receipts"];
+        put?: never;
+        /** Records a receipt (or a credit note); the answer proposes how to allocate it. */
+        post: operations["create_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_receipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirms allocations of the receipt to instalments (all or nothing). */
+        post: operations["allocate_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}/allocations/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Takes back one allocation (by its index in the receipt). */
+        delete: operations["unallocate_receipt"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a receipt entered in error: exactly its own allocations stop counting. */
+        post: operations["cancel_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pays credit left on the receipt back to the customer. */
+        post: operations["refund_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receivables/aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outstanding by age (current, 1–30, 31–60, 61–90, over 90 days), by customer or by rep. */
+        get: operations["aging"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1443,6 +1795,50 @@ export interface components {
             password: string;
             username: string;
         };
+        /** @description Outstanding by age, in one currency. */
+        AgingRow: {
+            /** @description Not yet due, or not yet dated (waiting for the B/L date). */
+            current: components["schemas"]["Money"];
+            days_1_30: components["schemas"]["Money"];
+            days_31_60: components["schemas"]["Money"];
+            days_61_90: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description The customer's or the rep's id (0: no owner).
+             */
+            key: number;
+            name: string;
+            over_90: components["schemas"]["Money"];
+            total: components["schemas"]["Money"];
+        };
+        AllocateInput: {
+            allocations: components["schemas"]["AllocationInput"][];
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /** @description One allocation as finance confirms it. */
+        AllocationInput: {
+            amount: string;
+            instalment: number;
+            /** Format: int64 */
+            order_id: number;
+        };
+        AllocationRow: {
+            amount: components["schemas"]["Money"];
+            fx: components["schemas"]["Money"];
+            /** Format: date */
+            fx_date: string;
+            index: number;
+            instalment: number;
+            /** Format: int64 */
+            order_id: number;
+            order_number: string;
+        };
+        /**
+         * @description The date of the order an instalment's due date counts from.
+         * @enum {string}
+         */
+        Anchor: "order_date" | "bl_date" | "eta" | "delivery";
         AssignInput: {
             /**
              * Format: int64
@@ -1502,6 +1898,11 @@ export interface components {
             title: string;
             user?: components["schemas"]["Named"] | null;
         };
+        /**
+         * @description How a charge is shared over the order's lines.
+         * @enum {string}
+         */
+        Basis: "quantity" | "value" | "weight" | "volume" | "equal";
         CadenceRuleInput: {
             active?: boolean;
             /** Format: int64 */
@@ -1542,6 +1943,11 @@ export interface components {
                 amount: string;
             };
         } | "dormant";
+        CancelInput: {
+            reason?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         /** @description One likely duplicate. */
         Candidate: {
             /**
@@ -1605,6 +2011,34 @@ export interface components {
             /** @description The old value as JSON (null: absent). */
             old: unknown;
         };
+        /** @description A cost of the order, estimated or actual, in its own currency with the rate of its date. */
+        Charge: {
+            amount: components["schemas"]["Money"];
+            basis: components["schemas"]["Basis"];
+            /** Format: date */
+            date: string;
+            kind: components["schemas"]["ChargeKind"];
+            note?: string | null;
+            /** @description The rate of `amount`'s currency on `date`. */
+            rate: components["schemas"]["RateUsed"];
+        };
+        /** @description A charge as entered; its rate is looked up for its date. */
+        ChargeInput: {
+            amount: components["schemas"]["Money"];
+            basis?: components["schemas"]["Basis"];
+            /**
+             * Format: date
+             * @description The order date when not given.
+             */
+            date?: string | null;
+            kind: components["schemas"]["ChargeKind"];
+            note?: string | null;
+        };
+        /**
+         * @description What a cost of an order is for.
+         * @enum {string}
+         */
+        ChargeKind: "purchase" | "freight" | "duty" | "commission" | "bank_fee" | "other";
         CheckResult: {
             candidates: components["schemas"]["Candidate"][];
             /** @description Why saving would be refused, in the caller's language. */
@@ -1686,6 +2120,12 @@ export interface components {
             /** Format: int64 */
             opportunity_id: number;
         };
+        CostLine: {
+            amount: components["schemas"]["Money"];
+            kind: components["schemas"]["ChargeKind"];
+            /** @description `product_cost`, `charge`, `bank_fee`: where the figure comes from. */
+            source: string;
+        };
         /**
          * @description A currency of [`CURRENCIES`].
          * @example USD
@@ -1717,6 +2157,14 @@ export interface components {
             tier?: string | null;
             time_zone?: string | null;
             website?: string | null;
+        };
+        /** @description A customer's money at a glance: open orders and credit. */
+        CustomerMoney: {
+            /** @description Received but not yet allocated, per currency. */
+            credit: components["schemas"]["Money"][];
+            open_orders: components["schemas"]["OrderRow"][];
+            /** @description Outstanding per currency. */
+            outstanding: components["schemas"]["Money"][];
         };
         /** @description A change to a customer: absent fields stay, an empty string clears a text field. */
         CustomerPatch: {
@@ -1819,6 +2267,11 @@ export interface components {
         };
         /** @enum {string} */
         Direction: "incoming" | "outgoing";
+        /**
+         * @description The language of a document the customer receives.
+         * @enum {string}
+         */
+        DocLang: "zh" | "en" | "both";
         DryRun: {
             counts: components["schemas"]["DryRunCounts"];
             /** @description Duplicates in file order (the first 1000). */
@@ -1868,6 +2321,12 @@ export interface components {
              * @description Rows that would be written with a warning.
              */
             warnings: number;
+        };
+        /** @description A reminder letter for an open instalment, in the order's document language. */
+        DunningLetter: {
+            body: string;
+            lang: components["schemas"]["DocLang"];
+            subject: string;
         };
         /** @description A duplicate found for a row. */
         Duplicate: {
@@ -1949,6 +2408,16 @@ export interface components {
         FieldView: {
             key: string;
             name: string;
+        };
+        Figures: {
+            cost_total: components["schemas"]["Money"];
+            costs: components["schemas"]["CostLine"][];
+            /** @description Realised exchange gain (+) or loss (−); zero for the estimate. */
+            fx: components["schemas"]["Money"];
+            /** @description Profit ÷ revenue, in percent with one decimal ("12.5"); none without revenue. */
+            margin_percent?: string | null;
+            profit: components["schemas"]["Money"];
+            revenue: components["schemas"]["Money"];
         };
         /** @enum {string} */
         Format: "csv" | "xlsx";
@@ -2062,6 +2531,24 @@ export interface components {
             started_at?: string | null;
             status: components["schemas"]["ImportStatus"];
         };
+        /** @description An instalment with what has been received on it. */
+        InstalmentState: {
+            amount: components["schemas"]["Money"];
+            described: string;
+            /** Format: date */
+            due?: string | null;
+            /** @description Realised exchange gain (+) or loss (−) on what was received, in the base currency. */
+            fx: components["schemas"]["Money"];
+            index: number;
+            label: string;
+            outstanding: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Days past due (0 when not due or paid).
+             */
+            overdue_days: number;
+            received: components["schemas"]["Money"];
+        };
         /** @description A record kind as the web app shows it (audit filter, search labels). */
         KindView: {
             kind: string;
@@ -2117,6 +2604,60 @@ export interface components {
             /** Format: int64 */
             version: number;
             website?: string | null;
+        };
+        /** @description A line of a quotation or order, as stored. */
+        Line: {
+            /** @description Quantity × price − discount, rounded to the currency's smallest unit. */
+            amount: string;
+            description: string;
+            /** @description Percent off the line (0–100). */
+            discount_percent?: string | null;
+            hs_code?: string | null;
+            /**
+             * Format: int64
+             * @description The catalogue product, if the line came from one.
+             */
+            product_id?: number | null;
+            /** @example 500 */
+            quantity: string;
+            sku?: string | null;
+            unit: string;
+            unit_cost?: components["schemas"]["Money"] | null;
+            /**
+             * @description Per unit, in the document's currency (may have more decimals than the currency).
+             * @example 12.35
+             */
+            unit_price: string;
+            volume_cbm?: string | null;
+            /**
+             * @description Gross weight (kg) and volume (m³) of the line, from the product's packing; the bases
+             *     for sharing freight by weight or volume.
+             */
+            weight_kg?: string | null;
+        };
+        /** @description A line as entered: a product (whose SKU, name, unit and cost are filled in) or free text. */
+        LineInput: {
+            /** @description Free text, or overrides the product's name. */
+            description?: string | null;
+            discount_percent?: string | null;
+            /** Format: int64 */
+            product_id?: number | null;
+            /** @example 500 */
+            quantity: string;
+            /** @description The product's unit, or `pcs`, when not given. */
+            unit?: string | null;
+            /**
+             * @description The product's price in the document's currency when not given.
+             * @example 12.35
+             */
+            unit_price?: string | null;
+        };
+        /** @description A line's share of the actual figures. */
+        LineProfit: {
+            cost: components["schemas"]["Money"];
+            line: number;
+            profit: components["schemas"]["Money"];
+            revenue: components["schemas"]["Money"];
         };
         /** @description A page of a list and how many records the whole list holds. */
         List_ActivityView: {
@@ -2325,6 +2866,39 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_OrderRow: {
+            items: {
+                /** Format: int64 */
+                customer_id: number;
+                customer_name: string;
+                /** Format: int64 */
+                id: number;
+                /**
+                 * Format: date
+                 * @description The earliest due date of an instalment still open.
+                 */
+                next_due?: string | null;
+                number: string;
+                /** Format: date */
+                order_date: string;
+                outstanding: components["schemas"]["Money"];
+                overdue: boolean;
+                owner_name?: string | null;
+                received: components["schemas"]["Money"];
+                status: components["schemas"]["OrderStatus"];
+                status_name: string;
+                total: components["schemas"]["Money"];
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_ProductView: {
             items: {
                 active: boolean;
@@ -2349,6 +2923,111 @@ export interface components {
                 unit: string;
                 /** Format: date-time */
                 updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_QuotationView: {
+            items: {
+                body: components["schemas"]["QuoteBody"];
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                customer_id: number;
+                customer_name: string;
+                /** Format: date-time */
+                decided_at?: string | null;
+                history: components["schemas"]["QuoteRevision"][];
+                /** Format: int64 */
+                id: number;
+                number: string;
+                /** Format: int64 */
+                opportunity_id?: number | null;
+                /** Format: int64 */
+                order_id?: number | null;
+                /** Format: int64 */
+                owner_id?: number | null;
+                owner_name?: string | null;
+                /** Format: int64 */
+                revision: number;
+                /** Format: date-time */
+                sent_at?: string | null;
+                status: components["schemas"]["QuoteStatus"];
+                total: components["schemas"]["Money"];
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_RateView: {
+            items: {
+                base: components["schemas"]["Currency"];
+                currency: components["schemas"]["Currency"];
+                /** Format: date */
+                date: string;
+                /** Format: int64 */
+                id: number;
+                rate: string;
+                source?: string | null;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_ReceiptView: {
+            items: {
+                allocated: components["schemas"]["Money"];
+                allocations: components["schemas"]["AllocationRow"][];
+                amount: components["schemas"]["Money"];
+                /** @description Not yet allocated or refunded: the customer's credit. */
+                available: components["schemas"]["Money"];
+                bank_fee: components["schemas"]["Money"];
+                cancel_reason?: string | null;
+                /** Format: date-time */
+                cancelled_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: int64 */
+                customer_id: number;
+                customer_name: string;
+                /** Format: date */
+                date: string;
+                fx: components["schemas"]["Money"];
+                /** @description What the customer paid (amount + bank fee): what the instalments are paid with. */
+                gross: components["schemas"]["Money"];
+                /** Format: int64 */
+                id: number;
+                kind: components["schemas"]["ReceiptKind"];
+                number: string;
+                owner_name?: string | null;
+                payer?: string | null;
+                /** @description For an active receipt with money left: how Kontor would allocate it. */
+                proposals: components["schemas"]["Proposal"][];
+                rate: components["schemas"]["RateUsed"];
+                refunds: components["schemas"]["Refund"][];
+                remittance?: string | null;
+                status: components["schemas"]["ReceiptStatus"];
                 /** Format: int64 */
                 version: number;
             }[];
@@ -2423,6 +3102,29 @@ export interface components {
                 /** Format: int64 */
                 member_count: number;
                 name: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_TermsView: {
+            items: {
+                active: boolean;
+                /** @description Each part worded in the viewer's language. */
+                described: string[];
+                /** Format: int64 */
+                id: number;
+                /** @description In the viewer's language. */
+                name: string;
+                name_en: string;
+                name_zh: string;
+                parts: components["schemas"]["TermPart"][];
                 /** Format: int64 */
                 version: number;
             }[];
@@ -2545,6 +3247,11 @@ export interface components {
          * @enum {string}
          */
         MatchLevel: "same" | "possible";
+        /**
+         * @description Why Kontor proposes an allocation.
+         * @enum {string}
+         */
+        MatchReason: "reference" | "amount" | "oldest";
         /** @description The caller: profile, roles, teams, effective permissions and the areas of the app to show. */
         Me: {
             areas: string[];
@@ -2589,6 +3296,11 @@ export interface components {
             /** Format: int64 */
             survivor_id: number;
         };
+        /**
+         * @description How the customer pays an instalment.
+         * @enum {string}
+         */
+        Method: "tt" | "lc" | "dp" | "da" | "oa";
         /**
          * @description create: new customers only; upsert: update the customer with the same key, else create;
          *     update: update only, rows without a match are errors.
@@ -2677,7 +3389,7 @@ export interface components {
          *     the end.)
          * @enum {string}
          */
-        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received";
+        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue";
         OpportunityInput: {
             amount?: string | null;
             currency?: string | null;
@@ -2703,6 +3415,152 @@ export interface components {
             owner?: components["schemas"]["Named"] | null;
             stage: components["schemas"]["Stage"];
             title: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description An allocation to an order, as the order shows it. */
+        OrderAllocation: {
+            amount: components["schemas"]["Money"];
+            credit_note: boolean;
+            /** Format: date */
+            date: string;
+            /** @description This allocation's share of the receipt's bank fee, and the same in the base currency. */
+            fee: components["schemas"]["Money"];
+            fee_base: components["schemas"]["Money"];
+            fx: components["schemas"]["Money"];
+            /** Format: date */
+            fx_date: string;
+            instalment: number;
+            /** @description The receipt's rate. */
+            rate: string;
+            /** Format: int64 */
+            receipt_id: number;
+            receipt_number: string;
+        };
+        /** @description The dates of an order an instalment may count from. */
+        OrderDates: {
+            /** Format: date */
+            bl_date?: string | null;
+            /** Format: date */
+            delivered?: string | null;
+            /** Format: date */
+            eta?: string | null;
+            /** Format: date */
+            order_date?: string | null;
+        };
+        /** @description An order as entered; on a change, absent fields stay. */
+        OrderInput: {
+            /**
+             * Format: date
+             * @description `null` clears a date.
+             */
+            bl_date?: string | null;
+            /** @description Actual costs as they arrive; replaces the list. */
+            charges?: components["schemas"]["ChargeInput"][] | null;
+            currency?: string | null;
+            /**
+             * Format: int64
+             * @description For a new order made directly.
+             */
+            customer_id?: number | null;
+            customer_ref?: string | null;
+            /** Format: date */
+            delivered?: string | null;
+            delivery?: string | null;
+            /** @description Estimated costs (freight, duty, commission, bank fees); replaces the list. */
+            estimates?: components["schemas"]["ChargeInput"][] | null;
+            /** Format: date */
+            eta?: string | null;
+            incoterm?: string | null;
+            lang?: components["schemas"]["DocLang"] | null;
+            lines?: components["schemas"]["LineInput"][] | null;
+            named_place?: string | null;
+            /**
+             * Format: date
+             * @description Today (the company's day) when not given.
+             */
+            order_date?: string | null;
+            /** Format: date */
+            promised_date?: string | null;
+            remarks?: string | null;
+            status?: components["schemas"]["OrderStatus"] | null;
+            terms?: components["schemas"]["TermPart"][] | null;
+            /**
+             * Format: int64
+             * @description A payment terms template, or the shares themselves (`terms`).
+             */
+            terms_id?: number | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /** @description A row of the order list: the money at a glance. */
+        OrderRow: {
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: date
+             * @description The earliest due date of an instalment still open.
+             */
+            next_due?: string | null;
+            number: string;
+            /** Format: date */
+            order_date: string;
+            outstanding: components["schemas"]["Money"];
+            overdue: boolean;
+            owner_name?: string | null;
+            received: components["schemas"]["Money"];
+            status: components["schemas"]["OrderStatus"];
+            status_name: string;
+            total: components["schemas"]["Money"];
+            /** Format: int64 */
+            version: number;
+        };
+        /** @enum {string} */
+        OrderStatus: "confirmed" | "in_production" | "shipped" | "completed" | "cancelled";
+        OrderView: {
+            allocations: components["schemas"]["OrderAllocation"][];
+            charges: components["schemas"]["Charge"][];
+            /** Format: date-time */
+            created_at: string;
+            currency: components["schemas"]["Currency"];
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            customer_ref?: string | null;
+            dates: components["schemas"]["OrderDates"];
+            delivery?: string | null;
+            /** @description Absent for roles that hide costs. */
+            estimates: components["schemas"]["Charge"][];
+            /** Format: int64 */
+            id: number;
+            incoterm?: string | null;
+            lang: components["schemas"]["DocLang"];
+            lines: components["schemas"]["Line"][];
+            named_place?: string | null;
+            number: string;
+            /** Format: int64 */
+            owner_id?: number | null;
+            owner_name?: string | null;
+            plan: components["schemas"]["InstalmentState"][];
+            profit: components["schemas"]["ProfitView"];
+            /** Format: date */
+            promised_date?: string | null;
+            /** Format: int64 */
+            quotation_id?: number | null;
+            rate: components["schemas"]["RateUsed"];
+            receivable: components["schemas"]["Receivable"];
+            remarks?: string | null;
+            status: components["schemas"]["OrderStatus"];
+            status_name: string;
+            /** Format: int64 */
+            terms_id?: number | null;
+            terms_name?: string | null;
+            total: components["schemas"]["Money"];
+            /** Format: date-time */
+            updated_at: string;
             /** Format: int64 */
             version: number;
         };
@@ -2837,6 +3695,14 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        ProfitView: {
+            actual: components["schemas"]["Figures"];
+            base: components["schemas"]["Currency"];
+            estimated: components["schemas"]["Figures"];
+            lines: components["schemas"]["LineProfit"][];
+            /** @description The order total in its own currency, beside the base-currency figures. */
+            order_total: components["schemas"]["Money"];
+        };
         /**
          * @description Progress and counts of a commit (and of a revert), kept beside the import and written in the
          *     same transaction as each batch.
@@ -2886,6 +3752,19 @@ export interface components {
              */
             warnings: number;
         };
+        Proposal: {
+            amount: components["schemas"]["Money"];
+            /** Format: date */
+            due?: string | null;
+            instalment: number;
+            label: string;
+            /** Format: int64 */
+            order_id: number;
+            order_number: string;
+            /** @description Outstanding on the instalment before this receipt. */
+            outstanding: components["schemas"]["Money"];
+            reason: components["schemas"]["MatchReason"];
+        };
         PublicInfo: {
             company_name?: string | null;
             default_language: components["schemas"]["Lang"];
@@ -2897,11 +3776,229 @@ export interface components {
             setup_required: boolean;
             version: string;
         };
+        /** @description A quotation as entered; on a change, absent fields stay. */
+        QuotationInput: {
+            currency?: string | null;
+            /**
+             * Format: int64
+             * @description For a new quotation: the customer, or an opportunity (whose customer it is for).
+             */
+            customer_id?: number | null;
+            delivery?: string | null;
+            incoterm?: string | null;
+            lang?: components["schemas"]["DocLang"] | null;
+            lines?: components["schemas"]["LineInput"][] | null;
+            named_place?: string | null;
+            /** Format: int64 */
+            opportunity_id?: number | null;
+            payment_terms?: string | null;
+            /** Format: int64 */
+            payment_terms_id?: number | null;
+            remarks?: string | null;
+            /**
+             * Format: date
+             * @description 30 days after the quotation's date when not given.
+             */
+            valid_until?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        QuotationView: {
+            body: components["schemas"]["QuoteBody"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            /** Format: date-time */
+            decided_at?: string | null;
+            history: components["schemas"]["QuoteRevision"][];
+            /** Format: int64 */
+            id: number;
+            number: string;
+            /** Format: int64 */
+            opportunity_id?: number | null;
+            /** Format: int64 */
+            order_id?: number | null;
+            /** Format: int64 */
+            owner_id?: number | null;
+            owner_name?: string | null;
+            /** Format: int64 */
+            revision: number;
+            /** Format: date-time */
+            sent_at?: string | null;
+            status: components["schemas"]["QuoteStatus"];
+            total: components["schemas"]["Money"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description What a revision of a quotation says. */
+        QuoteBody: {
+            currency: components["schemas"]["Currency"];
+            /** Format: date */
+            date: string;
+            /** @description Delivery time ("35 days after deposit"). */
+            delivery?: string | null;
+            /** @description Incoterm 2020 (`FOB`) and its named place (`Ningbo`). */
+            incoterm?: string | null;
+            /** @description The language of the document the customer receives. */
+            lang: components["schemas"]["DocLang"];
+            lines: components["schemas"]["Line"][];
+            named_place?: string | null;
+            /** @description Payment terms as worded on the quotation. */
+            payment_terms?: string | null;
+            /** Format: int64 */
+            payment_terms_id?: number | null;
+            remarks?: string | null;
+            /** Format: date */
+            valid_until: string;
+        };
+        /** @description A revision the customer saw before the quotation was revised. */
+        QuoteRevision: {
+            body: components["schemas"]["QuoteBody"];
+            /** Format: date-time */
+            replaced_at: string;
+            /** Format: int64 */
+            revision: number;
+            status: components["schemas"]["QuoteStatus"];
+        };
+        /** @enum {string} */
+        QuoteStatus: "draft" | "sent" | "accepted" | "rejected" | "expired";
+        /** @description What an import of rates did. */
+        RateImport: {
+            /**
+             * Format: int64
+             * @description New rates.
+             */
+            added: number;
+            /**
+             * Format: int64
+             * @description Rates of a currency and date that existed and were replaced.
+             */
+            replaced: number;
+        };
+        RateInput: {
+            currency: string;
+            /** Format: date */
+            date: string;
+            /** @example 7.1234 */
+            rate: string;
+            source?: string | null;
+        };
+        /** @description The rate a document used: its value and the date it was entered for. */
+        RateUsed: {
+            /** @description The base currency. */
+            base: components["schemas"]["Currency"];
+            /**
+             * Format: date
+             * @description The date of the rate (the document's date or the latest before it); none for the base
+             *     currency itself.
+             */
+            date?: string | null;
+            /** @example 7.1234 */
+            rate: string;
+        };
+        RateView: {
+            base: components["schemas"]["Currency"];
+            currency: components["schemas"]["Currency"];
+            /** Format: date */
+            date: string;
+            /** Format: int64 */
+            id: number;
+            rate: string;
+            source?: string | null;
+            /** Format: int64 */
+            version: number;
+        };
+        ReceiptInput: {
+            /** @description What reached the bank account. */
+            amount: components["schemas"]["Money"];
+            /** @description Deducted on the way (0 when not given). */
+            bank_fee?: string | null;
+            /**
+             * Format: int64
+             * @description The paying customer; found from an order number in the remittance text when absent.
+             */
+            customer_id?: number | null;
+            /** Format: date */
+            date: string;
+            kind?: components["schemas"]["ReceiptKind"];
+            payer?: string | null;
+            /** @description The rate of the day; from the rate table when not given. */
+            rate?: string | null;
+            remittance?: string | null;
+        };
+        /** @enum {string} */
+        ReceiptKind: "payment" | "credit_note";
+        /** @enum {string} */
+        ReceiptStatus: "active" | "cancelled";
+        ReceiptView: {
+            allocated: components["schemas"]["Money"];
+            allocations: components["schemas"]["AllocationRow"][];
+            amount: components["schemas"]["Money"];
+            /** @description Not yet allocated or refunded: the customer's credit. */
+            available: components["schemas"]["Money"];
+            bank_fee: components["schemas"]["Money"];
+            cancel_reason?: string | null;
+            /** Format: date-time */
+            cancelled_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            /** Format: date */
+            date: string;
+            fx: components["schemas"]["Money"];
+            /** @description What the customer paid (amount + bank fee): what the instalments are paid with. */
+            gross: components["schemas"]["Money"];
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ReceiptKind"];
+            number: string;
+            owner_name?: string | null;
+            payer?: string | null;
+            /** @description For an active receipt with money left: how Kontor would allocate it. */
+            proposals: components["schemas"]["Proposal"][];
+            rate: components["schemas"]["RateUsed"];
+            refunds: components["schemas"]["Refund"][];
+            remittance?: string | null;
+            status: components["schemas"]["ReceiptStatus"];
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description Received and outstanding of an order. */
+        Receivable: {
+            /** @description Credit notes granted on the order. */
+            credited: components["schemas"]["Money"];
+            fx: components["schemas"]["Money"];
+            outstanding: components["schemas"]["Money"];
+            received: components["schemas"]["Money"];
+            settled: boolean;
+            total: components["schemas"]["Money"];
+        };
         /** @description The record a notification leads to: a kind (`Entity::KIND`) and an id. */
         RecordRef: {
             /** Format: int64 */
             id: number;
             kind: string;
+        };
+        /** @description Credit paid back to the customer. */
+        Refund: {
+            amount: string;
+            /** Format: date */
+            date: string;
+            note?: string | null;
+        };
+        RefundInput: {
+            amount: string;
+            /** Format: date */
+            date: string;
+            note?: string | null;
+            /** Format: int64 */
+            version?: number | null;
         };
         ReleaseInput: {
             /** @description Why the rep gives the customer up. */
@@ -3000,6 +4097,12 @@ export interface components {
         Severity: "error" | "warning";
         /** @enum {string} */
         Stage: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
+        StepInput: {
+            /** @description `send`, `accept` or `reject`. */
+            step: string;
+            /** Format: int64 */
+            version?: number | null;
+        };
         /** @description A supplier's price for the product (a hidden field class). */
         SupplierPrice: {
             /** Format: int32 */
@@ -3057,6 +4160,48 @@ export interface components {
             /** Format: int64 */
             member_count: number;
             name: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description One share of a payment plan. */
+        TermPart: {
+            anchor: components["schemas"]["Anchor"];
+            /**
+             * Format: int32
+             * @description Days after the anchor date (negative: before it).
+             */
+            days: number;
+            label_en: string;
+            /** @description "定金" / "Deposit". */
+            label_zh: string;
+            method: components["schemas"]["Method"];
+            /** @description Count the days from the end of the anchor date's month ("net 30 after month end"). */
+            month_end?: boolean;
+            /**
+             * @description Percent of the order total; the parts of a template add up to 100.
+             * @example 30
+             */
+            percent: string;
+        };
+        TermsInput: {
+            active?: boolean | null;
+            name_en?: string | null;
+            name_zh?: string | null;
+            parts?: components["schemas"]["TermPart"][] | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        TermsView: {
+            active: boolean;
+            /** @description Each part worded in the viewer's language. */
+            described: string[];
+            /** Format: int64 */
+            id: number;
+            /** @description In the viewer's language. */
+            name: string;
+            name_en: string;
+            name_zh: string;
+            parts: components["schemas"]["TermPart"][];
             /** Format: int64 */
             version: number;
         };
@@ -4211,6 +5356,33 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    customer_money: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerMoney"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     release: {
         parameters: {
             query?: never;
@@ -4479,6 +5651,134 @@ export interface operations {
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    list_rates: {
+        parameters: {
+            query?: {
+                currency?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_RateView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    set_rate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    import_rates: {
+        parameters: {
+            query?: {
+                /** @description The file's name (`rates.csv`, `rates.xlsx`). */
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateImport"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    delete_rate: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     run_handover: {
@@ -5613,6 +6913,287 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    list_orders: {
+        parameters: {
+            query?: {
+                customer_id?: number;
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Only orders with money still to collect. */
+                open?: boolean;
+                /** @description Number, customer PO or a line's description contains this text. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_OrderRow"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_order: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    dunning_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningLetter"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_TermsView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TermsInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermsView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TermsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermsView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     catalog: {
         parameters: {
             query?: never;
@@ -5937,6 +7518,499 @@ export interface operations {
                     "application/json": components["schemas"]["PublicInfo"];
                 };
             };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_quotations: {
+        parameters: {
+            query?: {
+                customer_id?: number;
+                /** @description `draft`, `sent`, `accepted`, `rejected`, `expired`. */
+                status?: string;
+                /** @description Number or a line's description contains this text. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_QuotationView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_quotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotationInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_quotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_quotation: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_quotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotationInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    order_from_quotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    quotation_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotationView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_receipts: {
+        parameters: {
+            query?: {
+                customer_id?: number;
+                /** @description Only receipts with money not yet allocated. */
+                unallocated?: boolean;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_ReceiptView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    allocate_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AllocateInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    unallocate_receipt: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    cancel_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    refund_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    aging: {
+        parameters: {
+            query?: {
+                /** @description `customer` (default) or `owner`. */
+                by?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgingRow"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
