@@ -18,6 +18,7 @@ use crate::domain::kit::List;
 use crate::domain::sales::rates::{self, RateImport, RateInput, RateQuery, RateView};
 use crate::domain::sales::receipts::{
     self, AllocateInput, CancelInput, ReceiptInput, ReceiptQuery, ReceiptView, RefundInput,
+    UnallocateInput,
 };
 use crate::domain::sales::receivables::{self, AgingQuery, AgingRow};
 use crate::domain::sales::terms::{self, TermsInput, TermsView};
@@ -198,17 +199,18 @@ async fn allocate_receipt(
     ))
 }
 
-/// Takes back one allocation (by its index in the receipt).
-#[utoipa::path(delete, path = "/api/v1/receipts/{id}/allocations/{index}", tag = "finance", params(("id" = u64, Path), ("index" = usize, Path), VersionQuery), responses((status = 200, body = ReceiptView)))]
+/// Takes back one allocation (a wrong match), by its index in the receipt.
+#[utoipa::path(post, path = "/api/v1/receipts/{id}/unallocate", tag = "finance", params(("id" = u64, Path)), request_body = UnallocateInput, responses((status = 200, body = ReceiptView)))]
 async fn unallocate_receipt(
     State(s): State<AppState>,
     auth: Auth,
-    PathParam((id, index)): PathParam<(u64, usize)>,
-    Params(v): Params<VersionQuery>,
+    PathParam(id): PathParam<u64>,
+    Body(input): Body<UnallocateInput>,
 ) -> ApiResult<Json<ReceiptView>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || receipts::unallocate(&k, &auth.principal, id, index, v.version)).await?,
+        blocking(move || receipts::unallocate(&k, &auth.principal, id, input.index, input.version))
+            .await?,
     ))
 }
 

@@ -88,9 +88,23 @@ pub fn list(
                         (field == *f || field.starts_with(&format!("{f}."))) && p.perms.hides(class)
                     })
                 };
-                let parse = |v: Option<String>| {
-                    v.and_then(|s| serde_json::from_str(&s).ok())
-                        .unwrap_or(serde_json::Value::Null)
+                // Hidden fields inside a list (`lines[].unit_cost`): the list's change stays,
+                // without them.
+                let inner: Vec<(&str, &str)> = sensitive
+                    .iter()
+                    .filter(|(_, class)| p.perms.hides(class))
+                    .filter_map(|(f, _)| f.split_once("[]."))
+                    .collect();
+                let parse = |field: &str, v: Option<String>| {
+                    let mut v = v
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or(serde_json::Value::Null);
+                    for (list, rest) in &inner {
+                        if field == *list {
+                            crate::domain::kit::guard::remove_path(&mut v, rest);
+                        }
+                    }
+                    v
                 };
                 AuditView {
                     id,
@@ -106,9 +120,9 @@ pub fn list(
                         .into_iter()
                         .filter(|c| !hidden(&c.field))
                         .map(|c| ChangeView {
+                            old: parse(&c.field, c.old),
+                            new: parse(&c.field, c.new),
                             field: c.field,
-                            old: parse(c.old),
-                            new: parse(c.new),
                         })
                         .collect(),
                     action: e.action,

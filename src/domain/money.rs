@@ -125,8 +125,9 @@ impl Money {
         Money { amount, currency }
     }
 
+    /// Nothing, written with the currency's decimals (0.00, or 0 for yen).
     pub fn zero(currency: Currency) -> Money {
-        Money::new(Decimal::ZERO, currency)
+        Money::new(Decimal::new(0, currency.minor_units()), currency)
     }
 
     /// Rounded to the currency's smallest unit.

@@ -97,6 +97,8 @@ const LOCK: Act = Act::Is("lock");
 /// and of restoring from the recycle bin.
 const DELETE_CUSTOMER: Act = Act::Is("delete_customer");
 const CRM: &str = "crm";
+const SALES: &str = "sales";
+const FINANCE: &str = "finance";
 
 /// What an operation asks of the caller before it looks at any record (403 when missing).
 #[derive(Clone, Copy, Debug)]
@@ -203,6 +205,9 @@ const POLICY: &[Rule] = &[
     ("POST", "/opportunities", &[], &[Check::Visible(CRM, UPDATE)]),
     // Deleting a customer is the customers' own right (a lead's delete is the CRM delete).
     ("DELETE", "/customers/{id}", &[], &[Check::Visible(CRM, DELETE_CUSTOMER)]),
+    // A customer's orders, outstanding and credit: the sales read right, on a customer the
+    // caller reads.
+    ("GET", "/customers/{id}/money", &[Need::Some(SALES, READ)], &[Check::Visible(CRM, READ)]),
     ("*", "/customers/{id}*|/leads/{id}*|/opportunities/{id}", &[], &[Check::Visible(CRM, Act::OnRecord)]),
     // Transfer requests name a customer the caller may not read (the duplicate check's
     // `transfer_ref`; the sampled one is no reference, 422): asking needs the create right,
@@ -214,6 +219,22 @@ const POLICY: &[Rule] = &[
     ("*", "/customers|/leads|/opportunities|/pool|/my-day", &[Need::Some(CRM, Act::ByMethod)], &[]),
     // The catalogue is the company's: any scope of the products module's action reaches it.
     ("*", "/products*", &[Need::Some("products", Act::ByMethod)], &[]),
+    // Sales documents follow their customer's owner. Making one needs the customer readable
+    // (CRM) and the sales create scope over its owner; making the order of a quotation
+    // changes the quotation.
+    ("POST", "/quotations|/orders", &[Need::Some(SALES, CREATE)], &[Check::Visible(CRM, READ), Check::Visible(SALES, CREATE)]),
+    ("POST", "/quotations/{id}/order", &[Need::Some(SALES, CREATE)], &[Check::Visible(SALES, UPDATE)]),
+    ("POST", "/quotations/{id}/steps", &[], &[Check::Visible(SALES, UPDATE)]),
+    ("*", "/quotations/{id}*|/orders/{id}*", &[], &[Check::Visible(SALES, Act::OnRecord)]),
+    ("GET", "/quotations|/orders|/receivables/aging", &[Need::Some(SALES, READ)], &[]),
+    // Receipts follow the paying customer's owner; recording one needs finance create and a
+    // customer the caller reads.
+    ("POST", "/receipts", &[Need::Some(FINANCE, CREATE)], &[Check::Visible(CRM, READ)]),
+    ("*", "/receipts/{id}*", &[], &[Check::Visible(FINANCE, Act::OnRecord)]),
+    ("GET", "/receipts", &[Need::Some(FINANCE, READ)], &[]),
+    // Rates and terms templates are the company's (any scope of the finance action).
+    ("POST", "/exchange-rates/import", &[Need::Some(FINANCE, IMPORT)], &[]),
+    ("*", "/exchange-rates*|/payment-terms*", &[Need::Some(FINANCE, Act::ByMethod)], &[]),
 ];
 
 /// Body fields that need an action of their own beyond the operation's: each operation a row
@@ -249,6 +270,11 @@ const RECORDS: &[(&str, &str)] = &[
     ("activities", "activity"),
     ("attachments", "attachment"),
     ("products", "product"),
+    ("quotations", "quotation"),
+    ("orders", "order"),
+    ("receipts", "receipt"),
+    ("exchange-rates", "exchange_rate"),
+    ("payment-terms", "payment_terms"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
@@ -407,8 +433,9 @@ impl Caller {
         }
     }
 
-    fn may_read(&self, holder: &Holder) -> bool {
-        self.refusal(Check::Visible(CRM, READ), &Method::GET, holder)
+    /// Whether the caller reads what `holder` holds in `module`.
+    fn may_read(&self, holder: &Holder, module: &'static str) -> bool {
+        self.refusal(Check::Visible(module, READ), &Method::GET, holder)
             .is_none()
     }
 }
@@ -501,7 +528,7 @@ struct Rec {
     owner: Holder,
     /// The words of the CRM names this record brought along (its own, its customer's …), each
     /// with the holder whose readers may see it.
-    words: Vec<(String, Holder)>,
+    words: Vec<(String, Holder, &'static str)>,
     name: String,
 }
 
@@ -518,13 +545,26 @@ impl Rec {
     }
 
     /// Marks the words of the record's name (and `also`'s) as CRM data that `seen`'s readers
-    /// may see.
-    fn crm(mut self, seen: Holder, also: &[&Rec]) -> Rec {
+    /// may read.
+    fn crm(self, seen: Holder, also: &[&Rec]) -> Rec {
+        self.seen_in(CRM, seen, also)
+    }
+
+    /// Marks the words of the record's name and of `also` (its customer, whose name it shows)
+    /// as data of `module` that `seen`'s readers of that module may read.
+    fn seen_in(mut self, module: &'static str, seen: Holder, also: &[&Rec]) -> Rec {
         for w in self.name.split(' ') {
-            self.words.push((w.to_lowercase(), seen.clone()));
+            self.words.push((w.to_lowercase(), seen.clone(), module));
         }
         for r in also {
             self.words.extend(r.words.iter().cloned());
+            if module != CRM {
+                self.words.extend(
+                    r.words
+                        .iter()
+                        .map(|(w, _, _)| (w.clone(), seen.clone(), module)),
+                );
+            }
         }
         self
     }
@@ -625,7 +665,9 @@ struct World {
     closed_pool: u64,
     sets: HashMap<(usize, Owner), BTreeMap<&'static str, Rec>>,
     /// First word of each live CRM name → (whose readers may see it, kind).
-    names: HashMap<String, (Holder, &'static str)>,
+    /// Each word of a name under test: who may read it, as (holder, kind, module); a caller
+    /// who reads any one of them may see the word (a customer's name is on its orders too).
+    names: HashMap<String, Vec<(Holder, &'static str, &'static str)>>,
     n: u64,
 }
 
@@ -907,6 +949,54 @@ impl World {
                     .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }
+            "quotation" => {
+                let c = self.customer("customer", &who).await;
+                let input = json!({"customer_id": c.id, "currency": "USD",
+                    "lines": [{"description": name, "quantity": "2", "unit_price": "10"}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/quotations", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), who.clone(), name).seen_in(SALES, who, &[&c])
+            }
+            "order" => {
+                let c = self.customer("customer", &who).await;
+                let input = json!({"customer_id": c.id, "currency": "CNY",
+                    "lines": [{"description": name, "quantity": "2", "unit_price": "10"}],
+                    "terms": [{"label_zh": "全款", "label_en": "Full", "percent": "100",
+                        "method": "tt", "anchor": "order_date", "days": 0}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/orders", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), who.clone(), name).seen_in(SALES, who, &[&c])
+            }
+            "receipt" => {
+                let c = self.customer("customer", &who).await;
+                let input = json!({"customer_id": c.id, "payer": name,
+                    "amount": {"amount": "100.00", "currency": "CNY"}, "date": "2026-01-05"});
+                let v = self
+                    .admin(Method::POST, "/api/v1/receipts", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), who.clone(), name).seen_in(FINANCE, who, &[&c])
+            }
+            "exchange_rate" => {
+                // One date per fixture: a rate is unique per currency and day.
+                let day = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+                    + chrono::Duration::days(self.names.len() as i64);
+                let input = json!({"currency": "USD", "date": day, "rate": "7.1", "source": name});
+                let v = self
+                    .admin(Method::POST, "/api/v1/exchange-rates", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "payment_terms" => {
+                let input = json!({"name_zh": name, "name_en": name,
+                    "parts": [{"label_zh": "全款", "label_en": "Full", "percent": "100",
+                        "method": "tt", "anchor": "order_date", "days": 0}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/payment-terms", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
             "cadence_rule" => {
                 let rule = json!({"name": name, "trigger": "new_customer", "days": 3,
                     "task_title": name, "active": false});
@@ -960,8 +1050,11 @@ impl World {
             return r.clone();
         }
         let r = self.create(kind, ci, owner).await;
-        for (w, seen) in &r.words {
-            self.names.insert(w.clone(), (seen.clone(), r.kind));
+        for (w, seen, module) in &r.words {
+            self.names
+                .entry(w.clone())
+                .or_default()
+                .push((seen.clone(), r.kind, module));
         }
         self.sets.entry(key).or_default().insert(kind, r.clone());
         r
@@ -971,7 +1064,7 @@ impl World {
     fn discard(&mut self, ci: usize, owner: Owner, kind: &str) {
         let key = set_key(ci, owner, kind);
         if let Some(r) = self.sets.get_mut(&key).and_then(|s| s.remove(kind)) {
-            for (w, _) in &r.words {
+            for (w, _, _) in &r.words {
                 self.names.remove(w);
             }
         }
@@ -990,9 +1083,13 @@ impl World {
         let mut out: Vec<String> = words(&String::from_utf8_lossy(answer))
             .into_iter()
             .filter(|w| !sent.contains(w))
-            .filter_map(|w| self.names.get(&w).map(|(seen, kind)| (w, seen, kind)))
-            .filter(|(_, seen, _)| !c.may_read(seen))
-            .map(|(w, seen, kind)| format!("{kind} {w} ({seen:?})"))
+            .filter_map(|w| self.names.get(&w).map(|ways| (w, ways)))
+            .filter(|(_, ways)| {
+                !ways
+                    .iter()
+                    .any(|(seen, _, module)| c.may_read(seen, module))
+            })
+            .map(|(w, ways)| format!("{} {w} ({:?})", ways[0].1, ways[0].0))
             .collect();
         out.sort();
         out.dedup();
@@ -1150,6 +1247,8 @@ fn sample(doc: &Value, schema: &Value, n: &mut u64) -> Value {
         "array" => json!([]),
         "integer" | "number" => json!(1),
         "boolean" => json!(false),
+        // A decimal amount or rate the document gives an example of ("1234.50").
+        "string" if schema["example"].is_string() => schema["example"].clone(),
         "string" => match schema["format"].as_str() {
             Some("date") => json!("2031-01-01"),
             Some("date-time") => json!("2031-01-01T08:00:00Z"),
@@ -1417,8 +1516,8 @@ async fn setup() -> (TestServer, World) {
         .await;
     world.closed_pool = pool["id"].as_u64().unwrap();
     for w in name.split(' ') {
-        let closed = (Holder::Pool(vec![b]), "pool");
-        world.names.insert(w.to_lowercase(), closed);
+        let closed = (Holder::Pool(vec![b]), "pool", CRM);
+        world.names.insert(w.to_lowercase(), vec![closed]);
     }
     (s, world)
 }
@@ -1800,7 +1899,7 @@ async fn search_hits_follow_the_read_scope(
             .unwrap()
             .iter()
             .any(|h| h["kind"] == kind && h["id"] == r.id);
-        let readable = c.may_read(&r.owner);
+        let readable = c.may_read(&r.owner, CRM);
         if found && !readable {
             failures.push(format!(
                 "{cell} (found a record the caller may not read) {hits}"

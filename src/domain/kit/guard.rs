@@ -178,7 +178,7 @@ pub fn strip(p: &Principal, hidden: &[(&str, FieldClass)], value: &mut Value) {
 }
 
 /// Removes `a.b`, `lines[].cost` (in every element) or `cost` (in every element of a list).
-fn remove_path(value: &mut Value, path: &str) {
+pub fn remove_path(value: &mut Value, path: &str) {
     match value {
         Value::Array(items) => items.iter_mut().for_each(|v| remove_path(v, path)),
         Value::Object(map) => {

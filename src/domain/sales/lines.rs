@@ -81,7 +81,7 @@ pub struct LineInput {
     #[schema(value_type = Option<String>, example = "12.35")]
     pub unit_price: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, example = "5")]
     pub discount_percent: Option<Decimal>,
 }
 

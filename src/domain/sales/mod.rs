@@ -15,8 +15,10 @@ pub mod terms;
 use std::time::Duration;
 
 use crate::auth::{Action, Module, Principal, Scope};
-use crate::domain::kit::{Job, KindInfo, ModuleDef};
-use crate::store::Registry;
+use crate::domain::crm::model::{Customer, Pool};
+use crate::domain::kit::{Job, KindInfo, ModuleDef, guard};
+use crate::error::{AppError, AppResult};
+use crate::store::{Record, Registry, Tx};
 
 use orders::SalesOrder;
 use products::Product;
@@ -77,4 +79,54 @@ fn jobs() -> Vec<Job> {
             run: receivables::remind,
         },
     ]
+}
+
+/// The customer a sales document is made for: one the caller reads (else 404, so nothing is
+/// learnt of it) and whose owner the caller's create scope of `module` reaches — for a
+/// customer in the public pool, scope `all` (else 403).
+pub fn customer_for_sale(
+    tx: &Tx,
+    p: &Principal,
+    customer_id: u64,
+    module: Module,
+) -> AppResult<Record<Customer>> {
+    p.require(module, Action::Create)?;
+    let c = guard::open::<Customer>(tx, p, customer_id, Action::Read)
+        .map_err(|e| e.on_field("customer_id"))?;
+    let scope = p.scope(module, Action::Create);
+    let reached = match c.data.owner_id {
+        Some(owner) => p.reaches(scope, Some(owner)),
+        None => scope == Scope::All,
+    };
+    if !reached {
+        return Err(AppError::forbidden().on_field("customer_id"));
+    }
+    Ok(c)
+}
+
+/// Whether the caller reads a sales record without an owner (its customer went to the public
+/// pool): as the pool is seen, with the read scope of the record's module.
+pub fn unowned_readable(
+    tx: &Tx,
+    p: &Principal,
+    customer_id: u64,
+    module: Module,
+) -> AppResult<bool> {
+    let scope = p.scope(module, Action::Read);
+    if scope == Scope::None {
+        return Ok(false);
+    }
+    if scope == Scope::All {
+        return Ok(true);
+    }
+    let pool = match tx
+        .get::<Customer>(customer_id)?
+        .and_then(|c| c.data.pool_id)
+    {
+        Some(id) => tx.get::<Pool>(id)?.map(|p| p.data),
+        None => None,
+    };
+    Ok(pool.is_none_or(|pool| {
+        pool.team_ids.is_empty() || pool.team_ids.iter().any(|t| p.team_ids.contains(t))
+    }))
 }

@@ -156,6 +156,11 @@ impl SalesOrder {
 impl Entity for SalesOrder {
     const KIND: &'static str = "sales_order";
     const SEARCHABLE: bool = true;
+    const SENSITIVE_FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("estimates", "cost"),
+        ("charges", "cost"),
+        ("lines[].unit_cost", "cost"),
+    ];
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::many("customer", |o: &SalesOrder| {
@@ -196,21 +201,24 @@ impl Entity for SalesOrder {
 impl Guarded for SalesOrder {
     const MODULE: Module = Module::Sales;
     const OWNER: Owner = Owner::Parent("customer");
+    fn readable_unowned(&self, tx: &Tx, p: &Principal) -> AppResult<bool> {
+        super::unowned_readable(tx, p, self.customer_id, Self::MODULE)
+    }
     const PARENT_INDEX: &'static str = "customer";
     const HIDDEN: &'static [(&'static str, FieldClass)] = &[
         ("lines[].unit_cost", FieldClass::Cost),
         ("estimates", FieldClass::Cost),
         ("charges", FieldClass::Cost),
-        ("profit.estimated.costs", FieldClass::Cost),
-        ("profit.estimated.cost_total", FieldClass::Cost),
-        ("profit.actual.costs", FieldClass::Cost),
-        ("profit.actual.cost_total", FieldClass::Cost),
-        ("profit.lines[].cost", FieldClass::Cost),
-        ("profit.estimated.profit", FieldClass::Profit),
-        ("profit.estimated.margin_percent", FieldClass::Profit),
-        ("profit.actual.profit", FieldClass::Profit),
-        ("profit.actual.margin_percent", FieldClass::Profit),
-        ("profit.lines[].profit", FieldClass::Profit),
+        ("costing.estimated.costs", FieldClass::Cost),
+        ("costing.estimated.cost_total", FieldClass::Cost),
+        ("costing.actual.costs", FieldClass::Cost),
+        ("costing.actual.cost_total", FieldClass::Cost),
+        ("costing.lines[].cost", FieldClass::Cost),
+        ("costing.estimated.profit", FieldClass::Profit),
+        ("costing.estimated.margin_percent", FieldClass::Profit),
+        ("costing.actual.profit", FieldClass::Profit),
+        ("costing.actual.margin_percent", FieldClass::Profit),
+        ("costing.lines[].profit", FieldClass::Profit),
     ];
     /// An order goes with its customer while money is still owed on it; a settled or
     /// cancelled one stays with the rep who sold it.
@@ -305,7 +313,9 @@ pub struct OrderView {
     /// Absent for roles that hide costs.
     pub estimates: Vec<Charge>,
     pub charges: Vec<Charge>,
-    pub profit: profit::ProfitView,
+    /// Revenue, costs, exchange gain/loss and profit, estimated and actual (parts hidden from
+    /// roles that hide cost or profit).
+    pub costing: profit::ProfitView,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -358,9 +368,9 @@ pub fn instalment_states(
                 described: inst.part.describe(lang),
                 amount: Money::new(inst.amount, o.currency),
                 due: inst.due,
-                received: Money::new(received, o.currency),
-                outstanding: Money::new(outstanding, o.currency),
-                fx: Money::new(fx, base),
+                received: Money::new(lines::round(received, o.currency), o.currency),
+                outstanding: Money::new(lines::round(outstanding, o.currency), o.currency),
+                fx: Money::new(lines::round(fx, base), base),
                 overdue_days,
             }
         })
@@ -384,12 +394,16 @@ pub fn receivable(o: &SalesOrder, allocs: &[OrderAllocation]) -> Receivable {
     } else {
         total.amount - received - credited
     };
+    let c = o.currency;
     Receivable {
         total,
-        received: Money::new(received, o.currency),
-        credited: Money::new(credited, o.currency),
-        outstanding: Money::new(outstanding, o.currency),
-        fx: Money::new(allocs.iter().map(|a| a.fx.amount).sum(), o.rate.base),
+        received: Money::new(lines::round(received, c), c),
+        credited: Money::new(lines::round(credited, c), c),
+        outstanding: Money::new(lines::round(outstanding, c), c),
+        fx: Money::new(
+            lines::round(allocs.iter().map(|a| a.fx.amount).sum(), o.rate.base),
+            o.rate.base,
+        ),
         settled: outstanding <= Decimal::ZERO,
     }
 }
@@ -405,7 +419,7 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<SalesOrder>) -> AppResult<serde_js
     let today = company_today(tx, tx.now())?;
     let allocs = receipts::allocations_to(tx, r.id)?;
     let o = r.data;
-    let profit = profit::of(tx, &o, &allocs)?;
+    let costing = profit::of(tx, &o, &allocs)?;
     let view = OrderView {
         id: r.id,
         number: o.number.clone(),
@@ -435,7 +449,7 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<SalesOrder>) -> AppResult<serde_js
         allocations: allocs,
         estimates: o.estimates,
         charges: o.charges,
-        profit,
+        costing,
         created_at: r.meta.created_at,
         updated_at: r.meta.updated_at,
         version: r.meta.version,
@@ -754,8 +768,7 @@ fn insert(
     mut order: SalesOrder,
     input: &OrderInput,
 ) -> AppResult<Record<SalesOrder>> {
-    let customer = guard::open::<Customer>(tx, p, customer_id, Action::Read)
-        .map_err(|e| e.on_field("customer_id"))?;
+    let customer = super::customer_for_sale(tx, p, customer_id, Module::Sales)?;
     order.owner_id = customer.data.owner_id;
     apply(tx, None, &mut order, input)?;
     order.number = tx.next_document_number("SO", year_of(order.order_date()))?;
@@ -806,6 +819,7 @@ pub fn create(k: &Kontor, p: &Principal, input: OrderInput) -> AppResult<serde_j
         let customer_id = input
             .customer_id
             .ok_or_else(|| AppError::required("customer_id"))?;
+        super::customer_for_sale(tx, p, customer_id, Module::Sales)?;
         let currency = lines::currency(
             "currency",
             input
@@ -840,18 +854,18 @@ pub fn from_quotation(
     input: OrderInput,
 ) -> AppResult<serde_json::Value> {
     p.require(Module::Sales, Action::Create)?;
-    refuse_hidden(p, &input)?;
-    if input.customer_id.is_some() || input.lines.is_some() || input.currency.is_some() {
-        return Err(invalid(
-            "lines",
-            "从报价单生成订单时，客户、币种和行项目取自报价单；请先修订报价单。".into(),
-            "An order from a quotation takes its customer, currency and lines from it; revise the quotation first.".into(),
-        ));
-    }
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
         let q = quotations::open(tx, p, quotation_id, Action::Update)?;
+        refuse_hidden(p, &input)?;
+        if input.customer_id.is_some() || input.lines.is_some() || input.currency.is_some() {
+            return Err(invalid(
+                "lines",
+                "从报价单生成订单时，客户、币种和行项目取自报价单；请先修订报价单。".into(),
+                "An order from a quotation takes its customer, currency and lines from it; revise the quotation first.".into(),
+            ));
+        }
         if q.data.status != QuoteStatus::Accepted {
             return Err(conflict(
                 "status",
@@ -909,19 +923,19 @@ pub fn update(
     id: u64,
     input: OrderInput,
 ) -> AppResult<serde_json::Value> {
-    if input.customer_id.is_some() {
-        return Err(invalid(
-            "customer_id",
-            "订单的客户不能更改。".into(),
-            "An order's customer cannot change.".into(),
-        ));
-    }
     p.require(Module::Sales, Action::Update)?;
-    refuse_hidden(p, &input)?;
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
         let current = guard::open::<SalesOrder>(tx, p, id, Action::Update)?;
+        refuse_hidden(p, &input)?;
+        if input.customer_id.is_some() {
+            return Err(invalid(
+                "customer_id",
+                "订单的客户不能更改。".into(),
+                "An order's customer cannot change.".into(),
+            ));
+        }
         let mut next = current.data.clone();
         apply(tx, Some(id), &mut next, &input)?;
         if next.status == OrderStatus::Cancelled && current.data.status != OrderStatus::Cancelled {

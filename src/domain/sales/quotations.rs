@@ -94,6 +94,10 @@ pub struct Quotation {
 impl Entity for Quotation {
     const KIND: &'static str = "quotation";
     const SEARCHABLE: bool = true;
+    const SENSITIVE_FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("body.lines[].unit_cost", "cost"),
+        ("history[].body.lines[].unit_cost", "cost"),
+    ];
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::many("customer", |q: &Quotation| {
@@ -146,6 +150,9 @@ impl Entity for Quotation {
 impl Guarded for Quotation {
     const MODULE: Module = Module::Sales;
     const OWNER: Owner = Owner::Parent("customer");
+    fn readable_unowned(&self, tx: &Tx, p: &Principal) -> AppResult<bool> {
+        super::unowned_readable(tx, p, self.customer_id, Self::MODULE)
+    }
     const PARENT_INDEX: &'static str = "customer";
     const HIDDEN: &'static [(&'static str, FieldClass)] = &[
         ("body.lines[].unit_cost", FieldClass::Cost),
@@ -307,24 +314,34 @@ pub fn create(k: &Kontor, p: &Principal, input: QuotationInput) -> AppResult<ser
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
-        let (customer_id, opportunity_id) = match (input.customer_id, input.opportunity_id) {
-            (_, Some(o)) => {
+        // The customer first (404 / 403 before anything else is looked at), then the
+        // opportunity, which must be that customer's.
+        let customer_id = match (input.customer_id, input.opportunity_id) {
+            (Some(c), _) => c,
+            (None, Some(o)) => {
+                guard::open::<Opportunity>(tx, p, o, Action::Read)
+                    .map_err(|e| e.on_field("opportunity_id"))?
+                    .data
+                    .customer_id
+            }
+            (None, None) => return Err(AppError::required("customer_id")),
+        };
+        let customer = super::customer_for_sale(tx, p, customer_id, Module::Sales)?;
+        let opportunity_id = match input.opportunity_id {
+            Some(o) => {
                 let opp = guard::open::<Opportunity>(tx, p, o, Action::Read)
                     .map_err(|e| e.on_field("opportunity_id"))?;
-                if input.customer_id.is_some_and(|c| c != opp.data.customer_id) {
+                if opp.data.customer_id != customer_id {
                     return Err(invalid(
                         "opportunity_id",
                         "该商机不属于这个客户。".into(),
                         "The opportunity belongs to another customer.".into(),
                     ));
                 }
-                (opp.data.customer_id, Some(o))
+                Some(o)
             }
-            (Some(c), None) => (c, None),
-            (None, None) => return Err(AppError::required("customer_id")),
+            None => None,
         };
-        let customer = guard::open::<Customer>(tx, p, customer_id, Action::Read)
-            .map_err(|e| e.on_field("customer_id"))?;
         let today = company_today(tx, tx.now())?;
         let currency = match input.currency.as_deref() {
             Some(c) => lines::currency("currency", c)?,
@@ -388,20 +405,19 @@ pub fn update(
     id: u64,
     input: QuotationInput,
 ) -> AppResult<serde_json::Value> {
-    if input.customer_id.is_some() || input.opportunity_id.is_some() {
-        return Err(invalid(
-            "customer_id",
-            "报价单的客户不能更改；请为新客户另建报价单。".into(),
-            "A quotation's customer cannot change; make a new quotation for the other customer."
-                .into(),
-        ));
-    }
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
         let now = tx.now();
         let today = company_today(tx, now)?;
         let current = guard::open::<Quotation>(tx, p, id, Action::Update)?;
+        if input.customer_id.is_some() || input.opportunity_id.is_some() {
+            return Err(invalid(
+                "customer_id",
+                "报价单的客户不能更改；请为新客户另建报价单。".into(),
+                "A quotation's customer cannot change; make a new quotation for the other customer.".into(),
+            ));
+        }
         if current.data.status == QuoteStatus::Accepted {
             return Err(conflict(
                 "已接受的报价单不能再修改；请修改由它生成的订单。".into(),
@@ -445,24 +461,25 @@ pub fn step(
     step: &str,
     version: Option<u64>,
 ) -> AppResult<serde_json::Value> {
-    let (from, to): (&[QuoteStatus], QuoteStatus) = match step {
-        "send" => (&[QuoteStatus::Draft, QuoteStatus::Sent], QuoteStatus::Sent),
-        "accept" => (&[QuoteStatus::Sent], QuoteStatus::Accepted),
-        "reject" => (&[QuoteStatus::Sent], QuoteStatus::Rejected),
-        other => {
-            return Err(invalid(
-                "step",
-                format!("未知的操作：{other}"),
-                format!("Unknown step: {other}"),
-            ));
-        }
-    };
     let principal = p.clone();
+    let step = step.to_string();
     k.store.write(move |tx| {
         let p = &principal;
         let now = tx.now();
         let today = company_today(tx, now)?;
         let current = guard::open::<Quotation>(tx, p, id, Action::Update)?;
+        let (from, to): (&[QuoteStatus], QuoteStatus) = match step.as_str() {
+            "send" => (&[QuoteStatus::Draft, QuoteStatus::Sent], QuoteStatus::Sent),
+            "accept" => (&[QuoteStatus::Sent], QuoteStatus::Accepted),
+            "reject" => (&[QuoteStatus::Sent], QuoteStatus::Rejected),
+            other => {
+                return Err(invalid(
+                    "step",
+                    format!("未知的操作：{other}"),
+                    format!("Unknown step: {other}"),
+                ));
+            }
+        };
         let status = current.data.status;
         if !from.contains(&status) {
             return Err(conflict(

@@ -32,7 +32,9 @@ pub struct ExchangeRate {
 impl Entity for ExchangeRate {
     const KIND: &'static str = "exchange_rate";
     fn indexes() -> Vec<IndexDef<Self>> {
-        vec![IndexDef::unique("day", "date", |r: &ExchangeRate| {
+        // Not a unique index: `rate_on` walks a currency's dates newest first, which a
+        // unique index (key → id) does not give; `put` keeps one rate per day.
+        vec![IndexDef::many("day", |r: &ExchangeRate| {
             vec![day_key(r.currency, r.date)]
         })]
     }
@@ -201,7 +203,9 @@ fn check(tx: &Tx, input: &RateInput, field: &str) -> AppResult<ExchangeRate> {
 
 /// Adds a rate, or replaces the rate of the same currency and date.
 fn put(tx: &mut Tx, p: &Principal, rate: ExchangeRate) -> AppResult<(Record<ExchangeRate>, bool)> {
-    match tx.find_unique::<ExchangeRate>("day", &day_key(rate.currency, rate.date))? {
+    let same_day =
+        tx.ids_by_index::<ExchangeRate>("day", &day_key(rate.currency, rate.date), false)?;
+    match same_day.first().copied() {
         Some(id) => {
             let r = guard::update::<ExchangeRate>(tx, p, id, Action::Update, None, |r| {
                 *r = rate;

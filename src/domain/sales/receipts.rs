@@ -167,6 +167,9 @@ impl Entity for Receipt {
 impl Guarded for Receipt {
     const MODULE: Module = Module::Finance;
     const OWNER: Owner = Owner::Parent("customer");
+    fn readable_unowned(&self, tx: &Tx, p: &Principal) -> AppResult<bool> {
+        super::unowned_readable(tx, p, self.customer_id, Self::MODULE)
+    }
     const PARENT_INDEX: &'static str = "customer";
     fn moves_with_parent(&self, previous: Option<u64>) -> bool {
         self.owner_id == previous
@@ -277,12 +280,12 @@ pub struct ReceiptInput {
     pub amount: Money,
     /// Deducted on the way (0 when not given).
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, example = "25.00")]
     pub bank_fee: Option<Decimal>,
     pub date: NaiveDate,
     /// The rate of the day; from the rate table when not given.
     #[serde(default, with = "rust_decimal::serde::str_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, example = "7.1234")]
     pub rate: Option<Decimal>,
     pub remittance: Option<String>,
 }
@@ -298,7 +301,7 @@ pub struct AllocationInput {
     pub order_id: u64,
     pub instalment: usize,
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, example = "3000.00")]
     pub amount: Decimal,
 }
 
@@ -313,10 +316,18 @@ pub struct AllocateInput {
 #[serde(deny_unknown_fields)]
 pub struct RefundInput {
     #[serde(with = "rust_decimal::serde::str")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, example = "100.00")]
     pub amount: Decimal,
     pub date: NaiveDate,
     pub note: Option<String>,
+    pub version: Option<u64>,
+}
+
+/// Takes back one allocation of a receipt, by its index in `allocations`.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnallocateInput {
+    pub index: usize,
     pub version: Option<u64>,
 }
 
@@ -852,7 +863,7 @@ pub fn allocate(
                     r.data.rate.base,
                 )
             } else {
-                Decimal::ZERO
+                lines::round(Decimal::ZERO, r.data.rate.base)
             };
             added.push(Allocation {
                 order_id: a.order_id,
@@ -892,7 +903,11 @@ pub fn unallocate(
             ));
         }
         if index >= r.data.allocations.len() {
-            return Err(AppError::not_found());
+            return Err(invalid(
+                "index",
+                format!("该收款没有第 {} 条核销。", index + 1),
+                format!("The receipt has no allocation {}.", index + 1),
+            ));
         }
         let r = tx.update::<Receipt, AppError>(&p.actor(), id, version, |r| {
             r.allocations.remove(index);

@@ -151,8 +151,8 @@ pub struct CustomerMoney {
 
 pub fn of_customer(k: &Kontor, p: &Principal, customer_id: u64) -> AppResult<CustomerMoney> {
     k.store.read(|tx| {
-        guard::open::<Customer>(tx, p, customer_id, Action::Read)?;
         p.require(Module::Sales, Action::Read)?;
+        guard::open::<Customer>(tx, p, customer_id, Action::Read)?;
         let today = company_today(tx, tx.now())?;
         let mut open_orders = Vec::new();
         let mut outstanding: std::collections::BTreeMap<&'static str, Money> = Default::default();
@@ -378,7 +378,9 @@ pub fn remind(k: &Kontor, now: DateTime<Utc>) -> AppResult<()> {
                         },
                         due_on: if overdue { today } else { day },
                         done_at: None,
-                        source: format!("receivable:{}:{index}", r.id),
+                        // Unique per task: the instalment, its due date, the kind of reminder
+                        // and the person told.
+                        source: format!("receivable:{mark}:{user}"),
                     },
                 )?;
                 let (kind, key) = if overdue {
