@@ -1,5 +1,6 @@
 //! Sales (SAL-1 …): the product catalogue first; quotations, orders and receipts build on it.
 
+pub mod pi;
 pub mod products;
 
 use crate::auth::{Action, Module, Principal, Scope};

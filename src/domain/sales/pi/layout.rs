@@ -1,0 +1,974 @@
+//! The PDF: the document laid out on A4 pages as a list of drawing operations (text, lines,
+//! boxes), then written with krilla. Laying out first gives the page count for "page n / m".
+
+use krilla::Document;
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+
+use super::fonts::{Fonts, fonts};
+use super::labels::{self as lb, Label};
+use super::{DocLang, Party, PdfError, PiDocument, filled, format as fmt};
+
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const LEFT: f32 = 42.0;
+const RIGHT: f32 = PAGE_W - 42.0;
+const WIDTH: f32 = RIGHT - LEFT;
+const TOP: f32 = 36.0;
+/// Content stops here; the footer sits below.
+const BOTTOM: f32 = PAGE_H - 50.0;
+const GAP: f32 = 10.0;
+/// A table cell's padding.
+const PAD: f32 = 3.5;
+/// The table's text size.
+const BODY: f32 = 8.0;
+/// Lines of one table cell at most (a longer description ends in "…").
+const MAX_CELL_LINES: usize = 40;
+
+type Rgb = (u8, u8, u8);
+const INK: Rgb = (28, 36, 48);
+const MUTED: Rgb = (96, 106, 120);
+const ACCENT: Rgb = (22, 54, 92);
+const RULE: Rgb = (196, 204, 214);
+const HEAD_BG: Rgb = (233, 238, 245);
+
+/// The height of a line of text at a font size.
+fn lh(size: f32) -> f32 {
+    size * 1.38
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// One drawing operation; `y` of text is its top (the baseline is computed when drawing).
+#[derive(Debug)]
+pub enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        color: Rgb,
+        text: String,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        fill: Option<Rgb>,
+        stroke: Option<(Rgb, f32)>,
+    },
+    Line {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        color: Rgb,
+        width: f32,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum ColKind {
+    No,
+    Sku,
+    Description,
+    HsCode,
+    Qty,
+    Unit,
+    Price,
+    Discount,
+    Amount,
+}
+
+/// A column of the lines table.
+#[derive(Clone, Copy)]
+struct Col {
+    kind: ColKind,
+    w: f32,
+    align: Align,
+}
+
+impl Col {
+    fn new(kind: ColKind, w: f32) -> Col {
+        let align = match kind {
+            ColKind::No | ColKind::Unit => Align::Center,
+            ColKind::Sku | ColKind::Description | ColKind::HsCode => Align::Left,
+            ColKind::Qty | ColKind::Price | ColKind::Discount | ColKind::Amount => Align::Right,
+        };
+        Col { kind, w, align }
+    }
+
+    fn label(&self) -> Label {
+        match self.kind {
+            ColKind::No => lb::COL_NO,
+            ColKind::Sku => lb::COL_SKU,
+            ColKind::Description => lb::COL_DESCRIPTION,
+            ColKind::HsCode => lb::COL_HS,
+            ColKind::Qty => lb::COL_QTY,
+            ColKind::Unit => lb::COL_UNIT,
+            ColKind::Price => lb::COL_PRICE,
+            ColKind::Discount => lb::COL_DISCOUNT,
+            ColKind::Amount => lb::COL_AMOUNT,
+        }
+    }
+}
+
+struct Builder<'a> {
+    doc: &'a PiDocument,
+    f: &'a Fonts,
+    lang: DocLang,
+    pages: Vec<Vec<Op>>,
+    y: f32,
+    /// The lines table's columns.
+    cols: Vec<Col>,
+    /// While the lines table runs, a new page repeats its header.
+    in_table: bool,
+}
+
+pub fn pdf(doc: &PiDocument) -> Result<Vec<u8>, PdfError> {
+    let f = fonts().map_err(PdfError::Font)?;
+    let pages = pages(doc, f);
+    write(doc, f, &pages)
+}
+
+/// The document laid out: one list of operations per page, footer included.
+pub fn pages(doc: &PiDocument, f: &Fonts) -> Vec<Vec<Op>> {
+    let mut b = Builder {
+        doc,
+        f,
+        lang: doc.lang,
+        pages: vec![Vec::new()],
+        y: TOP,
+        cols: Vec::new(),
+        in_table: false,
+    };
+    b.cols = b.columns();
+    b.letterhead();
+    b.title();
+    b.meta();
+    b.parties();
+    b.lines_table();
+    b.in_words();
+    b.terms();
+    b.schedule();
+    b.text_section(lb::BANK, doc.bank.as_deref());
+    b.text_section(lb::REMARKS, doc.remarks.as_deref());
+    b.signatures();
+    b.footers();
+    b.pages
+}
+
+impl Builder<'_> {
+    fn ops(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.pages.push(Vec::new());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn text(&mut self, x: f32, y: f32, size: f32, bold: bool, color: Rgb, text: &str) {
+        if text.trim().is_empty() {
+            return;
+        }
+        self.ops().push(Op::Text {
+            x,
+            y,
+            size,
+            bold,
+            color,
+            text: text.to_string(),
+        });
+    }
+
+    /// Text aligned inside the span `x .. x + w`.
+    #[allow(clippy::too_many_arguments)]
+    fn text_in(
+        &mut self,
+        x: f32,
+        w: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        color: Rgb,
+        align: Align,
+        text: &str,
+    ) {
+        let tw = self.f.width(text, size);
+        let x = match align {
+            Align::Left => x,
+            Align::Center => x + (w - tw) / 2.0,
+            Align::Right => x + w - tw,
+        };
+        self.text(x, y, size, bold, color, text);
+    }
+
+    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, color: Rgb, width: f32) {
+        self.ops().push(Op::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            color,
+            width,
+        });
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, fill: Option<Rgb>, stroke: Option<Rgb>) {
+        self.ops().push(Op::Rect {
+            x,
+            y,
+            w,
+            h,
+            fill,
+            stroke: stroke.map(|c| (c, 0.6)),
+        });
+    }
+
+    fn wrap(&self, text: &str, size: f32, w: f32) -> Vec<String> {
+        let mut lines = self.f.wrap(text, size, w.max(10.0));
+        if lines.len() > MAX_CELL_LINES {
+            lines.truncate(MAX_CELL_LINES);
+            if let Some(last) = lines.last_mut() {
+                last.push('…');
+            }
+        }
+        lines
+    }
+
+    /// Moves to a new page unless `h` more points fit on this one.
+    fn ensure(&mut self, h: f32) {
+        if self.y + h > BOTTOM {
+            self.new_page();
+        }
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = TOP;
+        // The running header: company left, title and number right.
+        let title = lb::title(self.doc.title_kind).text(self.lang);
+        let right = format!("{title}  {}", self.doc.number);
+        let rw = self.f.width(&right, 9.0);
+        let name = self.fit(&self.doc.seller.name, 10.0, WIDTH - rw - GAP);
+        self.text(LEFT, self.y, 10.0, true, INK, &name);
+        self.text_in(LEFT, WIDTH, self.y + 1.0, 9.0, false, MUTED, Align::Right, &right);
+        self.y += lh(10.0) + 3.0;
+        self.line(LEFT, self.y, RIGHT, self.y, ACCENT, 1.0);
+        self.y += 10.0;
+        if self.in_table {
+            self.table_header();
+        }
+    }
+
+    /// Text cut to one line of at most `w` points, ending in "…" when cut.
+    fn fit(&self, text: &str, size: f32, w: f32) -> String {
+        let first = self.f.wrap(text, size, w).into_iter().next().unwrap_or_default();
+        if first.chars().count() < text.chars().count() {
+            let mut s: String = first;
+            while !s.is_empty() && self.f.width(&format!("{s}…"), size) > w {
+                s.pop();
+            }
+            format!("{s}…")
+        } else {
+            first
+        }
+    }
+
+    fn letterhead(&mut self) {
+        let seller = &self.doc.seller;
+        for l in self.wrap(&seller.name, 15.0, WIDTH) {
+            self.text_in(LEFT, WIDTH, self.y, 15.0, true, ACCENT, Align::Center, &l);
+            self.y += lh(15.0);
+        }
+        self.y += 1.0;
+        if let Some(address) = filled(&seller.address) {
+            for l in self.wrap(address, 8.0, WIDTH) {
+                self.text_in(LEFT, WIDTH, self.y, 8.0, false, MUTED, Align::Center, &l);
+                self.y += lh(8.0);
+            }
+        }
+        let lang = self.lang;
+        let contacts: Vec<String> = [
+            (lb::PHONE, filled(&seller.phone)),
+            (lb::EMAIL, filled(&seller.email)),
+            (lb::TAX_ID, filled(&seller.tax_id)),
+        ]
+        .into_iter()
+        .filter_map(|(label, v)| v.map(|v| format!("{}: {v}", label.text(lang))))
+        .collect();
+        if !contacts.is_empty() {
+            for l in self.wrap(&contacts.join("    "), 8.0, WIDTH) {
+                self.text_in(LEFT, WIDTH, self.y, 8.0, false, MUTED, Align::Center, &l);
+                self.y += lh(8.0);
+            }
+        }
+        self.y += 4.0;
+        self.line(LEFT, self.y, RIGHT, self.y, ACCENT, 1.6);
+        self.line(LEFT, self.y + 2.6, RIGHT, self.y + 2.6, ACCENT, 0.5);
+        self.y += 14.0;
+    }
+
+    fn title(&mut self) {
+        let t = lb::title(self.doc.title_kind);
+        match self.lang {
+            DocLang::Zh => self.title_line(t.zh, 18.0),
+            DocLang::En => self.title_line(t.en, 16.0),
+            DocLang::Both => {
+                self.title_line(t.zh, 17.0);
+                self.y -= 2.0;
+                self.title_line(t.en, 10.5);
+            }
+        }
+        self.y += 6.0;
+    }
+
+    fn title_line(&mut self, text: &str, size: f32) {
+        self.text_in(LEFT, WIDTH, self.y, size, true, INK, Align::Center, text);
+        self.y += lh(size);
+    }
+
+    /// No., date, validity, currency and trade terms as a strip of cells.
+    fn meta(&mut self) {
+        let doc = self.doc;
+        let lang = self.lang;
+        let mut cells: Vec<(Label, String)> = vec![
+            (lb::NUMBER, doc.number.clone()),
+            (lb::DATE, doc.date.format("%Y-%m-%d").to_string()),
+        ];
+        if let Some(v) = doc.valid_until {
+            cells.push((lb::VALID_UNTIL, v.format("%Y-%m-%d").to_string()));
+        }
+        cells.push((lb::CURRENCY, doc.currency.trim().to_uppercase()));
+        if let Some(t) = doc.trade_terms() {
+            cells.push((lb::TRADE_TERMS, t));
+        }
+        let w = WIDTH / cells.len() as f32;
+        let laid: Vec<(Vec<String>, Vec<String>)> = cells
+            .iter()
+            .map(|(label, value)| {
+                (
+                    self.wrap(&label.text(lang), 7.5, w - 2.0 * PAD - 2.0),
+                    self.wrap(value, 9.5, w - 2.0 * PAD - 2.0),
+                )
+            })
+            .collect();
+        let h = laid
+            .iter()
+            .map(|(l, v)| l.len() as f32 * lh(7.5) + v.len() as f32 * lh(9.5))
+            .fold(0.0, f32::max)
+            + 2.0 * PAD
+            + 2.0;
+        self.ensure(h);
+        let top = self.y;
+        self.rect(LEFT, top, WIDTH, h, None, Some(RULE));
+        for (i, (label, value)) in laid.iter().enumerate() {
+            let x = LEFT + i as f32 * w;
+            if i > 0 {
+                self.line(x, top, x, top + h, RULE, 0.6);
+            }
+            let mut y = top + PAD;
+            for l in label {
+                self.text(x + PAD + 1.0, y, 7.5, false, MUTED, l);
+                y += lh(7.5);
+            }
+            y += 2.0;
+            for l in value {
+                self.text(x + PAD + 1.0, y, 9.5, true, INK, l);
+                y += lh(9.5);
+            }
+        }
+        self.y = top + h + GAP;
+    }
+
+    /// Seller and buyer side by side.
+    fn parties(&mut self) {
+        let w = (WIDTH - GAP) / 2.0;
+        let seller = self.party_rows(&self.doc.seller, w);
+        let buyer = self.party_rows(&self.doc.buyer, w);
+        let head = lh(8.5) + 5.0;
+        let body = |rows: &PartyRows| {
+            rows.name.len() as f32 * lh(9.5)
+                + 3.0
+                + rows
+                    .rows
+                    .iter()
+                    .map(|(_, v)| v.len() as f32 * lh(8.0))
+                    .sum::<f32>()
+        };
+        let h = head + body(&seller).max(body(&buyer)) + 2.0 * PAD + 2.0;
+        self.ensure(h);
+        let top = self.y;
+        for (i, (label, rows)) in [(lb::SELLER, seller), (lb::BUYER, buyer)]
+            .into_iter()
+            .enumerate()
+        {
+            let x = LEFT + i as f32 * (w + GAP);
+            self.rect(x, top, w, head, Some(HEAD_BG), None);
+            self.rect(x, top, w, h, None, Some(RULE));
+            let text = label.text(self.lang);
+            self.text(x + PAD + 2.0, top + 3.0, 8.5, true, ACCENT, &text);
+            let mut y = top + head + PAD;
+            for l in &rows.name {
+                self.text(x + PAD + 2.0, y, 9.5, true, INK, l);
+                y += lh(9.5);
+            }
+            y += 3.0;
+            for (label, value) in &rows.rows {
+                self.text(x + PAD + 2.0, y, 8.0, false, MUTED, label);
+                for l in value {
+                    self.text(x + PAD + 2.0 + rows.label_w, y, 8.0, false, INK, l);
+                    y += lh(8.0);
+                }
+            }
+        }
+        self.y = top + h + GAP;
+    }
+
+    fn party_rows(&self, p: &Party, w: f32) -> PartyRows {
+        let inner = w - 2.0 * PAD - 4.0;
+        let lang = self.lang;
+        let fields: Vec<(String, &str)> = [
+            (lb::ADDRESS, filled(&p.address)),
+            (lb::CONTACT, filled(&p.contact)),
+            (lb::PHONE, filled(&p.phone)),
+            (lb::EMAIL, filled(&p.email)),
+            (lb::TAX_ID, filled(&p.tax_id)),
+        ]
+        .into_iter()
+        .filter_map(|(l, v)| v.map(|v| (l.text(lang), v)))
+        .collect();
+        let label_w = fields
+            .iter()
+            .map(|(l, _)| self.f.width(l, 8.0))
+            .fold(0.0, f32::max)
+            + 8.0;
+        PartyRows {
+            name: self.wrap(&p.name, 9.5, inner),
+            rows: fields
+                .into_iter()
+                .map(|(l, v)| (l, self.wrap(v, 8.0, inner - label_w)))
+                .collect(),
+            label_w,
+        }
+    }
+
+    fn columns(&self) -> Vec<Col> {
+        let doc = self.doc;
+        let mut cols = vec![Col::new(ColKind::No, 24.0)];
+        if doc.has_sku() {
+            cols.push(Col::new(ColKind::Sku, 58.0));
+        }
+        cols.push(Col::new(ColKind::Description, 0.0));
+        if doc.has_hs_code() {
+            cols.push(Col::new(ColKind::HsCode, 52.0));
+        }
+        cols.push(Col::new(ColKind::Qty, 46.0));
+        cols.push(Col::new(ColKind::Unit, 32.0));
+        cols.push(Col::new(ColKind::Price, 52.0));
+        if doc.has_discount() {
+            cols.push(Col::new(ColKind::Discount, 32.0));
+        }
+        cols.push(Col::new(ColKind::Amount, 68.0));
+        let fixed: f32 = cols.iter().map(|c| c.w).sum();
+        for c in &mut cols {
+            if c.kind == ColKind::Description {
+                c.w = WIDTH - fixed;
+            }
+        }
+        cols
+    }
+
+    fn table_header(&mut self) {
+        let cols = self.cols.clone();
+        let lang = self.lang;
+        let cells: Vec<Vec<String>> = cols
+            .iter()
+            .map(|c| {
+                c.label()
+                    .lines(lang)
+                    .into_iter()
+                    .flat_map(|l| self.wrap(l, 7.5, c.w - 2.0 * PAD))
+                    .collect()
+            })
+            .collect();
+        let n = cells.iter().map(Vec::len).max().unwrap_or(1);
+        let h = n as f32 * lh(7.5) + 2.0 * PAD;
+        let top = self.y;
+        self.rect(LEFT, top, WIDTH, h, Some(HEAD_BG), Some(RULE));
+        let mut x = LEFT;
+        for (i, (c, lines)) in cols.iter().zip(&cells).enumerate() {
+            if i > 0 {
+                self.line(x, top, x, top + h, RULE, 0.6);
+            }
+            // Vertically centred when one column has fewer lines than another.
+            let mut y = top + PAD + (n - lines.len()) as f32 * lh(7.5) / 2.0;
+            for l in lines {
+                let align = if c.align == Align::Left { Align::Left } else { Align::Center };
+                self.text_in(x + PAD, c.w - 2.0 * PAD, y, 7.5, true, ACCENT, align, l);
+                y += lh(7.5);
+            }
+            x += c.w;
+        }
+        self.y = top + h;
+    }
+
+    fn lines_table(&mut self) {
+        let doc = self.doc;
+        let cur = doc.currency.as_str();
+        let cols = self.cols.clone();
+        self.ensure(60.0);
+        self.table_header();
+        self.in_table = true;
+        for (i, line) in doc.lines.iter().enumerate() {
+            let values: Vec<String> = cols
+                .iter()
+                .map(|c| match c.kind {
+                    ColKind::No => (i + 1).to_string(),
+                    ColKind::Sku => filled(&line.sku).unwrap_or("").to_string(),
+                    ColKind::Description => line.description.clone(),
+                    ColKind::HsCode => filled(&line.hs_code).unwrap_or("").to_string(),
+                    ColKind::Qty => fmt::quantity(line.quantity),
+                    ColKind::Unit => line.unit.clone(),
+                    ColKind::Price => fmt::unit_price(line.unit_price, cur),
+                    ColKind::Discount => line
+                        .discount_percent
+                        .filter(|d| !d.is_zero())
+                        .map(fmt::percent)
+                        .unwrap_or_default(),
+                    ColKind::Amount => fmt::amount(line.amount, cur),
+                })
+                .collect();
+            let cells: Vec<Vec<String>> = cols
+                .iter()
+                .zip(&values)
+                .map(|(c, v)| self.wrap(v, BODY, c.w - 2.0 * PAD))
+                .collect();
+            let n = cells.iter().map(Vec::len).max().unwrap_or(1);
+            let h = n as f32 * lh(BODY) + 2.0 * PAD;
+            self.ensure(h);
+            let top = self.y;
+            self.rect(LEFT, top, WIDTH, h, None, Some(RULE));
+            let mut x = LEFT;
+            for (j, (c, lines)) in cols.iter().zip(&cells).enumerate() {
+                if j > 0 {
+                    self.line(x, top, x, top + h, RULE, 0.6);
+                }
+                let mut y = top + PAD;
+                for l in lines {
+                    self.text_in(x + PAD, c.w - 2.0 * PAD, y, BODY, false, INK, c.align, l);
+                    y += lh(BODY);
+                }
+                x += c.w;
+            }
+            self.y = top + h;
+        }
+        // The total under the amount column.
+        let amount_w = cols.last().map_or(78.0, |c| c.w);
+        let h = lh(10.5) + 2.0 * PAD + 2.0;
+        self.ensure(h);
+        self.in_table = false;
+        let top = self.y;
+        self.rect(LEFT, top, WIDTH, h, Some(HEAD_BG), Some(RULE));
+        self.line(RIGHT - amount_w, top, RIGHT - amount_w, top + h, RULE, 0.6);
+        let label = format!(
+            "{} ({})",
+            lb::TOTAL.text(self.lang),
+            doc.currency.trim().to_uppercase()
+        );
+        let y = top + PAD + 1.0;
+        let lw = WIDTH - amount_w - 2.0 * PAD;
+        self.text_in(LEFT + PAD, lw, y + 1.0, 9.5, true, INK, Align::Right, &label);
+        let total = fmt::amount(doc.total, cur);
+        let aw = amount_w - 2.0 * PAD;
+        // A large total shrinks to fit its cell.
+        let size = (10.5 * aw / self.f.width(&total, 10.5).max(1.0)).min(10.5);
+        let y = y + (10.5 - size) * 0.7;
+        self.text_in(RIGHT - amount_w + PAD, aw, y, size, true, INK, Align::Right, &total);
+        self.y = top + h + 6.0;
+    }
+
+    fn in_words(&mut self) {
+        let doc = self.doc;
+        let words: Vec<String> = match self.lang {
+            DocLang::Zh => fmt::words_zh(doc.total, &doc.currency).into_iter().collect(),
+            DocLang::En => fmt::words_en(doc.total, &doc.currency).into_iter().collect(),
+            DocLang::Both => [
+                fmt::words_zh(doc.total, &doc.currency),
+                fmt::words_en(doc.total, &doc.currency),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        };
+        if words.is_empty() {
+            return;
+        }
+        let label = format!("{}{}", lb::IN_WORDS.text(self.lang), colon(self.lang));
+        let lw = self.f.width(&label, 8.5) + 6.0;
+        let lines: Vec<String> = words
+            .iter()
+            .flat_map(|w| self.wrap(w, 8.5, WIDTH - lw))
+            .collect();
+        self.ensure(lines.len() as f32 * lh(8.5));
+        self.text(LEFT, self.y, 8.5, false, MUTED, &label);
+        for l in lines {
+            self.text(LEFT + lw, self.y, 8.5, true, INK, &l);
+            self.y += lh(8.5);
+        }
+        self.y += GAP;
+    }
+
+    /// A section heading: the label in the accent colour over a thin rule, kept with the first
+    /// `keep` points of what follows.
+    fn heading(&mut self, label: Label, keep: f32) {
+        let h = lh(8.5) + 5.0;
+        self.ensure(h + keep);
+        let text = label.text(self.lang);
+        self.text(LEFT, self.y, 8.5, true, ACCENT, &text);
+        self.y += lh(8.5) + 1.0;
+        self.line(LEFT, self.y, RIGHT, self.y, RULE, 0.6);
+        self.y += 4.0;
+    }
+
+    /// Payment terms and delivery as label–value rows (the trade terms are in the strip at
+    /// the top).
+    fn terms(&mut self) {
+        let doc = self.doc;
+        let rows: Vec<(Label, String)> = [
+            (lb::PAYMENT_TERMS, filled(&doc.payment_terms).map(str::to_string)),
+            (lb::DELIVERY, filled(&doc.delivery).map(str::to_string)),
+        ]
+        .into_iter()
+        .filter_map(|(l, v)| v.map(|v| (l, v)))
+        .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let lang = self.lang;
+        let lw = rows
+            .iter()
+            .map(|(l, _)| self.f.width(&l.text(lang), 8.5))
+            .fold(0.0, f32::max)
+            + 10.0;
+        let mut first = true;
+        for (label, value) in rows {
+            let lines = self.wrap(&value, 8.5, WIDTH - lw);
+            let h = lines.len() as f32 * lh(8.5) + 2.0;
+            if first {
+                self.heading(lb::TERMS, h);
+                first = false;
+            }
+            self.ensure(h.min(lh(8.5) * 3.0));
+            self.text(LEFT, self.y + 0.5, 8.5, false, MUTED, &label.text(lang));
+            for l in lines {
+                self.ensure(lh(8.5));
+                self.text(LEFT + lw, self.y, 8.5, false, INK, &l);
+                self.y += lh(8.5);
+            }
+            self.y += 2.0;
+        }
+        self.y += GAP - 2.0;
+    }
+
+    /// The payment schedule as a small table.
+    fn schedule(&mut self) {
+        let doc = self.doc;
+        if doc.instalments.is_empty() {
+            return;
+        }
+        let widths = [150.0, 56.0, 96.0, WIDTH - 302.0];
+        let aligns = [Align::Left, Align::Right, Align::Right, Align::Left];
+        let labels = [lb::INSTALMENT, lb::SHARE, lb::COL_AMOUNT, lb::DUE];
+        let lang = self.lang;
+        let mut rows: Vec<(bool, Vec<Vec<String>>)> = vec![(
+            true,
+            labels
+                .iter()
+                .zip(widths)
+                .map(|(l, w)| self.wrap(&l.text(lang), 7.5, w - 2.0 * PAD))
+                .collect(),
+        )];
+        for inst in &doc.instalments {
+            let values = [
+                inst.label.clone(),
+                inst.percent.map(fmt::percent).unwrap_or_default(),
+                fmt::amount(inst.amount, &doc.currency),
+                inst.due.clone(),
+            ];
+            rows.push((
+                false,
+                values
+                    .iter()
+                    .zip(widths)
+                    .map(|(v, w)| self.wrap(v, BODY, w - 2.0 * PAD))
+                    .collect(),
+            ));
+        }
+        let row_h = |(head, cells): &(bool, Vec<Vec<String>>)| {
+            let size = if *head { 7.5 } else { BODY };
+            cells.iter().map(Vec::len).max().unwrap_or(1) as f32 * lh(size) + 2.0 * PAD - 1.0
+        };
+        let first_two: f32 = rows.iter().take(2).map(row_h).sum();
+        self.heading(lb::SCHEDULE, first_two);
+        for row in &rows {
+            let h = row_h(row);
+            self.ensure(h);
+            let top = self.y;
+            let (head, cells) = row;
+            let size = if *head { 7.5 } else { BODY };
+            let fill = head.then_some(HEAD_BG);
+            self.rect(LEFT, top, WIDTH, h, fill, Some(RULE));
+            let mut x = LEFT;
+            for (j, lines) in cells.iter().enumerate() {
+                if j > 0 {
+                    self.line(x, top, x, top + h, RULE, 0.6);
+                }
+                let (color, align) = if *head { (ACCENT, Align::Left) } else { (INK, aligns[j]) };
+                let mut y = top + PAD - 0.5;
+                for l in lines {
+                    self.text_in(x + PAD, widths[j] - 2.0 * PAD, y, size, *head, color, align, l);
+                    y += lh(size);
+                }
+                x += widths[j];
+            }
+            self.y = top + h;
+        }
+        self.y += GAP;
+    }
+
+    /// Bank details or remarks: a heading and the text as written, wrapped.
+    fn text_section(&mut self, label: Label, text: Option<&str>) {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return;
+        };
+        let lines = self.f.wrap(text, 8.5, WIDTH - 4.0);
+        self.heading(label, lines.len().min(3) as f32 * lh(8.5));
+        for l in lines {
+            self.ensure(lh(8.5));
+            self.text(LEFT + 2.0, self.y, 8.5, false, INK, &l);
+            self.y += lh(8.5);
+        }
+        self.y += GAP;
+    }
+
+    /// Signature and stamp boxes for seller and buyer, kept together.
+    fn signatures(&mut self) {
+        let w = (WIDTH - GAP) / 2.0;
+        let h = 78.0;
+        self.ensure(h);
+        let top = self.y;
+        let lang = self.lang;
+        let doc = self.doc;
+        let boxes = [
+            (lb::SELLER_SIGN, &doc.seller.name),
+            (lb::BUYER_SIGN, &doc.buyer.name),
+        ];
+        for (i, (label, name)) in boxes.into_iter().enumerate() {
+            let x = LEFT + i as f32 * (w + GAP);
+            let inner = w - 2.0 * PAD - 4.0;
+            self.rect(x, top, w, h, None, Some(RULE));
+            let mut y = top + PAD + 1.0;
+            for l in self.wrap(&label.text(lang), 8.5, inner) {
+                self.text(x + PAD + 2.0, y, 8.5, true, ACCENT, &l);
+                y += lh(8.5);
+            }
+            let behalf = match lang {
+                DocLang::Zh => format!("{}：{name}", lb::FOR_AND_ON_BEHALF.zh),
+                _ => format!("{} {name}", lb::FOR_AND_ON_BEHALF.en),
+            };
+            for l in self.wrap(&behalf, 7.5, inner).into_iter().take(2) {
+                self.text(x + PAD + 2.0, y, 7.5, false, MUTED, &l);
+                y += lh(7.5);
+            }
+            // The signature line and the date.
+            let line_y = top + h - 22.0;
+            self.line(x + PAD + 2.0, line_y, x + w * 0.62, line_y, INK, 0.5);
+            let date = format!("{}{}", lb::DATE.text(lang), colon(lang));
+            self.text(x + w * 0.66, line_y - lh(8.0) + 1.0, 8.0, false, MUTED, &date);
+            let sign = match lang {
+                DocLang::Zh => "签字".to_string(),
+                DocLang::En => "Signature".to_string(),
+                DocLang::Both => "签字 Signature".to_string(),
+            };
+            self.text(x + PAD + 2.0, line_y + 3.0, 7.5, false, MUTED, &sign);
+        }
+        self.y = top + h + GAP;
+    }
+
+    fn footers(&mut self) {
+        let m = self.pages.len();
+        let left = format!("{}  ·  {}", self.doc.seller.name, self.doc.number);
+        for n in 1..=m {
+            let page = lb::page(self.lang, n, m);
+            let pw = self.f.width(&page, 7.5);
+            let left = self.fit(&left, 7.5, WIDTH - pw - GAP);
+            let ops = &mut self.pages[n - 1];
+            let y = PAGE_H - 40.0;
+            ops.push(Op::Line {
+                x1: LEFT,
+                y1: y,
+                x2: RIGHT,
+                y2: y,
+                color: RULE,
+                width: 0.6,
+            });
+            ops.push(Op::Text {
+                x: LEFT,
+                y: y + 5.0,
+                size: 7.5,
+                bold: false,
+                color: MUTED,
+                text: left,
+            });
+            ops.push(Op::Text {
+                x: RIGHT - pw,
+                y: y + 5.0,
+                size: 7.5,
+                bold: false,
+                color: MUTED,
+                text: page,
+            });
+        }
+    }
+}
+
+struct PartyRows {
+    name: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+    label_w: f32,
+}
+
+/// "：" after a Chinese label, ":" otherwise.
+fn colon(lang: DocLang) -> &'static str {
+    if lang == DocLang::Zh { "：" } else { ":" }
+}
+
+fn color((r, g, b): Rgb) -> rgb::Color {
+    rgb::Color::new(r, g, b)
+}
+
+fn write(doc: &PiDocument, f: &Fonts, pages: &[Vec<Op>]) -> Result<Vec<u8>, PdfError> {
+    let mut document = Document::new();
+    let title = format!(
+        "{} {}",
+        lb::title(doc.title_kind).text(doc.lang),
+        doc.number
+    );
+    document.set_metadata(
+        Metadata::new()
+            .title(title)
+            .creator("Kontor".to_string())
+            .language(match doc.lang {
+                DocLang::En => "en".to_string(),
+                _ => "zh-CN".to_string(),
+            }),
+    );
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+        .ok_or_else(|| PdfError::Write("page size".to_string()))?;
+    for ops in pages {
+        let mut page = document.start_page_with(settings.clone());
+        let mut s = page.surface();
+        for op in ops {
+            match op {
+                Op::Rect {
+                    x,
+                    y,
+                    w,
+                    h,
+                    fill,
+                    stroke,
+                } => {
+                    let Some(rect) = Rect::from_xywh(*x, *y, *w, *h) else {
+                        continue;
+                    };
+                    let mut pb = PathBuilder::new();
+                    pb.push_rect(rect);
+                    let Some(path) = pb.finish() else {
+                        continue;
+                    };
+                    s.set_fill(fill.map(|c| Fill {
+                        paint: color(c).into(),
+                        ..Default::default()
+                    }));
+                    s.set_stroke(stroke.map(|(c, width)| Stroke {
+                        paint: color(c).into(),
+                        width,
+                        ..Default::default()
+                    }));
+                    s.draw_path(&path);
+                }
+                Op::Line {
+                    x1,
+                    y1,
+                    x2,
+                    y2,
+                    color: c,
+                    width,
+                } => {
+                    let mut pb = PathBuilder::new();
+                    pb.move_to(*x1, *y1);
+                    pb.line_to(*x2, *y2);
+                    let Some(path) = pb.finish() else {
+                        continue;
+                    };
+                    s.set_fill(None);
+                    s.set_stroke(Some(Stroke {
+                        paint: color(*c).into(),
+                        width: *width,
+                        ..Default::default()
+                    }));
+                    s.draw_path(&path);
+                }
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    color: c,
+                    text,
+                } => {
+                    s.set_fill(Some(Fill {
+                        paint: color(*c).into(),
+                        ..Default::default()
+                    }));
+                    // Semi-bold: the glyphs outlined in their own colour.
+                    s.set_stroke(bold.then(|| Stroke {
+                        paint: color(*c).into(),
+                        width: size * 0.045,
+                        ..Default::default()
+                    }));
+                    // The baseline: the line box's top plus half the leading and the ascent.
+                    let baseline = y + size * 1.07;
+                    let mut pen = *x;
+                    for run in f.runs(text) {
+                        let face = f.face(run.face);
+                        s.draw_glyphs(
+                            Point::from_xy(pen, baseline),
+                            &run.glyphs,
+                            face.pdf.clone(),
+                            &run.text,
+                            *size,
+                            false,
+                        );
+                        pen += run.glyphs.iter().map(|g| g.x_advance).sum::<f32>() * size;
+                    }
+                }
+            }
+        }
+        s.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| PdfError::Write(format!("{e:?}")))
+}
