@@ -281,7 +281,11 @@ mod tests {
     #[test]
     fn wrap_breaks_between_words_and_cjk_characters() {
         let f = fonts().unwrap();
-        let lines = f.wrap("Stainless steel hinge 304, brushed finish, 100x75 mm", 10.0, 90.0);
+        let lines = f.wrap(
+            "Stainless steel hinge 304, brushed finish, 100x75 mm",
+            10.0,
+            90.0,
+        );
         assert!(lines.len() > 1, "{lines:?}");
         assert!(lines.iter().all(|l| f.width(l, 10.0) <= 90.0), "{lines:?}");
         assert_eq!(
@@ -290,8 +294,14 @@ mod tests {
         );
         let zh = f.wrap("不锈钢合页，拉丝表面处理。规格一百乘七十五毫米", 10.0, 50.0);
         assert!(zh.len() > 2, "{zh:?}");
-        assert!(zh.iter().all(|l| !l.starts_with('，') && !l.starts_with('。')));
-        assert_eq!(zh.concat(), "不锈钢合页，拉丝表面处理。规格一百乘七十五毫米");
+        assert!(
+            zh.iter()
+                .all(|l| !l.starts_with('，') && !l.starts_with('。'))
+        );
+        assert_eq!(
+            zh.concat(),
+            "不锈钢合页，拉丝表面处理。规格一百乘七十五毫米"
+        );
         let long = f.wrap("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10.0, 40.0);
         assert!(long.len() > 2 && long.iter().all(|l| f.width(l, 10.0) <= 40.0));
         assert_eq!(f.wrap("a\nb", 10.0, 100.0), vec!["a", "b"]);
@@ -305,7 +315,10 @@ mod tests {
         let runs = f.runs("Łódź 한국");
         let faces: Vec<FaceId> = runs.iter().map(|r| r.face).collect();
         assert_eq!(faces, vec![FaceId::Latin, FaceId::Cjk]);
-        assert_eq!(runs.iter().map(|r| r.text.as_str()).collect::<String>(), "Łódź 한국");
+        assert_eq!(
+            runs.iter().map(|r| r.text.as_str()).collect::<String>(),
+            "Łódź 한국"
+        );
         assert!(f.width("한", 10.0) > 0.0);
     }
 }

@@ -284,21 +284,36 @@ mod tests {
             words_en(d("1000000"), "JPY").unwrap(),
             "SAY JAPANESE YEN ONE MILLION ONLY"
         );
-        assert_eq!(words_en(d("0.5"), "AED").unwrap(), "SAY AED ZERO AND CENTS FIFTY ONLY");
+        assert_eq!(
+            words_en(d("0.5"), "AED").unwrap(),
+            "SAY AED ZERO AND CENTS FIFTY ONLY"
+        );
         assert!(words_en(d("-1"), "USD").is_none());
     }
 
     #[test]
     fn amounts_in_chinese_capitals() {
-        assert_eq!(words_zh(d("12345.6"), "USD").unwrap(), "美元壹万贰仟叁佰肆拾伍元陆角");
-        assert_eq!(words_zh(d("100005"), "CNY").unwrap(), "人民币壹拾万零伍元整");
-        assert_eq!(words_zh(d("1000100"), "CNY").unwrap(), "人民币壹佰万零壹佰元整");
+        assert_eq!(
+            words_zh(d("12345.6"), "USD").unwrap(),
+            "美元壹万贰仟叁佰肆拾伍元陆角"
+        );
+        assert_eq!(
+            words_zh(d("100005"), "CNY").unwrap(),
+            "人民币壹拾万零伍元整"
+        );
+        assert_eq!(
+            words_zh(d("1000100"), "CNY").unwrap(),
+            "人民币壹佰万零壹佰元整"
+        );
         assert_eq!(words_zh(d("10"), "CNY").unwrap(), "人民币壹拾元整");
         assert_eq!(words_zh(d("100.05"), "CNY").unwrap(), "人民币壹佰元零伍分");
         assert_eq!(words_zh(d("0.36"), "USD").unwrap(), "美元叁角陆分");
         assert_eq!(words_zh(d("0"), "USD").unwrap(), "美元零元整");
         assert_eq!(words_zh(d("200000000"), "JPY").unwrap(), "日元贰亿元整");
-        assert_eq!(words_zh(d("100010000"), "CNY").unwrap(), "人民币壹亿零壹万元整");
+        assert_eq!(
+            words_zh(d("100010000"), "CNY").unwrap(),
+            "人民币壹亿零壹万元整"
+        );
         assert_eq!(words_zh(d("1010"), "CNY").unwrap(), "人民币壹仟零壹拾元整");
     }
 }

@@ -31,7 +31,9 @@ table { width: 100%; border-collapse: collapse; }
 .party table td { padding: 0 6px 0 0; vertical-align: top; font-size: 8.5pt; }
 .party table td:first-child { color: var(--muted); white-space: nowrap; width: 1%; }
 .lines th, .lines td { border: 1px solid var(--rule); padding: 3px 4px; vertical-align: top; }
-.lines th { background: var(--head); color: var(--accent); font-size: 7.5pt; font-weight: 700; text-align: center; }
+.lines th { background: var(--head); color: var(--accent); font-size: 7.5pt; font-weight: 700; text-align: center; white-space: nowrap; }
+.lines th.desc-h { width: 100%; }
+.lines .code { white-space: nowrap; }
 .lines th span { display: block; }
 .lines td { font-size: 8.5pt; }
 .lines .desc { white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -48,6 +50,7 @@ table { width: 100%; border-collapse: collapse; }
 .terms td:first-child { color: var(--muted); white-space: nowrap; width: 1%; font-size: 8.5pt; }
 .schedule th, .schedule td { border: 1px solid var(--rule); padding: 3px 4px; font-size: 8.5pt; text-align: left; }
 .schedule th { background: var(--head); color: var(--accent); font-size: 8pt; }
+.schedule td.num, .schedule th.num { text-align: right; }
 .pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .signatures { display: flex; gap: 12px; margin-top: 16px; break-inside: avoid; }
 .sign { flex: 1; border: 1px solid var(--rule); height: 37mm; padding: 5px 7px; position: relative; }
@@ -135,7 +138,12 @@ pub fn html(doc: &PiDocument) -> String {
             let _ = write!(h, "<h1>{}</h1>", esc(title.en));
         }
         DocLang::Both => {
-            let _ = write!(h, "<h1>{} <small>{}</small></h1>", esc(title.zh), esc(title.en));
+            let _ = write!(
+                h,
+                "<h1>{} <small>{}</small></h1>",
+                esc(title.zh),
+                esc(title.en)
+            );
         }
     }
 
@@ -185,7 +193,12 @@ pub fn html(doc: &PiDocument) -> String {
     cols.push(lb::COL_AMOUNT);
     h.push_str("<table class=\"lines\"><thead><tr>");
     for c in &cols {
-        h.push_str("<th>");
+        let desc = c.en == lb::COL_DESCRIPTION.en;
+        h.push_str(if desc {
+            "<th class=\"desc-h\">"
+        } else {
+            "<th>"
+        });
         for part in c.lines(lang) {
             let _ = write!(h, "<span>{}</span>", esc(part));
         }
@@ -195,11 +208,17 @@ pub fn html(doc: &PiDocument) -> String {
     for (i, line) in doc.lines.iter().enumerate() {
         let _ = write!(h, "<tr><td class=\"c\">{}</td>", i + 1);
         if sku {
-            let _ = write!(h, "<td>{}</td>", esc(filled(&line.sku).unwrap_or("")));
+            let sku = esc(filled(&line.sku).unwrap_or(""));
+            let _ = write!(h, "<td class=\"code\">{sku}</td>");
         }
-        let _ = write!(h, "<td class=\"desc\">{}</td>", esc(line.description.trim()));
+        let _ = write!(
+            h,
+            "<td class=\"desc\">{}</td>",
+            esc(line.description.trim())
+        );
         if hs {
-            let _ = write!(h, "<td>{}</td>", esc(filled(&line.hs_code).unwrap_or("")));
+            let hs = esc(filled(&line.hs_code).unwrap_or(""));
+            let _ = write!(h, "<td class=\"code\">{hs}</td>");
         }
         let _ = write!(
             h,
@@ -236,10 +255,13 @@ pub fn html(doc: &PiDocument) -> String {
     let words: Vec<String> = match lang {
         DocLang::Zh => fmt::words_zh(doc.total, &cur).into_iter().collect(),
         DocLang::En => fmt::words_en(doc.total, &cur).into_iter().collect(),
-        DocLang::Both => [fmt::words_zh(doc.total, &cur), fmt::words_en(doc.total, &cur)]
-            .into_iter()
-            .flatten()
-            .collect(),
+        DocLang::Both => [
+            fmt::words_zh(doc.total, &cur),
+            fmt::words_en(doc.total, &cur),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     };
     if !words.is_empty() {
         let _ = write!(
@@ -256,7 +278,10 @@ pub fn html(doc: &PiDocument) -> String {
 
     // Terms.
     let terms: Vec<(Label, String)> = [
-        (lb::PAYMENT_TERMS, filled(&doc.payment_terms).map(str::to_string)),
+        (
+            lb::PAYMENT_TERMS,
+            filled(&doc.payment_terms).map(str::to_string),
+        ),
         (lb::DELIVERY, filled(&doc.delivery).map(str::to_string)),
     ]
     .into_iter()
@@ -279,7 +304,7 @@ pub fn html(doc: &PiDocument) -> String {
         let _ = write!(
             h,
             "<section class=\"section\"><h2>{}</h2><table class=\"schedule\"><tr>\
-             <th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+             <th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th></tr>",
             l(lb::SCHEDULE),
             l(lb::INSTALMENT),
             l(lb::SHARE),

@@ -78,7 +78,10 @@ pub const SHARE: Label = l("比例", "Share");
 pub const DUE: Label = l("付款时间", "Due");
 
 pub const SELLER_SIGN: Label = l("卖方（签字盖章）", "Seller (signature & stamp)");
-pub const BUYER_SIGN: Label = l("买方确认（签字盖章）", "Accepted by the Buyer (signature & stamp)");
+pub const BUYER_SIGN: Label = l(
+    "买方确认（签字盖章）",
+    "Accepted by the Buyer (signature & stamp)",
+);
 pub const FOR_AND_ON_BEHALF: Label = l("代表", "For and on behalf of");
 
 /// "第 1 / 3 页", "Page 1 / 3", or both.

@@ -261,7 +261,16 @@ impl Builder<'_> {
         let rw = self.f.width(&right, 9.0);
         let name = self.fit(&self.doc.seller.name, 10.0, WIDTH - rw - GAP);
         self.text(LEFT, self.y, 10.0, true, INK, &name);
-        self.text_in(LEFT, WIDTH, self.y + 1.0, 9.0, false, MUTED, Align::Right, &right);
+        self.text_in(
+            LEFT,
+            WIDTH,
+            self.y + 1.0,
+            9.0,
+            false,
+            MUTED,
+            Align::Right,
+            &right,
+        );
         self.y += lh(10.0) + 3.0;
         self.line(LEFT, self.y, RIGHT, self.y, ACCENT, 1.0);
         self.y += 10.0;
@@ -272,7 +281,12 @@ impl Builder<'_> {
 
     /// Text cut to one line of at most `w` points, ending in "…" when cut.
     fn fit(&self, text: &str, size: f32, w: f32) -> String {
-        let first = self.f.wrap(text, size, w).into_iter().next().unwrap_or_default();
+        let first = self
+            .f
+            .wrap(text, size, w)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         if first.chars().count() < text.chars().count() {
             let mut s: String = first;
             while !s.is_empty() && self.f.width(&format!("{s}…"), size) > w {
@@ -513,7 +527,11 @@ impl Builder<'_> {
             // Vertically centred when one column has fewer lines than another.
             let mut y = top + PAD + (n - lines.len()) as f32 * lh(7.5) / 2.0;
             for l in lines {
-                let align = if c.align == Align::Left { Align::Left } else { Align::Center };
+                let align = if c.align == Align::Left {
+                    Align::Left
+                } else {
+                    Align::Center
+                };
                 self.text_in(x + PAD, c.w - 2.0 * PAD, y, 7.5, true, ACCENT, align, l);
                 y += lh(7.5);
             }
@@ -587,21 +605,43 @@ impl Builder<'_> {
         );
         let y = top + PAD + 1.0;
         let lw = WIDTH - amount_w - 2.0 * PAD;
-        self.text_in(LEFT + PAD, lw, y + 1.0, 9.5, true, INK, Align::Right, &label);
+        self.text_in(
+            LEFT + PAD,
+            lw,
+            y + 1.0,
+            9.5,
+            true,
+            INK,
+            Align::Right,
+            &label,
+        );
         let total = fmt::amount(doc.total, cur);
         let aw = amount_w - 2.0 * PAD;
         // A large total shrinks to fit its cell.
         let size = (10.5 * aw / self.f.width(&total, 10.5).max(1.0)).min(10.5);
         let y = y + (10.5 - size) * 0.7;
-        self.text_in(RIGHT - amount_w + PAD, aw, y, size, true, INK, Align::Right, &total);
+        self.text_in(
+            RIGHT - amount_w + PAD,
+            aw,
+            y,
+            size,
+            true,
+            INK,
+            Align::Right,
+            &total,
+        );
         self.y = top + h + 6.0;
     }
 
     fn in_words(&mut self) {
         let doc = self.doc;
         let words: Vec<String> = match self.lang {
-            DocLang::Zh => fmt::words_zh(doc.total, &doc.currency).into_iter().collect(),
-            DocLang::En => fmt::words_en(doc.total, &doc.currency).into_iter().collect(),
+            DocLang::Zh => fmt::words_zh(doc.total, &doc.currency)
+                .into_iter()
+                .collect(),
+            DocLang::En => fmt::words_en(doc.total, &doc.currency)
+                .into_iter()
+                .collect(),
             DocLang::Both => [
                 fmt::words_zh(doc.total, &doc.currency),
                 fmt::words_en(doc.total, &doc.currency),
@@ -645,7 +685,10 @@ impl Builder<'_> {
     fn terms(&mut self) {
         let doc = self.doc;
         let rows: Vec<(Label, String)> = [
-            (lb::PAYMENT_TERMS, filled(&doc.payment_terms).map(str::to_string)),
+            (
+                lb::PAYMENT_TERMS,
+                filled(&doc.payment_terms).map(str::to_string),
+            ),
             (lb::DELIVERY, filled(&doc.delivery).map(str::to_string)),
         ]
         .into_iter()
@@ -733,10 +776,20 @@ impl Builder<'_> {
                 if j > 0 {
                     self.line(x, top, x, top + h, RULE, 0.6);
                 }
-                let (color, align) = if *head { (ACCENT, Align::Left) } else { (INK, aligns[j]) };
+                let color = if *head { ACCENT } else { INK };
+                let align = aligns[j];
                 let mut y = top + PAD - 0.5;
                 for l in lines {
-                    self.text_in(x + PAD, widths[j] - 2.0 * PAD, y, size, *head, color, align, l);
+                    self.text_in(
+                        x + PAD,
+                        widths[j] - 2.0 * PAD,
+                        y,
+                        size,
+                        *head,
+                        color,
+                        align,
+                        l,
+                    );
                     y += lh(size);
                 }
                 x += widths[j];
@@ -751,11 +804,11 @@ impl Builder<'_> {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
             return;
         };
-        let lines = self.f.wrap(text, 8.5, WIDTH - 4.0);
+        let lines = self.f.wrap(text, 8.5, WIDTH);
         self.heading(label, lines.len().min(3) as f32 * lh(8.5));
         for l in lines {
             self.ensure(lh(8.5));
-            self.text(LEFT + 2.0, self.y, 8.5, false, INK, &l);
+            self.text(LEFT, self.y, 8.5, false, INK, &l);
             self.y += lh(8.5);
         }
         self.y += GAP;
@@ -794,7 +847,14 @@ impl Builder<'_> {
             let line_y = top + h - 22.0;
             self.line(x + PAD + 2.0, line_y, x + w * 0.62, line_y, INK, 0.5);
             let date = format!("{}{}", lb::DATE.text(lang), colon(lang));
-            self.text(x + w * 0.66, line_y - lh(8.0) + 1.0, 8.0, false, MUTED, &date);
+            self.text(
+                x + w * 0.66,
+                line_y - lh(8.0) + 1.0,
+                8.0,
+                false,
+                MUTED,
+                &date,
+            );
             let sign = match lang {
                 DocLang::Zh => "签字".to_string(),
                 DocLang::En => "Signature".to_string(),

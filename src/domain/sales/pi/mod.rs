@@ -135,15 +135,16 @@ pub enum PdfError {
 pub fn pdf(doc: &PiDocument) -> Result<Vec<u8>, PdfError> {
     // The renderer does not panic on any text; this keeps a bug in a dependency from taking a
     // request down with it.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| layout::pdf(doc)))
-        .unwrap_or_else(|p| {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| layout::pdf(doc))).unwrap_or_else(
+        |p| {
             let msg = p
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             Err(PdfError::Internal(msg))
-        })
+        },
+    )
 }
 
 impl PiDocument {

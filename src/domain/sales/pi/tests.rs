@@ -213,8 +213,16 @@ fn sixty_lines_flow_onto_more_pages_each_with_the_header() {
     let mut rows = 0;
     for (i, page) in pages.iter().enumerate() {
         let page = squeeze(page);
-        assert!(page.contains("SO-2026-0012"), "page {} lacks the number", i + 1);
-        assert!(page.contains("PROFORMAINVOICE"), "page {} lacks the title", i + 1);
+        assert!(
+            page.contains("SO-2026-0012"),
+            "page {} lacks the number",
+            i + 1
+        );
+        assert!(
+            page.contains("PROFORMAINVOICE"),
+            "page {} lacks the title",
+            i + 1
+        );
         assert!(
             page.contains(&format!("Page{}/{m}", i + 1)),
             "page {} lacks its number: {page}",
@@ -222,7 +230,11 @@ fn sixty_lines_flow_onto_more_pages_each_with_the_header() {
         );
         let here = page.matches("cabinethinge").count();
         if here > 0 {
-            assert!(page.contains("Unitprice"), "page {} lacks the table header", i + 1);
+            assert!(
+                page.contains("Unitprice"),
+                "page {} lacks the table header",
+                i + 1
+            );
         }
         rows += here;
     }
@@ -235,10 +247,23 @@ fn sixty_lines_flow_onto_more_pages_each_with_the_header() {
 #[test]
 fn html_labels_follow_the_language() {
     let zh = html(&sample(DocLang::Zh));
-    for label in ["形式发票", "卖方", "买方", "合计", "付款方式", "银行信息", "品名及规格"] {
+    for label in [
+        "形式发票",
+        "卖方",
+        "买方",
+        "合计",
+        "付款方式",
+        "银行信息",
+        "品名及规格",
+    ] {
         assert!(zh.contains(label), "zh lacks {label}");
     }
-    for label in ["PROFORMA INVOICE", "Seller", "Payment terms", "Bank details"] {
+    for label in [
+        "PROFORMA INVOICE",
+        "Seller",
+        "Payment terms",
+        "Bank details",
+    ] {
         assert!(!zh.contains(label), "zh has {label}");
     }
     let en = html(&sample(DocLang::En));
@@ -270,7 +295,10 @@ fn html_labels_follow_the_language() {
         assert!(both.contains(label), "both lacks {label}");
     }
     assert!(en.contains("12,345.60") && en.contains("FOB Ningbo"));
-    assert!(!en.contains("http") && !en.contains("src="), "no outside resources");
+    assert!(
+        !en.contains("http") && !en.contains("src="),
+        "no outside resources"
+    );
 
     let mut q = sample(DocLang::Both);
     q.title_kind = TitleKind::Quotation;
@@ -305,7 +333,10 @@ fn jpy_amounts_have_no_decimals() {
     let page = html(&doc);
     assert!(page.contains("1,234,567</td>"), "total");
     assert!(!page.contains("1,234,567.0"));
-    assert!(page.contains("1,234.567"), "a unit price keeps its own digits");
+    assert!(
+        page.contains("1,234.567"),
+        "a unit price keeps its own digits"
+    );
     assert!(page.contains("SAY JAPANESE YEN ONE MILLION"));
     let text = squeeze(&pdf_text(&pdf(&doc).unwrap()));
     assert!(text.contains("1,234,567"), "{text}");
