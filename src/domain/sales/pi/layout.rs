@@ -25,6 +25,8 @@ const GAP: f32 = 10.0;
 const PAD: f32 = 3.5;
 /// The table's text size.
 const BODY: f32 = 8.0;
+/// The signature boxes' height.
+const SIGN_H: f32 = 78.0;
 /// Lines of one table cell at most (a longer description ends in "…").
 const MAX_CELL_LINES: usize = 40;
 
@@ -160,8 +162,18 @@ pub fn pages(doc: &PiDocument, f: &Fonts) -> Vec<Vec<Op>> {
     b.in_words();
     b.terms();
     b.schedule();
-    b.text_section(lb::BANK, doc.bank.as_deref());
-    b.text_section(lb::REMARKS, doc.remarks.as_deref());
+    // The signatures never stand alone on the last page: the last text section goes with them.
+    let remarks_last = filled(&doc.remarks).is_some();
+    for (label, text, last) in [
+        (lb::BANK, doc.bank.as_deref(), !remarks_last),
+        (lb::REMARKS, doc.remarks.as_deref(), remarks_last),
+    ] {
+        if last {
+            b.keep(b.section_height(text) + SIGN_H);
+        }
+        b.text_section(label, text);
+    }
+    b.keep(SIGN_H);
     b.signatures();
     b.footers();
     b.pages
@@ -799,6 +811,24 @@ impl Builder<'_> {
         self.y += GAP;
     }
 
+    /// Starts a new page if `h` does not fit on this one but fits on a new one.
+    fn keep(&mut self, h: f32) {
+        if self.y + h > BOTTOM && h <= BOTTOM - TOP - 40.0 {
+            self.new_page();
+        }
+    }
+
+    /// The height of a `text_section`.
+    fn section_height(&self, text: Option<&str>) -> f32 {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let lines = self.f.wrap(text, 8.5, WIDTH).len();
+                lh(8.5) + 5.0 + lines as f32 * lh(8.5) + GAP
+            }
+            None => 0.0,
+        }
+    }
+
     /// Bank details or remarks: a heading and the text as written, wrapped.
     fn text_section(&mut self, label: Label, text: Option<&str>) {
         let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
@@ -817,7 +847,7 @@ impl Builder<'_> {
     /// Signature and stamp boxes for seller and buyer, kept together.
     fn signatures(&mut self) {
         let w = (WIDTH - GAP) / 2.0;
-        let h = 78.0;
+        let h = SIGN_H;
         self.ensure(h);
         let top = self.y;
         let lang = self.lang;
