@@ -311,6 +311,9 @@ mod tests {
     fn characters_outside_both_fonts_get_the_replacement_glyph() {
         let f = fonts().unwrap();
         assert!(f.covers('宁') && f.covers('Ł') && f.covers('€'));
+        // Rarer name characters and traditional forms are in the CJK subset too.
+        assert!(f.covers('喆') && f.covers('堃') && f.covers('燊') && f.covers('華'));
+        assert!(f.covers('㎡') && f.covers('①') && f.covers('，') && f.covers('ー'));
         assert!(!f.covers('한'));
         let runs = f.runs("Łódź 한국");
         let faces: Vec<FaceId> = runs.iter().map(|r| r.face).collect();

@@ -241,7 +241,10 @@ fn sixty_lines_flow_onto_more_pages_each_with_the_header() {
     assert_eq!(rows, 60);
     // The signatures do not stand alone: the remarks go with them.
     let last = squeeze(&pages[m - 1]);
-    assert!(last.contains("Seller(signature&stamp)") && last.contains("Packing:"), "{last}");
+    assert!(
+        last.contains("Seller(signature&stamp)") && last.contains("Packing:"),
+        "{last}"
+    );
     let all = squeeze(&pages.concat());
     assert!(all.contains("Item060"));
     assert!(all.contains("7,500.00"));
