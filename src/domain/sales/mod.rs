@@ -4,6 +4,7 @@
 
 pub mod lines;
 pub mod orders;
+pub mod pi;
 pub mod products;
 pub mod profit;
 pub mod quotations;
