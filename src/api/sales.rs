@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,6 +15,7 @@ use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::kit::List;
+use crate::domain::sales::documents::{self, DocumentQuery, DocumentSettings, Rendered};
 use crate::domain::sales::orders::{self, OrderInput, OrderQuery, OrderRow, OrderView};
 use crate::domain::sales::quotations::{self, QuotationInput, QuotationQuery, QuotationView};
 use crate::domain::sales::receivables::{self, CustomerMoney, DunningLetter};
@@ -28,6 +30,75 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_order, update_order, delete_order))
         .routes(routes!(dunning_letter))
         .routes(routes!(customer_money))
+        .routes(routes!(order_document))
+        .routes(routes!(quotation_document))
+        .routes(routes!(get_document_settings, set_document_settings))
+}
+
+fn document(r: Rendered) -> Response {
+    // Shown in the browser (the print view, the PDF viewer) and saved under its number.
+    let disposition = format!("inline; filename=\"{}\"", r.filename);
+    (
+        [
+            (header::CONTENT_TYPE, r.content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        r.bytes,
+    )
+        .into_response()
+}
+
+/// The order's proforma invoice (`kind=pi`) or order confirmation, as PDF or print-ready HTML,
+/// in the order's language or the one asked for.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/document", tag = "sales", params(("id" = u64, Path), DocumentQuery), responses((status = 200, content_type = "application/pdf", body = Vec<u8>)))]
+async fn order_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    Params(q): Params<DocumentQuery>,
+) -> ApiResult<Response> {
+    let k = s.kontor.clone();
+    Ok(document(
+        blocking(move || documents::order_document(&k, &auth.principal, id, q)).await?,
+    ))
+}
+
+/// The quotation as the customer receives it, as PDF or print-ready HTML.
+#[utoipa::path(get, path = "/api/v1/quotations/{id}/document", tag = "sales", params(("id" = u64, Path), DocumentQuery), responses((status = 200, content_type = "application/pdf", body = Vec<u8>)))]
+async fn quotation_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    Params(q): Params<DocumentQuery>,
+) -> ApiResult<Response> {
+    let k = s.kontor.clone();
+    Ok(document(
+        blocking(move || documents::quotation_document(&k, &auth.principal, id, q)).await?,
+    ))
+}
+
+/// The letterhead and bank details printed on quotations and PIs.
+#[utoipa::path(get, path = "/api/v1/document-settings", tag = "sales", responses((status = 200, body = DocumentSettings)))]
+async fn get_document_settings(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<DocumentSettings>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || documents::get_settings(&k, &auth.principal)).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/document-settings", tag = "sales", request_body = DocumentSettings, responses((status = 200, body = DocumentSettings)))]
+async fn set_document_settings(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(input): Body<DocumentSettings>,
+) -> ApiResult<Json<DocumentSettings>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || documents::set_settings(&k, &auth.principal, input)).await?,
+    ))
 }
 
 /// Quotations the caller reads, newest first.

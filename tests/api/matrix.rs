@@ -225,6 +225,9 @@ const POLICY: &[Rule] = &[
     ("POST", "/quotations|/orders", &[Need::Some(SALES, CREATE)], &[Check::Visible(CRM, READ), Check::Visible(SALES, CREATE)]),
     ("POST", "/quotations/{id}/order", &[Need::Some(SALES, CREATE)], &[Check::Visible(SALES, UPDATE)]),
     ("POST", "/quotations/{id}/steps", &[], &[Check::Visible(SALES, UPDATE)]),
+    // The letterhead: read by those who make sales documents, set by settings admins.
+    ("GET", "/document-settings", &[Need::Some(SALES, READ)], &[]),
+    ("PUT", "/document-settings", &[Need::All("settings", UPDATE)], &[]),
     ("*", "/quotations/{id}*|/orders/{id}*", &[], &[Check::Visible(SALES, Act::OnRecord)]),
     ("GET", "/quotations|/orders|/receivables/aging", &[Need::Some(SALES, READ)], &[]),
     // Receipts follow the paying customer's owner; recording one needs finance create and a

@@ -92,6 +92,25 @@ async fn post_file(c: &Client, path: &str, bytes: &[u8]) -> (StatusCode, Value) 
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
+/// A document as bytes, with its content type.
+async fn fetch(c: &Client, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = c
+        .http
+        .get(format!("{}{path}", c.base))
+        .header("accept-language", c.lang)
+        .send()
+        .await
+        .expect("fetch");
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, ct, resp.bytes().await.unwrap_or_default().to_vec())
+}
+
 async fn receipt(c: &Client, body: Value) -> Value {
     let (status, v) = c.send(Method::POST, "/api/v1/receipts", Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
@@ -306,6 +325,42 @@ async fn a_quotation_is_revised_accepted_and_becomes_an_order_with_its_plan() {
     assert_eq!(again.0, StatusCode::CONFLICT, "one order per quotation");
     let q = rep.get(&format!("/api/v1/quotations/{qid}")).await;
     assert_eq!(q["order_id"], o["id"]);
+
+    // The PI the customer receives: a PDF made by the server, and print-ready HTML, with the
+    // letterhead and bank details of the company's document settings.
+    ok(&admin, Method::PUT, "/api/v1/document-settings", json!({"name_en": "Ningbo Haina Import & Export Co., Ltd.",
+        "address": "宁波市鄞州区天童南路 588 号", "bank": "Beneficiary: Ningbo Haina\nBank of China Ningbo Branch\nSWIFT: BKCHCNBJ92A"})).await;
+    let (status, ct, pdf) = fetch(
+        &rep,
+        &format!("/api/v1/orders/{}/document?format=pdf&lang=zh", id(&o)),
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (StatusCode::OK, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let (status, _, html) = fetch(
+        &rep,
+        &format!("/api/v1/orders/{}/document?format=html&lang=both", id(&o)),
+    )
+    .await;
+    let html = String::from_utf8(html).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        o["number"].as_str().unwrap(),
+        "宁波海纳进出口有限公司",
+        "BKCHCNBJ92A",
+        "Müller Licht GmbH",
+        "3,660.00",
+    ] {
+        assert!(html.contains(text), "the PI shows {text}");
+    }
+    let (status, _, q_pdf) = fetch(&rep, &format!("/api/v1/quotations/{qid}/document")).await;
+    assert!(status == StatusCode::OK && q_pdf.starts_with(b"%PDF"));
+    let (status, _, _) = fetch(
+        &rep,
+        &format!("/api/v1/orders/{}/document?format=docx", id(&o)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // The B/L date dates the balance: 15 days after it.
     let o = ok(

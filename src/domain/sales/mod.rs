@@ -2,6 +2,7 @@
 //! their payment plans, exchange rates, receipts and their matching, exchange gain/loss, order
 //! profit and receivables.
 
+pub mod documents;
 pub mod lines;
 pub mod orders;
 pub mod pi;
@@ -44,6 +45,7 @@ static KINDS: &[KindInfo] = &[
     KindInfo::of::<Receipt>("收款", "Receipt"),
     KindInfo::of::<ExchangeRate>("汇率", "Exchange rate"),
     KindInfo::of::<PaymentTerms>("付款方式", "Payment terms"),
+    KindInfo::of::<documents::DocumentSettings>("单据抬头", "Document letterhead"),
 ];
 
 fn register(r: Registry) -> Registry {
@@ -53,6 +55,7 @@ fn register(r: Registry) -> Registry {
         .with::<Receipt>()
         .with::<ExchangeRate>()
         .with::<PaymentTerms>()
+        .with::<documents::DocumentSettings>()
 }
 
 fn areas(p: &Principal, areas: &mut Vec<&'static str>) {

@@ -397,6 +397,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/document-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The letterhead and bank details printed on quotations and PIs. */
+        get: operations["get_document_settings"];
+        put: operations["set_document_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/duplicates/check": {
         parameters: {
             query?: never;
@@ -1061,6 +1078,26 @@ export interface paths {
         patch: operations["update_order"];
         trace?: never;
     };
+    "/api/v1/orders/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's proforma invoice (`kind=pi`) or order confirmation, as PDF or print-ready HTML,
+         *     in the order's language or the one asked for.
+         */
+        get: operations["order_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{id}/dunning": {
         parameters: {
             query?: never;
@@ -1271,6 +1308,23 @@ export interface paths {
         patch: operations["update_quotation"];
         trace?: never;
     };
+    "/api/v1/quotations/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The quotation as the customer receives it, as PDF or print-ready HTML. */
+        get: operations["quotation_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quotations/{id}/order": {
         parameters: {
             query?: never;
@@ -1356,23 +1410,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/receipts/{id}/allocations/{index}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Takes back one allocation (by its index in the receipt). */
-        delete: operations["unallocate_receipt"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/receipts/{id}/cancel": {
         parameters: {
             query?: never;
@@ -1401,6 +1438,23 @@ export interface paths {
         put?: never;
         /** Pays credit left on the receipt back to the customer. */
         post: operations["refund_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receipts/{id}/unallocate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes back one allocation (a wrong match), by its index in the receipt. */
+        post: operations["unallocate_receipt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1818,6 +1872,7 @@ export interface components {
         };
         /** @description One allocation as finance confirms it. */
         AllocationInput: {
+            /** @example 3000.00 */
             amount: string;
             instalment: number;
             /** Format: int64 */
@@ -2272,6 +2327,19 @@ export interface components {
          * @enum {string}
          */
         DocLang: "zh" | "en" | "both";
+        /** @description The company's letterhead and bank details on its documents (one record). */
+        DocumentSettings: {
+            address?: string | null;
+            /** @description Beneficiary, bank, SWIFT, account: as many lines as the bank asks for. */
+            bank?: string | null;
+            email?: string | null;
+            /** @description The company's name in English (the company's own name is used in Chinese). */
+            name_en?: string | null;
+            phone?: string | null;
+            /** @description Printed under the terms of every PI (e.g. "Quality claims within 30 days of arrival"). */
+            remarks?: string | null;
+            tax_id?: string | null;
+        };
         DryRun: {
             counts: components["schemas"]["DryRunCounts"];
             /** @description Duplicates in file order (the first 1000). */
@@ -2639,6 +2707,7 @@ export interface components {
         LineInput: {
             /** @description Free text, or overrides the product's name. */
             description?: string | null;
+            /** @example 5 */
             discount_percent?: string | null;
             /** Format: int64 */
             product_id?: number | null;
@@ -3523,6 +3592,11 @@ export interface components {
         OrderView: {
             allocations: components["schemas"]["OrderAllocation"][];
             charges: components["schemas"]["Charge"][];
+            /**
+             * @description Revenue, costs, exchange gain/loss and profit, estimated and actual (parts hidden from
+             *     roles that hide cost or profit).
+             */
+            costing: components["schemas"]["ProfitView"];
             /** Format: date-time */
             created_at: string;
             currency: components["schemas"]["Currency"];
@@ -3545,7 +3619,6 @@ export interface components {
             owner_id?: number | null;
             owner_name?: string | null;
             plan: components["schemas"]["InstalmentState"][];
-            profit: components["schemas"]["ProfitView"];
             /** Format: date */
             promised_date?: string | null;
             /** Format: int64 */
@@ -3915,7 +3988,10 @@ export interface components {
         ReceiptInput: {
             /** @description What reached the bank account. */
             amount: components["schemas"]["Money"];
-            /** @description Deducted on the way (0 when not given). */
+            /**
+             * @description Deducted on the way (0 when not given).
+             * @example 25.00
+             */
             bank_fee?: string | null;
             /**
              * Format: int64
@@ -3926,7 +4002,10 @@ export interface components {
             date: string;
             kind?: components["schemas"]["ReceiptKind"];
             payer?: string | null;
-            /** @description The rate of the day; from the rate table when not given. */
+            /**
+             * @description The rate of the day; from the rate table when not given.
+             * @example 7.1234
+             */
             rate?: string | null;
             remittance?: string | null;
         };
@@ -3993,6 +4072,7 @@ export interface components {
             note?: string | null;
         };
         RefundInput: {
+            /** @example 100.00 */
             amount: string;
             /** Format: date */
             date: string;
@@ -4269,6 +4349,12 @@ export interface components {
             kind: string;
             kind_name: string;
             title: string;
+        };
+        /** @description Takes back one allocation of a receipt, by its index in `allocations`. */
+        UnallocateInput: {
+            index: number;
+            /** Format: int64 */
+            version?: number | null;
         };
         UnreadCount: {
             /** Format: int64 */
@@ -5509,6 +5595,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_document_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentSettings"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    set_document_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentSettings"];
                 };
             };
             400: components["responses"]["BadJson"];
@@ -7074,6 +7217,41 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    order_document: {
+        parameters: {
+            query?: {
+                /** @description `pdf` (default) or `html`. */
+                format?: string;
+                /** @description `zh`, `en` or `both`; the document's own language when not given. */
+                lang?: components["schemas"]["DocLang"];
+                /** @description For orders: `pi` (proforma invoice, default) or `confirmation`. */
+                kind?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     dunning_letter: {
         parameters: {
             query?: never;
@@ -7682,6 +7860,41 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    quotation_document: {
+        parameters: {
+            query?: {
+                /** @description `pdf` (default) or `html`. */
+                format?: string;
+                /** @description `zh`, `en` or `both`; the document's own language when not given. */
+                lang?: components["schemas"]["DocLang"];
+                /** @description For orders: `pi` (proforma invoice, default) or `confirmation`. */
+                kind?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     order_from_quotation: {
         parameters: {
             query?: never;
@@ -7882,39 +8095,6 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
-    unallocate_receipt: {
-        parameters: {
-            query?: {
-                /** @description The version the caller last saw; a stale one gets 409. */
-                version?: number;
-            };
-            header?: never;
-            path: {
-                id: number;
-                index: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ReceiptView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
     cancel_receipt: {
         parameters: {
             query?: never;
@@ -7963,6 +8143,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RefundInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    unallocate_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnallocateInput"];
             };
         };
         responses: {

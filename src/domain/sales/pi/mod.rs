@@ -40,14 +40,8 @@ use rust_decimal::Decimal;
 
 pub use html::html;
 
-/// The language of the document's labels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocLang {
-    Zh,
-    En,
-    /// Both, Chinese first: "形式发票 PROFORMA INVOICE".
-    Both,
-}
+/// The language of the document's labels (both: Chinese first, "形式发票 PROFORMA INVOICE").
+pub use super::lines::DocLang;
 
 /// Which document this is; it decides the title.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
