@@ -185,6 +185,8 @@ pub fn seed(k: &Kontor) -> AppResult<Vec<DemoAccount>> {
             crate::domain::crm::demo::seed(tx)?;
             Ok::<_, AppError>(())
         })?;
+        // Sales and money go through the operations people use, as the demo's people.
+        crate::domain::sales::demo::seed(k)?;
     }
     Ok(PEOPLE
         .iter()

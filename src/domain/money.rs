@@ -65,6 +65,9 @@ const WHOLE_UNIT: &[&str] = &["JPY", "KRW", "VND", "CLP"];
 pub struct Currency(&'static str);
 
 impl Currency {
+    /// The renminbi, the base currency of most of Kontor's companies.
+    pub const CNY: Currency = Currency("CNY");
+
     /// The currency of an ISO 4217 code (any case); `None` for a code Kontor does not know.
     pub fn of(code: &str) -> Option<Currency> {
         let code = code.trim();

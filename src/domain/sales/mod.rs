@@ -2,6 +2,7 @@
 //! their payment plans, exchange rates, receipts and their matching, exchange gain/loss, order
 //! profit and receivables.
 
+pub mod demo;
 pub mod documents;
 pub mod lines;
 pub mod orders;

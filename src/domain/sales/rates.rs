@@ -79,7 +79,7 @@ pub fn base_currency(tx: &Tx) -> AppResult<Currency> {
     let code = company::company(tx)?
         .map(|c| c.data.base_currency)
         .unwrap_or_else(|| "CNY".into());
-    Ok(Currency::of(&code).unwrap_or(Currency::of("CNY").expect("CNY is a known currency")))
+    Ok(Currency::of(&code).unwrap_or(Currency::CNY))
 }
 
 /// The rate of `currency` on `date`, or the latest before it; 1 for the base currency. An
