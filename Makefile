@@ -47,6 +47,7 @@ conformance: build-debug
 
 bench:
 	cargo bench --bench http -- --customers $${CUSTOMERS:-100000}
+	cargo bench --bench sales -- --orders $${ORDERS:-100000}
 
 # Duplicate quality and import speed on the generated book of ../shared/testdata (issue 11).
 bench-dedup:

@@ -8,7 +8,6 @@
 //! appends it, with the machine and the commit, to docs/performance.md.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -18,79 +17,8 @@ use kontor::domain::crm::model::{Contact, Customer, CustomerStatus};
 use kontor::store::Actor;
 use serde_json::json;
 
-struct Figure {
-    name: String,
-    requests: usize,
-    seconds: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    baseline: Option<(&'static str, f64)>,
-}
-
-impl Figure {
-    fn rate(&self) -> f64 {
-        self.requests as f64 / self.seconds
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-/// Runs `make_request` `total` times with `concurrency` workers; latencies per request.
-async fn measure<F, Fut>(name: &str, total: usize, concurrency: usize, make_request: F) -> Figure
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
-{
-    let make_request = Arc::new(make_request);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (make_request, next) = (make_request.clone(), next.clone());
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= total {
-                    break;
-                }
-                let t = Instant::now();
-                let ok = make_request(i).await;
-                assert!(ok, "request {i} failed");
-                lat.push(t.elapsed());
-            }
-            lat
-        }));
-    }
-    let mut all = Vec::new();
-    for w in workers {
-        all.extend(w.await.expect("worker"));
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    all.sort();
-    let f = Figure {
-        name: name.into(),
-        requests: total,
-        seconds,
-        p50_ms: percentile(&all, 0.5),
-        p99_ms: percentile(&all, 0.99),
-        baseline: None,
-    };
-    eprintln!(
-        "  {:<38} {:>9.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms",
-        f.name,
-        f.rate(),
-        f.p50_ms,
-        f.p99_ms
-    );
-    f
-}
+mod support;
+use support::{Figure, ServerProcess, dir_size, get_each, measure, peak_rss_mb};
 
 const CITIES: &[(&str, &str)] = &[
     ("深圳", "Shenzhen"),
@@ -254,50 +182,6 @@ fn fsync_floor(dir: &Path, commits: usize) -> f64 {
     drop(db);
     let _ = std::fs::remove_file(path);
     rate
-}
-
-/// The server under test; stopped (SIGTERM, as systemd would) however the run ends.
-struct ServerProcess(std::process::Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .arg(self.0.id().to_string())
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() {
-                        dir_size(&p)
-                    } else {
-                        e.metadata().map(|m| m.len()).unwrap_or(0)
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
-/// The most memory the process `pid` has held (VmHWM).
-fn peak_rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }
 
 fn main() {
@@ -629,45 +513,15 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
     let rss = peak_rss_mb(server.0.id());
     let size_mb = dir_size(&dir) as f64 / 1_048_576.0;
     drop(server);
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .unwrap_or_default();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
+    let (commit, cpu, cores) = support::machine();
     let mut table = format!(
         "\n## {} · commit {} · {customers} customers\n\nMachine: {cpu}, {cores} cores. Data generated at {generated_rate:.0} records/s; \
          search index built in {index_seconds:.1} s; server ready in {ready_seconds:.1} s. Server peak RSS {rss:.0} MB; data directory {size_mb:.0} MB. \
-         Baselines: HTTP ceiling {ceiling_rate:.0} req/s, fsync floor {floor:.0} commits/s.\n\n\
-         | operation | req/s | p50 ms | p99 ms | ratio to baseline |\n|---|---:|---:|---:|---|\n",
+         Baselines: HTTP ceiling {ceiling_rate:.0} req/s, fsync floor {floor:.0} commits/s.\n\n",
         Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        commit.trim()
+        commit
     );
-    for f in &figures {
-        let ratio = match f.baseline {
-            Some((name, b)) => format!("{:.3} of {name}", f.rate() / b),
-            None if f.name.starts_with("health") => "baseline".into(),
-            None => "—".into(),
-        };
-        table.push_str(&format!(
-            "| {} | {:.0} | {:.2} | {:.2} | {ratio} |\n",
-            f.name,
-            f.rate(),
-            f.p50_ms,
-            f.p99_ms
-        ));
-    }
+    table.push_str(&support::rows(&figures));
     println!("{table}");
     if record {
         let path = Path::new("docs/performance.md");
@@ -680,30 +534,6 @@ async fn run(customers: usize, record: bool, data: Option<std::path::PathBuf>) {
         text.push_str(&table);
         std::fs::write(path, text).expect("write docs/performance.md");
         eprintln!("appended to docs/performance.md");
-    }
-}
-
-/// A request maker for `measure`: the i-th request GETs `path_for(i)`; success is a 2xx.
-fn get_each(
-    http: &reqwest::Client,
-    base: &str,
-    path_for: impl Fn(usize) -> String + Send + Sync + 'static,
-) -> impl Fn(usize) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
-+ Send
-+ Sync
-+ Clone
-+ 'static {
-    let (http, base) = (http.clone(), base.to_string());
-    let path_for = Arc::new(path_for);
-    move |i| {
-        let (http, url) = (http.clone(), format!("{base}{}", path_for(i)));
-        Box::pin(async move {
-            http.get(url)
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
-        })
     }
 }
 

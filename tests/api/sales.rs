@@ -995,3 +995,82 @@ async fn aging_reminders_and_the_dunning_letter() {
             .contains(o["number"].as_str().unwrap())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn open_orders_quotations_and_receipts_go_with_their_customer_settled_ones_stay() {
+    let (s, admin) = TestServer::with_admin().await;
+    let (_, a) = s.user(&admin, "old.rep", "sales", &[]).await;
+    let (b_id, b) = s.user(&admin, "new.rep", "sales", &[]).await;
+    let (_, finance) = s.user(&admin, "ma.caiwu", "finance", &[]).await;
+    let cid = customer(&a, "Handover Trading SA").await;
+    let advance = json!([{"label_zh": "全款", "label_en": "Full payment", "percent": "100",
+        "method": "tt", "anchor": "order_date", "days": 0}]);
+    let body = |desc: &str| {
+        json!({"customer_id": cid, "currency": "CNY", "order_date": "2026-10-01", "terms": advance,
+            "lines": [{"description": desc, "quantity": "10", "unit_price": "10"}]})
+    };
+    let settled = ok(&a, Method::POST, "/api/v1/orders", body("Settled")).await;
+    let open = ok(&a, Method::POST, "/api/v1/orders", body("Open")).await;
+    let q = ok(
+        &a,
+        Method::POST,
+        "/api/v1/quotations",
+        json!({"customer_id": cid, "currency": "CNY",
+        "lines": [{"description": "Draft", "quantity": "1", "unit_price": "5"}]}),
+    )
+    .await;
+    let r = receipt(&finance, json!({"customer_id": cid, "amount": {"amount": "100.00", "currency": "CNY"}, "date": "2026-10-02"})).await;
+    ok(
+        &finance,
+        Method::POST,
+        &format!("/api/v1/receipts/{}/allocations", id(&r)),
+        json!({"allocations": [{"order_id": id(&settled), "instalment": 0, "amount": "100.00"}]}),
+    )
+    .await;
+
+    ok(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/customers/{cid}/transfer"),
+        json!({"to_user": b_id}),
+    )
+    .await;
+    // (record, who sees it now, who no longer does)
+    let table = [
+        (
+            format!("/api/v1/orders/{}", id(&open)),
+            &b,
+            &a,
+            "an open order goes",
+        ),
+        (
+            format!("/api/v1/quotations/{}", id(&q)),
+            &b,
+            &a,
+            "an open quotation goes",
+        ),
+        (
+            format!("/api/v1/orders/{}", id(&settled)),
+            &a,
+            &b,
+            "a settled order stays with its seller",
+        ),
+    ];
+    for (path, sees, not, why) in table {
+        assert_eq!(
+            sees.send(Method::GET, &path, None).await.0,
+            StatusCode::OK,
+            "{why}"
+        );
+        assert_eq!(
+            not.send(Method::GET, &path, None).await.0,
+            StatusCode::NOT_FOUND,
+            "{why}"
+        );
+    }
+    let receipt_now = admin.get(&format!("/api/v1/receipts/{}", id(&r))).await;
+    assert_eq!(
+        receipt_now["owner_name"], "new.rep",
+        "the customer's receipts follow it"
+    );
+}
