@@ -20,7 +20,7 @@ use crate::domain::sales::receipts::{
     self, AllocateInput, CancelInput, ReceiptInput, ReceiptQuery, ReceiptView, RefundInput,
     UnallocateInput,
 };
-use crate::domain::sales::receivables::{self, AgingQuery, AgingRow};
+use crate::domain::sales::receivables::{self, AgingQuery, AgingRow, FxMonth};
 use crate::domain::sales::terms::{self, TermsInput, TermsView};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -37,6 +37,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refund_receipt))
         .routes(routes!(cancel_receipt))
         .routes(routes!(aging))
+        .routes(routes!(fx_by_month))
+}
+
+/// Realised exchange gain and loss per month (FIN-3), newest first.
+#[utoipa::path(get, path = "/api/v1/receivables/fx", tag = "finance", responses((status = 200, body = Vec<FxMonth>)))]
+async fn fx_by_month(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<FxMonth>>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || receivables::fx_by_month(&k, &auth.principal)).await?,
+    ))
 }
 
 /// Exchange rates, newest date first.

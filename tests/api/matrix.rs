@@ -235,6 +235,7 @@ const POLICY: &[Rule] = &[
     ("POST", "/receipts", &[Need::Some(FINANCE, CREATE)], &[Check::Visible(CRM, READ)]),
     ("*", "/receipts/{id}*", &[], &[Check::Visible(FINANCE, Act::OnRecord)]),
     ("GET", "/receipts", &[Need::Some(FINANCE, READ)], &[]),
+    ("GET", "/receivables/fx", &[Need::Some(FINANCE, READ)], &[]),
     // Rates and terms templates are the company's (any scope of the finance action).
     ("POST", "/exchange-rates/import", &[Need::Some(FINANCE, IMPORT)], &[]),
     ("*", "/exchange-rates*|/payment-terms*", &[Need::Some(FINANCE, Act::ByMethod)], &[]),

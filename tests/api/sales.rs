@@ -711,6 +711,23 @@ async fn exchange_gain_and_loss_per_instalment_and_order() {
     }
     let o = admin.get(&format!("/api/v1/orders/{oid}")).await;
     assert_eq!(o["receivable"]["fx"]["amount"], "1450.00");
+    // Per month: the loss in September, the gain in December.
+    let months = finance.get("/api/v1/receivables/fx").await;
+    let by_month: Vec<(&str, &str)> = months
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap(),
+                m["net"]["amount"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_month,
+        vec![("2026-12", "1750.00"), ("2026-09", "-300.00")]
+    );
     assert_eq!(o["receivable"]["settled"], true);
     assert_eq!(o["costing"]["actual"]["fx"]["amount"], "1450.00");
     // No rate for the receipt's day: refused, naming the rate.

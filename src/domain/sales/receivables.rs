@@ -404,3 +404,54 @@ pub fn remind(k: &Kontor, now: DateTime<Utc>) -> AppResult<()> {
         Ok(())
     })
 }
+
+/// Realised exchange gain/loss of one month, in the base currency.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FxMonth {
+    /// `2026-11`: the month of the allocations' dates (the later of receipt and order).
+    pub month: String,
+    pub gain: Money,
+    pub loss: Money,
+    pub net: Money,
+    /// Allocations counted.
+    pub allocations: u64,
+}
+
+/// Exchange gain and loss per month over the receipts the caller reads, newest month first.
+pub fn fx_by_month(k: &Kontor, p: &Principal) -> AppResult<Vec<FxMonth>> {
+    p.require(Module::Finance, Action::Read)?;
+    k.store.read(|tx| {
+        let base = super::rates::base_currency(tx)?;
+        let mut months: std::collections::BTreeMap<String, FxMonth> = Default::default();
+        let mut receipts = Vec::new();
+        tx.for_each::<receipts::Receipt>(false, &mut |r| {
+            receipts.push(r);
+            Ok(true)
+        })?;
+        for r in receipts {
+            if r.data.status != receipts::ReceiptStatus::Active
+                || !guard::may(tx, p, &r.data, Action::Read)?
+            {
+                continue;
+            }
+            for a in &r.data.allocations {
+                let month = a.fx_date.format("%Y-%m").to_string();
+                let m = months.entry(month.clone()).or_insert_with(|| FxMonth {
+                    month,
+                    gain: Money::zero(base),
+                    loss: Money::zero(base),
+                    net: Money::zero(base),
+                    allocations: 0,
+                });
+                if a.fx > Decimal::ZERO {
+                    m.gain.amount += a.fx;
+                } else {
+                    m.loss.amount += a.fx;
+                }
+                m.net.amount += a.fx;
+                m.allocations += 1;
+            }
+        }
+        Ok(months.into_values().rev().collect())
+    })
+}
