@@ -466,10 +466,10 @@ pub(super) fn import_field(field: &str, input: &ProductInput) -> String {
     }
 }
 
-/// A packing's cells as the export writes them (and the import reads them back).
+/// A carton size as the export writes it (and the import reads it back, digits as stored).
 pub fn carton_text(p: &Packing) -> String {
     p.carton_cm
-        .map(|[l, w, h]| format!("{}*{}*{}", l.normalize(), w.normalize(), h.normalize()))
+        .map(|[l, w, h]| format!("{l}*{w}*{h}"))
         .unwrap_or_default()
 }
 
@@ -509,8 +509,9 @@ mod tests {
             carton_cm: Some([d("60.0"), d("40"), d("30.50")]),
             ..Default::default()
         };
-        assert_eq!(carton_text(&p), "60*40*30.5");
-        assert_eq!(carton(&carton_text(&p)), Some([d("60"), d("40"), d("30.5")]));
+        assert_eq!(carton_text(&p), "60.0*40*30.50");
+        let back = carton(&carton_text(&p)).unwrap();
+        assert_eq!(back.map(|x| x.to_string()), ["60.0", "40", "30.50"]);
     }
 
     #[test]
