@@ -17,8 +17,8 @@ use super::extract::{Auth, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::Kontor;
 use crate::domain::crm::model::{Activity, Customer};
-use crate::domain::sales::products::Product;
 use crate::domain::files::{self, AttachTo, AttachmentView, Download, Parent, Staged};
+use crate::domain::sales::products::Product;
 use crate::error::{AppError, ErrorCode, Msg};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -8,9 +8,9 @@
 //! only an export has (id, status, dates) declare their own. Columns pass through
 //! [`visible_columns`], which drops every column of a field class the caller's roles hide. A
 //! cell starting with `=`, `+`, `-`, `@`, tab or CR could run as a formula when a spreadsheet
-//! opens the file: in CSV it gets a leading apostrophe; in XLSX every value is written as a
-//! string (never a formula) and such cells also carry Excel's quote prefix (the apostrophe
-//! shown in the formula bar), so the text stays exactly as stored.
+//! opens the file: in CSV it gets a leading apostrophe (which the import drops again); in XLSX
+//! every value is written as a string (never a formula) and such cells also carry Excel's quote
+//! prefix (the apostrophe shown in the formula bar), so the text stays exactly as stored.
 //!
 //! Memory: one pass collects the ids of the matching records in the list's order, then the
 //! rows are written one at a time to a temporary file under `<data>/tmp/` (XLSX in
@@ -152,6 +152,14 @@ pub fn escape_formula(s: &str) -> std::borrow::Cow<'_, str> {
         format!("'{s}").into()
     } else {
         s.into()
+    }
+}
+
+/// The cell an export escaped, as it was (the import reads it so, and a file imports back).
+pub fn unescape_formula(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => s,
     }
 }
 
@@ -370,6 +378,9 @@ mod tests {
         }
         assert_eq!(escape_formula("Acme"), "Acme");
         assert_eq!(escape_formula(""), "");
+        for s in ["=1+1", "-20 °C", "Acme", "'quoted'", ""] {
+            assert_eq!(unescape_formula(&escape_formula(s)), s, "{s}");
+        }
     }
 
     #[test]

@@ -65,7 +65,10 @@ fn money(m: &Money, base: Currency) -> String {
 }
 
 /// One value per supplier, `; ` between them (blank when none has one).
-fn per_supplier(r: &Row, get: impl Fn(&crate::domain::sales::products::SupplierPrice) -> String) -> String {
+fn per_supplier(
+    r: &Row,
+    get: impl Fn(&crate::domain::sales::products::SupplierPrice) -> String,
+) -> String {
     let parts: Vec<String> = r.r.data.supplier_prices.iter().map(get).collect();
     if parts.iter().all(String::is_empty) {
         String::new()
@@ -82,7 +85,9 @@ const BEFORE_PRICES: &[Column<Row>] = &[
     import("specs", |r| opt(&r.r.data.specs)),
     import("hs_code", |r| opt(&r.r.data.hs_code)),
     import("unit", |r| r.r.data.unit.clone()),
-    import("units_per_carton", |r| num(r.r.data.packing.units_per_carton)),
+    import("units_per_carton", |r| {
+        num(r.r.data.packing.units_per_carton)
+    }),
     import("carton", |r| carton_text(&r.r.data.packing)),
     own("体积(m³)", "CBM", |r| num(r.r.data.packing.cbm())),
     import("gross_kg", |r| num(r.r.data.packing.gross_kg)),
@@ -92,13 +97,12 @@ const BEFORE_PRICES: &[Column<Row>] = &[
 /// The columns after the prices.
 const AFTER_PRICES: &[Column<Row>] = &[
     import("cost", |r| {
-        r.r.data
-            .cost
-            .map(|c| money(&c, r.base))
-            .unwrap_or_default()
+        r.r.data.cost.map(|c| money(&c, r.base)).unwrap_or_default()
     }),
     import("supplier", |r| per_supplier(r, |s| s.supplier.clone())),
-    import("supplier_price", |r| per_supplier(r, |s| money(&s.price, r.base))),
+    import("supplier_price", |r| {
+        per_supplier(r, |s| money(&s.price, r.base))
+    }),
     import("moq", |r| per_supplier(r, |s| num(s.moq))),
     import("lead_days", |r| per_supplier(r, |s| num(s.lead_days))),
     import("active", |r| {
@@ -137,10 +141,18 @@ pub fn products(k: &Kontor, p: &Principal, q: ProductExportQuery) -> AppResult<E
             let currencies: Vec<Currency> = CURRENCIES
                 .iter()
                 .filter_map(|(code, _, _)| Currency::of(code))
-                .filter(|c| records.iter().any(|r| r.data.prices.iter().any(|m| m.currency == *c)))
+                .filter(|c| {
+                    records
+                        .iter()
+                        .any(|r| r.data.prices.iter().any(|m| m.currency == *c))
+                })
                 .collect();
             let mut headers: Vec<String> = before.iter().map(|(h, _)| h.clone()).collect();
-            headers.extend(currencies.iter().map(|c| price_column(*c).label(p.lang).to_string()));
+            headers.extend(
+                currencies
+                    .iter()
+                    .map(|c| price_column(*c).label(p.lang).to_string()),
+            );
             headers.extend(after.iter().map(|(h, _)| h.clone()));
             let mut rows = 0u64;
             let sheet = p.lang.pick("产品", "Products");
@@ -149,7 +161,11 @@ pub fn products(k: &Kontor, p: &Principal, q: ProductExportQuery) -> AppResult<E
                 out(&headers)?;
                 let mut cells = Vec::with_capacity(headers.len());
                 for r in records.by_ref() {
-                    let row = Row { r, lang: p.lang, base };
+                    let row = Row {
+                        r,
+                        lang: p.lang,
+                        base,
+                    };
                     cells.clear();
                     cells.extend(before.iter().map(|(_, c)| (c.get)(&row)));
                     cells.extend(currencies.iter().map(|c| {
@@ -206,7 +222,14 @@ mod tests {
         };
         assert_eq!(
             heads(&p),
-            ["Cost", "Supplier", "Supplier price", "MOQ", "Lead time (days)", "Active"]
+            [
+                "Cost",
+                "Supplier",
+                "Supplier price",
+                "MOQ",
+                "Lead time (days)",
+                "Active"
+            ]
         );
         p.perms.hidden_fields.push("supplier_price".into());
         assert_eq!(heads(&p), ["Cost", "Active"]);

@@ -16,9 +16,9 @@ use crate::i18n::Lang;
 use crate::store::{Actor, Tx};
 
 use super::customers::CustomerImport;
-use super::products::ProductImport;
 use super::dry_run::DryRun;
 use super::plan::{Plan, Planned};
+use super::products::ProductImport;
 use super::record::{Import, Resolved};
 use super::row::{Pass, Prepared};
 

@@ -40,7 +40,7 @@ macro_rules! price {
 
 /// The first of the price columns in [`COLUMNS`]; they follow one another, in the order of
 /// `money::CURRENCIES`.
-const PRICES_AT: usize = 9;
+const PRICES_AT: usize = 10;
 
 pub const COLUMNS: &[Column] = &[
     Column::new(
@@ -154,7 +154,14 @@ pub const COLUMNS: &[Column] = &[
         "unit",
         "单位",
         "Unit",
-        &["单位", "计量单位", "销售单位", "unit", "uom", "unitofmeasure"],
+        &[
+            "单位",
+            "计量单位",
+            "销售单位",
+            "unit",
+            "uom",
+            "unitofmeasure",
+        ],
     ),
     Column::new(
         "units_per_carton",
@@ -229,8 +236,23 @@ pub const COLUMNS: &[Column] = &[
         ],
     ),
     // PRICES_AT: one column per currency of `money::CURRENCIES`, in its order.
-    price!("price_cny", "CNY", "人民币", "rmb", "rmbprice", "rmb价格", "rmb单价"),
-    price!("price_usd", "USD", "美元", "美金价格", "美金单价", "usdollarprice"),
+    price!(
+        "price_cny",
+        "CNY",
+        "人民币",
+        "rmb",
+        "rmbprice",
+        "rmb价格",
+        "rmb单价"
+    ),
+    price!(
+        "price_usd",
+        "USD",
+        "美元",
+        "美金价格",
+        "美金单价",
+        "usdollarprice"
+    ),
     price!("price_eur", "EUR", "欧元"),
     price!("price_gbp", "GBP", "英镑"),
     price!("price_jpy", "JPY", "日元"),

@@ -144,7 +144,9 @@ impl ImportTarget for ProductImport {
                     return Ok(());
                 }
                 let input = row.draft.input(None);
-                products::new_product(&input).map(drop).map_err(|e| (input, e))
+                products::new_product(&input)
+                    .map(drop)
+                    .map_err(|e| (input, e))
             }
             Plan::Update(id) => {
                 let mut product = tx.get_live::<Product>(id)?.data;
@@ -207,7 +209,12 @@ fn existing(tx: &Tx, row: &Row) -> AppResult<Option<u64>> {
     Ok(tx.find_unique::<Product>("sku", &IndexKey::new().str(&sku_key(sku)))?)
 }
 
-fn duplicate(row: &Row, of_row: Option<u64>, product: Option<(u64, String)>, blocking: bool) -> Duplicate {
+fn duplicate(
+    row: &Row,
+    of_row: Option<u64>,
+    product: Option<(u64, String)>,
+    blocking: bool,
+) -> Duplicate {
     let (record_id, name) = product.unzip();
     Duplicate {
         row: row.row,
@@ -233,7 +240,8 @@ fn exists(tx: &Tx, pass: &Pass<ProductImport>, row: &Row, out: &mut Planned) -> 
     let product = tx.get_live::<Product>(id)?;
     let seen = guard::may::<Product>(tx, &pass.principal, &product.data, Action::Read)?;
     let name = product.data.name(pass.principal.lang).to_string();
-    out.dups.push(duplicate(row, None, seen.then(|| (id, name.clone())), true));
+    out.dups
+        .push(duplicate(row, None, seen.then(|| (id, name.clone())), true));
     let sku = &product.data.sku;
     out.issues.push(row.error(
         pass,
@@ -241,7 +249,9 @@ fn exists(tx: &Tx, pass: &Pass<ProductImport>, row: &Row, out: &mut Planned) -> 
         "exists",
         Msg::new(
             format!("货号“{sku}”的产品已存在；要更新已有产品，请选择“更新已有（upsert）”。"),
-            format!("A product with SKU “{sku}” exists; choose upsert to update existing products."),
+            format!(
+                "A product with SKU “{sku}” exists; choose upsert to update existing products."
+            ),
         ),
     ));
     out.plan = Plan::Skip;

@@ -175,7 +175,10 @@ pub fn amount(v: &str) -> Option<(Option<Currency>, Decimal)> {
             other => Currency::of(other),
         };
         let (head, tail) = (rest.get(..3), rest.get(rest.len().saturating_sub(3)..));
-        if let Some(c) = head.filter(|h| h.chars().all(|c| c.is_ascii_alphabetic())).and_then(code_of) {
+        if let Some(c) = head
+            .filter(|h| h.chars().all(|c| c.is_ascii_alphabetic()))
+            .and_then(code_of)
+        {
             currency = Some(c);
             rest = rest[3..].trim_start();
         } else if let Some(c) = tail
@@ -204,14 +207,14 @@ fn not_a_number(field: &str, v: &str, what_zh: &str, what_en: &str) -> AppError 
 
 /// A money cell: the currency the cell gives, else `default`; a cell giving another currency
 /// than `only` (a price column's) is refused.
-fn money(
-    field: &str,
-    v: &str,
-    default: Currency,
-    only: Option<Currency>,
-) -> AppResult<Money> {
+fn money(field: &str, v: &str, default: Currency, only: Option<Currency>) -> AppResult<Money> {
     let (given, amount) = amount(v).ok_or_else(|| {
-        not_a_number(field, v, "金额（如 12.50 或 USD 12.50）", "an amount (such as 12.50 or USD 12.50)")
+        not_a_number(
+            field,
+            v,
+            "金额（如 12.50 或 USD 12.50）",
+            "an amount (such as 12.50 or USD 12.50)",
+        )
     })?;
     let currency = given.unwrap_or(default);
     if let Some(only) = only
@@ -226,7 +229,12 @@ fn money(
     Ok(Money::new(amount, currency))
 }
 
-fn list_of_whole(field: &str, v: &str, what_zh: &str, what_en: &str) -> AppResult<Vec<Option<u32>>> {
+fn list_of_whole(
+    field: &str,
+    v: &str,
+    what_zh: &str,
+    what_en: &str,
+) -> AppResult<Vec<Option<u32>>> {
     parts(v)
         .into_iter()
         .map(|p| match p {
@@ -249,16 +257,19 @@ pub(super) fn cell(d: &mut ProductRow, column: &str, v: &str, base: Currency) ->
         "hs_code" => d.hs_code = Some(v.trim().to_string()),
         "unit" => d.unit = Some(v.trim().to_string()),
         "units_per_carton" => {
-            d.units_per_carton = Some(whole(without_unit(v, &["pcs", "pc", "个", "只", "件"])).ok_or_else(|| {
-                not_a_number(column, v, "整数", "a whole number")
-            })?)
+            d.units_per_carton = Some(
+                whole(without_unit(v, &["pcs", "pc", "个", "只", "件"]))
+                    .ok_or_else(|| not_a_number(column, v, "整数", "a whole number"))?,
+            )
         }
         "carton" => {
             d.carton_cm = Some(carton(v).ok_or_else(|| {
                 invalid(
                     column,
                     format!("外箱尺寸“{v}”应写成 长*宽*高（厘米），如 60*40*30。"),
-                    format!("Carton size “{v}” should be length*width*height in cm, such as 60*40*30."),
+                    format!(
+                        "Carton size “{v}” should be length*width*height in cm, such as 60*40*30."
+                    ),
                 )
             })?)
         }
@@ -335,7 +346,10 @@ pub(super) fn supplier_problem(d: &ProductRow) -> Option<(&'static str, Msg)> {
                 col,
                 Msg::new(
                     format!("有 {n} 个供应商，{}应有 {n} 项（用分号分开）。", zh_of(col)),
-                    format!("{n} supplier(s) need {n} {} value(s), separated by semicolons.", en_of(col)),
+                    format!(
+                        "{n} supplier(s) need {n} {} value(s), separated by semicolons.",
+                        en_of(col)
+                    ),
                 ),
             ));
         }
@@ -433,9 +447,7 @@ impl ProductRow {
 /// The import column of a field the product checks name (`packing.carton_cm[1]` → `carton`,
 /// `prices[0].amount` → the column of that price's currency).
 pub(super) fn import_field(field: &str, input: &ProductInput) -> String {
-    let index = |f: &str| -> Option<usize> {
-        f.split_once('[')?.1.split_once(']')?.0.parse().ok()
-    };
+    let index = |f: &str| -> Option<usize> { f.split_once('[')?.1.split_once(']')?.0.parse().ok() };
     if let Some(rest) = field.strip_prefix("packing.") {
         return match rest.split('[').next().unwrap_or(rest) {
             "carton_cm" => "carton",
@@ -502,7 +514,14 @@ mod tests {
             carton("45.5*30.2*28"),
             Some([d("45.5"), d("30.2"), d("28")])
         );
-        for v in ["60*40", "60*40*30*20", "60*forty*30", "", "60/40/30", "60**30"] {
+        for v in [
+            "60*40",
+            "60*40*30*20",
+            "60*forty*30",
+            "",
+            "60/40/30",
+            "60**30",
+        ] {
             assert_eq!(carton(v), None, "{v}");
         }
         let p = Packing {
@@ -651,7 +670,10 @@ mod tests {
         );
         let s = input.supplier_prices.unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!((s[0].supplier.as_str(), s[0].price.to_string(), s[0].moq), ("Acme", "USD 1.10".to_string(), Some(10)));
+        assert_eq!(
+            (s[0].supplier.as_str(), s[0].price.to_string(), s[0].moq),
+            ("Acme", "USD 1.10".to_string(), Some(10))
+        );
         assert_eq!(s[1].supplier, "Other");
         assert_eq!(input.cost, None, "a cost the row leaves out stays");
     }

@@ -53,9 +53,8 @@ pub(super) fn write(
         Plan::Update(id) => {
             let before = tx.get_live::<Product>(id)?;
             let input = row.draft.input(Some(&before.data));
-            let r = tx.update::<Product, AppError>(actor, id, None, |p| {
-                products::apply(p, &input)
-            })?;
+            let r =
+                tx.update::<Product, AppError>(actor, id, None, |p| products::apply(p, &input))?;
             Ok(ProductUndo {
                 product_id: id,
                 created: false,
