@@ -18,12 +18,14 @@ use super::users::VersionQuery;
 use crate::domain::Kontor;
 use crate::domain::crm::model::{Activity, Customer};
 use crate::domain::files::{self, AttachTo, AttachmentView, Download, Parent, Staged};
+use crate::domain::sales::products::Product;
 use crate::error::{AppError, ErrorCode, Msg};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_customer_files, upload_customer_file))
         .routes(routes!(list_activity_files, upload_activity_file))
+        .routes(routes!(list_product_files, upload_product_file))
         .routes(routes!(content))
         .routes(routes!(thumbnail))
         .routes(routes!(delete_attachment))
@@ -91,6 +93,32 @@ async fn upload_activity_file(
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     upload_to::<Activity>(s, auth, id, headers, form).await
+}
+
+/// The images and files on a product (products read right).
+#[utoipa::path(get, path = "/api/v1/products/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    responses((status = 200, body = Vec<AttachmentView>)))]
+async fn list_product_files(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<Vec<AttachmentView>>> {
+    list_on::<Product>(s, auth, id).await
+}
+
+/// Attaches an image or file to a product (products update right; as to a customer).
+#[utoipa::path(post, path = "/api/v1/products/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentView), (status = 413, description = "The file is larger than the limit", body = super::ErrorBody),
+        (status = 415, description = "Not a multipart/form-data body", body = super::ErrorBody)))]
+async fn upload_product_file(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    upload_to::<Product>(s, auth, id, headers, form).await
 }
 
 async fn list_on<P: AttachTo>(

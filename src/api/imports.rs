@@ -1,6 +1,6 @@
 //! Bulk import and export (CRM-8): upload a file, preview it with a suggested mapping, dry-run,
 //! commit in the background, follow the progress, read the report, revert; saved mappings; the
-//! customer export.
+//! customer export (and the answer every export is sent as).
 
 use std::sync::Arc;
 
@@ -45,7 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct UploadQuery {
-    /// What the file holds: `customers`.
+    /// What the file holds: `customers` (default) or `products`.
     kind: Option<String>,
     /// The file's name as the user chose it (for messages and the import list).
     filename: Option<String>,
@@ -319,6 +319,12 @@ async fn export_customers(
 ) -> ApiResult<Response> {
     let k = s.kontor.clone();
     let f = blocking(move || export::customers(&k, &p, q, x)).await?;
+    send_export(f)
+}
+
+/// An export file as the answer: streamed, named for download, its row count in
+/// `x-export-rows`.
+pub(super) fn send_export(f: export::ExportFile) -> ApiResult<Response> {
     let file = tokio::fs::File::from_std(f.file);
     let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024));
     Response::builder()

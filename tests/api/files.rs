@@ -39,7 +39,7 @@ async fn download(c: &Client, path: &str) -> (StatusCode, reqwest::header::Heade
 }
 
 /// A small PNG (an image Kontor makes a thumbnail of).
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
     });

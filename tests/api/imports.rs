@@ -12,10 +12,20 @@ use serde_json::{Value, json};
 use crate::common::{Client, TestServer, code};
 
 async fn upload(c: &Client, filename: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    upload_kind(c, "customers", filename, bytes).await
+}
+
+/// Uploads a file to import as `kind`.
+pub(crate) async fn upload_kind(
+    c: &Client,
+    kind: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
     let resp = c
         .http
         .post(format!("{}/api/v1/imports", c.base))
-        .query(&[("kind", "customers"), ("filename", filename)])
+        .query(&[("kind", kind), ("filename", filename)])
         .header("accept-language", c.lang)
         .header("content-type", "application/octet-stream")
         .body(bytes)
@@ -31,12 +41,16 @@ async fn upload(c: &Client, filename: &str, bytes: Vec<u8>) -> (StatusCode, Valu
 }
 
 async fn uploaded(c: &Client, filename: &str, bytes: Vec<u8>) -> Value {
-    let (status, v) = upload(c, filename, bytes).await;
+    uploaded_kind(c, "customers", filename, bytes).await
+}
+
+pub(crate) async fn uploaded_kind(c: &Client, kind: &str, filename: &str, bytes: Vec<u8>) -> Value {
+    let (status, v) = upload_kind(c, kind, filename, bytes).await;
     assert_eq!(status, StatusCode::CREATED, "{filename}: {v}");
     v
 }
 
-async fn dry_run(c: &Client, id: &Value, options: Value) -> Value {
+pub(crate) async fn dry_run(c: &Client, id: &Value, options: Value) -> Value {
     let (status, v) = c
         .send(
             Method::POST,
@@ -49,7 +63,7 @@ async fn dry_run(c: &Client, id: &Value, options: Value) -> Value {
 }
 
 /// Commits and waits until the import leaves `running`.
-async fn commit(c: &Client, id: &Value, options: Value) -> Value {
+pub(crate) async fn commit(c: &Client, id: &Value, options: Value) -> Value {
     let (status, v) = c
         .send(
             Method::POST,
@@ -61,7 +75,7 @@ async fn commit(c: &Client, id: &Value, options: Value) -> Value {
     wait(c, id, 600).await
 }
 
-async fn wait(c: &Client, id: &Value, secs: u64) -> Value {
+pub(crate) async fn wait(c: &Client, id: &Value, secs: u64) -> Value {
     let start = Instant::now();
     loop {
         let v = c.get(&format!("/api/v1/imports/{id}")).await;
@@ -82,13 +96,13 @@ async fn total(c: &Client) -> u64 {
     customers(c, "").await["total"].as_u64().unwrap()
 }
 
-fn gbk(text: &str) -> Vec<u8> {
+pub(crate) fn gbk(text: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
     assert!(!unmappable);
     bytes.into_owned()
 }
 
-fn issues_of(dry: &Value, row: u64) -> Vec<&Value> {
+pub(crate) fn issues_of(dry: &Value, row: u64) -> Vec<&Value> {
     dry["issues"]
         .as_array()
         .unwrap()
@@ -98,9 +112,18 @@ fn issues_of(dry: &Value, row: u64) -> Vec<&Value> {
 }
 
 async fn export(c: &Client, query: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    export_of(c, "customers", query).await
+}
+
+/// `GET /api/v1/{kind}/export?{query}`.
+pub(crate) async fn export_of(
+    c: &Client,
+    kind: &str,
+    query: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let resp = c
         .http
-        .get(format!("{}/api/v1/customers/export?{query}", c.base))
+        .get(format!("{}/api/v1/{kind}/export?{query}", c.base))
         .header("accept-language", c.lang)
         .send()
         .await

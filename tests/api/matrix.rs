@@ -178,6 +178,8 @@ const POLICY: &[Rule] = &[
     ("*", "/handover*", &[Need::All(CRM, ASSIGN)], &[]),
     // Imports are owned by their uploader, but only scope-`all` presets import, so owners
     // other than the caller cannot be built from the presets (imports.rs covers own scope).
+    // The upload here is a customer file (the CRM import); the import screens need the import
+    // right of some kind (CRM or products: the presets that have one have both).
     ("*", "/imports*|/import-mappings*", &[Need::Some(CRM, IMPORT)], &[]),
     ("GET", "/customers/export", &[Need::Some(CRM, EXPORT), Need::Some(CRM, READ)], &[]),
     ("GET", "/duplicates/check", &[Need::Some(CRM, READ)], &[]),
@@ -218,6 +220,11 @@ const POLICY: &[Rule] = &[
     ("*", "/transfer-requests", &[Need::Some(CRM, Act::ByMethod)], &[]),
     ("*", "/customers|/leads|/opportunities|/pool|/my-day", &[Need::Some(CRM, Act::ByMethod)], &[]),
     // The catalogue is the company's: any scope of the products module's action reaches it.
+    // Its export needs the export right besides reading; its images and files are read with
+    // the product and added with the right to change it.
+    ("GET", "/products/export", &[Need::Some("products", EXPORT), Need::Some("products", READ)], &[]),
+    ("GET", "/products/{id}/attachments", &[Need::Some("products", READ)], &[]),
+    ("POST", "/products/{id}/attachments", &[Need::Some("products", UPDATE)], &[]),
     ("*", "/products*", &[Need::Some("products", Act::ByMethod)], &[]),
     // Sales documents follow their customer's owner. Making one needs the customer readable
     // (CRM) and the sales create scope over its owner; making the order of a quotation
@@ -1756,8 +1763,9 @@ async fn every_operation_for_every_role_and_owner_follows_the_written_policy() {
     );
 }
 
-/// The export (CSV and XLSX, in both languages) never has a column of a class the caller's
-/// roles hide, and holds only customers within the export and read scopes.
+/// The exports (customers and products; CSV and XLSX, in both languages) never have a column of
+/// a class the caller's roles hide, and the customer export holds only customers within the
+/// export and read scopes.
 async fn exports_hide_hidden_columns_and_stay_in_scope(w: &mut World, failures: &mut Vec<String>) {
     let (_, en) = w
         .admin
@@ -1770,16 +1778,34 @@ async fn exports_hide_hidden_columns_and_stay_in_scope(w: &mut World, failures: 
         .send(Method::GET, "/api/v1/permissions/catalog", None)
         .await;
     let mut owners: HashMap<u64, Option<u64>> = HashMap::new();
-    let rule = rule_for(&Method::GET, "/api/v1/customers/export").expect("export is in POLICY");
+    for (kind, query) in [("customers", "&scope=all"), ("products", "")] {
+        let path = format!("/api/v1/{kind}/export");
+        let rule = rule_for(&Method::GET, &path).expect("export is in POLICY");
+        exports_of(w, failures, (&en, &zh), &mut owners, rule, &path, query).await;
+    }
+}
+
+/// The export of one kind (`path`): customers' rows also stay within the export scope
+/// (products have no owner).
+async fn exports_of(
+    w: &mut World,
+    failures: &mut Vec<String>,
+    (en, zh): (&Value, &Value),
+    owners: &mut HashMap<u64, Option<u64>>,
+    rule: &Rule,
+    path: &str,
+    query: &str,
+) {
+    let customers = path.contains("customers");
     for ci in 1..w.callers.len() {
-        for (lang, catalog) in [("en", &en), ("zh-CN", &zh)] {
+        for (lang, catalog) in [("en", en), ("zh-CN", zh)] {
             for format in ["csv", "xlsx"] {
                 let c = &w.callers[ci];
                 let mut client = c.client.clone();
                 client.lang = if lang == "en" { "en" } else { "zh-CN" };
-                let url = format!("/api/v1/customers/export?format={format}&scope=all");
+                let url = format!("{path}?format={format}{query}");
                 let (status, bytes) = call(&client, Method::GET, &url, &Payload::None).await;
-                let cell = format!("{:>12} export {format} {lang}: {status}", c.role);
+                let cell = format!("{:>12} export {path} {format} {lang}: {status}", c.role);
                 let e = expect(rule, c, &Method::GET, &NOBODY);
                 if !answers(e, &Method::GET, status) {
                     failures.push(format!("{cell}, expected {e:?}"));
@@ -1839,7 +1865,7 @@ async fn exports_hide_hidden_columns_and_stay_in_scope(w: &mut World, failures: 
                     failures.push(format!("{cell} (no rows)"));
                 }
                 let scope = c.scope(CRM, "export").min(c.scope(CRM, "read"));
-                if scope == Scope::All {
+                if scope == Scope::All || !customers {
                     continue;
                 }
                 for row in &rows[1..] {

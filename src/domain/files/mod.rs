@@ -1,6 +1,7 @@
 //! Files attached to records (PLT-3).
 //!
-//! An [`Attachment`] record names a file on a parent record (a customer, a timeline entry…):
+//! An [`Attachment`] record names a file on a parent record (a customer, a timeline entry, a
+//! product's images…):
 //! its original name, the content type sniffed from the bytes, size, SHA-256, version and
 //! uploader. The bytes live once in the content-addressed blob directory ([`blobs`]); the same
 //! bytes attached twice are stored once. Uploading a file with the same name (case aside) on the
@@ -35,6 +36,7 @@ use super::Kontor;
 use super::accounts::Named;
 use super::crm::model::{Activity, Customer};
 use super::kit::names;
+use super::sales::products::Product;
 pub use blobs::{Blobs, Staged};
 
 /// A file on a record (one version of it).
@@ -134,6 +136,16 @@ impl AttachTo for Activity {
     }
 }
 
+/// A product (its images, spec sheets): read with the products read right, changed with the
+/// products update right. Products have no owner, so neither have their files.
+impl AttachTo for Product {
+    const KIND: &'static str = "product";
+    fn guard(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Option<u64>> {
+        guard::open::<Product>(tx, p, id, action)?;
+        Ok(None)
+    }
+}
+
 /// A parent kind as the table holds it.
 #[derive(Clone, Copy)]
 pub struct ParentKind {
@@ -149,7 +161,11 @@ const fn parent<T: AttachTo>() -> ParentKind {
 }
 
 /// The kinds that take attachments. A new one adds its `AttachTo` impl and a line here.
-pub static PARENTS: &[ParentKind] = &[parent::<Customer>(), parent::<Activity>()];
+pub static PARENTS: &[ParentKind] = &[
+    parent::<Customer>(),
+    parent::<Activity>(),
+    parent::<Product>(),
+];
 
 /// One parent record.
 #[derive(Clone, Copy)]

@@ -64,10 +64,12 @@ pub fn guess(columns: &[Column], header: &str) -> Option<&'static str> {
         for a in c.synonyms {
             let a = normalise(a);
             let rest = norm.strip_prefix(a.as_str());
-            // `Customer ID`, `客户编号` name another field, not the company.
+            // `Customer ID`, `客户编号` name another field, not the company; `Unit price`,
+            // `单位价格` a price, not the unit.
             let names_other = rest.is_some_and(|r| {
                 [
-                    "id", "no", "nr", "code", "number", "编号", "代码", "号", "序号",
+                    "id", "no", "nr", "code", "number", "编号", "代码", "号", "序号", "price",
+                    "价格", "单价", "价",
                 ]
                 .contains(&r)
             });

@@ -4,8 +4,8 @@
 //!
 //! A kind becomes importable by implementing [`ImportTarget`] (its columns with header synonyms
 //! in both languages, how a row becomes a typed draft, its duplicates, how a row is written and
-//! undone) and adding one line to [`TARGETS`]; customers ([`customers`]) are the first. The
-//! pipeline is the same for every kind:
+//! undone) and adding one line to [`TARGETS`]: customers ([`customers`]) and products
+//! ([`products`]). The pipeline is the same for every kind:
 //!
 //! - `upload.rs`: the stored file, the header row, the preview; `reader/` streams rows from
 //!   CSV/TSV (UTF-8, GB18030, UTF-16) and XLSX in bounded memory.
@@ -29,6 +29,7 @@ pub mod mapping;
 mod options;
 mod owners;
 mod plan;
+pub mod products;
 pub mod reader;
 mod record;
 mod report;

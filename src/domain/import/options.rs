@@ -22,9 +22,9 @@ pub struct ImportOptions {
     /// `create` (default), `upsert` or `update`.
     #[serde(default)]
     pub mode: Mode,
-    /// What matches a row to an existing customer: `name` (default), `email`, `website`, `phone`.
-    #[serde(default)]
-    pub key: MatchKey,
+    /// What matches a row to an existing record: customers by `name` (default), `email`,
+    /// `website` or `phone`; products by `sku` (default).
+    pub key: Option<MatchKey>,
     /// Field per column, aligned with the headers (`name`, `country`, … `custom:<name>`; null:
     /// skip the column). Absent: the saved mapping `mapping_name`, else the suggestion.
     pub mapping: Option<Vec<Option<String>>>,
@@ -64,27 +64,32 @@ pub(super) fn resolve(
         (None, None) => mapping::suggest(&mapping::visible(target, p), &i.headers),
     };
     let mapping = mapping::check(target, p, &mapping, i.headers.len())?;
-    if o.mode != Mode::Create && !target.match_keys.contains(&o.key) {
+    // The kind's first match key unless another is asked for.
+    let key = o
+        .key
+        .or_else(|| target.match_keys.first().copied())
+        .unwrap_or_default();
+    if o.mode != Mode::Create && !target.match_keys.contains(&key) {
         return Err(AppError::invalid(
             "key",
             Msg::new(
-                format!("{}不能按“{}”匹配。", target.noun.zh, o.key.label(Lang::Zh)),
+                format!("{}不能按“{}”匹配。", target.noun.zh, key.label(Lang::Zh)),
                 format!(
                     "{} cannot be matched by {}.",
                     capitalised(target.noun.en_plural),
-                    o.key.label(Lang::En)
+                    key.label(Lang::En)
                 ),
             ),
         ));
     }
-    if o.mode != Mode::Create && !mapping.iter().any(|m| m.as_deref() == Some(o.key.field())) {
+    if o.mode != Mode::Create && !mapping.iter().any(|m| m.as_deref() == Some(key.field())) {
         return Err(AppError::invalid(
             "key",
             Msg::new(
-                format!("按“{}”匹配，但没有映射这一列。", o.key.label(Lang::Zh)),
+                format!("按“{}”匹配，但没有映射这一列。", key.label(Lang::Zh)),
                 format!(
                     "Rows are matched by {}, but no column is mapped to it.",
-                    o.key.label(Lang::En)
+                    key.label(Lang::En)
                 ),
             ),
         ));
@@ -111,7 +116,7 @@ pub(super) fn resolve(
     };
     Ok(Resolved {
         mode: o.mode,
-        key: o.key,
+        key,
         mapping,
         default_owner,
     })

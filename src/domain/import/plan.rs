@@ -36,6 +36,9 @@ pub struct Duplicate {
     pub value: String,
     /// An earlier row of the file with the same key.
     pub of_row: Option<u64>,
+    /// An existing record of the kind imported (a customer, a product): its id when the caller
+    /// may see it.
+    pub record_id: Option<u64>,
     /// An existing customer: its id when the caller may see it.
     pub customer_id: Option<u64>,
     /// An existing lead: its id when the caller may see it.

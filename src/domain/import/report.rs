@@ -76,7 +76,7 @@ pub struct RowIssue {
     pub column: Option<String>,
     /// The column's header.
     pub header: Option<String>,
-    /// The customer field concerned.
+    /// The field concerned (the key of the import column).
     pub field: Option<String>,
     /// `invalid`, `required`, `duplicate_in_file`, `exists`, `owned_by_other`, `not_found`,
     /// `ambiguous`, `scope`, `possible_duplicate`, `extra_cell`, `changed_since`.

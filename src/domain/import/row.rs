@@ -1,5 +1,6 @@
 //! A row of the file becomes a kind's typed draft: the pipeline walks the cells by the mapping
-//! (joining line breaks, trimming, warning of cells beyond the header), hands each to the kind,
+//! (joining line breaks, trimming, dropping the apostrophe an export put before a cell a
+//! spreadsheet would take for a formula, warning of cells beyond the header), hands each to the kind,
 //! turns its errors into issues naming row, column and field, checks the required columns,
 //! gives the row its owner and lets the kind check the row as a whole.
 
@@ -155,7 +156,8 @@ pub fn prepare<T: ImportTarget>(pass: &Pass<T>, raw: RawRow) -> Prepared<T> {
     };
     for (i, cell) in raw.cells.iter().enumerate() {
         let v = single_line(cell);
-        let v = v.as_ref();
+        // A cell an export escaped (`'=…`, `'-…`) reads as it was exported from.
+        let v = crate::domain::export::unescape_formula(v.as_ref());
         if v.is_empty() {
             continue;
         }

@@ -18,6 +18,7 @@ use crate::store::{Actor, Tx};
 use super::customers::CustomerImport;
 use super::dry_run::DryRun;
 use super::plan::{Plan, Planned};
+use super::products::ProductImport;
 use super::record::{Import, Resolved};
 use super::row::{Pass, Prepared};
 
@@ -96,6 +97,8 @@ pub enum MatchKey {
     Email,
     Website,
     Phone,
+    /// A product's SKU (货号), without case.
+    Sku,
 }
 
 impl MatchKey {
@@ -106,6 +109,7 @@ impl MatchKey {
             MatchKey::Email => "email",
             MatchKey::Website => "website",
             MatchKey::Phone => "phone",
+            MatchKey::Sku => "sku",
         }
     }
     pub fn label(self, lang: Lang) -> &'static str {
@@ -114,6 +118,18 @@ impl MatchKey {
             MatchKey::Email => lang.pick("邮箱", "e-mail"),
             MatchKey::Website => lang.pick("网址", "website"),
             MatchKey::Phone => lang.pick("电话", "phone"),
+            MatchKey::Sku => lang.pick("货号", "SKU"),
+        }
+    }
+
+    /// The duplicate check's field of a firm's key (none for a product's SKU).
+    pub fn firm_field(self) -> Option<Field> {
+        match self {
+            MatchKey::Name => Some(Field::Name),
+            MatchKey::Email => Some(Field::Email),
+            MatchKey::Phone => Some(Field::Phone),
+            MatchKey::Website => Some(Field::Website),
+            MatchKey::Sku => None,
         }
     }
 }
@@ -125,17 +141,6 @@ impl From<Field> for MatchKey {
             Field::Email => MatchKey::Email,
             Field::Phone => MatchKey::Phone,
             Field::Website => MatchKey::Website,
-        }
-    }
-}
-
-impl From<MatchKey> for Field {
-    fn from(k: MatchKey) -> Field {
-        match k {
-            MatchKey::Name => Field::Name,
-            MatchKey::Email => Field::Email,
-            MatchKey::Phone => Field::Phone,
-            MatchKey::Website => Field::Website,
         }
     }
 }
@@ -300,7 +305,10 @@ impl Target {
 }
 
 /// Every importable kind. A new kind adds one line.
-pub static TARGETS: &[Target] = &[Target::of::<CustomerImport>()];
+pub static TARGETS: &[Target] = &[
+    Target::of::<CustomerImport>(),
+    Target::of::<ProductImport>(),
+];
 
 /// The kind an upload or a saved mapping names.
 pub fn target(kind: &str) -> Option<&'static Target> {

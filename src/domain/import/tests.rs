@@ -171,6 +171,7 @@ impl ImportTarget for Notes {
             key: MatchKey::Name,
             value: name.clone(),
             of_row,
+            record_id: None,
             customer_id: None,
             lead_id: None,
             customer_name: None,

@@ -118,7 +118,7 @@ impl Guarded for Product {
 }
 
 /// SKUs compare without case and surrounding space (`ab-100` is `AB-100`).
-fn sku_key(sku: &str) -> String {
+pub(crate) fn sku_key(sku: &str) -> String {
     sku.trim().to_uppercase()
 }
 
@@ -321,7 +321,7 @@ fn check_hs_code(raw: Option<&str>) -> AppResult<Option<String>> {
 }
 
 /// A role that hides a class may not set a field of it.
-fn refuse_hidden(p: &Principal, input: &ProductInput) -> AppResult<()> {
+pub(crate) fn refuse_hidden(p: &Principal, input: &ProductInput) -> AppResult<()> {
     let sets = [
         ("cost", FieldClass::Cost, input.cost.is_some()),
         (
@@ -344,8 +344,9 @@ fn refuse_hidden(p: &Principal, input: &ProductInput) -> AppResult<()> {
     Ok(())
 }
 
-/// Applies the given fields of `input` to `p` (absent fields stay as they are).
-fn apply(product: &mut Product, input: &ProductInput) -> AppResult<()> {
+/// Applies the given fields of `input` to `p` (absent fields stay as they are): the product
+/// form's checks, which the import runs too.
+pub(crate) fn apply(product: &mut Product, input: &ProductInput) -> AppResult<()> {
     if let Some(sku) = &input.sku {
         let sku = validate::text("sku", sku, 40)?;
         if !sku
@@ -407,9 +408,8 @@ fn apply(product: &mut Product, input: &ProductInput) -> AppResult<()> {
     Ok(())
 }
 
-pub fn create(k: &Kontor, p: &Principal, input: ProductInput) -> AppResult<serde_json::Value> {
-    p.require(Module::Products, Action::Create)?;
-    refuse_hidden(p, &input)?;
+/// A new product of `input` (its SKU and a name required), checked as the form checks it.
+pub(crate) fn new_product(input: &ProductInput) -> AppResult<Product> {
     if input.sku.as_deref().is_none_or(|s| s.trim().is_empty()) {
         return Err(invalid(
             "sku",
@@ -430,7 +430,14 @@ pub fn create(k: &Kontor, p: &Principal, input: ProductInput) -> AppResult<serde
         supplier_prices: Vec::new(),
         active: true,
     };
-    apply(&mut product, &input)?;
+    apply(&mut product, input)?;
+    Ok(product)
+}
+
+pub fn create(k: &Kontor, p: &Principal, input: ProductInput) -> AppResult<serde_json::Value> {
+    p.require(Module::Products, Action::Create)?;
+    refuse_hidden(p, &input)?;
+    let product = new_product(&input)?;
     let principal = p.clone();
     k.store.write(move |tx| {
         let r = guard::insert(tx, &principal, product)?;
@@ -474,25 +481,57 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
 }
 
 pub fn list(k: &Kontor, p: &Principal, q: ProductQuery) -> AppResult<List<serde_json::Value>> {
-    let paging = Paging::new(q.page, q.per_page);
-    let needle = needle(q.q.as_deref());
-    let by_sku = match q.sort.as_deref() {
-        None | Some("created") => false,
-        Some("sku") => true,
-        Some(other) => {
-            return Err(invalid(
-                "sort",
-                format!("未知的排序：{other}"),
-                format!("Unknown sort: {other}"),
-            ));
-        }
-    };
+    let filter = ProductFilter::new(&q)?;
     k.store.read(|tx: &Tx| {
+        filter
+            .query(tx, p, Paging::new(q.page, q.per_page))?
+            .run(tx)?
+            .try_map(|r| shown(p, r))
+    })
+}
+
+/// The list's filters and order, checked: the list and the export select alike.
+pub(crate) struct ProductFilter {
+    needle: Option<String>,
+    active: Option<bool>,
+    by_sku: bool,
+}
+
+impl ProductFilter {
+    pub(crate) fn new(q: &ProductQuery) -> AppResult<ProductFilter> {
+        let by_sku = match q.sort.as_deref() {
+            None | Some("created") => false,
+            Some("sku") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "sort",
+                    format!("未知的排序：{other}"),
+                    format!("Unknown sort: {other}"),
+                ));
+            }
+        };
+        Ok(ProductFilter {
+            needle: needle(q.q.as_deref()),
+            active: q.active,
+            by_sku,
+        })
+    }
+
+    /// The products the caller reads that match, in the list's order.
+    pub(crate) fn query<'a>(
+        &'a self,
+        tx: &'a Tx,
+        p: &'a Principal,
+        paging: Paging,
+    ) -> AppResult<Query<'a, Product>> {
+        let needle = self.needle.as_deref();
         let query = Query::<Product>::new(Source::All, paging)
-            .filter_if(q.active.is_some(), |r| q.active == Some(r.data.active))
-            .filter_if(needle.is_some(), |r| {
+            .filter_if(self.active.is_some(), |r| {
+                self.active == Some(r.data.active)
+            })
+            .filter_if(needle.is_some(), move |r| {
                 let d = &r.data;
-                needle.as_deref().is_none_or(|n| {
+                needle.is_none_or(|n| {
                     crate::search::text::fold(&format!(
                         "{} {} {} {}",
                         d.sku,
@@ -503,15 +542,13 @@ pub fn list(k: &Kontor, p: &Principal, q: ProductQuery) -> AppResult<List<serde_
                     .contains(n)
                 })
             });
-        let query = if by_sku {
+        let query = if self.by_sku {
             query.order_by(|a, b| sku_key(&a.data.sku).cmp(&sku_key(&b.data.sku)), true)
         } else {
             query
         };
-        guard::readable(tx, p, query)?
-            .run(tx)?
-            .try_map(|r| shown(p, r))
-    })
+        guard::readable(tx, p, query)
+    }
 }
 
 /// `[l, w, h]` as three decimal strings.

@@ -52,6 +52,7 @@ pub(super) fn key_value(p: &Row, key: MatchKey) -> Option<String> {
         MatchKey::Email => f.email.clone(),
         MatchKey::Website => f.website.clone(),
         MatchKey::Phone => f.phone.clone(),
+        MatchKey::Sku => None,
     }
 }
 
@@ -77,6 +78,7 @@ fn matched_dup(
         key,
         value: key_value(p, key).unwrap_or_default(),
         of_row: None,
+        record_id: visible.then_some(id),
         customer_id: visible.then_some(id),
         lead_id: None,
         customer_name: visible.then(|| c.name.clone()),
@@ -96,6 +98,7 @@ fn candidate_dup(p: &Row, c: &check::Candidate, blocking: bool) -> Duplicate {
         key,
         value: key_value(p, key).unwrap_or_default(),
         of_row: None,
+        record_id: seen("customer"),
         customer_id: seen("customer"),
         lead_id: seen("lead"),
         customer_name: c.title.clone(),
@@ -137,7 +140,10 @@ fn possible_duplicate(c: &check::Candidate) -> Msg {
 
 /// The customers with the row's key, exact as the duplicate index keeps it.
 pub(super) fn matching(tx: &Tx, p: &Row, key: MatchKey) -> AppResult<Vec<u64>> {
-    check::customers_by_key(tx, key.into(), &p.draft.keys)
+    match key.firm_field() {
+        Some(field) => check::customers_by_key(tx, field, &p.draft.keys),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// The caller may update a customer within their import scope; changing its owner needs the
@@ -281,6 +287,7 @@ pub(super) fn duplicates(
             key: k,
             value: key_value(p, k).unwrap_or_default(),
             of_row: Some(hit.row),
+            record_id: None,
             customer_id: None,
             lead_id: None,
             customer_name: None,

@@ -1,38 +1,39 @@
-//! Export of lists (CRM-8): customers, as filtered on the list screen, to CSV (UTF-8 with BOM so
-//! Excel opens it, or GBK) or XLSX.
+//! Export of lists (CRM-8): a kind's list, as filtered on its screen, to CSV (UTF-8 with BOM so
+//! Excel opens it, or GBK) or XLSX — customers ([`customers`]) and products ([`products`]).
 //!
-//! Export is its own permission (`crm` × `export`) and reaches only what both the export and the
-//! read scope reach. A column's header and hidden-field class come from the kind's import column
-//! of the same key where there is one ([`Head::Import`]), so an exported file imports back and a
-//! field hidden from a role is hidden the same way in both; columns only an export has (id,
-//! status, dates) declare their own. Columns pass through [`visible_columns`], which drops every
-//! column of a field class the caller's roles hide. A cell starting with `=`, `+`, `-`, `@`, tab or CR could
-//! run as a formula when a spreadsheet opens the file: in CSV it gets a leading apostrophe; in
-//! XLSX every value is written as a string (never a formula) and such cells also carry Excel's
-//! quote prefix (the apostrophe shown in the formula bar), so the text stays exactly as stored.
+//! Export is its own permission (the kind's module × `export`) and reaches only what both the
+//! export and the read scope reach. A column's header and hidden-field class come from the
+//! kind's import column of the same key where there is one ([`Head::Import`]), so an exported
+//! file imports back and a field hidden from a role is hidden the same way in both; columns
+//! only an export has (id, status, dates) declare their own. Columns pass through
+//! [`visible_columns`], which drops every column of a field class the caller's roles hide. A
+//! cell starting with `=`, `+`, `-`, `@`, tab or CR could run as a formula when a spreadsheet
+//! opens the file: in CSV it gets a leading apostrophe (which the import drops again); in XLSX
+//! every value is written as a string (never a formula) and such cells also carry Excel's quote
+//! prefix (the apostrophe shown in the formula bar), so the text stays exactly as stored.
 //!
-//! Memory: one pass collects the id and sort key of each matching customer, then the rows are
-//! written one at a time to a temporary file under `<data>/tmp/` (XLSX in rust_xlsxwriter's
-//! constant-memory mode), which the API streams and the OS removes once it is closed.
+//! Memory: one pass collects the ids of the matching records in the list's order, then the
+//! rows are written one at a time to a temporary file under `<data>/tmp/` (XLSX in
+//! rust_xlsxwriter's constant-memory mode), which the API streams and the OS removes once it is
+//! closed.
 
-use std::collections::{BTreeSet, HashMap};
+mod customers;
+mod products;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{Action, FieldClass, Module, Principal};
+use crate::auth::{FieldClass, Principal};
 use crate::domain::Kontor;
-use crate::domain::crm::customers::{CustomerFilter, CustomerQuery};
-use crate::domain::crm::model::{Customer, CustomerStatus};
-use crate::domain::import::customers::columns as customer_columns;
-use crate::domain::import::{Column as ImportColumn, OWNER};
-use crate::domain::kit::names;
+use crate::domain::import::Column as ImportColumn;
 use crate::error::{AppError, AppResult, ErrorCode, Msg};
-use crate::i18n::Lang;
-use crate::store::{IndexKey, Record};
+
+pub use customers::customers;
+pub use products::{ProductExportQuery, products};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -71,14 +72,6 @@ pub struct ExportFile {
     pub rows: u64,
 }
 
-/// What a column reads from.
-struct Row<'a> {
-    r: &'a Record<Customer>,
-    owners: &'a HashMap<u64, String>,
-    lang: Lang,
-    tz: chrono_tz::Tz,
-}
-
 /// Where a column's header and hidden-field class come from.
 enum Head {
     /// The kind's import column of this key.
@@ -91,12 +84,13 @@ enum Head {
     },
 }
 
-struct Column {
+/// A column of an export whose rows are `R`s.
+struct Column<R> {
     head: Head,
-    get: fn(&Row) -> String,
+    get: fn(&R) -> String,
 }
 
-impl Column {
+impl<R> Column<R> {
     /// Header labels and hidden-field class, read from `import` (the kind's import columns).
     fn head(&self, import: &[ImportColumn]) -> (&'static str, &'static str, Option<FieldClass>) {
         match self.head {
@@ -109,7 +103,8 @@ impl Column {
     }
 }
 
-const fn own(zh: &'static str, en: &'static str, get: fn(&Row) -> String) -> Column {
+/// A column only the export has.
+const fn own<R>(zh: &'static str, en: &'static str, get: fn(&R) -> String) -> Column<R> {
     Column {
         head: Head::Own {
             zh,
@@ -120,88 +115,21 @@ const fn own(zh: &'static str, en: &'static str, get: fn(&Row) -> String) -> Col
     }
 }
 
-const fn import(key: &'static str, get: fn(&Row) -> String) -> Column {
+/// A column the kind's import has too (its headers and hidden class).
+const fn import<R>(key: &'static str, get: fn(&R) -> String) -> Column<R> {
     Column {
         head: Head::Import(key),
         get,
     }
 }
 
-fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
-}
-
-fn time(row: &Row, t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| {
-        t.with_timezone(&row.tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    })
-    .unwrap_or_default()
-}
-
-/// The customer columns: those the import also has take its headers (so the file imports back).
-const COLUMNS: &[Column] = &[
-    own("编号", "ID", |r| r.r.id.to_string()),
-    import("name", |r| r.r.data.name.clone()),
-    import("name_alt", |r| opt(&r.r.data.name_alt)),
-    import("country", |r| opt(&r.r.data.country)),
-    import("address", |r| opt(&r.r.data.address)),
-    import("website", |r| opt(&r.r.data.website)),
-    import("email", |r| opt(&r.r.data.email)),
-    import("phone", |r| opt(&r.r.data.phone)),
-    import("source", |r| opt(&r.r.data.source)),
-    import("tier", |r| opt(&r.r.data.tier)),
-    import("tags", |r| r.r.data.tags.join("; ")),
-    import(OWNER, |r| {
-        r.r.data
-            .owner_id
-            .and_then(|o| r.owners.get(&o).cloned())
-            .unwrap_or_default()
-    }),
-    own("状态", "Status", |r| {
-        match r.r.data.status {
-            CustomerStatus::Prospect => r.lang.pick("潜在客户", "Prospect"),
-            CustomerStatus::Customer => r.lang.pick("成交客户", "Customer"),
-            CustomerStatus::Dormant => r.lang.pick("沉睡客户", "Dormant"),
-        }
-        .to_string()
-    }),
-    own("重点客户", "Key account", |r| {
-        if r.r.data.key_account {
-            r.lang.pick("是", "yes").to_string()
-        } else {
-            String::new()
-        }
-    }),
-    import("purchase_preferences", |r| {
-        opt(&r.r.data.purchase_preferences)
-    }),
-    import("payment_behaviour", |r| opt(&r.r.data.payment_behaviour)),
-    own("年采购额", "Annual purchases", |r| {
-        r.r.data
-            .annual_purchases
-            .map(|d| d.to_string())
-            .unwrap_or_default()
-    }),
-    own("最近跟进", "Last follow-up", |r| {
-        time(r, r.r.data.last_followup_at)
-    }),
-    own("创建时间", "Created", |r| {
-        time(r, Some(r.r.meta.created_at))
-    }),
-    own("更新时间", "Updated", |r| {
-        time(r, Some(r.r.meta.updated_at))
-    }),
-];
-
 /// The columns the caller may see, with their headers in the caller's language: every column of
 /// a hidden field class is dropped here, the one place exports choose columns.
-fn visible_columns<'a>(
+fn visible_columns<'a, R>(
     p: &Principal,
-    columns: &'a [Column],
+    columns: &'a [Column<R>],
     import: &[ImportColumn],
-) -> Vec<(String, &'a Column)> {
+) -> Vec<(String, &'a Column<R>)> {
     columns
         .iter()
         .filter_map(|c| {
@@ -227,83 +155,28 @@ pub fn escape_formula(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SortKey {
-    Time(Option<DateTime<Utc>>),
-    Text(String),
+/// The cell an export escaped, as it was (the import reads it so, and a file imports back).
+pub fn unescape_formula(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => s,
+    }
 }
 
 fn unknown(field: &str, zh: String, en: String) -> AppError {
     AppError::invalid(field, Msg::new(zh, en))
 }
 
-/// The customers a list query matches, in its order (same semantics as the list endpoint:
-/// scope, filters, search text, sort), as ids.
-fn matching_ids(
-    tx: &crate::store::Tx,
-    p: &Principal,
-    q: &CustomerQuery,
-    filter: &CustomerFilter,
-) -> AppResult<(Vec<u64>, BTreeSet<String>)> {
-    let sort = q.sort.as_deref().unwrap_or("updated");
-    if !["updated", "created", "name", "last_followup"].contains(&sort) {
+/// XLSX holds at most 1,048,576 lines (the header one of them).
+fn fits(format: ExportFormat, rows: usize) -> AppResult<()> {
+    if format == ExportFormat::Xlsx && rows >= 1_048_576 {
         return Err(unknown(
-            "sort",
-            format!("不能按 {sort} 排序。"),
-            format!("Cannot sort by {sort}."),
+            "format",
+            "超过 XLSX 的行数上限（1,048,575 行），请导出为 CSV。".into(),
+            "More rows than XLSX allows (1,048,575); export CSV instead.".into(),
         ));
     }
-    let mut keyed: Vec<(SortKey, u64)> = Vec::new();
-    let mut custom = BTreeSet::new();
-    let mut visit = |r: Record<Customer>| {
-        let c = &r.data;
-        let hit = filter.matches(p, &r);
-        if hit {
-            let key = match sort {
-                "created" => SortKey::Time(Some(r.meta.created_at)),
-                "name" => SortKey::Text(c.name_key.clone()),
-                "last_followup" => SortKey::Time(c.last_followup_at),
-                _ => SortKey::Time(Some(r.meta.updated_at)),
-            };
-            keyed.push((key, r.id));
-            for k in c.custom.keys() {
-                if custom.len() < 50 || custom.contains(k) {
-                    custom.insert(k.clone());
-                }
-            }
-        }
-    };
-    // As the list does: a search text reads what the index found, own or team scope reads the
-    // owner index, "all" scans newest first.
-    match (filter.found(), p.owners_in(filter.wanted)) {
-        (Some(found), _) => {
-            for id in found {
-                if let Some(r) = tx.get::<Customer>(*id)?
-                    && !r.meta.is_deleted()
-                {
-                    visit(r);
-                }
-            }
-        }
-        (None, Some(owners)) => {
-            for owner in owners {
-                for id in
-                    tx.ids_by_index::<Customer>("owner", &IndexKey::new().u64(owner), false)?
-                {
-                    visit(tx.get_live::<Customer>(id)?);
-                }
-            }
-        }
-        (None, None) => tx.for_each::<Customer>(true, &mut |r| {
-            visit(r);
-            Ok(true)
-        })?,
-    }
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    if q.order.as_deref() != Some("asc") {
-        keyed.reverse();
-    }
-    Ok((keyed.into_iter().map(|k| k.1).collect(), custom))
+    Ok(())
 }
 
 fn io(e: std::io::Error) -> AppError {
@@ -494,70 +367,6 @@ fn time_zone(p: &Principal) -> chrono_tz::Tz {
     p.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
-/// Exports the customers a list query matches (paging ignored) as a file.
-pub fn customers(
-    k: &Kontor,
-    p: &Principal,
-    q: CustomerQuery,
-    params: ExportParams,
-) -> AppResult<ExportFile> {
-    let export = p.require(Module::Crm, Action::Export)?;
-    let read = p.require(Module::Crm, Action::Read)?;
-    let scope = export.min(read);
-    let (format, encoding) = format_of(&params)?;
-    let tz = time_zone(p);
-    let columns = visible_columns(p, COLUMNS, customer_columns::COLUMNS);
-    let filter = CustomerFilter::new(k, p, &q, scope)?;
-    export_file(k, p, "customers", format, encoding, |path| {
-        k.store.read(|tx| {
-            let (ids, custom) = matching_ids(tx, p, &q, &filter)?;
-            if format == ExportFormat::Xlsx && ids.len() >= 1_048_576 {
-                return Err(unknown(
-                    "format",
-                    "超过 XLSX 的行数上限（1,048,575 行），请导出为 CSV。".into(),
-                    "More rows than XLSX allows (1,048,575); export CSV instead.".into(),
-                ));
-            }
-            let mut headers: Vec<String> = columns.iter().map(|(h, _)| h.clone()).collect();
-            headers.extend(custom.iter().cloned());
-            let mut owners: HashMap<u64, String> = HashMap::new();
-            let mut rows = 0u64;
-            let sheet = p.lang.pick("客户", "Customers");
-            write_table(path, format, encoding, sheet, &mut |out| {
-                out(&headers)?;
-                let mut cells = Vec::with_capacity(headers.len());
-                for id in &ids {
-                    let Ok(r) = tx.get_live::<Customer>(*id) else {
-                        continue;
-                    };
-                    if let Some(o) = r.data.owner_id
-                        && !owners.contains_key(&o)
-                    {
-                        owners.extend(names(tx, [o])?);
-                    }
-                    let row = Row {
-                        r: &r,
-                        owners: &owners,
-                        lang: p.lang,
-                        tz,
-                    };
-                    cells.clear();
-                    cells.extend(columns.iter().map(|(_, c)| (c.get)(&row)));
-                    cells.extend(
-                        custom
-                            .iter()
-                            .map(|key| r.data.custom.get(key).cloned().unwrap_or_default()),
-                    );
-                    out(&cells)?;
-                    rows += 1;
-                }
-                Ok(())
-            })?;
-            Ok(rows)
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,33 +378,8 @@ mod tests {
         }
         assert_eq!(escape_formula("Acme"), "Acme");
         assert_eq!(escape_formula(""), "");
-    }
-
-    #[test]
-    fn shared_columns_take_the_import_columns_headers() {
-        for c in COLUMNS {
-            if let Head::Import(key) = c.head {
-                let i = customer_columns::COLUMNS.iter().find(|i| i.key == key);
-                assert!(i.is_some(), "{key} is an import column");
-            }
-        }
-        let p = crate::domain::import::tests::admin();
-        let heads: Vec<String> = visible_columns(&p, COLUMNS, customer_columns::COLUMNS)
-            .into_iter()
-            .map(|(h, _)| h)
-            .collect();
-        assert_eq!(heads[..3], ["ID", "Company", "Second name"]);
-        assert!(heads.contains(&"Owner".to_string()));
-        // What the import reads back: every shared header is recognised as its column.
-        for c in COLUMNS {
-            if let Head::Import(key) = c.head {
-                let (zh, en, _) = c.head(customer_columns::COLUMNS);
-                for h in [zh, en] {
-                    let guessed =
-                        crate::domain::import::mapping::guess(customer_columns::COLUMNS, h);
-                    assert_eq!(guessed, Some(key), "{h}");
-                }
-            }
+        for s in ["=1+1", "-20 °C", "Acme", "'quoted'", ""] {
+            assert_eq!(unescape_formula(&escape_formula(s)), s, "{s}");
         }
     }
 
@@ -609,7 +393,7 @@ mod tests {
             },
             get: |_| String::new(),
         };
-        let columns = [own("编号", "ID", |r| r.r.id.to_string()), cost];
+        let columns = [own("编号", "ID", |r: &u64| r.to_string()), cost];
         let mut p = crate::domain::import::tests::admin();
         assert_eq!(visible_columns(&p, &columns, &[]).len(), 2);
         p.perms.hidden_fields.push("cost".into());
