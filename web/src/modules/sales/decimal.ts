@@ -206,3 +206,9 @@ export function fitsCurrency(amount: string, currency: string): boolean {
   if (!x) return false
   return compareDecimals(print(x, 0), roundMoney(print(x, 0), currency) ?? '') === 0
 }
+
+/** The number without trailing zeros, as the server's `normalize` writes it ("30.0" → "30"); null if not a number. */
+export function plainDecimal(amount: string): string | null {
+  const x = signed(amount)
+  return x ? print(x, 0) : null
+}
