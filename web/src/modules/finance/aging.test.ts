@@ -20,6 +20,9 @@ describe('receivables by age', () => {
   it('lists the currencies owed, the most rows first', () => {
     expect(currenciesOf(rows)).toEqual(['USD', 'CNY'])
     expect(currenciesOf([])).toEqual([])
+    // A tie: the foreign currency before the base currency.
+    expect(currenciesOf(rows.slice(0, 1).concat(rows.slice(2)), 'CNY')).toEqual(['USD', 'CNY'])
+    expect(currenciesOf(rows.slice(0, 1).concat(rows.slice(2)), 'USD')).toEqual(['CNY', 'USD'])
   })
 
   it('totals each bucket per currency exactly', () => {
