@@ -8,9 +8,9 @@ import { ADMIN, confirmBox, ensureSetup, input, loginAs, logout } from './helper
 // free-text line, totals live as typed), sends it, revises it (revision 1 stays readable), sends
 // it again, records the customer's acceptance and makes the order, enters the B/L date (the
 // balance gets its due date) and opens the dunning letter; finance records two receipts at
-// different rates, confirms the proposed matching and adds a freight charge; the order shows
-// received, outstanding, the exchange gain and the profit. The rep sees the same actual profit as
-// finance but no costs; a merchandiser (a role that hides profit) sees no profit at all.
+// different rates and confirms the proposed matching; a merchandiser (a role that hides profit)
+// adds the freight bill and sees revenue and costs but no profit; the order shows finance the
+// received, outstanding, exchange gain and profit, and the rep the same actual profit, no costs.
 // The screenshots (@screenshots, KONTOR_SCREENSHOTS=1) refresh docs/screenshots/sales-*.
 
 const PASSWORD = 'sales-e2e-pass-1'
@@ -224,7 +224,7 @@ test('a rep quotes from the customer’s page, sends, revises, sends again, and 
   await page.locator('[data-test=order-dunning]').click()
   await expect(page.locator('[data-test=dunning-subject]')).toContainText(orderNumber)
   await page.locator('[data-test=dunning-copy]').click()
-  await expect(page.locator('.el-message--success')).toBeVisible()
+  await expect(page.locator('.el-message--success', { hasText: '已复制' })).toBeVisible()
   await page.keyboard.press('Escape')
 
   // The customer's page lists the quotation and the open order, and what is outstanding.
@@ -276,19 +276,40 @@ test('finance records two receipts at different rates and confirms the proposed 
   await page.locator('[data-test=receipt-confirm]').click()
   await expect(page.locator('[data-test=allocation-0]')).toContainText('+CNY 209.69')
 
-  // A freight bill arrives: finance adds it as an actual charge.
   await page.goto(`/sales/orders/${orderId}`)
+  await expect(page.locator('[data-test=order-received]')).toContainText('USD 1,997.00')
+  await expect(page.locator('[data-test=order-outstanding]')).toContainText('USD 0.00')
+  await expect(page.locator('[data-test=order-fx]')).toContainText('+CNY 269.60')
+  await expect(page.locator('[data-test=order-receipts]')).toContainText('7.25')
+  // Finance reads orders but does not change them: no costs editor, no status menu.
+  await expect(page.locator('[data-test=order-costs]')).toBeVisible()
+  await expect(page.locator('[data-test=order-costs-edit]')).toHaveCount(0)
+  await logout(page)
+})
+
+test('a merchandiser adds the freight bill and sees revenue and costs, but no profit', async ({ page }) => {
+  await loginAs(page, MERCH.username, PASSWORD)
+  await page.goto(`/sales/orders/${orderId}`)
+  await expect(page.locator('[data-test=order-total]')).toContainText('USD 1,997.00')
   await page.locator('[data-test=order-costs-edit]').click()
   await page.locator('[data-test=charges-add]').click()
   await input(page, 'charges-0-amount').fill('800')
   await page.locator('[data-test=charges-save]').click()
   await expect(page.locator('[data-test=charges-dialog]')).toBeHidden()
   await expect(page.locator('[data-test=order-charges]')).toContainText('CNY 800.00')
+  await expect(page.locator('[data-test=profit-card]')).toContainText('收入与成本')
+  await expect(page.locator('[data-test=profit-actual-costs]')).toContainText('CNY 864.80')
+  await expect(page.locator('[data-test=profit-actual-profit]')).toHaveCount(0)
+  await expect(page.locator('[data-test=profit-estimated-profit]')).toHaveCount(0)
+  await expect(page.locator('[data-test=profit-actual-margin]')).toHaveCount(0)
+  await expect(page.locator('body')).not.toContainText(ACTUAL_PROFIT)
+  await expect(page.locator('body')).not.toContainText('undefined')
+  await logout(page)
+})
 
-  await expect(page.locator('[data-test=order-received]')).toContainText('USD 1,997.00')
-  await expect(page.locator('[data-test=order-outstanding]')).toContainText('USD 0.00')
-  await expect(page.locator('[data-test=order-fx]')).toContainText('+CNY 269.60')
-  await expect(page.locator('[data-test=order-receipts]')).toContainText('7.25')
+test('finance sees the profit; the rep sees the same actual profit but no costs', async ({ page }) => {
+  await loginAs(page, FIN.username, PASSWORD)
+  await page.goto(`/sales/orders/${orderId}`)
   await expect(page.locator('[data-test=profit-actual-revenue]')).toContainText('CNY 14,178.70')
   await expect(page.locator('[data-test=profit-actual-costs]')).toContainText('CNY 864.80')
   await expect(page.locator('[data-test=profit-actual-fx]')).toContainText('+CNY 269.60')
@@ -296,9 +317,7 @@ test('finance records two receipts at different rates and confirms the proposed 
   await expect(page.locator('[data-test=profit-actual-margin]')).toContainText('95.8%')
   await expect(page.locator('[data-test=profit-estimated-costs]')).toContainText('CNY 8,880.00')
   await logout(page)
-})
 
-test('the rep sees the same actual profit but no costs; a merchandiser sees no profit', async ({ page }) => {
   await loginAs(page, REP.username, PASSWORD)
   await page.goto(`/sales/orders/${orderId}`)
   await expect(page.locator('[data-test=order-outstanding]')).toContainText('USD 0.00')
@@ -307,19 +326,6 @@ test('the rep sees the same actual profit but no costs; a merchandiser sees no p
   await expect(page.locator('[data-test=order-costs]')).toHaveCount(0)
   await expect(page.locator('body')).not.toContainText('8,880.00')
   await expect(page.locator('body')).not.toContainText('undefined')
-  await logout(page)
-
-  await loginAs(page, MERCH.username, PASSWORD)
-  await page.goto(`/sales/orders/${orderId}`)
-  await expect(page.locator('[data-test=order-total]')).toContainText('USD 1,997.00')
-  await expect(page.locator('[data-test=profit-card]')).toContainText('收入与成本')
-  await expect(page.locator('[data-test=profit-actual-profit]')).toHaveCount(0)
-  await expect(page.locator('[data-test=profit-estimated-profit]')).toHaveCount(0)
-  await expect(page.locator('[data-test=profit-actual-margin]')).toHaveCount(0)
-  await expect(page.locator('body')).not.toContainText(ACTUAL_PROFIT)
-  await expect(page.locator('body')).not.toContainText('undefined')
-  // Merchandisers keep the costs.
-  await expect(page.locator('[data-test=order-costs]')).toBeVisible()
   await logout(page)
 })
 
