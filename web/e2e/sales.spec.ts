@@ -346,6 +346,26 @@ test('screenshots of quotations, orders, matching and aging @screenshots', async
     expect((await page.request.post(`/api/v1/quotations/${q.id}/steps`, { headers, data: { step, version: cur.version } })).ok()).toBe(true)
   }
   const order2 = await (await page.request.post(`/api/v1/quotations/${q.id}/order`, { headers, data: { order_date: RECEIPT_1, customer_ref: 'PO-HL-7790' } })).json()
+  // A draft to show in the editor: a catalogue product and a free-text line.
+  const product = (await (await page.request.get(`/api/v1/products?q=${SKU}`)).json()).items[0]
+  const draft = await (
+    await page.request.post('/api/v1/quotations', {
+      headers,
+      data: {
+        customer_id: customerId,
+        currency: 'USD',
+        incoterm: 'CIF',
+        named_place: 'Felixstowe',
+        delivery: '35 days after deposit',
+        payment_terms_id: 1,
+        lang: 'both',
+        lines: [
+          { product_id: product.id, quantity: '800' },
+          { description: 'Sample freight / 样品运费', quantity: '1', unit_price: '85.555', discount_percent: '10' },
+        ],
+      },
+    })
+  ).json()
   await page.request.post('/api/v1/auth/logout', { headers })
   await page.request.post('/api/v1/auth/login', { headers, data: { username: FIN.username, password: PASSWORD } })
   const receipt = await (
@@ -360,7 +380,7 @@ test('screenshots of quotations, orders, matching and aging @screenshots', async
     {
       name: 'quotation-editor',
       user: REP.username,
-      path: `/sales/quotations/${quotationId}/edit`,
+      path: `/sales/quotations/${draft.id}/edit`,
       ready: '[data-test=line-1-amount]',
       prepare: async (p) => {
         // An unsaved change, so the live total shows.
