@@ -56,6 +56,7 @@ export default defineConfig({
     { name: 'files', testMatch: /files\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'modules', testMatch: /modules\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'products', testMatch: /products\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'sales', testMatch: /sales\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],
   webServer: {
     command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),

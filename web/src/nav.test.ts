@@ -80,6 +80,16 @@ describe('navigation table', () => {
     expect(noCustomers.find((g) => g.key === 'crm')!.items.map((i) => i.area)).toEqual(['crm.my_day', 'crm.leads'])
   })
 
+  it('shows sales and finance by the areas the server gives; payment terms go with the rates', () => {
+    const finance = visibleMenu(['home', 'sales.quotations', 'sales.orders', 'finance.receipts', 'finance.receivables', 'finance.rates'])
+    expect(finance.find((g) => g.key === 'sales')!.items.map((i) => i.area)).toEqual(['sales.quotations', 'sales.orders'])
+    expect(finance.find((g) => g.key === 'finance')!.items.map((i) => i.area)).toEqual(['finance.receipts', 'finance.receivables', 'finance.rates', 'finance.terms'])
+    // A merchandiser: orders, no finance.
+    const merch = visibleMenu(['home', 'sales.products', 'sales.quotations', 'sales.orders'])
+    expect(merch.find((g) => g.key === 'finance')).toBeUndefined()
+    expect(canOpen(['finance.receipts'], areaOf(NAV.find((i) => i.area === 'finance.terms')!))).toBe(false)
+  })
+
   it('lands on My day for users who have it, else home', () => {
     expect(landingPath(['home', 'crm.my_day', 'crm.customers'])).toBe('/crm/my-day')
     expect(landingPath(['home', 'admin.users'])).toBe('/')

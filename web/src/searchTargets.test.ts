@@ -43,6 +43,13 @@ describe('search targets', () => {
     expect(searchTarget(hit({ kind: 'no_such_kind' }), areas)).toBeNull()
   })
 
+  it('opens quotations and orders on their pages, for those who may open them', () => {
+    expect(searchTarget(hit({ kind: 'quotation', id: 4, title: 'QT-2026-0004' }), ['sales.quotations'])).toEqual({ path: '/sales/quotations/4' })
+    expect(searchTarget(hit({ kind: 'sales_order', id: 9, title: 'SO-2026-0009' }), ['sales.orders'])).toEqual({ path: '/sales/orders/9' })
+    expect(searchTarget(hit({ kind: 'sales_order', id: 9 }), ['sales.quotations'])).toBeNull()
+    expect(searchTarget(hit({ kind: 'receipt', id: 3 }), ['finance.receipts'])).toEqual({ path: '/finance/receipts/3' })
+  })
+
   it('opens a product on its page, for those who may open products', () => {
     const product = hit({ kind: 'product', id: 12, title: 'LED-100 LED downlight' })
     expect(searchTarget(product, ['sales.products'])).toEqual({ path: '/sales/products/12' })

@@ -9,11 +9,12 @@ import notify from './notify'
 import crm from './crm'
 import dedup from './dedup'
 import sales from './sales'
+import finance from './finance'
 import importing from './import'
 import files from './files'
 import admin from './admin'
 
-export const MODULES: readonly WebModule[] = [core, notify, crm, dedup, sales, importing, files, admin]
+export const MODULES: readonly WebModule[] = [core, notify, crm, dedup, sales, finance, importing, files, admin]
 
 /**
  * Kinds the server's search finds that no module opens yet: their hits show without a link. The
