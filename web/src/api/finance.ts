@@ -79,7 +79,7 @@ export const financeApi = {
   createReceipt: (body: ReceiptInput) => http.post<Receipt>('/receipts', body),
   allocate: (id: number, allocations: AllocationInput[], version: number) =>
     http.post<Receipt>(`/receipts/${id}/allocations`, { allocations, version }),
-  unallocate: (id: number, index: number, version: number) => http.del<Receipt>(`/receipts/${id}/allocations/${index}`, { version }),
+  unallocate: (id: number, index: number, version: number) => http.post<Receipt>(`/receipts/${id}/unallocate`, { index, version }),
   refund: (id: number, body: RefundInput) => http.post<Receipt>(`/receipts/${id}/refunds`, body),
   cancel: (id: number, reason: string | null, version: number) => http.post<Receipt>(`/receipts/${id}/cancel`, { reason, version }),
 

@@ -99,13 +99,13 @@ export type Profit = Omit<Schemas['ProfitView'], 'estimated' | 'actual' | 'lines
 
 /**
  * An order as the caller may see it: `estimates` and `charges` are absent for roles that hide
- * costs, `profit` loses its profit figures for roles that hide profit (see `Figures`).
+ * costs, `costing` loses its profit figures for roles that hide profit (see `Figures`).
  */
-export type Order = Omit<Schemas['OrderView'], 'lines' | 'estimates' | 'charges' | 'profit'> & {
+export type Order = Omit<Schemas['OrderView'], 'lines' | 'estimates' | 'charges' | 'costing'> & {
   lines: Line[]
   estimates?: Charge[]
   charges?: Charge[]
-  profit?: Profit
+  costing?: Profit
 }
 export type DunningLetter = Schemas['DunningLetter']
 /** A customer's money at a glance: open orders, outstanding and credit per currency. */

@@ -1235,6 +1235,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The product list as filtered (the list's parameters; paging ignored) as a file: CSV in UTF-8
+         *     with BOM (or `encoding=gbk`) or XLSX, headers in the caller's language, a price column per
+         *     currency in use; costs and supplier columns only for roles that see them. Needs the
+         *     products export permission. The file imports back (`POST /imports?kind=products`).
+         */
+        get: operations["export_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{id}": {
         parameters: {
             query?: never;
@@ -1251,6 +1273,24 @@ export interface paths {
         head?: never;
         /** Changes the fields given (absent ones stay); `version` guards against a stale edit. */
         patch: operations["update_product"];
+        trace?: never;
+    };
+    "/api/v1/products/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The images and files on a product (products read right). */
+        get: operations["list_product_files"];
+        put?: never;
+        /** Attaches an image or file to a product (products update right; as to a customer). */
+        post: operations["upload_product_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/public/info": {
@@ -1470,6 +1510,23 @@ export interface paths {
         };
         /** Outstanding by age (current, 1–30, 31–60, 61–90, over 90 days), by customer or by rep. */
         get: operations["aging"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/receivables/fx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Realised exchange gain and loss per month (FIN-3), newest first. */
+        get: operations["fx_by_month"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2423,6 +2480,12 @@ export interface components {
             owner?: string | null;
             /** @description Why it may be the same firm, in the caller's language. */
             reasons: string[];
+            /**
+             * Format: int64
+             * @description An existing record of the kind imported (a customer, a product): its id when the caller
+             *     may see it.
+             */
+            record_id?: number | null;
             /** Format: int64 */
             row: number;
             /** @description The row's value of that key. */
@@ -2489,6 +2552,19 @@ export interface components {
         };
         /** @enum {string} */
         Format: "csv" | "xlsx";
+        /** @description Realised exchange gain/loss of one month, in the base currency. */
+        FxMonth: {
+            /**
+             * Format: int64
+             * @description Allocations counted.
+             */
+            allocations: number;
+            gain: components["schemas"]["Money"];
+            loss: components["schemas"]["Money"];
+            /** @description `2026-11`: the month of the allocations' dates (the later of receipt and order). */
+            month: string;
+            net: components["schemas"]["Money"];
+        };
         GroupMember: {
             /** Format: int64 */
             id: number;
@@ -2543,8 +2619,7 @@ export interface components {
         /** @description How to import: the body of a dry run and of a commit. */
         ImportOptions: {
             default_owner?: components["schemas"]["DefaultOwnerInput"] | null;
-            /** @description What matches a row to an existing customer: `name` (default), `email`, `website`, `phone`. */
-            key?: components["schemas"]["MatchKey"];
+            key?: components["schemas"]["MatchKey"] | null;
             /**
              * @description Field per column, aligned with the headers (`name`, `country`, … `custom:<name>`; null:
              *     skip the column). Absent: the saved mapping `mapping_name`, else the suggestion.
@@ -3144,7 +3219,7 @@ export interface components {
                 code: string;
                 /** @description Column letter (A, B … AA) in the file. */
                 column?: string | null;
-                /** @description The customer field concerned. */
+                /** @description The field concerned (the key of the import column). */
                 field?: string | null;
                 /** @description The column's header. */
                 header?: string | null;
@@ -3310,7 +3385,7 @@ export interface components {
          * @description The key rows are matched on.
          * @enum {string}
          */
-        MatchKey: "name" | "email" | "website" | "phone";
+        MatchKey: "name" | "email" | "website" | "phone" | "sku";
         /**
          * @description How sure the check is.
          * @enum {string}
@@ -4122,7 +4197,7 @@ export interface components {
             code: string;
             /** @description Column letter (A, B … AA) in the file. */
             column?: string | null;
-            /** @description The customer field concerned. */
+            /** @description The field concerned (the key of the import column). */
             field?: string | null;
             /** @description The column's header. */
             header?: string | null;
@@ -6121,7 +6196,7 @@ export interface operations {
     upload: {
         parameters: {
             query?: {
-                /** @description What the file holds: `customers`. */
+                /** @description What the file holds: `customers` (default) or `products`. */
                 kind?: string;
                 /** @description The file's name as the user chose it (for messages and the import list). */
                 filename?: string;
@@ -7586,6 +7661,43 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    export_products: {
+        parameters: {
+            query?: {
+                /** @description SKU, name or specs contain this text. */
+                q?: string;
+                active?: boolean;
+                /** @description `created` (newest first, default) or `sku`. */
+                sort?: string;
+                /** @description `csv` (default) or `xlsx`. */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description CSV only: `utf8` (default, with BOM) or `gbk`. */
+                encoding?: components["schemas"]["ExportEncoding"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (text/csv or XLSX); the header x-export-rows gives the row count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_product: {
         parameters: {
             query?: never;
@@ -7673,6 +7785,84 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_product_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    upload_product_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a multipart/form-data body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
@@ -8227,6 +8417,29 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    fx_by_month: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxMonth"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
