@@ -441,7 +441,9 @@ async fn receipts_are_matched_by_reference_then_amount_then_oldest_first() {
         c["number"].as_str().unwrap(),
     );
     let folded_b = nb.replace('-', " ").to_lowercase();
-    let table: Vec<(Option<String>, &str, &str, Vec<(&str, u64, &str, &str)>)> = vec![
+    // (remittance text, amount, bank fee, proposals as (order, instalment, amount, reason))
+    type Proposed<'a> = Vec<(&'a str, u64, &'a str, &'a str)>;
+    let table: Vec<(Option<String>, &str, &str, Proposed)> = vec![
         // The reference wins over age: B's instalments in due order.
         (
             Some(format!("PAYMENT {folded_b} THANKS")),

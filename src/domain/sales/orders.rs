@@ -616,10 +616,10 @@ fn charges(tx: &Tx, field: &str, inputs: &[ChargeInput], o: &SalesOrder) -> AppR
         .collect()
 }
 
-fn terms_of(
-    tx: &Tx,
-    input: &OrderInput,
-) -> AppResult<Option<(Option<u64>, String, Vec<TermPart>)>> {
+/// The terms an order input asks for: (template id if from a template, its wording, its parts).
+type ChosenTerms = (Option<u64>, String, Vec<TermPart>);
+
+fn terms_of(tx: &Tx, input: &OrderInput) -> AppResult<Option<ChosenTerms>> {
     if let Some(parts) = &input.terms {
         let parts = terms::check_parts("terms", parts)?;
         let name = parts

@@ -142,7 +142,6 @@ impl Entity for Quotation {
                 .collect(),
             exact: vec![self.number.clone()],
             owner: self.owner_id,
-            ..Default::default()
         })
     }
 }

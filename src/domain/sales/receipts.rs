@@ -244,12 +244,11 @@ pub fn is_settled(tx: &Tx, order_id: u64, o: &SalesOrder) -> AppResult<bool> {
     Ok(orders::receivable(o, &allocs).settled)
 }
 
+/// An open instalment: (index in the plan, due date if dated, amount still open).
+type OpenInstalment = (usize, Option<NaiveDate>, Decimal);
+
 /// Outstanding per instalment of an order, as (index, due, outstanding).
-fn open_instalments(
-    tx: &Tx,
-    order_id: u64,
-    o: &SalesOrder,
-) -> AppResult<Vec<(usize, Option<NaiveDate>, Decimal)>> {
+fn open_instalments(tx: &Tx, order_id: u64, o: &SalesOrder) -> AppResult<Vec<OpenInstalment>> {
     let allocs = allocations_to(tx, order_id)?;
     Ok(o.plan
         .iter()
@@ -522,7 +521,7 @@ fn open_of_customer(
     tx: &Tx,
     customer_id: u64,
     currency: Currency,
-) -> AppResult<Vec<(Record<SalesOrder>, Vec<(usize, Option<NaiveDate>, Decimal)>)>> {
+) -> AppResult<Vec<(Record<SalesOrder>, Vec<OpenInstalment>)>> {
     let mut out = Vec::new();
     for id in tx.ids_by_index::<SalesOrder>("customer", &IndexKey::new().u64(customer_id), false)? {
         let Ok(o) = tx.get_live::<SalesOrder>(id) else {

@@ -511,14 +511,15 @@ mod tests {
     /// (template, total, currency, order date, B/L date, [(amount, due)])
     #[test]
     fn plans_split_exactly_and_date_when_the_anchor_is_known() {
-        let table: &[(
-            &str,
-            &str,
-            &str,
-            &str,
-            Option<&str>,
-            &[(&str, Option<&str>)],
-        )] = &[
+        type Row<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            &'a str,
+            Option<&'a str>,
+            &'a [(&'a str, Option<&'a str>)],
+        );
+        let table: &[Row] = &[
             (
                 "deposit_30_70_bl15",
                 "12345.67",
