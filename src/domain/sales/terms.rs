@@ -109,7 +109,7 @@ impl TermPart {
             (0, false, Lang::Zh) => format!("{}当日", self.anchor.name(lang)),
             (0, false, Lang::En) => format!("on the {}", self.anchor.name(lang)),
             (d, m, Lang::Zh) => format!(
-                "{}{}{}{} 天",
+                "{}{}{} {} 天",
                 self.anchor.name(lang),
                 if m { "当月月底" } else { "" },
                 if d < 0 { "前" } else { "后" },
