@@ -104,8 +104,12 @@ pub fn list(
                             crate::domain::kit::guard::remove_path(&mut v, rest);
                         }
                     }
+                    if e.user.is_none() {
+                        viewers_half(&mut v, p.lang);
+                    }
                     v
                 };
+                let other_half = |field: &str| e.user.is_none() && is_other_half(field, p.lang);
                 AuditView {
                     id,
                     at: e.at,
@@ -118,7 +122,7 @@ pub fn list(
                     changes: e
                         .changes
                         .into_iter()
-                        .filter(|c| !hidden(&c.field))
+                        .filter(|c| !hidden(&c.field) && !other_half(&c.field))
                         .map(|c| ChangeView {
                             old: parse(&c.field, c.old),
                             new: parse(&c.field, c.new),
@@ -157,10 +161,15 @@ fn display_title(tx: &Tx, e: &crate::store::AuditEntry, lang: Lang) -> String {
     use crate::domain::crm::model::{
         Activity, CadenceRule, Customer, Handover, Pool, PoolEvent, Task,
     };
+    use crate::domain::sales::terms::PaymentTerms;
     let now = e.record_id.and_then(|id| -> Option<String> {
         match e.kind.as_str() {
             "pool" => Some(tx.get::<Pool>(id).ok()??.data.name.render(lang)),
             "cadence_rule" => Some(tx.get::<CadenceRule>(id).ok()??.data.name.render(lang)),
+            "payment_terms" => {
+                let t = tx.get::<PaymentTerms>(id).ok()??.data;
+                Some(lang.pick(&t.name_zh, &t.name_en).to_string())
+            }
             "task" => {
                 let t = tx.get::<Task>(id).ok()??.data;
                 let customer = match t.customer_id {
@@ -207,6 +216,25 @@ fn display_title(tx: &Tx, e: &crate::store::AuditEntry, lang: Lang) -> String {
     legacy_bilingual(&e.title, lang).unwrap_or_else(|| e.title.clone())
 }
 
+/// Whether `field` is the half of a pair kept in both languages (`name_zh` / `name_en`) that the
+/// viewer does not read.
+fn is_other_half(field: &str, lang: Lang) -> bool {
+    field.ends_with(lang.pick("_en", "_zh"))
+}
+
+/// Kontor's own words (what it seeded: entries without a user) are kept in both languages so
+/// documents can use either; the audit shows them to the viewer in the viewer's language only.
+fn viewers_half(v: &mut serde_json::Value, lang: Lang) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|k, _| !is_other_half(k, lang));
+            map.values_mut().for_each(|v| viewers_half(v, lang));
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| viewers_half(v, lang)),
+        _ => {}
+    }
+}
+
 /// One half of a title older versions stored in both languages ("公海 / Public pool").
 fn legacy_bilingual(title: &str, lang: Lang) -> Option<String> {
     let (zh, en) = title.split_once(" / ")?;
@@ -229,6 +257,25 @@ fn legacy_bilingual(title: &str, lang: Lang) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kontors_own_words_show_the_viewers_half() {
+        let seeded = serde_json::json!({"name_zh": "全款", "name_en": "In advance",
+            "parts": [{"label_zh": "定金", "label_en": "Deposit", "percent": "30"}]});
+        let mut en = seeded.clone();
+        viewers_half(&mut en, Lang::En);
+        assert_eq!(
+            en,
+            serde_json::json!({"name_en": "In advance", "parts": [{"label_en": "Deposit", "percent": "30"}]})
+        );
+        let mut zh = seeded;
+        viewers_half(&mut zh, Lang::Zh);
+        assert_eq!(
+            zh["parts"][0],
+            serde_json::json!({"label_zh": "定金", "percent": "30"})
+        );
+        assert!(is_other_half("name_zh", Lang::En) && !is_other_half("name_zh", Lang::Zh));
+    }
 
     #[test]
     fn bilingual_titles_of_older_versions_are_halved() {

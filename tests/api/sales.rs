@@ -315,6 +315,17 @@ async fn a_quotation_is_revised_accepted_and_becomes_an_order_with_its_plan() {
             ("2562.00".into(), "0.00".into(), "2562.00".into(), None),
         ]
     );
+    // The terms read in the viewer's language, worded from the order's own frozen parts.
+    let path = format!("/api/v1/orders/{}", o["id"]);
+    let (_, zh) = rep.clone().zh().send(Method::GET, &path, None).await;
+    assert_eq!(
+        zh["terms_name"], "30% T/T 定金 下单日当日；70% T/T 尾款 提单日后 15 天",
+        "{zh}"
+    );
+    assert_eq!(
+        o["terms_name"],
+        "30% T/T Deposit on the order date; 70% T/T Balance 15 days after the B/L date"
+    );
     let again = refused(
         &rep,
         Method::POST,

@@ -263,7 +263,12 @@ pub fn order_document(k: &Kontor, p: &Principal, id: u64, q: DocumentQuery) -> A
             currency: o.currency.code().to_string(),
             incoterm: o.incoterm.clone(),
             named_place: o.named_place.clone(),
-            payment_terms: o.terms_name.clone(),
+            payment_terms: match lang {
+                DocLang::Both => orders::terms_wording(tx, o, Lang::Zh)
+                    .zip(orders::terms_wording(tx, o, Lang::En))
+                    .map(|(zh, en)| format!("{zh} / {en}")),
+                _ => orders::terms_wording(tx, o, words),
+            },
             delivery: o.delivery.clone(),
             lines: pi_lines(&o.lines),
             total: o.total().amount,

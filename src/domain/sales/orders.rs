@@ -420,6 +420,7 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<SalesOrder>) -> AppResult<serde_js
     let allocs = receipts::allocations_to(tx, r.id)?;
     let o = r.data;
     let costing = profit::of(tx, &o, &allocs)?;
+    let terms_name = terms_wording(tx, &o, p.lang);
     let view = OrderView {
         id: r.id,
         number: o.number.clone(),
@@ -445,7 +446,7 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<SalesOrder>) -> AppResult<serde_js
         rate: o.rate,
         dates: o.dates,
         terms_id: o.terms_id,
-        terms_name: o.terms_name,
+        terms_name,
         allocations: allocs,
         estimates: o.estimates,
         charges: o.charges,
@@ -640,6 +641,30 @@ fn terms_of(tx: &Tx, input: &OrderInput) -> AppResult<Option<ChosenTerms>> {
         return Ok(Some((Some(id), t.data.name_en.clone(), t.data.parts)));
     }
     Ok(None)
+}
+
+/// The order's payment terms in `lang`: the template's name while the order's plan still has the
+/// template's parts, else the wording of its own frozen parts (never the language it was saved in).
+pub fn terms_wording(tx: &Tx, o: &SalesOrder, lang: Lang) -> Option<String> {
+    if o.plan.is_empty() {
+        return o.terms_name.clone();
+    }
+    let parts: Vec<&TermPart> = o.plan.iter().map(|i| &i.part).collect();
+    if let Some(t) = o
+        .terms_id
+        .and_then(|id| tx.get_live::<PaymentTerms>(id).ok())
+        && t.data.parts.iter().collect::<Vec<_>>() == parts
+    {
+        return Some(lang.pick(&t.data.name_zh, &t.data.name_en).to_string());
+    }
+    let sep = lang.pick("；", "; ");
+    Some(
+        parts
+            .iter()
+            .map(|p| p.describe(lang))
+            .collect::<Vec<_>>()
+            .join(sep),
+    )
 }
 
 /// Whether any active receipt is allocated to the order.
