@@ -10,6 +10,7 @@ use crate::i18n::Lang;
 use crate::store::{Entity, IndexKey, Record, Tx};
 
 use super::accounts::{Named, effective, role_name};
+use super::kit::{Query, Source};
 use super::{Kontor, List, Paging, validate};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -131,7 +132,9 @@ pub fn list(
                 hay.contains(n.trim())
             }
         };
-        let page = tx.list::<User>(&filter, paging.offset(), paging.per_page)?;
+        let page = Query::<User>::new(Source::All, paging)
+            .filter_if(needle.is_some(), filter)
+            .run(tx)?;
         let mut items = Vec::new();
         for r in page.items {
             let mut v = user_view(tx, r, p.lang)?;

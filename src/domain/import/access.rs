@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::auth::{Action, Principal, Scope};
 use crate::domain::accounts::Named;
-use crate::domain::kit::{List, names};
+use crate::domain::kit::{List, Query, Source, names};
 use crate::domain::{Kontor, Paging};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -150,11 +150,9 @@ pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<ImportView> {
 pub fn list(k: &Kontor, p: &Principal, paging: Paging) -> AppResult<List<ImportView>> {
     may_import_any(p)?;
     k.store.read(|tx| {
-        let page = tx.list::<Import>(
-            &|r: &Record<Import>| p.reaches(scope_of(p, &r.data.kind), r.data.owner_id),
-            paging.offset(),
-            paging.per_page,
-        )?;
+        let page = Query::<Import>::new(Source::All, paging)
+            .filter(|r| p.reaches(scope_of(p, &r.data.kind), r.data.owner_id))
+            .run(tx)?;
         let items = page
             .items
             .into_iter()
