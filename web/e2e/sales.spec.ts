@@ -206,9 +206,19 @@ test('a rep quotes from the customer’s page, sends, revises, sends again, and 
   await expect(page.locator('[data-test=order-rate]')).toContainText('7.1')
   await expect(page.locator('[data-test=payment-plan]')).toContainText('599.10')
   await expect(page.locator('[data-test=payment-plan]')).toContainText('1,397.90')
-  // The PI button is there (the document itself is another piece of work).
-  await expect(page.locator('[data-test=order-pi-pdf]')).toHaveAttribute('href', `/api/v1/orders/${orderId}/document?format=pdf`)
-  await expect(page.locator('[data-test=order-pi-html]')).toHaveAttribute('href', `/api/v1/orders/${orderId}/document?format=html`)
+  // The PI: the buttons lead to the server's PDF and its print-ready HTML, made for this order.
+  const pdfHref = await page.locator('[data-test=order-pi-pdf]').getAttribute('href')
+  expect(pdfHref).toBe(`/api/v1/orders/${orderId}/document?format=pdf`)
+  const pdf = await page.request.get(pdfHref!)
+  expect(pdf.status()).toBe(200)
+  expect(pdf.headers()['content-type']).toContain('application/pdf')
+  expect((await pdf.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-')
+  const htmlHref = await page.locator('[data-test=order-pi-html]').getAttribute('href')
+  expect(htmlHref).toBe(`/api/v1/orders/${orderId}/document?format=html`)
+  const html = await (await page.request.get(htmlHref!)).text()
+  expect(html).toContain(orderNumber)
+  expect(html).toContain('PO-HL-7788')
+  expect(html).toContain('1,997.00')
   // A rep sees no costs.
   await expect(page.locator('[data-test=order-costs]')).toHaveCount(0)
 

@@ -155,6 +155,9 @@ pub fn html(doc: &PiDocument) -> String {
     if let Some(v) = doc.valid_until {
         meta.push((lb::VALID_UNTIL, v.format("%Y-%m-%d").to_string()));
     }
+    if let Some(r) = &doc.customer_ref {
+        meta.push((lb::YOUR_REF, r.clone()));
+    }
     meta.push((lb::CURRENCY, cur.clone()));
     if let Some(t) = doc.trade_terms() {
         meta.push((lb::TRADE_TERMS, t));

@@ -47,6 +47,7 @@ pub const BUYER: Label = l("买方", "Buyer");
 pub const NUMBER: Label = l("编号", "No.");
 pub const DATE: Label = l("日期", "Date");
 pub const VALID_UNTIL: Label = l("有效期至", "Valid until");
+pub const YOUR_REF: Label = l("贵方订单号", "Your order no.");
 pub const CURRENCY: Label = l("币种", "Currency");
 pub const TRADE_TERMS: Label = l("贸易术语", "Trade terms");
 pub const TERMS: Label = l("交易条款", "Terms");

@@ -325,6 +325,9 @@ impl Builder<'_> {
         if let Some(v) = doc.valid_until {
             cells.push((lb::VALID_UNTIL, v.format("%Y-%m-%d").to_string()));
         }
+        if let Some(r) = &doc.customer_ref {
+            cells.push((lb::YOUR_REF, r.clone()));
+        }
         cells.push((lb::CURRENCY, doc.currency.trim().to_uppercase()));
         if let Some(t) = doc.trade_terms() {
             cells.push((lb::TRADE_TERMS, t));

@@ -94,6 +94,8 @@ pub struct PiDocument {
     pub date: NaiveDate,
     /// Quotations.
     pub valid_until: Option<NaiveDate>,
+    /// The buyer's own purchase order number, which they match the document to.
+    pub customer_ref: Option<String>,
     /// The company letterhead.
     pub seller: Party,
     pub buyer: Party,

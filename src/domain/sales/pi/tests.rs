@@ -32,6 +32,7 @@ fn sample(lang: DocLang) -> PiDocument {
         number: "SO-2026-0012".to_string(),
         date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
         valid_until: None,
+        customer_ref: Some("PO-4711".into()),
         seller: Party {
             name: if zh {
                 "宁波海曙五金有限公司".to_string()
@@ -194,6 +195,8 @@ fn pdf_embeds_a_cjk_font_subset_and_its_text_can_be_extracted() {
         "30%T/T定金",
         "BKCHCNBJ92A",
         "形式发票",
+        "贵方订单号",
+        "PO-4711",
         "美元壹万贰仟叁佰肆拾伍元陆角",
         "3.0255",
         "1,200",
@@ -282,6 +285,8 @@ fn html_labels_follow_the_language() {
         "Bank details",
         "Unit price",
         "SAY US DOLLARS TWELVE THOUSAND",
+        "Your order no.",
+        "PO-4711",
     ] {
         assert!(en.contains(label), "en lacks {label}");
     }
