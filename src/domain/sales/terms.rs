@@ -82,6 +82,7 @@ pub struct TermPart {
     pub method: Method,
     pub anchor: Anchor,
     /// Days after the anchor date (negative: before it).
+    #[schema(minimum = -730, maximum = 730)]
     pub days: i32,
     /// Count the days from the end of the anchor date's month ("net 30 after month end").
     #[serde(default)]
@@ -113,11 +114,11 @@ impl TermPart {
                 self.anchor.name(lang),
                 if m { "当月月底" } else { "" },
                 if d < 0 { "前" } else { "后" },
-                d.abs()
+                d.unsigned_abs()
             ),
             (d, m, Lang::En) => format!(
                 "{} days {} {}the {}",
-                d.abs(),
+                d.unsigned_abs(),
                 if d < 0 { "before" } else { "after" },
                 if m { "the month end of " } else { "" },
                 self.anchor.name(lang)
@@ -248,7 +249,7 @@ pub fn check_parts(field: &str, parts: &[TermPart]) -> AppResult<Vec<TermPart>> 
                 ),
             ));
         }
-        if part.days.abs() > 730 {
+        if part.days.unsigned_abs() > 730 {
             return Err(AppError::invalid(
                 f("days"),
                 Msg::new(
@@ -619,6 +620,10 @@ mod tests {
         parts[1].percent = Decimal::ZERO;
         let e = check_parts("parts", &parts).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("parts[1].percent"));
+        parts[1].percent = Decimal::from(70);
+        parts[1].days = i32::MIN;
+        let e = check_parts("parts", &parts).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("parts[1].days"));
         for (_, t) in presets() {
             check_parts("parts", &t.parts).unwrap();
         }
