@@ -120,3 +120,62 @@ test('the leads list keeps its tab and status in the address', async ({ page }) 
   await expect(page).not.toHaveURL(/tab=pool/)
   await expect(page.locator('[data-test=leads-tabs] .el-tabs__item.is-active')).not.toHaveText(/线索池|Lead pool/)
 })
+
+test('the users directory keeps its search and page in the address: reload, back and forward', async ({ page, baseURL }) => {
+  // 22 users whose names share a word: a search that fills more than a page of 20.
+  const headers = { origin: baseURL! }
+  expect((await page.request.post('/api/v1/auth/login', { headers, data: { username: ADMIN.username, password: ADMIN.password } })).ok()).toBe(true)
+  const ids: Record<string, number> = {}
+  for (let i = 1; i <= 22; i++) {
+    const username = `lister.${String(i).padStart(2, '0')}`
+    const res = await page.request.post('/api/v1/users', {
+      headers,
+      data: { username, display_name: `列表 ${i}`, password: 'lister-e2e-pass-1', role_ids: [], team_ids: [] },
+    })
+    expect(res.status(), await res.text()).toBe(201)
+    ids[username] = (await res.json()).id
+  }
+  await page.request.post('/api/v1/auth/logout', { headers })
+
+  await loginAs(page, ADMIN.username, ADMIN.password)
+  await page.goto('/admin/users')
+  const rows = page.locator('[data-test=users-table] .el-table__body-wrapper .el-table__row')
+  const total = page.locator('[data-test=users-total]')
+  const search = input(page, 'users-search')
+
+  await search.fill('lister')
+  await expect(page).toHaveURL(/[?&]q=lister(&|$)/)
+  await expect(total).toHaveText('共 22 条')
+  await expect(rows).toHaveCount(20)
+  await page.locator('.pager .el-pager li', { hasText: /^2$/ }).click()
+  await expect(page).toHaveURL(/[?&]page=2/)
+  await expect(rows).toHaveCount(2)
+
+  // A reload (or the same link elsewhere) shows the same search and page.
+  await page.reload()
+  await expect(search).toHaveValue('lister')
+  await expect(total).toHaveText('共 22 条')
+  await expect(rows).toHaveCount(2)
+  await expect(page.locator('.pager .el-pager li.is-active')).toHaveText('2')
+
+  // A narrower search starts at page 1; back returns to the previous search, forward to this one.
+  await search.fill('lister.0')
+  await expect(page).toHaveURL(/[?&]q=lister\.0(&|$)/)
+  await expect(page).not.toHaveURL(/page=/)
+  await expect(total).toHaveText('共 9 条')
+  await page.goBack()
+  await expect(page).toHaveURL(/[?&]q=lister(&|$)/)
+  await expect(search).toHaveValue('lister')
+  await expect(total).toHaveText('共 22 条')
+  await expect(rows).toHaveCount(20)
+  await page.goForward()
+  await expect(search).toHaveValue('lister.0')
+  await expect(rows).toHaveCount(9)
+
+  // A global-search hit (`?q=…&open=<id>`) opens that user's editor and keeps the search.
+  await page.goto(`/admin/users?q=lister.05&open=${ids['lister.05']}`)
+  await expect(input(page, 'user-username')).toHaveValue('lister.05')
+  await expect(page).not.toHaveURL(/open=/)
+  await expect(page).toHaveURL(/[?&]q=lister\.05/)
+  await expect(rows).toHaveCount(1)
+})

@@ -100,6 +100,10 @@ test('A gives B a customer; B’s bell updates live, and the page lists it', asy
   await expect(pageB).toHaveURL(/unread=1/)
   await expect(rows).toHaveCount(1)
   await expect(rows.first()).toContainText(FIRMS[0])
+  // The filter lives in the address: a reload keeps it.
+  await pageB.reload()
+  await expect(pageB.locator('[data-test=notify-filter-unread]')).toHaveClass(/is-active/)
+  await expect(rows).toHaveCount(1)
   await pageB.locator('[data-test=notify-page-mark-all]').click()
   await expect(badge).toBeHidden()
   await expect(pageB.locator('[data-test=notifications-page]')).toContainText('没有未读通知')
