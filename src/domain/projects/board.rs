@@ -44,7 +44,7 @@ impl Board {
         };
         let key = IndexKey::new().u64(project_id);
         for id in tx.ids_by_index::<ProjectTask>("project", &key, false)? {
-            if let Ok(r) = tx.get_live::<ProjectTask>(id) {
+            if let Some(r) = tx.get::<ProjectTask>(id)?.filter(|r| !r.meta.is_deleted()) {
                 board.at.insert(id, board.tasks.len());
                 board.ids.push(id);
                 board.before.push(Some(r.data.clone()));

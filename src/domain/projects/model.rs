@@ -249,7 +249,9 @@ pub struct ProjectTask {
     pub assignees: Vec<u64>,
     pub start: Option<NaiveDate>,
     pub due: Option<NaiveDate>,
+    #[serde(with = "rust_decimal::serde::str_option")]
     pub estimate_hours: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str")]
     pub spent_hours: Decimal,
     pub priority: Priority,
     pub tags: Vec<String>,
@@ -295,9 +297,11 @@ impl Guarded for ProjectTask {
         scope: Scope,
         action: Action,
     ) -> AppResult<Option<bool>> {
-        Ok(Some(match tx.get_live::<Project>(self.project_id) {
-            Ok(project) => project.data.reached_by(p, scope, action),
-            Err(_) => false,
+        Ok(Some(match tx.get::<Project>(self.project_id)? {
+            Some(project) if !project.meta.is_deleted() => {
+                project.data.reached_by(p, scope, action)
+            }
+            _ => false,
         }))
     }
     fn set_owner(&mut self, owner: Option<u64>) {

@@ -59,7 +59,7 @@ pub(crate) fn view(tx: &Tx, p: &Principal, r: Record<Project>) -> AppResult<Proj
     let name = |id: u64| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}"));
     let (mut task_count, mut done_count) = (0, 0);
     for id in tx.ids_by_index::<ProjectTask>("project", &IndexKey::new().u64(r.id), false)? {
-        if let Ok(t) = tx.get_live::<ProjectTask>(id) {
+        if let Some(t) = tx.get::<ProjectTask>(id)?.filter(|t| !t.meta.is_deleted()) {
             task_count += 1;
             if t.data.status == TaskStatus::Done {
                 done_count += 1;

@@ -54,6 +54,7 @@ pub struct TemplateItem {
     pub offset_days: i32,
     /// At least 1.
     pub duration_days: i32,
+    #[serde(default, with = "rust_decimal::serde::str_option")]
     #[schema(value_type = Option<String>)]
     pub estimate_hours: Option<Decimal>,
     pub priority: Priority,
