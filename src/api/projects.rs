@@ -14,7 +14,7 @@ use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
 use crate::domain::projects::projects::{self, ProjectInput, ProjectQuery, ProjectView};
 use crate::domain::projects::tasks::{
-    self, MoveInput, MyTask, MyTaskQuery, TaskInput, TaskQuery, TaskView,
+    self, MoveInput, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskQuery,
 };
 use crate::domain::projects::templates::{
     self, FromTemplateInput, ProjectTemplate, SaveAsTemplateInput, TemplateView,
@@ -115,13 +115,13 @@ async fn project_schedule(
 }
 
 /// The project's tasks in outline order (phases, their tasks, subtasks).
-#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks", tag = "projects", params(("id" = u64, Path), TaskQuery), responses((status = 200, body = List<TaskView>)))]
+#[utoipa::path(get, path = "/api/v1/projects/{id}/tasks", tag = "projects", params(("id" = u64, Path), TaskQuery), responses((status = 200, body = List<ProjectTaskView>)))]
 async fn list_tasks(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
     Params(q): Params<TaskQuery>,
-) -> ApiResult<Json<List<TaskView>>> {
+) -> ApiResult<Json<List<ProjectTaskView>>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || tasks::list(&k, &auth.principal, id, q)).await?,
@@ -130,13 +130,13 @@ async fn list_tasks(
 
 /// A new task; with the project's `move_dependents`, placed no earlier than its predecessors
 /// allow.
-#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks", tag = "projects", params(("id" = u64, Path)), request_body = TaskInput, responses((status = 201, body = TaskView)))]
+#[utoipa::path(post, path = "/api/v1/projects/{id}/tasks", tag = "projects", params(("id" = u64, Path)), request_body = TaskInput, responses((status = 201, body = ProjectTaskView)))]
 async fn create_task(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<TaskInput>,
-) -> ApiResult<(StatusCode, Json<TaskView>)> {
+) -> ApiResult<(StatusCode, Json<ProjectTaskView>)> {
     let k = s.kontor.clone();
     Ok((
         StatusCode::CREATED,
@@ -144,12 +144,12 @@ async fn create_task(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/project-tasks/{id}", tag = "projects", params(("id" = u64, Path)), responses((status = 200, body = TaskView)))]
+#[utoipa::path(get, path = "/api/v1/project-tasks/{id}", tag = "projects", params(("id" = u64, Path)), responses((status = 200, body = ProjectTaskView)))]
 async fn get_task(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
-) -> ApiResult<Json<TaskView>> {
+) -> ApiResult<Json<ProjectTaskView>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || tasks::get(&k, &auth.principal, id)).await?,
@@ -158,13 +158,13 @@ async fn get_task(
 
 /// Changes a task; with the project's `move_dependents`, its subtasks move with it and its
 /// successors forward as far as they must. A dependency cycle is refused, naming its tasks.
-#[utoipa::path(patch, path = "/api/v1/project-tasks/{id}", tag = "projects", params(("id" = u64, Path)), request_body = TaskInput, responses((status = 200, body = TaskView)))]
+#[utoipa::path(patch, path = "/api/v1/project-tasks/{id}", tag = "projects", params(("id" = u64, Path)), request_body = TaskInput, responses((status = 200, body = ProjectTaskView)))]
 async fn update_task(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<TaskInput>,
-) -> ApiResult<Json<TaskView>> {
+) -> ApiResult<Json<ProjectTaskView>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || tasks::update(&k, &auth.principal, id, input)).await?,
@@ -185,13 +185,13 @@ async fn delete_task(
 }
 
 /// Kanban: puts the card into a status column after another card.
-#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/move", tag = "projects", params(("id" = u64, Path)), request_body = MoveInput, responses((status = 200, body = TaskView)))]
+#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/move", tag = "projects", params(("id" = u64, Path)), request_body = MoveInput, responses((status = 200, body = ProjectTaskView)))]
 async fn move_task(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
     Body(input): Body<MoveInput>,
-) -> ApiResult<Json<TaskView>> {
+) -> ApiResult<Json<ProjectTaskView>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || tasks::move_card(&k, &auth.principal, id, input)).await?,

@@ -47,7 +47,9 @@ pub struct AuditQuery {
 }
 
 /// Audit entries the caller may read: all with scope `all`, their own actions with `own`/`team`
-/// (team: their team's actions). Changed fields of a hidden class never appear.
+/// (team: their team's actions). Changed fields of a hidden class never appear; nor do the
+/// title and the changes of a record of a module the caller's roles do not read at all (a
+/// bookkeeper's full trail shows that a project task changed, not what it is called).
 pub fn list(
     k: &Kontor,
     p: &Principal,
@@ -79,6 +81,9 @@ pub fn list(
             .items
             .into_iter()
             .map(|(id, e)| {
+                let unread = super::modules::kinds()
+                    .find(|k| k.kind == e.kind)
+                    .is_some_and(|k| p.scope(k.module, Action::Read) == Scope::None);
                 let sensitive = registry
                     .get(&e.kind)
                     .map(|o| o.sensitive_fields())
@@ -114,11 +119,15 @@ pub fn list(
                         name: who.get(&u).cloned().unwrap_or_default(),
                     }),
                     kind_name: kind_name(&e.kind, p.lang),
-                    title: display_title(tx, &e, p.lang),
+                    title: if unread {
+                        e.record_id.map(|r| format!("#{r}")).unwrap_or_default()
+                    } else {
+                        display_title(tx, &e, p.lang)
+                    },
                     changes: e
                         .changes
                         .into_iter()
-                        .filter(|c| !hidden(&c.field))
+                        .filter(|c| !unread && !hidden(&c.field))
                         .map(|c| ChangeView {
                             old: parse(&c.field, c.old),
                             new: parse(&c.field, c.new),

@@ -22,7 +22,7 @@ use crate::store::{IndexKey, Record, Tx};
 pub const MAX_TASKS: usize = 10_000;
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct TaskView {
+pub struct ProjectTaskView {
     pub id: u64,
     pub project_id: u64,
     pub parent_id: Option<u64>,
@@ -45,10 +45,10 @@ pub struct TaskView {
     pub version: u64,
 }
 
-pub(crate) fn view(tx: &Tx, r: Record<ProjectTask>) -> AppResult<TaskView> {
+pub(crate) fn view(tx: &Tx, r: Record<ProjectTask>) -> AppResult<ProjectTaskView> {
     let names = names(tx, r.data.assignees.iter().copied())?;
     let t = r.data;
-    Ok(TaskView {
+    Ok(ProjectTaskView {
         id: r.id,
         project_id: t.project_id,
         parent_id: t.parent_id,
@@ -202,7 +202,12 @@ fn refuse_closed(project: &Project) -> AppResult<()> {
 }
 
 /// A new task in a project the caller may change.
-pub fn create(k: &Kontor, p: &Principal, project_id: u64, input: TaskInput) -> AppResult<TaskView> {
+pub fn create(
+    k: &Kontor,
+    p: &Principal,
+    project_id: u64,
+    input: TaskInput,
+) -> AppResult<ProjectTaskView> {
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
@@ -255,13 +260,13 @@ pub fn create(k: &Kontor, p: &Principal, project_id: u64, input: TaskInput) -> A
     })
 }
 
-pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<TaskView> {
+pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<ProjectTaskView> {
     k.store
         .read(|tx| view(tx, guard::open::<ProjectTask>(tx, p, id, Action::Read)?))
 }
 
 /// Changes a task; with `move_dependents`, its subtasks and successors move as they must.
-pub fn update(k: &Kontor, p: &Principal, id: u64, input: TaskInput) -> AppResult<TaskView> {
+pub fn update(k: &Kontor, p: &Principal, id: u64, input: TaskInput) -> AppResult<ProjectTaskView> {
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
@@ -332,7 +337,12 @@ pub struct MoveInput {
 }
 
 /// Kanban: puts a card into a status column after another (ranks renumbered when no room).
-pub fn move_card(k: &Kontor, p: &Principal, id: u64, input: MoveInput) -> AppResult<TaskView> {
+pub fn move_card(
+    k: &Kontor,
+    p: &Principal,
+    id: u64,
+    input: MoveInput,
+) -> AppResult<ProjectTaskView> {
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
@@ -409,7 +419,12 @@ pub struct TaskQuery {
 
 /// A project's tasks in outline order (each phase followed by its tasks, siblings by start
 /// date), filtered.
-pub fn list(k: &Kontor, p: &Principal, project_id: u64, q: TaskQuery) -> AppResult<List<TaskView>> {
+pub fn list(
+    k: &Kontor,
+    p: &Principal,
+    project_id: u64,
+    q: TaskQuery,
+) -> AppResult<List<ProjectTaskView>> {
     k.store.read(|tx| {
         open_project(tx, p, project_id, Action::Read)?;
         let board = Board::load(tx, project_id)?;
@@ -453,7 +468,7 @@ pub fn list(k: &Kontor, p: &Principal, project_id: u64, q: TaskQuery) -> AppResu
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct MyTask {
     #[serde(flatten)]
-    pub task: TaskView,
+    pub task: ProjectTaskView,
     pub project_number: String,
     pub project_name: String,
 }

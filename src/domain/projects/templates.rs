@@ -26,7 +26,7 @@ use crate::store::{Actor, Entity, IndexDef, IndexKey, Record, Tx};
 /// What a template's days count from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Anchor {
+pub enum TemplateAnchor {
     /// Days after the project's start (0: the first day).
     Start,
     /// Days relative to the event date (negative: before it; the project starts at the
@@ -70,7 +70,7 @@ pub struct ProjectTemplate {
     pub name_en: String,
     pub description_zh: Option<String>,
     pub description_en: Option<String>,
-    pub anchor: Anchor,
+    pub anchor: TemplateAnchor,
     pub move_dependents: bool,
     pub children_within_parent: bool,
     pub items: Vec<TemplateItem>,
@@ -289,14 +289,14 @@ pub fn instantiate(k: &Kontor, p: &Principal, input: FromTemplateInput) -> AppRe
             .to_string()
         };
         let (anchor, start) = match t.anchor {
-            Anchor::Start => {
+            TemplateAnchor::Start => {
                 let s = match input.start {
                     Some(s) => s,
                     None => company_today(tx, tx.now())?,
                 };
                 (s, s)
             }
-            Anchor::Event => {
+            TemplateAnchor::Event => {
                 let Some(e) = input.event_date else {
                     return Err(invalid(
                         "event_date",
@@ -324,7 +324,11 @@ pub fn instantiate(k: &Kontor, p: &Principal, input: FromTemplateInput) -> AppRe
             manager_id: input.manager_id,
             members: input.members.clone(),
             start: Some(start),
-            event_date: Some(input.event_date.filter(|_| t.anchor == Anchor::Event)),
+            event_date: Some(
+                input
+                    .event_date
+                    .filter(|_| t.anchor == TemplateAnchor::Event),
+            ),
             move_dependents: Some(t.move_dependents),
             children_within_parent: Some(t.children_within_parent),
             ..ProjectInput::default()
@@ -448,8 +452,8 @@ pub fn save_as(
         let project: Record<Project> = guard::open::<Project>(tx, p, id, Action::Read)?;
         let board = Board::load(tx, id)?;
         let (anchor, base) = match project.data.event_date {
-            Some(e) => (Anchor::Event, e),
-            None => (Anchor::Start, project.data.start),
+            Some(e) => (TemplateAnchor::Event, e),
+            None => (TemplateAnchor::Start, project.data.start),
         };
         let key = |task: u64| format!("t{task}");
         let items = (0..board.tasks.len())
