@@ -12,7 +12,7 @@ use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
-use crate::domain::projects::projects::{self, ProjectInput, ProjectQuery, ProjectView};
+use crate::domain::projects::project::{self, ProjectInput, ProjectQuery, ProjectView};
 use crate::domain::projects::tasks::{
     self, MoveInput, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskQuery,
 };
@@ -45,7 +45,7 @@ async fn list_projects(
 ) -> ApiResult<Json<List<ProjectView>>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || projects::list(&k, &auth.principal, q)).await?,
+        blocking(move || project::list(&k, &auth.principal, q)).await?,
     ))
 }
 
@@ -59,7 +59,7 @@ async fn create_project(
     let k = s.kontor.clone();
     Ok((
         StatusCode::CREATED,
-        Json(blocking(move || projects::create(&k, &auth.principal, input)).await?),
+        Json(blocking(move || project::create(&k, &auth.principal, input)).await?),
     ))
 }
 
@@ -71,7 +71,7 @@ async fn get_project(
 ) -> ApiResult<Json<ProjectView>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || projects::get(&k, &auth.principal, id)).await?,
+        blocking(move || project::get(&k, &auth.principal, id)).await?,
     ))
 }
 
@@ -84,7 +84,7 @@ async fn update_project(
 ) -> ApiResult<Json<ProjectView>> {
     let k = s.kontor.clone();
     Ok(Json(
-        blocking(move || projects::update(&k, &auth.principal, id, input)).await?,
+        blocking(move || project::update(&k, &auth.principal, id, input)).await?,
     ))
 }
 
@@ -97,7 +97,7 @@ async fn delete_project(
     Params(v): Params<VersionQuery>,
 ) -> ApiResult<StatusCode> {
     let k = s.kontor.clone();
-    blocking(move || projects::delete(&k, &auth.principal, id, v.version)).await?;
+    blocking(move || project::delete(&k, &auth.principal, id, v.version)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -293,15 +293,14 @@ impl Board {
             }
         }
         if self.project.children_within_parent {
-            for v in 0..self.tasks.len() {
+            for (v, kids) in children.iter().enumerate() {
+                let now = &self.tasks[v];
                 let changed = self.before[v].as_ref().is_none_or(|b| {
-                    b.start != self.tasks[v].start
-                        || b.due != self.tasks[v].due
-                        || b.parent_id != self.tasks[v].parent_id
+                    b.start != now.start || b.due != now.due || b.parent_id != now.parent_id
                 });
                 if changed {
                     self.within_parent(v)?;
-                    for &c in &children[v] {
+                    for &c in kids {
                         self.within_parent(c)?;
                     }
                 }

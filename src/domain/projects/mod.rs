@@ -28,7 +28,7 @@ pub mod board;
 pub mod model;
 pub mod plan;
 mod presets;
-pub mod projects;
+pub mod project;
 pub mod schedule;
 pub mod tasks;
 pub mod templates;

@@ -359,7 +359,8 @@ mod tests {
     #[test]
     fn order_puts_predecessors_first_or_names_the_cycle() {
         // (nodes, edges, Ok(order) | Err(cycle as a set))
-        let cases: Vec<(usize, Vec<Edge>, Result<Vec<usize>, Vec<usize>>)> = vec![
+        type Case = (usize, Vec<Edge>, Result<Vec<usize>, Vec<usize>>);
+        let cases: Vec<Case> = vec![
             (3, vec![fs(0, 1, 0), fs(1, 2, 0)], Ok(vec![0, 1, 2])),
             (3, vec![fs(2, 1, 0), fs(1, 0, 0)], Ok(vec![2, 1, 0])),
             (3, vec![], Ok(vec![0, 1, 2])),

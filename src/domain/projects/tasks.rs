@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::board::Board;
 use super::model::{Dependency, Priority, Project, ProjectTask, TaskStatus};
-use super::projects::Person;
+use super::project::Person;
 use super::{conflict, invalid, nullable};
 use crate::auth::{Action, Principal};
 use crate::domain::kit::{List, guard, names};

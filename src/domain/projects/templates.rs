@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::board::Board;
 use super::model::{LinkKind, Priority, Project, ProjectTask, TaskStatus};
-use super::projects::{self, ProjectInput, ProjectView};
+use super::project::{self, ProjectInput, ProjectView};
 use super::schedule::{self, Edge, Link};
 use super::{invalid, presets};
 use crate::auth::{Action, Module, Principal};
@@ -218,9 +218,9 @@ pub fn check(t: &ProjectTemplate) -> AppResult<()> {
 pub fn list(k: &Kontor, p: &Principal) -> AppResult<List<TemplateView>> {
     k.store.read(|tx| {
         let query = Query::<ProjectTemplate>::new(Source::All, Paging::everything());
-        Ok(guard::readable(tx, p, query)?
+        guard::readable(tx, p, query)?
             .run(tx)?
-            .try_map(|r| Ok(view(p, r)))?)
+            .try_map(|r| Ok(view(p, r)))
     })
 }
 
@@ -333,7 +333,7 @@ pub fn instantiate(k: &Kontor, p: &Principal, input: FromTemplateInput) -> AppRe
             children_within_parent: Some(t.children_within_parent),
             ..ProjectInput::default()
         };
-        let project = projects::insert(tx, p, &project_input, Some(input.template_id))?;
+        let project = project::insert(tx, p, &project_input, Some(input.template_id))?;
         // Phases before what is in them, so each parent has its id when its tasks are saved;
         // dependencies once every task has one.
         let order = parents_first(&t.items);
@@ -395,7 +395,7 @@ pub fn instantiate(k: &Kontor, p: &Principal, input: FromTemplateInput) -> AppRe
                 board.within_parent(i)?;
             }
         }
-        projects::view(tx, p, project)
+        project::view(tx, p, project)
     })
 }
 
