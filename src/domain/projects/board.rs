@@ -165,6 +165,22 @@ impl Board {
 
     /// Checks the task at `i` (its parent and dependencies) and the whole board (no cycle).
     pub fn check(&self, i: usize) -> AppResult<()> {
+        self.check_task(i)?;
+        self.check_cycles()
+    }
+
+    /// No cycle of dependencies (subtasks held by their parents included), else an error
+    /// naming the tasks in it.
+    pub fn check_cycles(&self) -> AppResult<()> {
+        match schedule::order(self.tasks.len(), &self.edges(true)) {
+            Ok(_) => Ok(()),
+            Err(cycle) => Err(self.cycle_error(&cycle)),
+        }
+    }
+
+    /// The task at `i`: dates in order, its parent in the project and not below it, its
+    /// dependencies in the project, once each, not on its own phase or subtasks.
+    pub fn check_task(&self, i: usize) -> AppResult<()> {
         let t = &self.tasks[i];
         if let (Some(s), Some(d)) = (t.start, t.due)
             && d < s
@@ -257,9 +273,6 @@ impl Board {
                     ),
                 ));
             }
-        }
-        if let Err(cycle) = schedule::order(self.tasks.len(), &self.edges(true)) {
-            return Err(self.cycle_error(&cycle));
         }
         Ok(())
     }

@@ -388,8 +388,9 @@ pub fn instantiate(k: &Kontor, p: &Principal, input: FromTemplateInput) -> AppRe
         // The laid-out plan keeps the project's own rules, or nothing is made.
         let board = Board::load(tx, project.id)?;
         for i in 0..board.tasks.len() {
-            board.check(i)?;
+            board.check_task(i)?;
         }
+        board.check_cycles()?;
         if t.children_within_parent {
             for i in 0..board.tasks.len() {
                 board.within_parent(i)?;
