@@ -14,6 +14,7 @@ mod imports;
 mod leads;
 mod notifications;
 mod products;
+mod projects;
 mod roles;
 mod sales;
 mod system;
@@ -77,6 +78,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(products::router())
         .merge(sales::router())
         .merge(finance::router())
+        .merge(projects::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

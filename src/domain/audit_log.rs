@@ -47,7 +47,9 @@ pub struct AuditQuery {
 }
 
 /// Audit entries the caller may read: all with scope `all`, their own actions with `own`/`team`
-/// (team: their team's actions). Changed fields of a hidden class never appear.
+/// (team: their team's actions). Changed fields of a hidden class never appear; nor do the
+/// title and the changes of a record of a module the caller's roles do not read at all (a
+/// bookkeeper's full trail shows that a project task changed, not what it is called).
 pub fn list(
     k: &Kontor,
     p: &Principal,
@@ -79,6 +81,9 @@ pub fn list(
             .items
             .into_iter()
             .map(|(id, e)| {
+                let unread = super::modules::kinds()
+                    .find(|k| k.kind == e.kind)
+                    .is_some_and(|k| p.scope(k.module, Action::Read) == Scope::None);
                 let sensitive = registry
                     .get(&e.kind)
                     .map(|o| o.sensitive_fields())
@@ -118,11 +123,15 @@ pub fn list(
                         name: who.get(&u).cloned().unwrap_or_default(),
                     }),
                     kind_name: kind_name(&e.kind, p.lang),
-                    title: display_title(tx, &e, p.lang),
+                    title: if unread {
+                        e.record_id.map(|r| format!("#{r}")).unwrap_or_default()
+                    } else {
+                        display_title(tx, &e, p.lang)
+                    },
                     changes: e
                         .changes
                         .into_iter()
-                        .filter(|c| !hidden(&c.field) && !other_half(&c.field))
+                        .filter(|c| !unread && !hidden(&c.field) && !other_half(&c.field))
                         .map(|c| ChangeView {
                             old: parse(&c.field, c.old),
                             new: parse(&c.field, c.new),
@@ -161,6 +170,7 @@ fn display_title(tx: &Tx, e: &crate::store::AuditEntry, lang: Lang) -> String {
     use crate::domain::crm::model::{
         Activity, CadenceRule, Customer, Handover, Pool, PoolEvent, Task,
     };
+    use crate::domain::projects::templates::ProjectTemplate;
     use crate::domain::sales::terms::PaymentTerms;
     let now = e.record_id.and_then(|id| -> Option<String> {
         match e.kind.as_str() {
@@ -168,6 +178,10 @@ fn display_title(tx: &Tx, e: &crate::store::AuditEntry, lang: Lang) -> String {
             "cadence_rule" => Some(tx.get::<CadenceRule>(id).ok()??.data.name.render(lang)),
             "payment_terms" => {
                 let t = tx.get::<PaymentTerms>(id).ok()??.data;
+                Some(lang.pick(&t.name_zh, &t.name_en).to_string())
+            }
+            "project_template" => {
+                let t = tx.get::<ProjectTemplate>(id).ok()??.data;
                 Some(lang.pick(&t.name_zh, &t.name_en).to_string())
             }
             "task" => {

@@ -18,6 +18,7 @@ pub mod modules;
 pub mod money;
 pub mod notify;
 pub mod operations;
+pub mod projects;
 pub mod recycle;
 pub mod roles;
 pub mod sales;

@@ -10,6 +10,7 @@ mod i18n;
 mod imports;
 mod notify;
 mod products;
+mod projects;
 mod sales;
 mod transfer;
 

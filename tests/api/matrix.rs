@@ -99,6 +99,7 @@ const DELETE_CUSTOMER: Act = Act::Is("delete_customer");
 const CRM: &str = "crm";
 const SALES: &str = "sales";
 const FINANCE: &str = "finance";
+const PROJECTS: &str = "projects";
 
 /// What an operation asks of the caller before it looks at any record (403 when missing).
 #[derive(Clone, Copy, Debug)]
@@ -246,6 +247,17 @@ const POLICY: &[Rule] = &[
     // Rates and terms templates are the company's (any scope of the finance action).
     ("POST", "/exchange-rates/import", &[Need::Some(FINANCE, IMPORT)], &[]),
     ("*", "/exchange-rates*|/payment-terms*", &[Need::Some(FINANCE, Act::ByMethod)], &[]),
+    // Projects (`src/domain/projects/mod.rs`): a project is reached as its manager, members
+    // and observers say (a `Holder::Project`); an observer member reads but changes nothing
+    // short of scope `all`. Tasks follow their project: adding one changes the project. The
+    // templates are the company's (any scope of the module's action); laying out a project
+    // from one makes a project of the caller's; saving one needs to read the project.
+    ("GET", "/my/tasks", &[Need::Some(PROJECTS, READ)], &[]),
+    ("POST", "/projects/from-template", &[Need::Some(PROJECTS, CREATE)], &[]),
+    ("POST", "/projects/{id}/save-as-template", &[Need::Some(PROJECTS, CREATE)], &[Check::Visible(PROJECTS, READ)]),
+    ("POST", "/projects/{id}/tasks", &[Need::Some(PROJECTS, CREATE)], &[Check::Visible(PROJECTS, UPDATE)]),
+    ("*", "/projects/{id}*|/project-tasks/{id}*", &[], &[Check::Visible(PROJECTS, Act::OnRecord)]),
+    ("*", "/projects|/project-templates*", &[Need::Some(PROJECTS, Act::ByMethod)], &[]),
 ];
 
 /// Body fields that need an action of their own beyond the operation's: each operation a row
@@ -286,6 +298,9 @@ const RECORDS: &[(&str, &str)] = &[
     ("receipts", "receipt"),
     ("exchange-rates", "exchange_rate"),
     ("payment-terms", "payment_terms"),
+    ("projects", "project"),
+    ("project-tasks", "project_task"),
+    ("project-templates", "project_template"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
@@ -301,6 +316,7 @@ const REFS: &[(&str, &str)] = &[
     ("user_id", "me"),
     ("to_user", "me"),
     ("from_user", "me"),
+    ("template_id", "project_template"),
 ];
 
 fn pattern_matches(pattern: &str, path: &str) -> bool {
@@ -397,6 +413,10 @@ impl Caller {
                                 || teams.iter().any(|t| self.teams.contains(t))),
                         action == "read" || scope == Scope::All,
                     ),
+                    Holder::Project(manager, member) => (
+                        self.reaches_project(read, *manager, *member, false),
+                        self.reaches_project(scope, *manager, *member, action != "read"),
+                    ),
                 };
                 if !visible {
                     Some(404)
@@ -411,7 +431,7 @@ impl Caller {
                 scope => (!self.reaches(scope, holder.user())).then_some(status),
             },
             Check::Claim => match holder {
-                Holder::User(_) => Some(409),
+                Holder::User(_) | Holder::Project(..) => Some(409),
                 Holder::Pool(_) => self.refusal(Check::Visible(CRM, READ), method, holder),
             },
             Check::Decide | Check::Withdraw => {
@@ -420,7 +440,7 @@ impl Caller {
                         *u == self.id,
                         self.reaches(self.scope(CRM, "assign"), Some(*u)),
                     ),
-                    Holder::Pool(_) => (false, false),
+                    Holder::Pool(_) | Holder::Project(..) => (false, false),
                 };
                 let changes = self.scope(CRM, "update") != Scope::None;
                 match check {
@@ -436,11 +456,39 @@ impl Caller {
             },
             Check::Take => {
                 let ok = match holder {
-                    Holder::Pool(_) => self.scope(CRM, "create") != Scope::None,
+                    Holder::Pool(_) | Holder::Project(..) => {
+                        self.scope(CRM, "create") != Scope::None
+                    }
                     Holder::User(u) => self.reaches(self.scope(CRM, "assign"), Some(*u)),
                 };
                 (!ok).then_some(403)
             }
+        }
+    }
+
+    /// Whether `scope` reaches a project of `manager` with `member` (user, observer) for a
+    /// read or a change, as the module's doc comment writes the rule down.
+    fn reaches_project(
+        &self,
+        scope: Scope,
+        manager: u64,
+        member: Option<(u64, bool)>,
+        change: bool,
+    ) -> bool {
+        let me = member.filter(|(u, _)| *u == self.id);
+        let observer = me.is_some_and(|(_, o)| o);
+        if change && observer && manager != self.id && scope != Scope::All {
+            return false;
+        }
+        let own = manager == self.id || me.is_some();
+        match scope {
+            Scope::None => false,
+            Scope::Own => own,
+            Scope::Team => {
+                own || self.team.contains(&manager)
+                    || member.is_some_and(|(u, o)| !o && self.team.contains(&u))
+            }
+            Scope::All => true,
         }
     }
 
@@ -513,6 +561,8 @@ const OWNERS: [Owner; 5] = [
 enum Holder {
     User(u64),
     Pool(Vec<u64>),
+    /// A project: its manager and one member (user, observer or not).
+    Project(u64, Option<(u64, bool)>),
 }
 
 /// The holder of records nobody owns (users, teams, settings).
@@ -521,7 +571,7 @@ const NOBODY: Holder = Holder::User(0);
 impl Holder {
     fn user(&self) -> Option<u64> {
         match self {
-            Holder::User(u) => Some(*u),
+            Holder::User(u) | Holder::Project(u, _) => Some(*u),
             Holder::Pool(_) => None,
         }
     }
@@ -649,11 +699,14 @@ async fn call(c: &Client, method: Method, url: &str, payload: &Payload) -> (Stat
 }
 
 /// Records of the caller (and a caller's saved mappings) are the caller's own; the others are
-/// shared by all callers until a write goes through.
+/// shared by all callers until a write goes through. A project of the "pools" (another team's
+/// with the caller as a member or an observer) is each caller's own too.
 fn set_key(ci: usize, owner: Owner, kind: &str) -> (usize, Owner) {
+    let membered = matches!(kind, "project" | "project_task")
+        && matches!(owner, Owner::Pool | Owner::ClosedPool);
     match owner {
         Owner::Caller => (ci, owner),
-        _ if kind == "mapping" => (ci, owner),
+        _ if kind == "mapping" || membered => (ci, owner),
         _ => (usize::MAX, owner),
     }
 }
@@ -892,7 +945,7 @@ impl World {
                 // for a customer of the cell's owner; for a pool, asked while `other` owned it,
                 // then released to the pool.
                 let (cid, name) = match &who {
-                    Holder::User(u) => self.released(Some(*u)).await,
+                    Holder::User(u) | Holder::Project(u, _) => self.released(Some(*u)).await,
                     Holder::Pool(teams) => {
                         let (cid, name) = if teams.is_empty() {
                             self.released(Some(self.other)).await
@@ -1050,6 +1103,55 @@ impl World {
                     key: name.clone(),
                     ..Rec::new(kind, 0, NOBODY, name)
                 }
+            }
+            "project" | "project_task" => {
+                // Owners as for customers; the pools stand for another team's project with the
+                // caller as a working member (`Pool`) or an observer (`ClosedPool`).
+                let me = self.callers[ci].id;
+                let (manager, member) = match owner {
+                    Owner::Pool => (self.other, Some((me, false))),
+                    Owner::ClosedPool => (self.other, Some((me, true))),
+                    _ => (who.user().unwrap_or(self.other), None),
+                };
+                let members: Vec<Value> = member
+                    .iter()
+                    .map(|(u, o)| json!({"user_id": u, "observer": o}))
+                    .collect();
+                let holder = Holder::Project(manager, member);
+                let project_name = if kind == "project" {
+                    name.clone()
+                } else {
+                    self.name()
+                };
+                let input = json!({"name": project_name, "manager_id": manager, "members": members,
+                    "start": "2031-01-01"});
+                let v = self
+                    .admin(Method::POST, "/api/v1/projects", Some(input))
+                    .await;
+                let project = Rec::new("project", id(&v), holder.clone(), project_name).seen_in(
+                    PROJECTS,
+                    holder.clone(),
+                    &[],
+                );
+                if kind == "project" {
+                    return project;
+                }
+                let url = format!("/api/v1/projects/{}/tasks", project.id);
+                let input = json!({"title": name, "start": "2031-01-02", "due": "2031-01-03"});
+                let v = self.admin(Method::POST, &url, Some(input)).await;
+                Rec::new(kind, id(&v), holder.clone(), name).seen_in(PROJECTS, holder, &[&project])
+            }
+            "project_template" => {
+                let input = json!({"name_zh": name, "name_en": name, "anchor": "start",
+                    "move_dependents": true, "children_within_parent": true, "preset": null,
+                    "description_zh": null, "description_en": null, "source_project_id": null,
+                    "items": [{"key": "a", "parent": null, "title_zh": name, "title_en": name,
+                        "offset_days": 0, "duration_days": 2, "estimate_hours": "4",
+                        "priority": "normal", "tags": [], "depends_on": []}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/project-templates", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
             }
             other => panic!("no fixture for {other}: add one to World::create"),
         }

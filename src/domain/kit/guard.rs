@@ -51,6 +51,19 @@ pub trait Guarded: Entity {
 
     /// Gives the record a new owner (kinds that carry one).
     fn set_owner(&mut self, _owner: Option<u64>) {}
+
+    /// For kinds held by several people beside their owner (a project's manager, its members
+    /// and its observers; a task as its project): whether `scope`, granted for `action`,
+    /// reaches this record. `None` (every other kind) leaves it to the owner rule.
+    fn reached(
+        &self,
+        _tx: &Tx,
+        _p: &Principal,
+        _scope: Scope,
+        _action: Action,
+    ) -> AppResult<Option<bool>> {
+        Ok(None)
+    }
 }
 
 /// Whether `action` on `record` is within the caller's scope.
@@ -58,6 +71,9 @@ pub fn may<T: Guarded>(tx: &Tx, p: &Principal, record: &T, action: Action) -> Ap
     let scope = p.scope(T::MODULE, action);
     if scope == Scope::None {
         return Ok(false);
+    }
+    if let Some(reached) = record.reached(tx, p, scope, action)? {
+        return Ok(reached);
     }
     match (T::OWNER, record.owner()) {
         (Owner::Nobody, _) => Ok(true),
