@@ -917,6 +917,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/my/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project tasks assigned to the caller across projects: open first, by due date. */
+        get: operations["my_tasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -1287,6 +1304,190 @@ export interface paths {
         put?: never;
         /** Attaches an image or file to a product (products update right; as to a customer). */
         post: operations["upload_product_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_task"];
+        put?: never;
+        post?: never;
+        /** Moves the task and its subtasks to the recycle bin (others stop depending on them). */
+        delete: operations["delete_task"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a task; with the project's `move_dependents`, its subtasks move with it and its
+         *     successors forward as far as they must. A dependency cycle is refused, naming its tasks.
+         */
+        patch: operations["update_task"];
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Kanban: puts the card into a status column after another card. */
+        post: operations["move_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The company's project templates (the presets and those saved from projects). */
+        get: operations["list_templates"];
+        put?: never;
+        post: operations["create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        delete: operations["delete_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Projects the caller reads (as manager, member, observer, or by the role's scope), newest
+         *     first.
+         */
+        get: operations["list_projects"];
+        put?: never;
+        /** A new project (the caller manages it unless `manager_id` says otherwise); PRJ-YYYY-NNNN. */
+        post: operations["create_project"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/from-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new project laid out from a template: every phase and task dated from `start`, or counted
+         *     back from `event_date`, titled in `lang` (else the caller's language).
+         */
+        post: operations["from_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_project"];
+        put?: never;
+        post?: never;
+        /** Moves the project and its tasks to the recycle bin. */
+        delete: operations["delete_project"];
+        options?: never;
+        head?: never;
+        patch: operations["update_project"];
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/save-as-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A template from the project: its tasks' days, durations and dependencies. */
+        post: operations["save_as_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each task's earliest and latest start and finish, its slack, and the critical path. */
+        get: operations["project_schedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's tasks in outline order (phases, their tasks, subtasks). */
+        get: operations["list_tasks"];
+        put?: never;
+        /**
+         * A new task; with the project's `move_dependents`, placed no earlier than its predecessors
+         *     allow.
+         */
+        post: operations["create_task"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2377,6 +2578,17 @@ export interface components {
             role: string;
             username: string;
         };
+        /** @description A predecessor of a task. */
+        Dependency: {
+            kind: components["schemas"]["LinkKind"];
+            /**
+             * Format: int32
+             * @description Days between (negative: overlap).
+             */
+            lag_days: number;
+            /** Format: int64 */
+            task_id: number;
+        };
         /** @enum {string} */
         Direction: "incoming" | "outgoing";
         /**
@@ -2552,6 +2764,29 @@ export interface components {
         };
         /** @enum {string} */
         Format: "csv" | "xlsx";
+        FromTemplateInput: {
+            /**
+             * Format: date
+             * @description For templates counted back from an event: its date (required).
+             */
+            event_date?: string | null;
+            lang?: components["schemas"]["Lang"] | null;
+            /**
+             * Format: int64
+             * @description The caller when not given.
+             */
+            manager_id?: number | null;
+            members?: components["schemas"]["Member"][] | null;
+            /** @description The template's name (in `lang`) when not given. */
+            name?: string | null;
+            /**
+             * Format: date
+             * @description For templates counted from the start: the first day (today when not given).
+             */
+            start?: string | null;
+            /** Format: int64 */
+            template_id: number;
+        };
         /** @description Realised exchange gain/loss of one month, in the base currency. */
         FxMonth: {
             /**
@@ -2803,6 +3038,11 @@ export interface components {
             profit: components["schemas"]["Money"];
             revenue: components["schemas"]["Money"];
         };
+        /**
+         * @description How a task hangs on another.
+         * @enum {string}
+         */
+        LinkKind: "finish_to_start" | "start_to_start";
         /** @description A page of a list and how many records the whole list holds. */
         List_ActivityView: {
             items: {
@@ -2988,6 +3228,19 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_MyTask: {
+            items: (components["schemas"]["ProjectTaskView"] & {
+                project_name: string;
+                project_number: string;
+            })[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_NotificationView: {
             items: {
                 /** Format: date-time */
@@ -3065,6 +3318,85 @@ export interface components {
                 /** @description Absent for roles that hide supplier prices. */
                 supplier_prices: components["schemas"]["SupplierPrice"][];
                 unit: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_ProjectTaskView: {
+            items: {
+                assignees: components["schemas"]["Person"][];
+                depends_on: components["schemas"]["Dependency"][];
+                description?: string | null;
+                /** Format: date-time */
+                done_at?: string | null;
+                /** Format: date */
+                due?: string | null;
+                estimate_hours?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** Format: int64 */
+                parent_id?: number | null;
+                priority: components["schemas"]["Priority"];
+                /** Format: int64 */
+                project_id: number;
+                /** Format: int64 */
+                rank: number;
+                spent_hours: string;
+                /** Format: date */
+                start?: string | null;
+                status: components["schemas"]["TaskStatus"];
+                tags: string[];
+                title: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_ProjectView: {
+            items: {
+                /** @description Whether the caller may change it (observers may not). */
+                can_edit: boolean;
+                children_within_parent: boolean;
+                /** Format: date-time */
+                created_at: string;
+                description?: string | null;
+                /** Format: int64 */
+                done_count: number;
+                /** Format: date */
+                event_date?: string | null;
+                /** Format: int64 */
+                id: number;
+                manager: components["schemas"]["Person"];
+                members: components["schemas"]["MemberView"][];
+                move_dependents: boolean;
+                /** @description The caller's part: `manager`, `member`, `observer`, or none. */
+                my_role?: string | null;
+                name: string;
+                number: string;
+                /** Format: date */
+                start: string;
+                status: components["schemas"]["ProjectStatus"];
+                /** Format: int64 */
+                task_count: number;
+                /** Format: int64 */
+                template_id?: number | null;
                 /** Format: date-time */
                 updated_at: string;
                 /** Format: int64 */
@@ -3257,6 +3589,23 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_TemplateView: {
+            items: (components["schemas"]["ProjectTemplate"] & {
+                /** Format: int64 */
+                id: number;
+                /** @description In the viewer's language. */
+                name: string;
+                /** Format: int64 */
+                version: number;
+            })[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_TermsView: {
             items: {
                 active: boolean;
@@ -3417,6 +3766,21 @@ export interface components {
             language?: components["schemas"]["Lang"] | null;
             time_zone?: string | null;
         };
+        /**
+         * @description Someone on a project beside its manager. An observer (观察者) reads it and its tasks but
+         *     changes nothing, whatever their role's scope short of `all`.
+         */
+        Member: {
+            observer: boolean;
+            /** Format: int64 */
+            user_id: number;
+        };
+        MemberView: {
+            name: string;
+            observer: boolean;
+            /** Format: int64 */
+            user_id: number;
+        };
         MergeInput: {
             /** @description For each field, the record whose value survives (default: the survivor's own). */
             fields?: {
@@ -3464,6 +3828,17 @@ export interface components {
             amount: string;
             currency: components["schemas"]["Currency"];
         };
+        MoveInput: {
+            /**
+             * Format: int64
+             * @description The card it goes after in that column (none: first).
+             */
+            after_id?: number | null;
+            /** @description The column it goes to. */
+            status: components["schemas"]["TaskStatus"];
+            /** Format: int64 */
+            version?: number | null;
+        };
         MyDay: {
             due_today: components["schemas"]["TaskView"][];
             overdue: components["schemas"]["TaskView"][];
@@ -3474,6 +3849,10 @@ export interface components {
              */
             today: string;
             upcoming: components["schemas"]["TaskView"][];
+        };
+        MyTask: components["schemas"]["ProjectTaskView"] & {
+            project_name: string;
+            project_number: string;
         };
         Named: {
             /** Format: int64 */
@@ -3726,6 +4105,12 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @description A user named on a project. */
+        Person: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
         PoolInput: {
             /** Format: int64 */
             cooldown_days?: number;
@@ -3797,6 +4182,8 @@ export interface components {
             /** Format: int64 */
             row: number;
         };
+        /** @enum {string} */
+        Priority: "low" | "normal" | "high" | "urgent";
         ProductInput: {
             active?: boolean | null;
             cost?: components["schemas"]["Money"] | null;
@@ -3899,6 +4286,109 @@ export interface components {
              * @description Rows written with a warning (e.g. a possible duplicate on another key).
              */
             warnings: number;
+        };
+        /** @description A project as entered; on a change, absent fields stay. */
+        ProjectInput: {
+            children_within_parent?: boolean | null;
+            description?: string | null;
+            /** Format: date */
+            event_date?: string | null;
+            /**
+             * Format: int64
+             * @description The caller when not given.
+             */
+            manager_id?: number | null;
+            members?: components["schemas"]["Member"][] | null;
+            move_dependents?: boolean | null;
+            name?: string | null;
+            /**
+             * Format: date
+             * @description Today (the company's day) when not given.
+             */
+            start?: string | null;
+            status?: components["schemas"]["ProjectStatus"] | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /** @enum {string} */
+        ProjectStatus: "planning" | "active" | "on_hold" | "done" | "cancelled";
+        ProjectTaskView: {
+            assignees: components["schemas"]["Person"][];
+            depends_on: components["schemas"]["Dependency"][];
+            description?: string | null;
+            /** Format: date-time */
+            done_at?: string | null;
+            /** Format: date */
+            due?: string | null;
+            estimate_hours?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            parent_id?: number | null;
+            priority: components["schemas"]["Priority"];
+            /** Format: int64 */
+            project_id: number;
+            /** Format: int64 */
+            rank: number;
+            spent_hours: string;
+            /** Format: date */
+            start?: string | null;
+            status: components["schemas"]["TaskStatus"];
+            tags: string[];
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        ProjectTemplate: {
+            anchor: components["schemas"]["TemplateAnchor"];
+            children_within_parent: boolean;
+            description_en?: string | null;
+            description_zh?: string | null;
+            items: components["schemas"]["TemplateItem"][];
+            move_dependents: boolean;
+            name_en: string;
+            name_zh: string;
+            /** @description `store_launch`, `prime_day`, `crisis` for the presets. */
+            preset?: string | null;
+            /**
+             * Format: int64
+             * @description The project it was saved from.
+             */
+            source_project_id?: number | null;
+        };
+        ProjectView: {
+            /** @description Whether the caller may change it (observers may not). */
+            can_edit: boolean;
+            children_within_parent: boolean;
+            /** Format: date-time */
+            created_at: string;
+            description?: string | null;
+            /** Format: int64 */
+            done_count: number;
+            /** Format: date */
+            event_date?: string | null;
+            /** Format: int64 */
+            id: number;
+            manager: components["schemas"]["Person"];
+            members: components["schemas"]["MemberView"][];
+            move_dependents: boolean;
+            /** @description The caller's part: `manager`, `member`, `observer`, or none. */
+            my_role?: string | null;
+            name: string;
+            number: string;
+            /** Format: date */
+            start: string;
+            status: components["schemas"]["ProjectStatus"];
+            /** Format: int64 */
+            task_count: number;
+            /** Format: int64 */
+            template_id?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
         Proposal: {
             amount: components["schemas"]["Money"];
@@ -4217,6 +4707,11 @@ export interface components {
             phone: components["schemas"]["RuleAction"];
             website: components["schemas"]["RuleAction"];
         };
+        SaveAsTemplateInput: {
+            name_en?: string | null;
+            /** @description The project's name when not given. */
+            name_zh?: string | null;
+        };
         /** @description A mapping saved by a user: header → field (null: skip the column). */
         SavedMapping: {
             columns: {
@@ -4226,6 +4721,47 @@ export interface components {
             name: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        Schedule: {
+            /** @description The longest chain by duration and lags, first to last. */
+            critical_path: number[];
+            /**
+             * Format: date
+             * @description The project's last day by the dependencies (None when no task has dates).
+             */
+            finish?: string | null;
+            /** Format: int64 */
+            project_id: number;
+            tasks: components["schemas"]["ScheduledTask"][];
+            violations: components["schemas"]["Violation"][];
+        };
+        ScheduledTask: {
+            critical: boolean;
+            /** Format: date */
+            due?: string | null;
+            /** Format: date */
+            earliest_finish?: string | null;
+            /**
+             * Format: date
+             * @description None for a task without dates (it takes no part).
+             */
+            earliest_start?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            latest_finish?: string | null;
+            /** Format: date */
+            latest_start?: string | null;
+            /** Format: int64 */
+            parent_id?: number | null;
+            /**
+             * Format: int64
+             * @description Days it may slip without moving the project's end.
+             */
+            slack_days?: number | null;
+            /** Format: date */
+            start?: string | null;
+            title: string;
         };
         /**
          * @description How much of a module's data an action reaches.
@@ -4270,6 +4806,33 @@ export interface components {
             price: components["schemas"]["Money"];
             supplier: string;
         };
+        /** @description A task as entered; on a change, absent fields stay (null clears the optional ones). */
+        TaskInput: {
+            /** @description The project's manager or working members. */
+            assignees?: number[] | null;
+            /** @description Its predecessors (replaces the list). */
+            depends_on?: components["schemas"]["Dependency"][] | null;
+            description?: string | null;
+            /** Format: date */
+            due?: string | null;
+            /** @example 8 */
+            estimate_hours?: string | null;
+            /**
+             * Format: int64
+             * @description The phase or task it belongs to (null: top level).
+             */
+            parent_id?: number | null;
+            priority?: components["schemas"]["Priority"] | null;
+            /** @example 1.5 */
+            spent_hours?: string | null;
+            /** Format: date */
+            start?: string | null;
+            status?: components["schemas"]["TaskStatus"] | null;
+            tags?: string[] | null;
+            title?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         TaskPatch: {
             done?: boolean | null;
             /** Format: date */
@@ -4278,6 +4841,8 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @enum {string} */
+        TaskStatus: "todo" | "doing" | "review" | "done";
         TaskView: {
             /** Format: int64 */
             customer_id?: number | null;
@@ -4314,6 +4879,46 @@ export interface components {
             leader_name?: string | null;
             /** Format: int64 */
             member_count: number;
+            name: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /**
+         * @description What a template's days count from.
+         * @enum {string}
+         */
+        TemplateAnchor: "start" | "event";
+        TemplateDep: {
+            /** @description The key of the predecessor in the template. */
+            key: string;
+            kind: components["schemas"]["LinkKind"];
+            /** Format: int32 */
+            lag_days: number;
+        };
+        /** @description A phase or task of a template. */
+        TemplateItem: {
+            depends_on: components["schemas"]["TemplateDep"][];
+            /**
+             * Format: int32
+             * @description At least 1.
+             */
+            duration_days: number;
+            estimate_hours?: string | null;
+            /** @description Unique within the template. */
+            key: string;
+            /** Format: int32 */
+            offset_days: number;
+            /** @description The key of its phase. */
+            parent?: string | null;
+            priority: components["schemas"]["Priority"];
+            tags: string[];
+            title_en: string;
+            title_zh: string;
+        };
+        TemplateView: components["schemas"]["ProjectTemplate"] & {
+            /** Format: int64 */
+            id: number;
+            /** @description In the viewer's language. */
             name: string;
             /** Format: int64 */
             version: number;
@@ -4478,6 +5083,15 @@ export interface components {
             username: string;
             /** Format: int64 */
             version: number;
+        };
+        /** @description A dependency whose dates are not kept: `task_id` starts before `earliest`. */
+        Violation: {
+            /** Format: date */
+            earliest: string;
+            /** Format: int64 */
+            predecessor_id: number;
+            /** Format: int64 */
+            task_id: number;
         };
     };
     responses: {
@@ -6900,6 +7514,36 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    my_tasks: {
+        parameters: {
+            query?: {
+                /** @description Also the done ones (after the open ones). */
+                include_done?: boolean;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_MyTask"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_notifications: {
         parameters: {
             query?: {
@@ -7863,6 +8507,574 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_task: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    move_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_TemplateView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectTemplate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_template: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_projects: {
+        parameters: {
+            query?: {
+                /** @description `planning`, `active`, `on_hold`, `done`, `cancelled`. */
+                status?: string;
+                /** @description Name or number contains this text. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_ProjectView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    from_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FromTemplateInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_project: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_project: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    save_as_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SaveAsTemplateInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    project_schedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_tasks: {
+        parameters: {
+            query?: {
+                /** @description `todo`, `doing`, `review`, `done`. */
+                status?: components["schemas"]["TaskStatus"];
+                assignee?: number;
+                tag?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_ProjectTaskView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
