@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod demo;
 pub mod export;
 pub mod files;
+pub mod goods;
 pub mod handover;
 pub mod import;
 pub mod kinds;

@@ -6,7 +6,7 @@ use crate::store::{Actor, Registry, Tx};
 
 use super::kit::{Job, KindInfo, ModuleDef, Owner, Participant};
 
-pub fn all() -> [ModuleDef; 6] {
+pub fn all() -> [ModuleDef; 7] {
     [
         super::accounts::module(),
         super::files::module(),
@@ -14,6 +14,7 @@ pub fn all() -> [ModuleDef; 6] {
         super::import::module(),
         super::crm::module(),
         super::sales::module(),
+        super::goods::module(),
     ]
 }
 
