@@ -11,9 +11,11 @@ mod error;
 pub mod extract;
 mod finance;
 mod imports;
+mod inventory;
 mod leads;
 mod notifications;
 mod products;
+mod purchasing;
 mod roles;
 mod sales;
 mod system;
@@ -77,6 +79,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(products::router())
         .merge(sales::router())
         .merge(finance::router())
+        .merge(purchasing::router())
+        .merge(inventory::router())
 }
 
 /// The OpenAPI document, generated from the handlers.
