@@ -79,6 +79,7 @@ pub struct StockMove {
     /// transfer_out: the destination, whose goods in transit grow.
     pub to_warehouse_id: Option<u64>,
     /// Always more than zero; the type says which way it goes.
+    #[serde(with = "rust_decimal::serde::str")]
     pub quantity: Decimal,
     /// adjustment: whether it takes stock out.
     pub outward: bool,
@@ -250,7 +251,11 @@ fn code(tx: &Tx, warehouse: u64) -> AppResult<String> {
 /// Appends a move and updates the balances it touches, refusing what the rules forbid. The
 /// caller has checked the permission; `field` names the input the move came from.
 pub fn post(tx: &mut Tx, actor: &Actor, field: &str, m: StockMove) -> AppResult<Record<StockMove>> {
-    quantity(&format!("{field}.quantity"), m.quantity)?;
+    let field = &match field {
+        "" => "quantity".to_string(),
+        prefix => format!("{prefix}.quantity"),
+    };
+    quantity(field, m.quantity)?;
     let allow_negative = settings::current(tx)?.allow_negative;
     for (w, d_on_hand, d_reserved, d_transit) in effects(&m) {
         let mut b = balance(tx, m.product_id, w)?;
@@ -260,14 +265,14 @@ pub fn post(tx: &mut Tx, actor: &Actor, field: &str, m: StockMove) -> AppResult<
         let (sku, code) = (sku(tx, m.product_id)?, code(tx, w)?);
         if b.reserved < Decimal::ZERO {
             return Err(conflict(
-                &format!("{field}.quantity"),
+                field,
                 format!("{sku} 在 {code} 的预留量不足，不能释放 {}。", qty(m.quantity)),
                 format!("{sku} has less reserved in {code} than {} to release.", qty(m.quantity)),
             ));
         }
         if b.in_transit < Decimal::ZERO {
             return Err(conflict(
-                &format!("{field}.quantity"),
+                field,
                 format!("{sku} 发往 {code} 的在途数量不足。"),
                 format!("Less of {sku} is in transit to {code} than this move receives."),
             ));
@@ -277,7 +282,7 @@ pub fn post(tx: &mut Tx, actor: &Actor, field: &str, m: StockMove) -> AppResult<
         {
             let before = balance(tx, m.product_id, w)?;
             return Err(conflict(
-                &format!("{field}.quantity"),
+                field,
                 format!(
                     "库存不足：{sku} 在 {code} 可用 {}，不能出库/预留 {}。",
                     qty(before.available()),
@@ -457,10 +462,10 @@ pub fn record(k: &Kontor, p: &Principal, input: MoveInput) -> AppResult<MoveView
                     note: None,
                     ..base.clone()
                 };
-                post(tx, &actor, "quantity", release)?;
+                post(tx, &actor, "", release)?;
             }
         }
-        let r = post(tx, &actor, "quantity", base)?;
+        let r = post(tx, &actor, "", base)?;
         move_view(tx, r)
     })
 }

@@ -141,23 +141,6 @@ fn apply(tx: &Tx, id: Option<u64>, w: &mut Warehouse, input: &WarehouseInput) ->
         w.active = a;
     }
     if let Some(main) = input.main {
-        if main {
-            let other = tx
-                .list::<Warehouse>(&|r| r.data.main && Some(r.id) != id, 0, 1)?
-                .items
-                .into_iter()
-                .next();
-            if let Some(other) = other {
-                return Err(super::conflict(
-                    "main",
-                    format!("主仓库已是 {}：请先取消它的主仓库标记。", other.data.code),
-                    format!(
-                        "{} is the main warehouse already: unmark it first.",
-                        other.data.code
-                    ),
-                ));
-            }
-        }
         w.main = main;
     }
     if w.main && w.location != Location::Domestic {
@@ -166,6 +149,23 @@ fn apply(tx: &Tx, id: Option<u64>, w: &mut Warehouse, input: &WarehouseInput) ->
             "主仓库应为国内仓。".into(),
             "The main warehouse must be a domestic one.".into(),
         ));
+    }
+    if input.main == Some(true) {
+        let other = tx
+            .list::<Warehouse>(&|r| r.data.main && Some(r.id) != id, 0, 1)?
+            .items
+            .into_iter()
+            .next();
+        if let Some(other) = other {
+            return Err(super::conflict(
+                "main",
+                format!("主仓库已是 {}：请先取消它的主仓库标记。", other.data.code),
+                format!(
+                    "{} is the main warehouse already: unmark it first.",
+                    other.data.code
+                ),
+            ));
+        }
     }
     Ok(())
 }
