@@ -17,7 +17,7 @@ use crate::domain::goods::availability::{
 use crate::domain::goods::settings::{self, InventorySettings};
 use crate::domain::goods::stock::{self, BalanceQuery, BalanceView, MoveInput, MoveQuery, MoveView};
 use crate::domain::goods::transfers::{
-    self, ReceiveTransferInput, TransferInput, TransferQuery, TransferView,
+    self, ReceiveTransferInput, StockTransferInput, TransferQuery, TransferView,
 };
 use crate::domain::goods::warehouses::{self, WarehouseInput, WarehouseView};
 use crate::domain::kit::List;
@@ -155,11 +155,11 @@ async fn list_transfers(
 }
 
 /// Sends goods to another warehouse: out of the source now, in transit until received.
-#[utoipa::path(post, path = "/api/v1/stock-transfers", tag = "inventory", request_body = TransferInput, responses((status = 201, body = TransferView)))]
+#[utoipa::path(post, path = "/api/v1/stock-transfers", tag = "inventory", request_body = StockTransferInput, responses((status = 201, body = TransferView)))]
 async fn send_transfer(
     State(s): State<AppState>,
     auth: Auth,
-    Body(input): Body<TransferInput>,
+    Body(input): Body<StockTransferInput>,
 ) -> ApiResult<(StatusCode, Json<TransferView>)> {
     let k = s.kontor.clone();
     Ok((

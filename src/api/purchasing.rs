@@ -15,7 +15,7 @@ use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
 use crate::domain::goods::availability::{self, RequestInput};
 use crate::domain::goods::purchase::{self, PoInput, PoQuery, PoView};
-use crate::domain::goods::receiving::{self, ReceiptInput};
+use crate::domain::goods::receiving::{self, GoodsReceiptInput};
 use crate::domain::goods::suppliers::{
     self, Choice, ChoiceQuery, SupplierInput, SupplierQuery, SupplierView,
 };
@@ -187,12 +187,12 @@ async fn delete_purchase_order(
 /// Receives goods into a warehouse with their inspection: what passed goes into stock; more
 /// than ordered beyond the tolerance is refused naming the line. Needs the inventory create
 /// right and a purchase order the caller reads.
-#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receipts", tag = "purchasing", params(("id" = u64, Path)), request_body = ReceiptInput, responses((status = 200, body = PoView)))]
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/receipts", tag = "purchasing", params(("id" = u64, Path)), request_body = GoodsReceiptInput, responses((status = 200, body = PoView)))]
 async fn receive_purchase_order(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
-    Body(input): Body<ReceiptInput>,
+    Body(input): Body<GoodsReceiptInput>,
 ) -> ApiResult<Json<Value>> {
     let k = s.kontor.clone();
     Ok(Json(

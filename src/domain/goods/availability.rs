@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::purchase::{self, PoInput, PoLineInput, PoStatus, PurchaseOrder};
 use super::stock::{self, SourceRef};
-use super::transfers::Mode;
+use super::transfers::TransportMode;
 use super::warehouses::{self, Location, Warehouse};
 use super::{conflict, invalid, qty, quantity};
 use crate::auth::{Action, Module, Principal};
@@ -92,7 +92,7 @@ fn plan(
         .unwrap_or_default();
     let mut remaining = needed;
     let mut takes = Vec::new();
-    let mut order: Vec<(u64, Decimal)> = stock::pick_order(tx, product)?
+    let mut order: Vec<(u64, Decimal)> = super::reservations::pick_order(tx, product)?
         .into_iter()
         .map(|(w, a)| {
             let a = a + extra.get(&w).copied().unwrap_or_default()
@@ -232,7 +232,7 @@ pub struct RequestInput {
     /// Where the goods are needed: the main warehouse when not given.
     pub warehouse_id: Option<u64>,
     /// How they get there from the main warehouse (sea when not given).
-    pub mode: Option<Mode>,
+    pub mode: Option<TransportMode>,
 }
 
 /// Raises draft purchase orders for an order's shortfall (see the module's note).
@@ -255,8 +255,8 @@ pub fn raise_requests(
             .as_ref()
             .filter(|w| !w.data.main)
             .and_then(|w| match input.mode.unwrap_or_default() {
-                Mode::Sea => w.data.transit_days_sea,
-                Mode::Air => w.data.transit_days_air,
+                TransportMode::Sea => w.data.transit_days_sea,
+                TransportMode::Air => w.data.transit_days_air,
             })
             .unwrap_or(0);
         // Short per product, less what this order's purchase orders already bring.

@@ -11,6 +11,7 @@
 pub mod availability;
 pub mod purchase;
 pub mod receiving;
+pub mod reservations;
 pub mod settings;
 pub mod stock;
 pub mod suppliers;

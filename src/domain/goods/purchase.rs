@@ -33,7 +33,7 @@ use crate::i18n::Lang;
 use crate::search::SearchDoc;
 use crate::store::{Entity, IndexDef, IndexKey, Meta, Record, Tx};
 
-pub use receiving::{Figures, figures};
+pub use receiving::{SupplierFigures, figures};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

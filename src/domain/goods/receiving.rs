@@ -77,7 +77,7 @@ pub struct InspectionInput {
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReceiptInput {
+pub struct GoodsReceiptInput {
     /// The order's warehouse when not given.
     pub warehouse_id: Option<u64>,
     /// Today when not given.
@@ -132,7 +132,7 @@ pub fn receive(
     k: &Kontor,
     p: &Principal,
     id: u64,
-    input: ReceiptInput,
+    input: GoodsReceiptInput,
 ) -> AppResult<serde_json::Value> {
     p.require(Module::Inventory, Action::Create)?;
     let principal = p.clone();
@@ -276,7 +276,7 @@ fn add_purchase_cost(
 
 /// A supplier's record, from its own receipts.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
-pub struct Figures {
+pub struct SupplierFigures {
     pub receipts: u32,
     #[schema(value_type = String)]
     pub inspected: String,
@@ -304,7 +304,7 @@ fn percent(part: Decimal, whole: Decimal) -> Option<String> {
     })
 }
 
-pub fn figures(tx: &Tx, supplier: u64) -> AppResult<Figures> {
+pub fn figures(tx: &Tx, supplier: u64) -> AppResult<SupplierFigures> {
     let (mut inspected, mut passed) = (Decimal::ZERO, Decimal::ZERO);
     let (mut dated, mut on_time, mut receipts, mut lead_sum) = (0u32, 0u32, 0u32, 0i64);
     for id in tx.ids_by_index::<PurchaseOrder>("supplier", &IndexKey::new().u64(supplier), false)? {
@@ -324,7 +324,7 @@ pub fn figures(tx: &Tx, supplier: u64) -> AppResult<Figures> {
             }
         }
     }
-    Ok(Figures {
+    Ok(SupplierFigures {
         receipts,
         inspected: qty(inspected),
         passed: qty(passed),
@@ -337,4 +337,40 @@ pub fn figures(tx: &Tx, supplier: u64) -> AppResult<Figures> {
             passed / inspected
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_percent_with_one_decimal_at_most() {
+        let d = |x: i64| Decimal::from(x);
+        let table = [((98, 100), Some("98")), ((100, 102), Some("98")), ((1, 3), Some("33.3")), ((29, 300), Some("9.7")), ((0, 0), None)];
+        for ((part, whole), want) in table {
+            assert_eq!(percent(d(part), d(whole)).as_deref(), want, "{part}/{whole}");
+        }
+    }
+
+    #[test]
+    fn an_inspection_adds_up_and_gives_a_reason_for_rejects() {
+        let input = |inspected: &str, passed: Option<&str>, rejected: Option<&str>, reason: Option<&str>| InspectionInput {
+            line: 0,
+            inspected: inspected.parse().unwrap(),
+            passed: passed.map(|p| p.parse().unwrap()),
+            rejected: rejected.map(|r| r.parse().unwrap()),
+            reason: reason.map(str::to_string),
+        };
+        let ok = checked(0, &input("50", None, Some("2"), Some("scratches"))).unwrap();
+        assert_eq!((ok.passed, ok.rejected), (Decimal::from(48), Decimal::from(2)));
+        let table = [
+            (input("50", None, Some("2"), None), "lines[0].reason"),
+            (input("50", Some("49"), Some("2"), Some("x")), "lines[0].passed"),
+            (input("50", None, Some("51"), Some("x")), "lines[0].rejected"),
+            (input("0", None, None, None), "lines[0].inspected"),
+        ];
+        for (i, field) in table {
+            assert_eq!(checked(0, &i).unwrap_err().field.as_deref(), Some(field));
+        }
+    }
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::purchase::{self, Figures};
+use super::purchase::{self, SupplierFigures};
 use super::{conflict, invalid, quantity};
 use crate::auth::{Action, FieldClass, Module, Principal, Scope};
 use crate::domain::crm::active_owner;
@@ -181,7 +181,7 @@ pub struct SupplierView {
     pub portal_user_name: Option<String>,
     pub active: bool,
     /// Pass rate, on-time rate and actual lead time from its own receipts.
-    pub figures: Figures,
+    pub figures: SupplierFigures,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -509,7 +509,7 @@ pub struct Choice {
     pub price: Money,
     #[schema(value_type = Option<String>)]
     pub moq: Option<String>,
-    pub figures: Figures,
+    pub figures: SupplierFigures,
     /// "A: 7 days, 98 %" in the caller's language.
     pub summary: String,
 }
@@ -522,7 +522,7 @@ pub struct ChoiceQuery {
 }
 
 /// "A: 7 days, 98 %" / "A：7 天，合格率 98%".
-pub fn summary(name: &str, lead: Option<u32>, f: &Figures, lang: Lang) -> String {
+pub fn summary(name: &str, lead: Option<u32>, f: &SupplierFigures, lang: Lang) -> String {
     let days = match lead {
         Some(d) => lang.pick(&format!("{d} 天"), &format!("{d} days")).to_string(),
         None => lang.pick("交期未知", "lead time unknown").to_string(),
@@ -595,4 +595,53 @@ pub fn choices(tx: &Tx, p: Option<&Principal>, product: u64) -> AppResult<Vec<Ch
 /// The live supplier `id` the caller reads (404 naming `field` otherwise).
 pub fn open(tx: &Tx, p: &Principal, id: u64, action: Action) -> AppResult<Record<Supplier>> {
     guard::open::<Supplier>(tx, p, id, action).map_err(|e| e.on_field("supplier_id"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_choice_reads_as_a_buyer_says_it() {
+        let f = |rate: Option<&str>| SupplierFigures {
+            pass_rate: rate.map(str::to_string),
+            ..SupplierFigures::default()
+        };
+        let table = [
+            ("A", Some(7), Some("98"), Lang::En, "A: 7 days, 98 %"),
+            ("B", Some(5), None, Lang::En, "B: 5 days, not inspected yet"),
+            ("宁波灯具", Some(7), Some("97.5"), Lang::Zh, "宁波灯具：7 天，合格率 97.5%"),
+            ("C", None, Some("90"), Lang::Zh, "C：交期未知，合格率 90%"),
+        ];
+        for (name, lead, rate, lang, want) in table {
+            assert_eq!(summary(name, lead, &f(rate), lang), want);
+        }
+    }
+
+    #[test]
+    fn the_duplicate_keys_are_the_name_in_its_country_and_the_emails() {
+        let s = |name: &str, country: &str, email: &str| Supplier {
+            name: name.into(),
+            country: Some(country.into()),
+            contacts: vec![SupplierContact {
+                name: "Li".into(),
+                email: Some(email.into()),
+                phone: None,
+            }],
+            currency: Currency::CNY,
+            payment_terms: None,
+            lead_days: None,
+            prices: Vec::new(),
+            portal_user_id: None,
+            active: true,
+        };
+        let a = dedup_keys(&s("Ningbo Lamp Co., Ltd.", "CN", "li@nblamp.cn"));
+        let b = dedup_keys(&s("NINGBO LAMP CO LTD", "CN", "wang@other.cn"));
+        let c = dedup_keys(&s("Ningbo Lamp Co., Ltd.", "VN", "x@y.vn"));
+        let d = dedup_keys(&s("Other", "DE", "LI@nblamp.cn"));
+        let shared = |x: &[IndexKey], y: &[IndexKey]| x.iter().any(|k| y.contains(k));
+        assert!(shared(&a, &b), "same name in the same country");
+        assert!(!shared(&a, &c), "same name in another country");
+        assert!(shared(&a, &d), "same e-mail");
+    }
 }

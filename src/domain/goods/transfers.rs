@@ -20,7 +20,7 @@ use crate::store::{Entity, Record, Tx};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Mode {
+pub enum TransportMode {
     #[default]
     Sea,
     Air,
@@ -28,7 +28,7 @@ pub enum Mode {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum TransferStatus {
+pub enum StockTransferStatus {
     InTransit,
     Received,
 }
@@ -46,13 +46,13 @@ pub struct StockTransfer {
     pub number: String,
     pub from_warehouse_id: u64,
     pub to_warehouse_id: u64,
-    pub mode: Mode,
+    pub mode: TransportMode,
     pub lines: Vec<TransferLine>,
     pub sent_on: NaiveDate,
     /// Sent date + the destination's transit days for the mode.
     pub expected_on: Option<NaiveDate>,
     pub received_on: Option<NaiveDate>,
-    pub status: TransferStatus,
+    pub status: StockTransferStatus,
     pub note: Option<String>,
 }
 
@@ -70,10 +70,10 @@ impl Guarded for StockTransfer {
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TransferInput {
+pub struct StockTransferInput {
     pub from_warehouse_id: u64,
     pub to_warehouse_id: u64,
-    pub mode: Option<Mode>,
+    pub mode: Option<TransportMode>,
     pub lines: Vec<TransferLine>,
     /// Today when not given.
     pub date: Option<NaiveDate>,
@@ -96,12 +96,12 @@ pub struct TransferView {
     pub from_code: String,
     pub to_warehouse_id: u64,
     pub to_code: String,
-    pub mode: Mode,
+    pub mode: TransportMode,
     pub lines: Vec<TransferLine>,
     pub sent_on: NaiveDate,
     pub expected_on: Option<NaiveDate>,
     pub received_on: Option<NaiveDate>,
-    pub status: TransferStatus,
+    pub status: StockTransferStatus,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub version: u64,
@@ -137,7 +137,7 @@ fn year_of(d: NaiveDate) -> i32 {
 }
 
 /// Sends goods from one warehouse to another: out of the source now, in transit until received.
-pub fn send(k: &Kontor, p: &Principal, input: TransferInput) -> AppResult<TransferView> {
+pub fn send(k: &Kontor, p: &Principal, input: StockTransferInput) -> AppResult<TransferView> {
     p.require(Module::Inventory, Action::Create)?;
     let principal = p.clone();
     k.store.write(move |tx| {
@@ -167,8 +167,8 @@ pub fn send(k: &Kontor, p: &Principal, input: TransferInput) -> AppResult<Transf
         };
         let mode = input.mode.unwrap_or_default();
         let days = match mode {
-            Mode::Sea => to.data.transit_days_sea,
-            Mode::Air => to.data.transit_days_air,
+            TransportMode::Sea => to.data.transit_days_sea,
+            TransportMode::Air => to.data.transit_days_air,
         };
         let expected_on = days.and_then(|d| sent_on.checked_add_days(Days::new(d.into())));
         let number = tx.next_document_number("TR", year_of(sent_on))?;
@@ -181,7 +181,7 @@ pub fn send(k: &Kontor, p: &Principal, input: TransferInput) -> AppResult<Transf
             sent_on,
             expected_on,
             received_on: None,
-            status: TransferStatus::InTransit,
+            status: StockTransferStatus::InTransit,
             note: validate::optional_text("note", input.note.as_deref(), 500)?,
         };
         let r = guard::insert(tx, &principal, t)?;
@@ -214,7 +214,7 @@ pub fn receive(
     let principal = p.clone();
     k.store.write(move |tx| {
         let t = guard::open::<StockTransfer>(tx, &principal, id, Action::Update)?;
-        if t.data.status == TransferStatus::Received {
+        if t.data.status == StockTransferStatus::Received {
             return Err(conflict(
                 "status",
                 format!("调拨单 {} 已收货。", t.data.number),
@@ -248,7 +248,7 @@ pub fn receive(
             stock::post(tx, &principal.actor(), &format!("lines[{i}]"), m)?;
         }
         let r = tx.update::<StockTransfer, AppError>(&principal.actor(), id, input.version, |t| {
-            t.status = TransferStatus::Received;
+            t.status = StockTransferStatus::Received;
             t.received_on = Some(date);
             Ok(())
         })?;
@@ -267,7 +267,7 @@ pub fn get(k: &Kontor, p: &Principal, id: u64) -> AppResult<TransferView> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TransferQuery {
-    pub status: Option<TransferStatus>,
+    pub status: Option<StockTransferStatus>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
 }

@@ -774,7 +774,7 @@ fn insert(
     order.number = tx.next_document_number("SO", year_of(order.order_date()))?;
     let r = guard::insert(tx, p, order)?;
     // A confirmed order reserves its lines (INV-1).
-    crate::domain::goods::stock::sync_order(tx, &p.actor(), r.id, Some(&r.data))?;
+    crate::domain::goods::reservations::sync_order(tx, &p.actor(), r.id, Some(&r.data))?;
     Ok(r)
 }
 
@@ -951,7 +951,7 @@ pub fn update(
         })?;
         if reservation {
             // Lines or status changed: reservations follow (cancelling releases them).
-            crate::domain::goods::stock::sync_order(tx, &p.actor(), id, Some(&r.data))?;
+            crate::domain::goods::reservations::sync_order(tx, &p.actor(), id, Some(&r.data))?;
         }
         view(tx, p, r)
     })
@@ -969,7 +969,7 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
             ));
         }
         guard::delete::<SalesOrder>(tx, &principal, id, Action::Delete, version)?;
-        crate::domain::goods::stock::sync_order(tx, &principal.actor(), id, None)
+        crate::domain::goods::reservations::sync_order(tx, &principal.actor(), id, None)
     })
 }
 
