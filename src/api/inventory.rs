@@ -15,7 +15,9 @@ use crate::domain::goods::availability::{
     self, Availability, AvailabilityQuery, OrderAvailability,
 };
 use crate::domain::goods::settings::{self, InventorySettings};
-use crate::domain::goods::stock::{self, BalanceQuery, BalanceView, MoveInput, MoveQuery, MoveView};
+use crate::domain::goods::stock::{
+    self, BalanceQuery, BalanceView, MoveInput, MoveQuery, MoveView,
+};
 use crate::domain::goods::transfers::{
     self, ReceiveTransferInput, StockTransferInput, TransferQuery, TransferView,
 };

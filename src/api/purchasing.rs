@@ -212,9 +212,6 @@ async fn raise_purchase_requests(
     let k = s.kontor.clone();
     Ok((
         StatusCode::CREATED,
-        Json(
-            blocking(move || availability::raise_requests(&k, &auth.principal, id, input))
-                .await?,
-        ),
+        Json(blocking(move || availability::raise_requests(&k, &auth.principal, id, input)).await?),
     ))
 }

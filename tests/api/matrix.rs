@@ -812,8 +812,11 @@ impl World {
             Holder::User(u) => (Some(*u), who.clone()),
             Holder::Pool(_) => (None, Holder::Pool(vec![self.team_b])),
         };
-        let input = json!({"name": name, "country": "CN", "currency": "CNY", "portal_user_id": portal});
-        let v = self.admin(Method::POST, "/api/v1/suppliers", Some(input)).await;
+        let input =
+            json!({"name": name, "country": "CN", "currency": "CNY", "portal_user_id": portal});
+        let v = self
+            .admin(Method::POST, "/api/v1/suppliers", Some(input))
+            .await;
         let id = v["id"].as_u64().unwrap();
         Rec::new("supplier", id, who.clone(), name).seen_in(PURCHASING, who, &[])
     }
@@ -1060,17 +1063,23 @@ impl World {
                 let supplier = self.supplier(&who).await;
                 let sku = format!("PO-{}", self.n);
                 let product = json!({"sku": sku, "name_en": sku});
-                let p = self.admin(Method::POST, "/api/v1/products", Some(product)).await;
+                let p = self
+                    .admin(Method::POST, "/api/v1/products", Some(product))
+                    .await;
                 let input = json!({"supplier_id": supplier.id, "status": "confirmed",
                     "lines": [{"product_id": id(&p), "quantity": "5", "unit_price": "3.20", "description": name}]});
-                let v = self.admin(Method::POST, "/api/v1/purchase-orders", Some(input)).await;
+                let v = self
+                    .admin(Method::POST, "/api/v1/purchase-orders", Some(input))
+                    .await;
                 let who = supplier.owner.clone();
                 Rec::new(kind, id(&v), who.clone(), name).seen_in(PURCHASING, who, &[&supplier])
             }
             "warehouse" => {
                 let code = format!("W{}", self.n);
                 let input = json!({"code": code, "name": name, "location": "overseas"});
-                let v = self.admin(Method::POST, "/api/v1/warehouses", Some(input)).await;
+                let v = self
+                    .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                    .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }
             "stock_transfer" => {
@@ -1078,15 +1087,26 @@ impl World {
                 let mut wh = Vec::new();
                 for i in 0..2 {
                     let input = json!({"code": format!("T{}{i}", self.n), "name": name, "location": "overseas"});
-                    wh.push(id(&self.admin(Method::POST, "/api/v1/warehouses", Some(input)).await));
+                    wh.push(id(&self
+                        .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                        .await));
                 }
                 let sku = format!("TR-{}", self.n);
-                let p = self.admin(Method::POST, "/api/v1/products", Some(json!({"sku": sku, "name_en": sku}))).await;
+                let p = self
+                    .admin(
+                        Method::POST,
+                        "/api/v1/products",
+                        Some(json!({"sku": sku, "name_en": sku})),
+                    )
+                    .await;
                 let receipt = json!({"type": "receipt", "product_id": id(&p), "warehouse_id": wh[0], "quantity": "10"});
-                self.admin(Method::POST, "/api/v1/stock-moves", Some(receipt)).await;
+                self.admin(Method::POST, "/api/v1/stock-moves", Some(receipt))
+                    .await;
                 let input = json!({"from_warehouse_id": wh[0], "to_warehouse_id": wh[1], "note": name,
                     "lines": [{"product_id": id(&p), "quantity": "4"}]});
-                let v = self.admin(Method::POST, "/api/v1/stock-transfers", Some(input)).await;
+                let v = self
+                    .admin(Method::POST, "/api/v1/stock-transfers", Some(input))
+                    .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }
             "cadence_rule" => {

@@ -105,7 +105,11 @@ fn plan(
         let main_first = tx
             .get::<Warehouse>(order[0].0)?
             .is_some_and(|w| w.data.main);
-        let rest = if main_first { &mut order[1..] } else { &mut order[..] };
+        let rest = if main_first {
+            &mut order[1..]
+        } else {
+            &mut order[..]
+        };
         rest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     }
     for (w, available) in order {
@@ -123,7 +127,10 @@ fn plan(
         });
     }
     let short = remaining.max(Decimal::ZERO);
-    let incoming: Decimal = purchase::incoming(tx, Some(product))?.values().copied().sum();
+    let incoming: Decimal = purchase::incoming(tx, Some(product))?
+        .values()
+        .copied()
+        .sum();
     let parts: Vec<String> = takes
         .iter()
         .filter(|t| t.take != "0")
@@ -169,10 +176,19 @@ fn plan(
 /// One product: how a need of `quantity` would be met.
 pub fn of_product(k: &Kontor, p: &Principal, q: AvailabilityQuery) -> AppResult<Availability> {
     p.require(Module::Inventory, Action::Read)?;
-    let needed = match q.quantity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let needed = match q
+        .quantity
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(s) => {
             let d: Decimal = s.parse().map_err(|_| {
-                invalid("quantity", format!("“{s}”不是数量。"), format!("“{s}” is not a quantity."))
+                invalid(
+                    "quantity",
+                    format!("“{s}”不是数量。"),
+                    format!("“{s}” is not a quantity."),
+                )
             })?;
             quantity("quantity", d)?
         }
@@ -180,7 +196,15 @@ pub fn of_product(k: &Kontor, p: &Principal, q: AvailabilityQuery) -> AppResult<
     };
     k.store.read(|tx| {
         stock::product(tx, "product_id", q.product_id)?;
-        plan(tx, p.lang, None, q.product_id, needed, &BTreeMap::new(), &mut BTreeMap::new())
+        plan(
+            tx,
+            p.lang,
+            None,
+            q.product_id,
+            needed,
+            &BTreeMap::new(),
+            &mut BTreeMap::new(),
+        )
     })
 }
 
@@ -199,7 +223,10 @@ fn order_plan(tx: &Tx, lang: Lang, id: u64, o: &SalesOrder) -> AppResult<Vec<Ava
     let mut out = Vec::new();
     for (i, l) in o.lines.iter().enumerate() {
         let Some(pid) = l.product_id else { continue };
-        if tx.get_live::<crate::domain::sales::products::Product>(pid).is_err() {
+        if tx
+            .get_live::<crate::domain::sales::products::Product>(pid)
+            .is_err()
+        {
             continue;
         }
         let extra: BTreeMap<u64, Decimal> = own
@@ -263,12 +290,18 @@ pub fn raise_requests(
         let mut short: BTreeMap<u64, (usize, Decimal)> = BTreeMap::new();
         for a in order_plan(tx, p.lang, id, &o.data)? {
             if a.short_qty > Decimal::ZERO {
-                let e = short.entry(a.product_id).or_insert((a.line.unwrap_or(0), Decimal::ZERO));
+                let e = short
+                    .entry(a.product_id)
+                    .or_insert((a.line.unwrap_or(0), Decimal::ZERO));
                 e.1 += a.short_qty;
             }
         }
-        for po_id in tx.ids_by_index::<PurchaseOrder>("sales_order", &IndexKey::new().u64(id), false)? {
-            let Ok(po) = tx.get_live::<PurchaseOrder>(po_id) else { continue };
+        for po_id in
+            tx.ids_by_index::<PurchaseOrder>("sales_order", &IndexKey::new().u64(id), false)?
+        {
+            let Ok(po) = tx.get_live::<PurchaseOrder>(po_id) else {
+                continue;
+            };
             if !(po.data.status.is_open() || po.data.status == PoStatus::Draft) {
                 continue;
             }
@@ -283,7 +316,10 @@ pub fn raise_requests(
             return Err(conflict(
                 "lines",
                 format!("订单 {} 没有缺货（或已有采购单覆盖）。", o.data.number),
-                format!("Order {} is short of nothing (or its purchase orders cover it).", o.data.number),
+                format!(
+                    "Order {} is short of nothing (or its purchase orders cover it).",
+                    o.data.number
+                ),
             ));
         }
         // Group the lines by (supplier, currency of its price).
@@ -293,8 +329,14 @@ pub fn raise_requests(
             let Some(c) = choice else {
                 return Err(invalid(
                     &format!("lines[{line}].product_id"),
-                    format!("{} 没有供应商报价：请先给供应商录入价格。", stock::product(tx, "product_id", pid)?.data.sku),
-                    format!("No supplier has a price for {}: enter one first.", stock::product(tx, "product_id", pid)?.data.sku),
+                    format!(
+                        "{} 没有供应商报价：请先给供应商录入价格。",
+                        stock::product(tx, "product_id", pid)?.data.sku
+                    ),
+                    format!(
+                        "No supplier has a price for {}: enter one first.",
+                        stock::product(tx, "product_id", pid)?.data.sku
+                    ),
                 ));
             };
             let g = groups

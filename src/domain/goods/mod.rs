@@ -28,8 +28,8 @@ use crate::store::Registry;
 use purchase::PurchaseOrder;
 use settings::InventorySettings;
 use stock::StockMove;
-use transfers::StockTransfer;
 use suppliers::Supplier;
+use transfers::StockTransfer;
 use warehouses::Warehouse;
 
 pub fn module() -> ModuleDef {
@@ -85,7 +85,9 @@ pub(crate) fn quantity(field: &str, q: Decimal) -> Result<Decimal, AppError> {
         return Err(invalid(
             field,
             format!("数量应大于 0、不超过 {MAX_QUANTITY}，最多 4 位小数。"),
-            format!("The quantity must be more than 0, at most {MAX_QUANTITY}, with at most 4 decimals."),
+            format!(
+                "The quantity must be more than 0, at most {MAX_QUANTITY}, with at most 4 decimals."
+            ),
         ));
     }
     Ok(q.normalize())

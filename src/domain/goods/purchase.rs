@@ -306,11 +306,7 @@ pub struct PoInput {
 
 /// A role that hides supplier prices may not set them.
 fn refuse_hidden(p: &Principal, input: &PoInput) -> AppResult<()> {
-    let priced = input
-        .lines
-        .iter()
-        .flatten()
-        .any(|l| l.unit_price.is_some());
+    let priced = input.lines.iter().flatten().any(|l| l.unit_price.is_some());
     if priced && p.hides(FieldClass::SupplierPrice) {
         let class = FieldClass::SupplierPrice;
         return Err(AppError::forbidden().on_field("lines").with_msg(Msg::new(
@@ -345,7 +341,10 @@ fn build_lines(
                 _ => {
                     return Err(invalid(
                         &f("unit_price"),
-                        format!("供应商没有 {} 的 {currency} 报价：请填写单价。", product.data.sku),
+                        format!(
+                            "供应商没有 {} 的 {currency} 报价：请填写单价。",
+                            product.data.sku
+                        ),
                         format!(
                             "The supplier has no {currency} price for {}: give the unit price.",
                             product.data.sku
@@ -442,7 +441,8 @@ fn apply(
         o.warehouse_id = Some(w);
     }
     if let Some(so) = input.sales_order_id {
-        guard::open::<SalesOrder>(tx, p, so, Action::Read).map_err(|e| e.on_field("sales_order_id"))?;
+        guard::open::<SalesOrder>(tx, p, so, Action::Read)
+            .map_err(|e| e.on_field("sales_order_id"))?;
         o.sales_order_id = Some(so);
     }
     if let Some(n) = &input.note {
@@ -468,7 +468,10 @@ fn step(o: &mut PurchaseOrder, supplier: &Supplier, to: PoStatus) -> AppResult<(
         _ => Err(conflict(
             "status",
             format!("采购订单 {} 不能从“{from:?}”改为“{to:?}”。", o.number),
-            format!("Purchase order {} cannot go from {from:?} to {to:?}.", o.number),
+            format!(
+                "Purchase order {} cannot go from {from:?} to {to:?}.",
+                o.number
+            ),
         )),
     }
 }
@@ -494,11 +497,7 @@ fn supplier_for(tx: &Tx, p: &Principal, id: u64) -> AppResult<Record<Supplier>> 
 }
 
 /// A new purchase order (a draft unless `status: confirmed` is given).
-pub fn insert_new(
-    tx: &mut Tx,
-    p: &Principal,
-    input: &PoInput,
-) -> AppResult<Record<PurchaseOrder>> {
+pub fn insert_new(tx: &mut Tx, p: &Principal, input: &PoInput) -> AppResult<Record<PurchaseOrder>> {
     let supplier_id = input
         .supplier_id
         .ok_or_else(|| AppError::required("supplier_id"))?;
@@ -559,7 +558,10 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: PoInput) -> AppResult<s
         let p = &principal;
         let current = guard::open::<PurchaseOrder>(tx, p, id, Action::Update)?;
         refuse_hidden(p, &input)?;
-        if input.supplier_id.is_some_and(|s| s != current.data.supplier_id) {
+        if input
+            .supplier_id
+            .is_some_and(|s| s != current.data.supplier_id)
+        {
             return Err(invalid(
                 "supplier_id",
                 "采购订单的供应商不能更改。".into(),
@@ -572,7 +574,10 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: PoInput) -> AppResult<s
             return Err(conflict(
                 "status",
                 format!("采购订单 {} 已结束，不能再改。", next.number),
-                format!("Purchase order {} is closed and cannot change.", next.number),
+                format!(
+                    "Purchase order {} is closed and cannot change.",
+                    next.number
+                ),
             ));
         }
         apply(tx, p, &mut next, &supplier.data, &input, false)?;
@@ -596,8 +601,7 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
             return Err(conflict(
                 "status",
                 "已确认或已收货的采购订单不能删除；请先取消。".into(),
-                "A confirmed or received purchase order cannot be deleted; cancel it first."
-                    .into(),
+                "A confirmed or received purchase order cannot be deleted; cancel it first.".into(),
             ));
         }
         guard::delete::<PurchaseOrder>(tx, &principal, id, Action::Delete, version)
@@ -641,9 +645,10 @@ pub fn list(k: &Kontor, p: &Principal, q: PoQuery) -> AppResult<List<serde_json:
                 needle.as_deref().is_none_or(|n| {
                     let fold = crate::search::text::fold;
                     fold(&r.data.number).contains(n)
-                        || r.data.lines.iter().any(|l| {
-                            fold(&l.sku).contains(n) || fold(&l.description).contains(n)
-                        })
+                        || r.data
+                            .lines
+                            .iter()
+                            .any(|l| fold(&l.sku).contains(n) || fold(&l.description).contains(n))
                 })
             });
         guard::readable(tx, p, query)?

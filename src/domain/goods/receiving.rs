@@ -101,7 +101,12 @@ fn checked(i: usize, l: &InspectionInput) -> AppResult<Inspection> {
     if passed.is_sign_negative() || passed + rejected != inspected {
         return Err(invalid(
             &f("passed"),
-            format!("合格 {} + 不合格 {} 应等于检验数量 {}。", qty(passed), qty(rejected), qty(inspected)),
+            format!(
+                "合格 {} + 不合格 {} 应等于检验数量 {}。",
+                qty(passed),
+                qty(rejected),
+                qty(inspected)
+            ),
             format!(
                 "Passed {} + rejected {} must equal the {} inspected.",
                 qty(passed),
@@ -308,7 +313,10 @@ pub fn figures(tx: &Tx, supplier: u64) -> AppResult<SupplierFigures> {
     let (mut inspected, mut passed) = (Decimal::ZERO, Decimal::ZERO);
     let (mut dated, mut on_time, mut receipts, mut lead_sum) = (0u32, 0u32, 0u32, 0i64);
     for id in tx.ids_by_index::<PurchaseOrder>("supplier", &IndexKey::new().u64(supplier), false)? {
-        let Some(o) = tx.get::<PurchaseOrder>(id)?.filter(|o| !o.meta.is_deleted()) else {
+        let Some(o) = tx
+            .get::<PurchaseOrder>(id)?
+            .filter(|o| !o.meta.is_deleted())
+        else {
             continue;
         };
         for r in &o.data.receipts {
@@ -330,7 +338,10 @@ pub fn figures(tx: &Tx, supplier: u64) -> AppResult<SupplierFigures> {
         passed: qty(passed),
         pass_rate: percent(passed, inspected),
         on_time_rate: percent(on_time.into(), dated.into()),
-        lead_days_avg: percent(Decimal::from(lead_sum), Decimal::from(receipts) * Decimal::ONE_HUNDRED),
+        lead_days_avg: percent(
+            Decimal::from(lead_sum),
+            Decimal::from(receipts) * Decimal::ONE_HUNDRED,
+        ),
         pass_ratio: if inspected.is_zero() {
             Decimal::ZERO
         } else {
@@ -346,15 +357,28 @@ mod tests {
     #[test]
     fn rates_are_percent_with_one_decimal_at_most() {
         let d = |x: i64| Decimal::from(x);
-        let table = [((98, 100), Some("98")), ((100, 102), Some("98")), ((1, 3), Some("33.3")), ((29, 300), Some("9.7")), ((0, 0), None)];
+        let table = [
+            ((98, 100), Some("98")),
+            ((100, 102), Some("98")),
+            ((1, 3), Some("33.3")),
+            ((29, 300), Some("9.7")),
+            ((0, 0), None),
+        ];
         for ((part, whole), want) in table {
-            assert_eq!(percent(d(part), d(whole)).as_deref(), want, "{part}/{whole}");
+            assert_eq!(
+                percent(d(part), d(whole)).as_deref(),
+                want,
+                "{part}/{whole}"
+            );
         }
     }
 
     #[test]
     fn an_inspection_adds_up_and_gives_a_reason_for_rejects() {
-        let input = |inspected: &str, passed: Option<&str>, rejected: Option<&str>, reason: Option<&str>| InspectionInput {
+        let input = |inspected: &str,
+                     passed: Option<&str>,
+                     rejected: Option<&str>,
+                     reason: Option<&str>| InspectionInput {
             line: 0,
             inspected: inspected.parse().unwrap(),
             passed: passed.map(|p| p.parse().unwrap()),
@@ -362,11 +386,20 @@ mod tests {
             reason: reason.map(str::to_string),
         };
         let ok = checked(0, &input("50", None, Some("2"), Some("scratches"))).unwrap();
-        assert_eq!((ok.passed, ok.rejected), (Decimal::from(48), Decimal::from(2)));
+        assert_eq!(
+            (ok.passed, ok.rejected),
+            (Decimal::from(48), Decimal::from(2))
+        );
         let table = [
             (input("50", None, Some("2"), None), "lines[0].reason"),
-            (input("50", Some("49"), Some("2"), Some("x")), "lines[0].passed"),
-            (input("50", None, Some("51"), Some("x")), "lines[0].rejected"),
+            (
+                input("50", Some("49"), Some("2"), Some("x")),
+                "lines[0].passed",
+            ),
+            (
+                input("50", None, Some("51"), Some("x")),
+                "lines[0].rejected",
+            ),
             (input("0", None, None, None), "lines[0].inspected"),
         ];
         for (i, field) in table {

@@ -33,11 +33,7 @@ pub fn sync_order(
     order_id: u64,
     order: Option<&SalesOrder>,
 ) -> AppResult<()> {
-    let src = SourceRef::new(
-        SalesOrder::KIND,
-        order_id,
-        order.map(|o| o.number.clone()),
-    );
+    let src = SourceRef::new(SalesOrder::KIND, order_id, order.map(|o| o.number.clone()));
     let today = company_today(tx, tx.now())?;
     let held = reserved_by(tx, &src)?;
     let mut need: BTreeMap<u64, Decimal> = BTreeMap::new();
@@ -115,11 +111,13 @@ pub fn pick_order(tx: &Tx, product: u64) -> AppResult<Vec<(u64, Decimal)>> {
         .into_iter()
         .filter(|w| w.data.active)
         .map(|w| {
-            let avail = balances.get(&w.id).map(|b| b.available()).unwrap_or_default();
+            let avail = balances
+                .get(&w.id)
+                .map(|b| b.available())
+                .unwrap_or_default();
             (w.data.main, avail, w.id)
         })
         .collect();
     list.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     Ok(list.into_iter().map(|(_, a, w)| (w, a)).collect())
 }
-

@@ -109,7 +109,12 @@ impl Entity for StockMove {
         ]
     }
     fn title(&self) -> String {
-        format!("{:?} {} #{}", self.move_type, qty(self.quantity), self.product_id)
+        format!(
+            "{:?} {} #{}",
+            self.move_type,
+            qty(self.quantity),
+            self.product_id
+        )
     }
 }
 
@@ -169,7 +174,10 @@ fn all_balances(tx: &Tx) -> AppResult<BTreeMap<(u64, u64), Balance>> {
     for (k, v) in tx.kv_prefix(BALANCES, &[])? {
         let p = u64::from_be_bytes(k[0..8].try_into().map_err(AppError::internal)?);
         let w = u64::from_be_bytes(k[8..16].try_into().map_err(AppError::internal)?);
-        out.insert((p, w), serde_json::from_slice(&v).map_err(AppError::internal)?);
+        out.insert(
+            (p, w),
+            serde_json::from_slice(&v).map_err(AppError::internal)?,
+        );
     }
     Ok(out)
 }
@@ -224,9 +232,13 @@ pub fn verify(tx: &Tx) -> AppResult<Vec<String>> {
     for key in kept.keys().chain(summed.keys()) {
         let a = kept.get(key).copied().unwrap_or_default();
         let b = summed.get(key).copied().unwrap_or_default();
-        let same = a.on_hand == b.on_hand && a.reserved == b.reserved && a.in_transit == b.in_transit;
+        let same =
+            a.on_hand == b.on_hand && a.reserved == b.reserved && a.in_transit == b.in_transit;
         if !same {
-            problems.push(format!("product {} warehouse {}: kept {a:?}, ledger {b:?}", key.0, key.1));
+            problems.push(format!(
+                "product {} warehouse {}: kept {a:?}, ledger {b:?}",
+                key.0, key.1
+            ));
         }
     }
     problems.sort();
@@ -266,8 +278,14 @@ pub fn post(tx: &mut Tx, actor: &Actor, field: &str, m: StockMove) -> AppResult<
         if b.reserved < Decimal::ZERO {
             return Err(conflict(
                 field,
-                format!("{sku} 在 {code} 的预留量不足，不能释放 {}。", qty(m.quantity)),
-                format!("{sku} has less reserved in {code} than {} to release.", qty(m.quantity)),
+                format!(
+                    "{sku} 在 {code} 的预留量不足，不能释放 {}。",
+                    qty(m.quantity)
+                ),
+                format!(
+                    "{sku} has less reserved in {code} than {} to release.",
+                    qty(m.quantity)
+                ),
             ));
         }
         if b.in_transit < Decimal::ZERO {
@@ -625,7 +643,12 @@ mod tests {
             (MoveType::Adjustment, false, None, vec![(10, p, z, z)]),
             (MoveType::Adjustment, true, None, vec![(10, m, z, z)]),
             (MoveType::Shipment, true, None, vec![(10, m, z, z)]),
-            (MoveType::TransferOut, true, Some(20), vec![(10, m, z, z), (20, z, z, p)]),
+            (
+                MoveType::TransferOut,
+                true,
+                Some(20),
+                vec![(10, m, z, z), (20, z, z, p)],
+            ),
             (MoveType::TransferIn, false, None, vec![(10, p, z, m)]),
             (MoveType::Reserve, false, None, vec![(10, z, p, z)]),
             (MoveType::Release, false, None, vec![(10, z, m, z)]),

@@ -85,9 +85,7 @@ impl Supplier {
 
 fn dedup_keys(s: &Supplier) -> Vec<IndexKey> {
     let mut keys: Vec<IndexKey> = name_key(&s.name)
-        .map(|k| {
-            IndexKey::new().str(&format!("n:{}:{k}", s.country.as_deref().unwrap_or("")))
-        })
+        .map(|k| IndexKey::new().str(&format!("n:{}:{k}", s.country.as_deref().unwrap_or(""))))
         .into_iter()
         .collect();
     keys.extend(
@@ -266,8 +264,15 @@ fn apply(tx: &Tx, s: &mut Supplier, input: &SupplierInput) -> AppResult<()> {
         for (i, c) in list.iter().enumerate() {
             out.push(SupplierContact {
                 name: validate::text(&format!("contacts[{i}].name"), &c.name, 100)?,
-                email: validate::optional_email(&format!("contacts[{i}].email"), c.email.as_deref())?,
-                phone: validate::optional_text(&format!("contacts[{i}].phone"), c.phone.as_deref(), 40)?,
+                email: validate::optional_email(
+                    &format!("contacts[{i}].email"),
+                    c.email.as_deref(),
+                )?,
+                phone: validate::optional_text(
+                    &format!("contacts[{i}].phone"),
+                    c.phone.as_deref(),
+                    40,
+                )?,
             });
         }
         s.contacts = out;
@@ -425,7 +430,8 @@ pub fn update(
         refuse_hidden(p, &input)?;
         let mut next = current.data.clone();
         apply(tx, &mut next, &input)?;
-        if input.portal_user_id.is_some() && p.scope(Module::Purchasing, Action::Update) != Scope::All
+        if input.portal_user_id.is_some()
+            && p.scope(Module::Purchasing, Action::Update) != Scope::All
         {
             return Err(AppError::forbidden().on_field("portal_user_id"));
         }
@@ -524,11 +530,15 @@ pub struct ChoiceQuery {
 /// "A: 7 days, 98 %" / "A：7 天，合格率 98%".
 pub fn summary(name: &str, lead: Option<u32>, f: &SupplierFigures, lang: Lang) -> String {
     let days = match lead {
-        Some(d) => lang.pick(&format!("{d} 天"), &format!("{d} days")).to_string(),
+        Some(d) => lang
+            .pick(&format!("{d} 天"), &format!("{d} days"))
+            .to_string(),
         None => lang.pick("交期未知", "lead time unknown").to_string(),
     };
     let rate = match &f.pass_rate {
-        Some(r) => lang.pick(&format!("合格率 {r}%"), &format!("{r} %")).to_string(),
+        Some(r) => lang
+            .pick(&format!("合格率 {r}%"), &format!("{r} %"))
+            .to_string(),
         None => lang.pick("尚无检验", "not inspected yet").to_string(),
     };
     match lang {
@@ -610,7 +620,13 @@ mod tests {
         let table = [
             ("A", Some(7), Some("98"), Lang::En, "A: 7 days, 98 %"),
             ("B", Some(5), None, Lang::En, "B: 5 days, not inspected yet"),
-            ("宁波灯具", Some(7), Some("97.5"), Lang::Zh, "宁波灯具：7 天，合格率 97.5%"),
+            (
+                "宁波灯具",
+                Some(7),
+                Some("97.5"),
+                Lang::Zh,
+                "宁波灯具：7 天，合格率 97.5%",
+            ),
             ("C", None, Some("90"), Lang::Zh, "C：交期未知，合格率 90%"),
         ];
         for (name, lead, rate, lang, want) in table {

@@ -110,7 +110,10 @@ pub struct TransferView {
 fn view(tx: &Tx, r: Record<StockTransfer>) -> AppResult<TransferView> {
     let t = r.data;
     let code = |id: u64| -> AppResult<String> {
-        Ok(tx.get::<Warehouse>(id)?.map(|w| w.data.code).unwrap_or_default())
+        Ok(tx
+            .get::<Warehouse>(id)?
+            .map(|w| w.data.code)
+            .unwrap_or_default())
     };
     Ok(TransferView {
         id: r.id,
@@ -247,11 +250,12 @@ pub fn receive(
             };
             stock::post(tx, &principal.actor(), &format!("lines[{i}]"), m)?;
         }
-        let r = tx.update::<StockTransfer, AppError>(&principal.actor(), id, input.version, |t| {
-            t.status = StockTransferStatus::Received;
-            t.received_on = Some(date);
-            Ok(())
-        })?;
+        let r =
+            tx.update::<StockTransfer, AppError>(&principal.actor(), id, input.version, |t| {
+                t.status = StockTransferStatus::Received;
+                t.received_on = Some(date);
+                Ok(())
+            })?;
         view(tx, r)
     })
 }

@@ -123,8 +123,16 @@ fn apply(tx: &Tx, id: Option<u64>, w: &mut Warehouse, input: &WarehouseInput) ->
         w.country = validate::optional_country("country", input.country.as_deref())?;
     }
     for (field, value, slot) in [
-        ("transit_days_sea", input.transit_days_sea, &mut w.transit_days_sea),
-        ("transit_days_air", input.transit_days_air, &mut w.transit_days_air),
+        (
+            "transit_days_sea",
+            input.transit_days_sea,
+            &mut w.transit_days_sea,
+        ),
+        (
+            "transit_days_air",
+            input.transit_days_air,
+            &mut w.transit_days_air,
+        ),
     ] {
         if let Some(days) = value {
             if days > 365 {
