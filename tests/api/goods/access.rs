@@ -184,3 +184,59 @@ async fn the_supplier_sees_only_its_own_and_roles_that_hide_supplier_prices_neve
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// A rep who may only read inventory still reserves stock by confirming an order: the
+/// reservation is the order's consequence, not an inventory write of the rep's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reps_confirmed_order_reserves_without_inventory_rights() {
+    let g = goods().await;
+    let (_, rep) = g.s.user(&g.admin, "li.rep", "sales", &[]).await;
+    let lamp = g.p("LAMP-1");
+    g.mv(json!({"type": "receipt", "product_id": lamp, "warehouse_id": g.nb, "quantity": "30"}))
+        .await;
+    let c = ok(
+        &rep,
+        Method::POST,
+        "/api/v1/customers",
+        json!({"name": "Lyon Maison SARL", "country": "FR"}),
+    )
+    .await;
+    let o = ok(&rep, Method::POST, "/api/v1/orders", json!({"customer_id": id(&c), "currency": "USD",
+        "lines": [{"product_id": lamp, "quantity": "12", "unit_price": "20"}],
+        "terms": [{"label_zh": "全款", "label_en": "Full", "percent": "100", "method": "tt", "anchor": "order_date", "days": 0}]})).await;
+    assert_eq!(
+        g.figures("LAMP-1", g.nb).await[..3],
+        [super::s("30"), super::s("12"), super::s("18")]
+    );
+    let (status, _) = rep
+        .send(
+            Method::POST,
+            "/api/v1/stock-moves",
+            Some(json!({"type": "receipt",
+        "product_id": lamp, "warehouse_id": g.nb, "quantity": "1"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the rep cannot move stock by hand"
+    );
+    let a = rep
+        .get(&format!("/api/v1/orders/{}/availability", id(&o)))
+        .await;
+    assert_eq!(
+        a["lines"][0]["text"],
+        "12 needed: 12 in the domestic warehouse NB"
+    );
+    ok(
+        &rep,
+        Method::PATCH,
+        &format!("/api/v1/orders/{}", id(&o)),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_eq!(
+        g.figures("LAMP-1", g.nb).await[..3],
+        [super::s("30"), super::s("0"), super::s("30")]
+    );
+}
