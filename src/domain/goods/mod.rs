@@ -9,6 +9,8 @@
 //! (purchasing read, scope own) sees its own supplier and purchase orders and nothing else.
 
 pub mod availability;
+#[cfg(test)]
+mod ledger_tests;
 pub mod purchase;
 pub mod receiving;
 pub mod reservations;
