@@ -808,9 +808,9 @@ impl World {
     /// as a pool no caller's team sees.
     async fn supplier(&mut self, who: &Holder) -> Rec {
         let name = self.name();
-        let (portal, who) = match who {
-            Holder::User(u) => (Some(*u), who.clone()),
-            Holder::Pool(_) => (None, Holder::Pool(vec![self.team_b])),
+        let (portal, who) = match who.user() {
+            Some(u) => (Some(u), Holder::User(u)),
+            None => (None, Holder::Pool(vec![self.team_b])),
         };
         let input =
             json!({"name": name, "country": "CN", "currency": "CNY", "portal_user_id": portal});
