@@ -11,10 +11,12 @@ mod error;
 pub mod extract;
 mod finance;
 mod imports;
+mod inventory;
 mod leads;
 mod notifications;
 mod products;
 mod projects;
+mod purchasing;
 mod roles;
 mod sales;
 mod system;
@@ -79,6 +81,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(sales::router())
         .merge(finance::router())
         .merge(projects::router())
+        .merge(purchasing::router())
+        .merge(inventory::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -14,7 +14,7 @@ use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
 use crate::domain::projects::project::{self, ProjectInput, ProjectQuery, ProjectView};
 use crate::domain::projects::tasks::{
-    self, MoveInput, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskQuery,
+    self, TaskMoveInput, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskQuery,
 };
 use crate::domain::projects::templates::{
     self, FromTemplateInput, ProjectTemplate, SaveAsTemplateInput, TemplateView,
@@ -185,12 +185,12 @@ async fn delete_task(
 }
 
 /// Kanban: puts the card into a status column after another card.
-#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/move", tag = "projects", params(("id" = u64, Path)), request_body = MoveInput, responses((status = 200, body = ProjectTaskView)))]
+#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/move", tag = "projects", params(("id" = u64, Path)), request_body = TaskMoveInput, responses((status = 200, body = ProjectTaskView)))]
 async fn move_task(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
-    Body(input): Body<MoveInput>,
+    Body(input): Body<TaskMoveInput>,
 ) -> ApiResult<Json<ProjectTaskView>> {
     let k = s.kontor.clone();
     Ok(Json(

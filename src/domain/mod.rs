@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod demo;
 pub mod export;
 pub mod files;
+pub mod goods;
 pub mod handover;
 pub mod import;
 pub mod kinds;
@@ -153,14 +154,24 @@ impl Kontor {
         crate::search::rebuild(&self.store, &self.search, progress).map_err(|e| e.to_string())
     }
 
-    /// Verifies the store, the attachments' blobs (present, hash intact), and that the search
-    /// index holds exactly the searchable records.
+    /// Verifies the store, the attachments' blobs (present, hash intact), the stock balances
+    /// against their ledger, and that the search index holds exactly the searchable records.
     ///
     /// The server may be writing meanwhile, so the comparison is made a few times, each against
     /// one snapshot with the index caught up to it; only differences seen every time count.
     pub fn check(&self) -> Result<crate::store::CheckReport, String> {
         let mut report = self.store.check().map_err(|e| e.to_string())?;
         files::check(self, &mut report)?;
+        // Stock balances are kept beside the ledger: they must equal its sum.
+        let stock = self
+            .store
+            .read(goods::stock::verify)
+            .map_err(|e| e.to_string())?;
+        report.problems.extend(
+            stock
+                .into_iter()
+                .map(|p| format!("stock balance differs from its ledger: {p}")),
+        );
         let mut persistent: Option<std::collections::BTreeSet<(String, u64, bool)>> = None;
         for _ in 0..3 {
             let diff = self.index_differences()?;

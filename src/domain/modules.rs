@@ -6,7 +6,7 @@ use crate::store::{Actor, Registry, Tx};
 
 use super::kit::{Job, KindInfo, ModuleDef, Owner, Participant};
 
-pub fn all() -> [ModuleDef; 7] {
+pub fn all() -> [ModuleDef; 8] {
     [
         super::accounts::module(),
         super::files::module(),
@@ -15,6 +15,7 @@ pub fn all() -> [ModuleDef; 7] {
         super::crm::module(),
         super::sales::module(),
         super::projects::module(),
+        super::goods::module(),
     ]
 }
 

@@ -145,6 +145,19 @@ fn unique_keys_versions_and_recycle_bin() {
         .read(|tx| tx.newest::<ThingV1>(&|r| r.data.name != "b", 0, 10))
         .unwrap();
     assert_eq!(second.iter().map(|r| r.id).collect::<Vec<_>>(), vec![1]);
+    // Skipping by envelope: the deleted record (a2) is neither counted nor returned.
+    let ids = |offset, limit| {
+        store
+            .read(|tx| tx.newest_live::<ThingV1>(offset, limit))
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (ids(0, 10), ids(1, 10), ids(0, 1), ids(2, 10)),
+        (vec![2, 1], vec![1], vec![2], vec![])
+    );
 }
 
 #[test]

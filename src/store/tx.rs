@@ -809,6 +809,25 @@ impl<'t> Tx<'t> {
         Ok(out)
     }
 
+    /// Live records, newest first, skipping `offset` of them by their envelopes alone (page N
+    /// of an unfiltered list decodes only its own page).
+    pub fn newest_live<T: Entity>(&self, offset: u64, limit: u64) -> StoreResult<Vec<Record<T>>> {
+        let mut skipped = 0u64;
+        let mut out = Vec::new();
+        self.records_in_order(T::KIND, true, &mut |id, v| {
+            if open_envelope(v)?.1.is_deleted() {
+                return Ok(true);
+            }
+            if skipped < offset {
+                skipped += 1;
+                return Ok(true);
+            }
+            out.push(decode_record::<T>(id, v)?);
+            Ok((out.len() as u64) < limit)
+        })?;
+        Ok(out)
+    }
+
     /// Number of records (live and deleted) of a kind.
     pub fn count_all<T: Entity>(&self) -> StoreResult<u64> {
         self.raw_len(&records_table(T::KIND))

@@ -6,6 +6,7 @@ mod common;
 mod crm;
 mod dedup;
 mod files;
+mod goods;
 mod i18n;
 mod imports;
 mod notify;

@@ -100,6 +100,8 @@ const CRM: &str = "crm";
 const SALES: &str = "sales";
 const FINANCE: &str = "finance";
 const PROJECTS: &str = "projects";
+const PURCHASING: &str = "purchasing";
+const INVENTORY: &str = "inventory";
 
 /// What an operation asks of the caller before it looks at any record (403 when missing).
 #[derive(Clone, Copy, Debug)]
@@ -236,6 +238,10 @@ const POLICY: &[Rule] = &[
     // The letterhead: read by those who make sales documents, set by settings admins.
     ("GET", "/document-settings", &[Need::Some(SALES, READ)], &[]),
     ("PUT", "/document-settings", &[Need::All("settings", UPDATE)], &[]),
+    // An order's availability needs the inventory read right besides reading the order; raising
+    // purchase requests for its shortfall the purchasing create right.
+    ("GET", "/orders/{id}/availability", &[Need::Some(INVENTORY, READ)], &[Check::Visible(SALES, READ)]),
+    ("POST", "/orders/{id}/purchase-requests", &[Need::Some(PURCHASING, CREATE)], &[Check::Visible(SALES, READ)]),
     ("*", "/quotations/{id}*|/orders/{id}*", &[], &[Check::Visible(SALES, Act::OnRecord)]),
     ("GET", "/quotations|/orders|/receivables/aging", &[Need::Some(SALES, READ)], &[]),
     // Receipts follow the paying customer's owner; recording one needs finance create and a
@@ -258,6 +264,24 @@ const POLICY: &[Rule] = &[
     ("POST", "/projects/{id}/tasks", &[Need::Some(PROJECTS, CREATE)], &[Check::Visible(PROJECTS, UPDATE)]),
     ("*", "/projects/{id}*|/project-tasks/{id}*", &[], &[Check::Visible(PROJECTS, Act::OnRecord)]),
     ("*", "/projects|/project-templates*", &[Need::Some(PROJECTS, Act::ByMethod)], &[]),
+    // Suppliers belong to their portal login (the external supplier role reads its own, scope
+    // own); one without a login, and a draft purchase order, only scope `all` reaches (the
+    // fixtures hold them as a pool no caller's team sees). Purchase orders follow their
+    // supplier; making one needs the supplier readable and the create scope over its holder.
+    // Receiving goods is the warehouse's: the inventory create right on an order it reads.
+    ("GET", "/suppliers/choice", &[Need::Some(PURCHASING, READ)], &[]),
+    ("*", "/suppliers", &[Need::Some(PURCHASING, Act::ByMethod)], &[]),
+    ("*", "/suppliers/{id}", &[], &[Check::Visible(PURCHASING, Act::OnRecord)]),
+    ("POST", "/purchase-orders", &[Need::Some(PURCHASING, CREATE)], &[Check::Visible(PURCHASING, CREATE)]),
+    ("GET", "/purchase-orders", &[Need::Some(PURCHASING, READ)], &[]),
+    ("POST", "/purchase-orders/{id}/receipts", &[Need::Some(INVENTORY, CREATE)], &[Check::Visible(PURCHASING, READ)]),
+    ("*", "/purchase-orders/{id}", &[], &[Check::Visible(PURCHASING, Act::OnRecord)]),
+    // Warehouses, the ledger, transfers and availability are the company's (any scope of the
+    // inventory action); the settings are changed by settings admins.
+    ("PUT", "/inventory-settings", &[Need::All("settings", UPDATE)], &[]),
+    ("GET", "/inventory-settings|/stock|/availability", &[Need::Some(INVENTORY, READ)], &[]),
+    ("POST", "/stock-transfers/{id}/receive", &[Need::Some(INVENTORY, UPDATE)], &[]),
+    ("*", "/warehouses*|/stock-moves|/stock-transfers*", &[Need::Some(INVENTORY, Act::ByMethod)], &[]),
 ];
 
 /// Body fields that need an action of their own beyond the operation's: each operation a row
@@ -301,15 +325,23 @@ const RECORDS: &[(&str, &str)] = &[
     ("projects", "project"),
     ("project-tasks", "project_task"),
     ("project-templates", "project_template"),
+    ("suppliers", "supplier"),
+    ("purchase-orders", "purchase_order"),
+    ("warehouses", "warehouse"),
+    ("stock-transfers", "stock_transfer"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
 const QUERY_REFS: &[(&str, &str)] = &[("name", "customer")];
 
+/// Query parameters that name records by id: the cell's record of that kind.
+const QUERY_IDS: &[(&str, &str)] = &[("product_id", "product")];
+
 /// Body fields that name records: the cell's records (`me`: the caller, `owner`: the cell's
 /// owner, none for a pool, which means the caller).
 const REFS: &[(&str, &str)] = &[
     ("customer_id", "customer"),
+    ("supplier_id", "supplier"),
     ("survivor_id", "customer"),
     ("merged_ids", "twin"),
     ("owner_id", "owner"),
@@ -825,6 +857,23 @@ impl World {
         make_default(self, default).await;
     }
 
+    /// A supplier held by its portal login; without one (the pools) only scope `all` reaches it,
+    /// as a pool no caller's team sees.
+    async fn supplier(&mut self, who: &Holder) -> Rec {
+        let name = self.name();
+        let (portal, who) = match who.user() {
+            Some(u) => (Some(u), Holder::User(u)),
+            None => (None, Holder::Pool(vec![self.team_b])),
+        };
+        let input =
+            json!({"name": name, "country": "CN", "currency": "CNY", "portal_user_id": portal});
+        let v = self
+            .admin(Method::POST, "/api/v1/suppliers", Some(input))
+            .await;
+        let id = v["id"].as_u64().unwrap();
+        Rec::new("supplier", id, who.clone(), name).seen_in(PURCHASING, who, &[])
+    }
+
     async fn create(&mut self, kind: &'static str, ci: usize, owner: Owner) -> Rec {
         let who = self.holder(ci, owner);
         let name = self.name();
@@ -1058,6 +1107,58 @@ impl World {
                         "method": "tt", "anchor": "order_date", "days": 0}]});
                 let v = self
                     .admin(Method::POST, "/api/v1/payment-terms", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "supplier" => self.supplier(&who).await,
+            "purchase_order" => {
+                // A confirmed order of a new supplier of the holder, for a new product.
+                let supplier = self.supplier(&who).await;
+                let sku = format!("PO-{}", self.n);
+                let product = json!({"sku": sku, "name_en": sku});
+                let p = self
+                    .admin(Method::POST, "/api/v1/products", Some(product))
+                    .await;
+                let input = json!({"supplier_id": supplier.id, "status": "confirmed",
+                    "lines": [{"product_id": id(&p), "quantity": "5", "unit_price": "3.20", "description": name}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/purchase-orders", Some(input))
+                    .await;
+                let who = supplier.owner.clone();
+                Rec::new(kind, id(&v), who.clone(), name).seen_in(PURCHASING, who, &[&supplier])
+            }
+            "warehouse" => {
+                let code = format!("W{}", self.n);
+                let input = json!({"code": code, "name": name, "location": "overseas"});
+                let v = self
+                    .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "stock_transfer" => {
+                // Goods received into one warehouse and sent on to another.
+                let mut wh = Vec::new();
+                for i in 0..2 {
+                    let input = json!({"code": format!("T{}{i}", self.n), "name": name, "location": "overseas"});
+                    wh.push(id(&self
+                        .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                        .await));
+                }
+                let sku = format!("TR-{}", self.n);
+                let p = self
+                    .admin(
+                        Method::POST,
+                        "/api/v1/products",
+                        Some(json!({"sku": sku, "name_en": sku})),
+                    )
+                    .await;
+                let receipt = json!({"type": "receipt", "product_id": id(&p), "warehouse_id": wh[0], "quantity": "10"});
+                self.admin(Method::POST, "/api/v1/stock-moves", Some(receipt))
+                    .await;
+                let input = json!({"from_warehouse_id": wh[0], "to_warehouse_id": wh[1], "note": name,
+                    "lines": [{"product_id": id(&p), "quantity": "4"}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/stock-transfers", Some(input))
                     .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }
@@ -1439,6 +1540,10 @@ fn operations(doc: &Value, failures: &mut Vec<String>) -> Vec<Op> {
                 .filter(|p| p["in"] == "query")
                 .filter_map(|p| match p["name"].as_str().unwrap() {
                     "scope" => Some("scope=all".to_string()),
+                    name if QUERY_IDS.iter().any(|r| r.0 == name) => {
+                        let kind = QUERY_IDS.iter().find(|r| r.0 == name).unwrap().1;
+                        Some(format!("{name}={{id:{kind}}}"))
+                    }
                     "per_page" => Some("per_page=200".to_string()),
                     name if p["required"] == true => Some(format!("{name}=matrix")),
                     name => QUERY_REFS
@@ -1661,6 +1766,14 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
         if query.contains(&marker) {
             let r = w.get(kind, ci, owner).await;
             query = query.replace(&marker, first_word(&r.name));
+            named.push(r);
+        }
+    }
+    for (_, kind) in QUERY_IDS {
+        let marker = format!("{{id:{kind}}}");
+        if query.contains(&marker) {
+            let r = w.get(kind, ci, owner).await;
+            query = query.replace(&marker, &r.id.to_string());
             named.push(r);
         }
     }

@@ -160,10 +160,7 @@ impl<'a, T: Entity> Query<'a, T> {
         let (offset, limit) = (paging.offset(), paging.per_page);
         let plain = self.narrow.is_empty() && self.order.is_none();
         let (items, total) = match &self.source {
-            Source::All if plain => (
-                tx.newest::<T>(&|_| true, offset, limit)?,
-                tx.count_live::<T>()?,
-            ),
+            Source::All if plain => (tx.newest_live::<T>(offset, limit)?, tx.count_live::<T>()?),
             Source::Index { index, keys } if plain && keys.len() == 1 && counted::<T>(index) => {
                 let ids = tx.newest_ids_by_index::<T>(index, &keys[0], offset, limit)?;
                 let items = ids

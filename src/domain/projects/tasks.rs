@@ -328,7 +328,7 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MoveInput {
+pub struct TaskMoveInput {
     /// The column it goes to.
     pub status: TaskStatus,
     /// The card it goes after in that column (none: first).
@@ -341,7 +341,7 @@ pub fn move_card(
     k: &Kontor,
     p: &Principal,
     id: u64,
-    input: MoveInput,
+    input: TaskMoveInput,
 ) -> AppResult<ProjectTaskView> {
     let principal = p.clone();
     k.store.write(move |tx| {

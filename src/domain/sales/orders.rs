@@ -797,7 +797,10 @@ fn insert(
     order.owner_id = customer.data.owner_id;
     apply(tx, None, &mut order, input)?;
     order.number = tx.next_document_number("SO", year_of(order.order_date()))?;
-    guard::insert(tx, p, order)
+    let r = guard::insert(tx, p, order)?;
+    // A confirmed order reserves its lines (INV-1).
+    crate::domain::goods::reservations::sync_order(tx, &p.actor(), r.id, Some(&r.data))?;
+    Ok(r)
 }
 
 fn blank(customer_id: u64, currency: Currency, today: NaiveDate) -> SalesOrder {
@@ -966,10 +969,15 @@ pub fn update(
         if next.status == OrderStatus::Cancelled && current.data.status != OrderStatus::Cancelled {
             next.cancelled_at = Some(tx.now());
         }
+        let reservation = next.lines != current.data.lines || next.status != current.data.status;
         let r = tx.update::<SalesOrder, AppError>(&p.actor(), id, input.version, |o| {
             *o = next;
             Ok(())
         })?;
+        if reservation {
+            // Lines or status changed: reservations follow (cancelling releases them).
+            crate::domain::goods::reservations::sync_order(tx, &p.actor(), id, Some(&r.data))?;
+        }
         view(tx, p, r)
     })
 }
@@ -985,7 +993,8 @@ pub fn delete(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppRe
                 "Receipts are matched to this order; it cannot be deleted.".into(),
             ));
         }
-        guard::delete::<SalesOrder>(tx, &principal, id, Action::Delete, version)
+        guard::delete::<SalesOrder>(tx, &principal, id, Action::Delete, version)?;
+        crate::domain::goods::reservations::sync_order(tx, &principal.actor(), id, None)
     })
 }
 

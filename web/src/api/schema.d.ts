@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a need of a product would be met: "500 needed: 300 in the domestic warehouse, 150
+         *     overseas, 50 short".
+         */
+        get: operations["product_availability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadence-rules": {
         parameters: {
             query?: never;
@@ -747,6 +767,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inventory-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_inventory_settings"];
+        /** Whether stock may go below zero, and the over-receipt tolerance (settings admins). */
+        put: operations["set_inventory_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kinds": {
         parameters: {
             query?: never;
@@ -1095,6 +1132,23 @@ export interface paths {
         patch: operations["update_order"];
         trace?: never;
     };
+    "/api/v1/orders/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order's lines against the stock: per line where it comes from and what is short. */
+        get: operations["order_availability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{id}/document": {
         parameters: {
             query?: never;
@@ -1126,6 +1180,26 @@ export interface paths {
         get: operations["dunning_letter"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/purchase-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Raises draft purchase orders for what the sales order is short of, dated with the latest
+         *     order date that still meets its promised date.
+         */
+        post: operations["raise_purchase_requests"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1511,6 +1585,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/purchase-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Purchase orders the caller reads, newest first. */
+        get: operations["list_purchase_orders"];
+        put?: never;
+        /**
+         * A new purchase order (draft, or `status: confirmed`), numbered PO-YYYY-NNNN, with the rate of
+         *     its order date.
+         */
+        post: operations["create_purchase_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_purchase_order"];
+        put?: never;
+        post?: never;
+        /** Moves a draft or cancelled purchase order to the recycle bin. */
+        delete: operations["delete_purchase_order"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a purchase order: a draft's lines, currency and date; any open order's due date,
+         *     terms, warehouse and note; `status` confirms a draft or cancels before any receipt.
+         */
+        patch: operations["update_purchase_order"];
+        trace?: never;
+    };
+    "/api/v1/purchase-orders/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receives goods into a warehouse with their inspection: what passed goes into stock; more
+         *     than ordered beyond the tolerance is refused naming the line. Needs the inventory create
+         *     right and a purchase order the caller reads.
+         */
+        post: operations["receive_purchase_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quotations": {
         parameters: {
             query?: never;
@@ -1859,6 +1996,151 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stock per product and warehouse: on hand, reserved, available, incoming, in transit. */
+        get: operations["stock_balances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock-moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stock ledger, newest first. */
+        get: operations["list_moves"];
+        put?: never;
+        /**
+         * A move by hand: receipt, shipment (of a sales order: it consumes the order's reservation),
+         *     adjustment (`direction` in/out) or return. Taking stock below zero is refused (409) unless
+         *     the settings allow it.
+         */
+        post: operations["record_move"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock-transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_transfers"];
+        put?: never;
+        /** Sends goods to another warehouse: out of the source now, in transit until received. */
+        post: operations["send_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock-transfers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_transfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock-transfers/{id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receives a transfer at its destination: in transit → on hand. */
+        post: operations["receive_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Suppliers the caller reads, newest first, with their pass and on-time rates. */
+        get: operations["list_suppliers"];
+        put?: never;
+        /**
+         * A new supplier (`name` and `currency` required). The same normalised name in the same
+         *     country, or the same contact e-mail, as an existing supplier is refused (409, naming it).
+         */
+        post: operations["create_supplier"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/choice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The suppliers of a product, shortest lead time first: "A: 7 days, 98 %". */
+        get: operations["supplier_choice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suppliers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_supplier"];
+        put?: never;
+        post?: never;
+        /** Moves a supplier without purchase orders to the recycle bin. */
+        delete: operations["delete_supplier"];
+        options?: never;
+        head?: never;
+        /** Changes the fields given; a new portal login takes the confirmed orders along. */
+        patch: operations["update_supplier"];
+        trace?: never;
+    };
     "/api/v1/tasks/{id}": {
         parameters: {
             query?: never;
@@ -2050,6 +2332,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/warehouses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every warehouse, by code. */
+        get: operations["list_warehouses"];
+        put?: never;
+        /** A new warehouse (`code`, `name` and `location` required). */
+        post: operations["create_warehouse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/warehouses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_warehouse"];
+        put?: never;
+        post?: never;
+        /** Moves a warehouse that never held stock to the recycle bin (else: make it inactive). */
+        delete: operations["delete_warehouse"];
+        options?: never;
+        head?: never;
+        patch: operations["update_warehouse"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2211,6 +2528,37 @@ export interface components {
             title: string;
             user?: components["schemas"]["Named"] | null;
         };
+        Availability: {
+            covered: string;
+            /** @description Open purchase orders' quantities still to come, all warehouses. */
+            incoming: string;
+            /** @description The order's line (for an order's availability). */
+            line?: number | null;
+            needed: string;
+            /** Format: int64 */
+            product_id: number;
+            short: string;
+            sku: string;
+            /** @description "500 needed: 300 in the domestic warehouse NB, 150 overseas LA, 50 short". */
+            text: string;
+            warehouses: components["schemas"]["WarehouseTake"][];
+        };
+        BalanceView: {
+            /** @description On hand − reserved. */
+            available: string;
+            /** @description On its way here from another warehouse. */
+            in_transit: string;
+            /** @description Ordered from suppliers (open purchase orders for this warehouse), not yet received. */
+            incoming: string;
+            on_hand: string;
+            /** Format: int64 */
+            product_id: number;
+            reserved: string;
+            sku: string;
+            warehouse_code: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
         /**
          * @description How a charge is shared over the order's lines.
          * @enum {string}
@@ -2361,6 +2709,23 @@ export interface components {
              *     else `ignore`.
              */
             verdict: components["schemas"]["RuleAction"];
+        };
+        /** @description One supplier of a product, as a buyer compares them: "A: 7 days, 98 %". */
+        Choice: {
+            figures: components["schemas"]["SupplierFigures"];
+            /**
+             * Format: int32
+             * @description Quoted lead time for the product (its price's, else the supplier's).
+             */
+            lead_days?: number | null;
+            moq?: string | null;
+            name: string;
+            /** @description Absent for roles that hide supplier prices. */
+            price: components["schemas"]["Money"];
+            /** @description "A: 7 days, 98 %" in the caller's language. */
+            summary: string;
+            /** Format: int64 */
+            supplier_id: number;
         };
         CompanyInput: {
             base_currency: string;
@@ -2800,6 +3165,21 @@ export interface components {
             month: string;
             net: components["schemas"]["Money"];
         };
+        GoodsReceiptInput: {
+            /**
+             * Format: date
+             * @description Today when not given.
+             */
+            date?: string | null;
+            lines: components["schemas"]["InspectionInput"][];
+            /** Format: int64 */
+            version?: number | null;
+            /**
+             * Format: int64
+             * @description The order's warehouse when not given.
+             */
+            warehouse_id?: number | null;
+        };
         GroupMember: {
             /** Format: int64 */
             id: number;
@@ -2909,6 +3289,32 @@ export interface components {
             started_at?: string | null;
             status: components["schemas"]["ImportStatus"];
         };
+        /** @description The inspection of one line of a receipt. */
+        Inspection: {
+            inspected: string;
+            /** @description The purchase order's line (0-based). */
+            line: number;
+            passed: string;
+            reason?: string | null;
+            rejected: string;
+        };
+        InspectionInput: {
+            /**
+             * @description How many arrived and were inspected.
+             * @example 100
+             */
+            inspected: string;
+            line: number;
+            /**
+             * @description Inspected − rejected when not given.
+             * @example 98
+             */
+            passed?: string | null;
+            /** @description Required when something was rejected. */
+            reason?: string | null;
+            /** @example 2 */
+            rejected?: string | null;
+        };
         /** @description An instalment with what has been received on it. */
         InstalmentState: {
             amount: components["schemas"]["Money"];
@@ -2926,6 +3332,15 @@ export interface components {
              */
             overdue_days: number;
             received: components["schemas"]["Money"];
+        };
+        InventorySettings: {
+            /** @description Whether moves may take on-hand or available stock below zero. */
+            allow_negative: boolean;
+            /**
+             * @description How far (percent) a receipt may go beyond the ordered quantity of a line.
+             * @example 5
+             */
+            over_receipt_percent: string;
         };
         /** @description A record kind as the web app shows it (audit filter, search labels). */
         KindView: {
@@ -3228,6 +3643,37 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_MoveView: {
+            items: {
+                actor?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date */
+                date: string;
+                /** Format: int64 */
+                id: number;
+                note?: string | null;
+                outward: boolean;
+                /** Format: int64 */
+                product_id: number;
+                quantity: string;
+                sku: string;
+                source?: components["schemas"]["SourceRef"] | null;
+                /** Format: int64 */
+                to_warehouse_id?: number | null;
+                type: components["schemas"]["MoveType"];
+                warehouse_code: string;
+                /** Format: int64 */
+                warehouse_id: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_MyTask: {
             items: (components["schemas"]["ProjectTaskView"] & {
                 project_name: string;
@@ -3287,6 +3733,52 @@ export interface components {
                 total: components["schemas"]["Money"];
                 /** Format: int64 */
                 version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_PoView: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                currency: components["schemas"]["Currency"];
+                /** Format: date */
+                due_date?: string | null;
+                /** Format: int64 */
+                id: number;
+                /** Format: date */
+                latest_order_date?: string | null;
+                lines: components["schemas"]["PoLine"][];
+                note?: string | null;
+                number: string;
+                /** Format: date */
+                order_date: string;
+                payment_terms?: string | null;
+                rate: components["schemas"]["RateUsed"];
+                receipts: components["schemas"]["PoReceipt"][];
+                /** Format: int64 */
+                sales_order_id?: number | null;
+                /** @description Its number, when the caller reads that order. */
+                sales_order_number?: string | null;
+                status: components["schemas"]["PoStatus"];
+                /** Format: int64 */
+                supplier_id: number;
+                supplier_name: string;
+                /** @description Absent for roles that hide supplier prices. */
+                total: components["schemas"]["Money"];
+                /** @description The total in the base currency at the order date's rate (hidden with the prices). */
+                total_base: components["schemas"]["Money"];
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+                /** Format: int64 */
+                warehouse_id?: number | null;
             }[];
             /** Format: int64 */
             page: number;
@@ -3568,6 +4060,39 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_SupplierView: {
+            items: {
+                active: boolean;
+                contacts: components["schemas"]["SupplierContact"][];
+                country?: string | null;
+                /** Format: date-time */
+                created_at: string;
+                currency: components["schemas"]["Currency"];
+                /** @description Pass rate, on-time rate and actual lead time from its own receipts. */
+                figures: components["schemas"]["SupplierFigures"];
+                /** Format: int64 */
+                id: number;
+                /** Format: int32 */
+                lead_days?: number | null;
+                name: string;
+                payment_terms?: string | null;
+                /** Format: int64 */
+                portal_user_id?: number | null;
+                portal_user_name?: string | null;
+                prices: components["schemas"]["PriceView"][];
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_TeamView: {
             items: {
                 /** Format: int64 */
@@ -3671,6 +4196,40 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_TransferView: {
+            items: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date */
+                expected_on?: string | null;
+                from_code: string;
+                /** Format: int64 */
+                from_warehouse_id: number;
+                /** Format: int64 */
+                id: number;
+                lines: components["schemas"]["TransferLine"][];
+                mode: components["schemas"]["TransportMode"];
+                note?: string | null;
+                number: string;
+                /** Format: date */
+                received_on?: string | null;
+                /** Format: date */
+                sent_on: string;
+                status: components["schemas"]["StockTransferStatus"];
+                to_code: string;
+                /** Format: int64 */
+                to_warehouse_id: number;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_TrashView: {
             items: {
                 /** Format: date-time */
@@ -3717,10 +4276,41 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_WarehouseView: {
+            items: {
+                active: boolean;
+                code: string;
+                country?: string | null;
+                /** Format: int64 */
+                id: number;
+                location: components["schemas"]["Location"];
+                main: boolean;
+                name: string;
+                /** Format: int32 */
+                transit_days_air?: number | null;
+                /** Format: int32 */
+                transit_days_sea?: number | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @enum {string} */
+        Location: "domestic" | "overseas";
         LoginInput: {
             password: string;
             username: string;
         };
+        /** @enum {string} */
+        ManualType: "receipt" | "shipment" | "adjustment" | "return";
         MappingInput: {
             /** @description Header → field (`name`, `country`, … `custom:<name>`, or null to skip the column). */
             columns: {
@@ -3828,16 +4418,31 @@ export interface components {
             amount: string;
             currency: components["schemas"]["Currency"];
         };
-        MoveInput: {
-            /**
-             * Format: int64
-             * @description The card it goes after in that column (none: first).
-             */
-            after_id?: number | null;
-            /** @description The column it goes to. */
-            status: components["schemas"]["TaskStatus"];
+        /** @enum {string} */
+        MoveDirection: "in" | "out";
+        /** @enum {string} */
+        MoveType: "receipt" | "shipment" | "transfer_out" | "transfer_in" | "adjustment" | "return" | "reserve" | "release";
+        MoveView: {
+            actor?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            date: string;
             /** Format: int64 */
-            version?: number | null;
+            id: number;
+            note?: string | null;
+            outward: boolean;
+            /** Format: int64 */
+            product_id: number;
+            quantity: string;
+            sku: string;
+            source?: components["schemas"]["SourceRef"] | null;
+            /** Format: int64 */
+            to_warehouse_id?: number | null;
+            type: components["schemas"]["MoveType"];
+            warehouse_code: string;
+            /** Format: int64 */
+            warehouse_id: number;
         };
         MyDay: {
             due_today: components["schemas"]["TaskView"][];
@@ -3959,6 +4564,14 @@ export interface components {
             /** Format: int64 */
             receipt_id: number;
             receipt_number: string;
+        };
+        OrderAvailability: {
+            lines: components["schemas"]["Availability"][];
+            number: string;
+            /** Format: int64 */
+            order_id: number;
+            /** Format: date */
+            promised_date?: string | null;
         };
         /** @description The dates of an order an instalment may count from. */
         OrderDates: {
@@ -4111,6 +4724,119 @@ export interface components {
             id: number;
             name: string;
         };
+        PoInput: {
+            /** @description The supplier's currency when not given. */
+            currency?: string | null;
+            /** Format: date */
+            due_date?: string | null;
+            lines?: components["schemas"]["PoLineInput"][] | null;
+            note?: string | null;
+            /**
+             * Format: date
+             * @description Today when not given.
+             */
+            order_date?: string | null;
+            /** @description The supplier's when not given. */
+            payment_terms?: string | null;
+            /** Format: int64 */
+            sales_order_id?: number | null;
+            status?: components["schemas"]["PoStatus"] | null;
+            /**
+             * Format: int64
+             * @description Required on create; cannot change.
+             */
+            supplier_id?: number | null;
+            /** Format: int64 */
+            version?: number | null;
+            /** Format: int64 */
+            warehouse_id?: number | null;
+        };
+        PoLine: {
+            /** @description Quantity × unit price, rounded (a supplier price). */
+            amount: string;
+            description: string;
+            /** Format: int64 */
+            product_id: number;
+            /** @example 500 */
+            quantity: string;
+            /** @description Passed inspection and taken into stock. */
+            received: string;
+            /** @description Refused at inspection (sent back, not in stock). */
+            rejected: string;
+            sku: string;
+            /**
+             * @description Per unit in the order's currency (a supplier price).
+             * @example 12.35
+             */
+            unit_price: string;
+        };
+        PoLineInput: {
+            description?: string | null;
+            /** Format: int64 */
+            product_id: number;
+            /** @example 500 */
+            quantity: string;
+            /**
+             * @description The supplier's price for the product (in the order's currency) when not given.
+             * @example 12.35
+             */
+            unit_price?: string | null;
+        };
+        PoReceipt: {
+            /** Format: date */
+            date: string;
+            /**
+             * Format: int64
+             * @description Days from the order date.
+             */
+            lead_days: number;
+            lines: components["schemas"]["Inspection"][];
+            /** @description On or before the order's due date (none without one). */
+            on_time?: boolean | null;
+            /** Format: int64 */
+            received_by?: number | null;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
+        /** @enum {string} */
+        PoStatus: "draft" | "confirmed" | "partially_received" | "received" | "cancelled";
+        PoView: {
+            /** Format: date-time */
+            created_at: string;
+            currency: components["schemas"]["Currency"];
+            /** Format: date */
+            due_date?: string | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            latest_order_date?: string | null;
+            lines: components["schemas"]["PoLine"][];
+            note?: string | null;
+            number: string;
+            /** Format: date */
+            order_date: string;
+            payment_terms?: string | null;
+            rate: components["schemas"]["RateUsed"];
+            receipts: components["schemas"]["PoReceipt"][];
+            /** Format: int64 */
+            sales_order_id?: number | null;
+            /** @description Its number, when the caller reads that order. */
+            sales_order_number?: string | null;
+            status: components["schemas"]["PoStatus"];
+            /** Format: int64 */
+            supplier_id: number;
+            supplier_name: string;
+            /** @description Absent for roles that hide supplier prices. */
+            total: components["schemas"]["Money"];
+            /** @description The total in the base currency at the order date's rate (hidden with the prices). */
+            total_base: components["schemas"]["Money"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+            /** Format: int64 */
+            warehouse_id?: number | null;
+        };
         PoolInput: {
             /** Format: int64 */
             cooldown_days?: number;
@@ -4181,6 +4907,32 @@ export interface components {
             cells: string[];
             /** Format: int64 */
             row: number;
+        };
+        /** @description The supplier's price for a product (hidden from roles that hide supplier prices). */
+        PriceEntry: {
+            /**
+             * Format: int32
+             * @description Days from order to goods ready, for this product (else the supplier's).
+             */
+            lead_days?: number | null;
+            /**
+             * @description Minimum order quantity.
+             * @example 500
+             */
+            moq?: string | null;
+            price: components["schemas"]["Money"];
+            /** Format: int64 */
+            product_id: number;
+        };
+        PriceView: {
+            /** Format: int32 */
+            lead_days?: number | null;
+            moq?: string | null;
+            /** @description Absent for roles that hide supplier prices. */
+            price: components["schemas"]["Money"];
+            /** Format: int64 */
+            product_id: number;
+            sku: string;
         };
         /** @enum {string} */
         Priority: "low" | "normal" | "high" | "urgent";
@@ -4623,6 +5375,15 @@ export interface components {
             settled: boolean;
             total: components["schemas"]["Money"];
         };
+        ReceiveTransferInput: {
+            /**
+             * Format: date
+             * @description Today when not given.
+             */
+            date?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         /** @description The record a notification leads to: a kind (`Entity::KIND`) and an id. */
         RecordRef: {
             /** Format: int64 */
@@ -4648,6 +5409,14 @@ export interface components {
         ReleaseInput: {
             /** @description Why the rep gives the customer up. */
             note?: string | null;
+        };
+        RequestInput: {
+            mode?: components["schemas"]["TransportMode"] | null;
+            /**
+             * Format: int64
+             * @description Where the goods are needed: the main warehouse when not given.
+             */
+            warehouse_id?: number | null;
         };
         RolePatch: {
             grants?: {
@@ -4786,11 +5555,98 @@ export interface components {
         };
         /** @enum {string} */
         Severity: "error" | "warning";
+        /** @description What a move was made for: a purchase order's receipt, a sales order, a transfer. */
+        SourceRef: {
+            /** Format: int64 */
+            id: number;
+            /** @description `purchase_order`, `sales_order` or `stock_transfer`. */
+            kind: string;
+            /** @description Its number (PO-2026-0001 …) when it has one. */
+            label?: string | null;
+        };
         /** @enum {string} */
         Stage: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
         StepInput: {
             /** @description `send`, `accept` or `reject`. */
             step: string;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /**
+         * @description A move entered by hand: a receipt without a purchase order, a shipment (of a sales order:
+         *     it consumes that order's reservation first), a stock-take adjustment, a customer's return.
+         */
+        StockMoveInput: {
+            /**
+             * Format: date
+             * @description Today when not given.
+             */
+            date?: string | null;
+            direction?: components["schemas"]["MoveDirection"] | null;
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description The sales order shipped or returned.
+             */
+            order_id?: number | null;
+            /** Format: int64 */
+            product_id: number;
+            /** @example 10 */
+            quantity: string;
+            type: components["schemas"]["ManualType"];
+            /** Format: int64 */
+            warehouse_id: number;
+        };
+        StockTransferInput: {
+            /**
+             * Format: date
+             * @description Today when not given.
+             */
+            date?: string | null;
+            /** Format: int64 */
+            from_warehouse_id: number;
+            lines: components["schemas"]["TransferLine"][];
+            mode?: components["schemas"]["TransportMode"] | null;
+            note?: string | null;
+            /** Format: int64 */
+            to_warehouse_id: number;
+        };
+        /** @enum {string} */
+        StockTransferStatus: "in_transit" | "received";
+        SupplierContact: {
+            email?: string | null;
+            name: string;
+            phone?: string | null;
+        };
+        /** @description A supplier's record, from its own receipts. */
+        SupplierFigures: {
+            inspected: string;
+            /** @description Average days from order to receipt. */
+            lead_days_avg?: string | null;
+            /** @description Receipts on or before the due date ÷ receipts of orders with one, percent. */
+            on_time_rate?: string | null;
+            /** @description Passed ÷ inspected, percent ("98", "97.5"); none before the first inspection. */
+            pass_rate?: string | null;
+            passed: string;
+            /** Format: int64 */
+            receipts: number;
+        };
+        SupplierInput: {
+            active?: boolean | null;
+            contacts?: components["schemas"]["SupplierContact"][] | null;
+            country?: string | null;
+            /** @description ISO 4217; required on create. */
+            currency?: string | null;
+            /** Format: int32 */
+            lead_days?: number | null;
+            name?: string | null;
+            payment_terms?: string | null;
+            /**
+             * Format: int64
+             * @description `null` removes the portal login.
+             */
+            portal_user_id?: number | null;
+            prices?: components["schemas"]["PriceEntry"][] | null;
             /** Format: int64 */
             version?: number | null;
         };
@@ -4805,6 +5661,30 @@ export interface components {
             moq?: number | null;
             price: components["schemas"]["Money"];
             supplier: string;
+        };
+        SupplierView: {
+            active: boolean;
+            contacts: components["schemas"]["SupplierContact"][];
+            country?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            currency: components["schemas"]["Currency"];
+            /** @description Pass rate, on-time rate and actual lead time from its own receipts. */
+            figures: components["schemas"]["SupplierFigures"];
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            lead_days?: number | null;
+            name: string;
+            payment_terms?: string | null;
+            /** Format: int64 */
+            portal_user_id?: number | null;
+            portal_user_name?: string | null;
+            prices: components["schemas"]["PriceView"][];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
         /** @description A task as entered; on a change, absent fields stay (null clears the optional ones). */
         TaskInput: {
@@ -4830,6 +5710,17 @@ export interface components {
             status?: components["schemas"]["TaskStatus"] | null;
             tags?: string[] | null;
             title?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        TaskMoveInput: {
+            /**
+             * Format: int64
+             * @description The card it goes after in that column (none: first).
+             */
+            after_id?: number | null;
+            /** @description The column it goes to. */
+            status: components["schemas"]["TaskStatus"];
             /** Format: int64 */
             version?: number | null;
         };
@@ -4974,6 +5865,12 @@ export interface components {
             /** Format: int64 */
             to_user: number;
         };
+        TransferLine: {
+            /** Format: int64 */
+            product_id: number;
+            /** @example 100 */
+            quantity: string;
+        };
         TransferRequestInput: {
             /** @description What the requester calls the firm (e.g. the name typed in the form), at most 200 characters. */
             label?: string | null;
@@ -5020,6 +5917,33 @@ export interface components {
         };
         /** @enum {string} */
         TransferStatus: "pending" | "accepted" | "declined" | "withdrawn";
+        TransferView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date */
+            expected_on?: string | null;
+            from_code: string;
+            /** Format: int64 */
+            from_warehouse_id: number;
+            /** Format: int64 */
+            id: number;
+            lines: components["schemas"]["TransferLine"][];
+            mode: components["schemas"]["TransportMode"];
+            note?: string | null;
+            number: string;
+            /** Format: date */
+            received_on?: string | null;
+            /** Format: date */
+            sent_on: string;
+            status: components["schemas"]["StockTransferStatus"];
+            to_code: string;
+            /** Format: int64 */
+            to_warehouse_id: number;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @enum {string} */
+        TransportMode: "sea" | "air";
         TrashView: {
             /** Format: date-time */
             deleted_at: string;
@@ -5092,6 +6016,48 @@ export interface components {
             predecessor_id: number;
             /** Format: int64 */
             task_id: number;
+        };
+        WarehouseInput: {
+            active?: boolean | null;
+            code?: string | null;
+            country?: string | null;
+            location?: components["schemas"]["Location"] | null;
+            main?: boolean | null;
+            name?: string | null;
+            /** Format: int32 */
+            transit_days_air?: number | null;
+            /** Format: int32 */
+            transit_days_sea?: number | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        WarehouseTake: {
+            available: string;
+            code: string;
+            location: components["schemas"]["Location"];
+            name: string;
+            /** @description What this need takes from it. */
+            take: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
+        WarehouseView: {
+            active: boolean;
+            code: string;
+            country?: string | null;
+            /** Format: int64 */
+            id: number;
+            location: components["schemas"]["Location"];
+            main: boolean;
+            name: string;
+            /** Format: int32 */
+            transit_days_air?: number | null;
+            /** Format: int32 */
+            transit_days_sea?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
     };
     responses: {
@@ -5481,6 +6447,35 @@ export interface operations {
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["DiskFull"];
+        };
+    };
+    product_availability: {
+        parameters: {
+            query: {
+                product_id: number;
+                /** @description How many are needed (e.g. `500`); none: what there is. */
+                quantity?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Availability"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_rules: {
@@ -7044,6 +8039,63 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    get_inventory_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventorySettings"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    set_inventory_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InventorySettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventorySettings"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     kinds: {
         parameters: {
             query?: never;
@@ -7936,6 +8988,33 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    order_availability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderAvailability"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     order_document: {
         parameters: {
             query?: {
@@ -7996,6 +9075,42 @@ export interface operations {
             409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    raise_purchase_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoView"][];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     list_terms: {
@@ -8617,7 +9732,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MoveInput"];
+                "application/json": components["schemas"]["TaskMoveInput"];
             };
         };
         responses: {
@@ -9100,6 +10215,202 @@ export interface operations {
             };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    list_purchase_orders: {
+        parameters: {
+            query?: {
+                supplier_id?: number;
+                status?: components["schemas"]["PoStatus"];
+                sales_order_id?: number;
+                /** @description Number or a line's SKU or description contains this text. */
+                q?: string;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_PoView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_purchase_order: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    receive_purchase_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GoodsReceiptInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     list_quotations: {
@@ -9923,6 +11234,411 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    stock_balances: {
+        parameters: {
+            query?: {
+                product_id?: number;
+                warehouse_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_moves: {
+        parameters: {
+            query?: {
+                product_id?: number;
+                warehouse_id?: number;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_MoveView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    record_move: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockMoveInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoveView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_transfers: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["StockTransferStatus"];
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_TransferView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    send_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockTransferInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    receive_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiveTransferInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_suppliers: {
+        parameters: {
+            query?: {
+                /** @description Name or country contains this text. */
+                q?: string;
+                /** @description Only suppliers with a price for this product. */
+                product_id?: number;
+                active?: boolean;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_SupplierView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    supplier_choice: {
+        parameters: {
+            query: {
+                product_id: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Choice"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_supplier: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     update_task: {
         parameters: {
             query?: never;
@@ -10432,6 +12148,156 @@ export interface operations {
             409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    list_warehouses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_WarehouseView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_warehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WarehouseInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarehouseView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_warehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarehouseView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_warehouse: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_warehouse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WarehouseInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarehouseView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
 }
