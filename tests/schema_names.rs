@@ -57,14 +57,21 @@ fn schema_types(file: &Path) -> Vec<(String, String)> {
 #[test]
 fn no_two_api_types_share_a_schema_name() {
     let mut files = Vec::new();
-    rust_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
+    rust_files(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut files,
+    );
     let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &files {
         for (name, at) in schema_types(f) {
             seen.entry(name).or_default().push(at);
         }
     }
-    assert!(seen.len() > 100, "the scan found only {} schema types", seen.len());
+    assert!(
+        seen.len() > 100,
+        "the scan found only {} schema types",
+        seen.len()
+    );
     let clashes: Vec<_> = seen.iter().filter(|(_, at)| at.len() > 1).collect();
     assert!(
         clashes.is_empty(),

@@ -16,7 +16,7 @@ use crate::domain::goods::availability::{
 };
 use crate::domain::goods::settings::{self, InventorySettings};
 use crate::domain::goods::stock::{
-    self, BalanceQuery, BalanceView, StockMoveInput, MoveQuery, MoveView,
+    self, BalanceQuery, BalanceView, MoveQuery, MoveView, StockMoveInput,
 };
 use crate::domain::goods::transfers::{
     self, ReceiveTransferInput, StockTransferInput, TransferQuery, TransferView,

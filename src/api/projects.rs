@@ -14,7 +14,7 @@ use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
 use crate::domain::projects::project::{self, ProjectInput, ProjectQuery, ProjectView};
 use crate::domain::projects::tasks::{
-    self, TaskMoveInput, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskQuery,
+    self, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskMoveInput, TaskQuery,
 };
 use crate::domain::projects::templates::{
     self, FromTemplateInput, ProjectTemplate, SaveAsTemplateInput, TemplateView,
