@@ -133,6 +133,18 @@ describe('useRecordList', () => {
     expect(calls.length).toBe(before)
   })
 
+  it('a row opened while typed text is still settling stays open (a slow navigation is not undone)', async () => {
+    const { list, router } = await setup('/list')
+    // The record's screen takes longer to load than the search's pause.
+    router.beforeEach((to) => (to.path === '/list/9' ? new Promise((r) => setTimeout(() => r(true), 30)) : true))
+    list.filters.q = 'LED'
+    const opening = router.push('/list/9')
+    await new Promise((r) => setTimeout(r, 20)) // the pause ends while the navigation is under way
+    await opening
+    await settle()
+    expect(router.currentRoute.value.path).toBe('/list/9')
+  })
+
   it('follows a link to the same list with other filters (the menu item)', async () => {
     const { list, router, calls } = await setup('/list?country=DE')
     await router.push('/list')

@@ -205,9 +205,28 @@ export function useRecordList<F extends FilterDefaults, T, S extends string = st
     }
   }
 
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const debounceMs = opts.debounceMs ?? 300
+  onScopeDispose(() => clearTimeout(timer))
+
+  // A navigation away (a row clicked while a search was still settling) must not be undone by
+  // the search's own URL write: while one is under way, nothing is committed.
+  let leaving = false
+  const stopGuard = router.beforeEach((to) => {
+    leaving = to.path !== listPath
+    if (leaving) clearTimeout(timer)
+  })
+  const stopAfter = router.afterEach((_to, _from, failure) => {
+    if (failure || router.currentRoute.value.path === listPath) leaving = false
+  })
+  onScopeDispose(() => {
+    stopGuard()
+    stopAfter()
+  })
+
   /** Take the shown state as the list's: to the URL (a new entry, or replacing) and load. */
   function commit(mode: 'push' | 'replace') {
-    if (route.value.path !== listPath) return // leaving the screen
+    if (leaving || route.value.path !== listPath) return // leaving the screen
     const next = live()
     if (filterKeyOf(next) !== filterKeyOf(applied) && next.page !== 1) {
       next.page = 1
@@ -219,9 +238,6 @@ export function useRecordList<F extends FilterDefaults, T, S extends string = st
     void load()
   }
 
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const debounceMs = opts.debounceMs ?? 300
-  onScopeDispose(() => clearTimeout(timer))
 
   watch(
     () => filterKeys.filter((k) => textKeys.has(k)).map((k) => filters[k]),
