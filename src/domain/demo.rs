@@ -187,6 +187,8 @@ pub fn seed(k: &Kontor) -> AppResult<Vec<DemoAccount>> {
         })?;
         // Sales and money go through the operations people use, as the demo's people.
         crate::domain::sales::demo::seed(k)?;
+        crate::domain::goods::demo::seed(k)?;
+        crate::domain::projects::demo::seed(k)?;
     }
     Ok(PEOPLE
         .iter()
