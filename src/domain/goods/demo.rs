@@ -218,7 +218,7 @@ pub fn seed(k: &Kontor) -> AppResult<()> {
     let towels_1 = po(gaoyang, vec![(towel, "1200")], 75, 45, "美国站备货")?;
     let hinges = po(hengda, vec![(hinge, "10000")], 70, 45, "欧洲客户常备库存")?;
     receive(hinges, 52, vec![inspected(0, "6000", "120", "表面划痕")])?;
-    receive(towels_1, 44, vec![inspected(0, "1200", "60", "色差超标")])?;
+    receive(towels_1, 47, vec![inspected(0, "1200", "60", "色差超标")])?;
     receive(hinges, 46, vec![inspected(0, "4000", "80", "孔位偏移")])?;
 
     // The first towels go to Los Angeles by sea and have arrived.
