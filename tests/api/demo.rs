@@ -16,8 +16,8 @@ use kontor::domain::goods::warehouses::{self, Location};
 use kontor::domain::projects::model::TaskStatus;
 use kontor::domain::projects::{project, tasks};
 use kontor::domain::sales::orders::{OrderStatus, SalesOrder};
-use kontor::domain::sales::receivables::{self, AgingQuery};
 use kontor::domain::sales::receipts;
+use kontor::domain::sales::receivables::{self, AgingQuery};
 use kontor::domain::{Kontor, accounts, demo};
 use kontor::error::AppError;
 use kontor::store::IndexKey;
@@ -92,7 +92,10 @@ fn the_demo_company_seeds_and_holds_what_it_promises() {
     let la = whs.iter().find(|w| w.code == "LA").expect("LA");
     assert!(nb.main && nb.location == Location::Domestic);
     assert_eq!(la.location, Location::Overseas);
-    assert_eq!((la.transit_days_sea, la.transit_days_air), (Some(28), Some(7)));
+    assert_eq!(
+        (la.transit_days_sea, la.transit_days_air),
+        (Some(28), Some(7))
+    );
 
     // Stock on hand in both warehouses, and goods at sea to Los Angeles.
     let balances = stock::balances(&k, &admin, BalanceQuery::default()).expect("balances");
@@ -120,7 +123,7 @@ fn the_demo_company_seeds_and_holds_what_it_promises() {
     .items;
     assert_eq!(moving.len(), 1, "one transfer at sea");
     assert!(moving[0].expected_on.is_some_and(|d| d > today));
-    let verify = k.store.read(|tx| stock::verify(tx)).expect("verify");
+    let verify = k.store.read(stock::verify).expect("verify");
     assert!(verify.is_empty(), "the ledger adds up: {verify:?}");
 
     // The towel order in production is short: availability says so.
@@ -210,7 +213,10 @@ fn the_demo_company_seeds_and_holds_what_it_promises() {
         .filter(|t| t.status == TaskStatus::Done)
         .map(|t| t.title.as_str())
         .collect();
-    assert!(done.contains("市场调研") && done.contains("询价比价"), "{done:?}");
+    assert!(
+        done.contains("市场调研") && done.contains("询价比价"),
+        "{done:?}"
+    );
     let late: Vec<&str> = launch_tasks
         .iter()
         .filter(|t| t.status != TaskStatus::Done && t.due.is_some_and(|d| d < today))

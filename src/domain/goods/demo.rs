@@ -11,7 +11,9 @@ use rust_decimal::Decimal;
 use super::purchase::{self, PoInput, PoLineInput, PoStatus};
 use super::receiving::{self, GoodsReceiptInput, InspectionInput};
 use super::suppliers::{self, PriceEntry, SupplierContact, SupplierInput};
-use super::transfers::{self, ReceiveTransferInput, StockTransferInput, TransferLine, TransportMode};
+use super::transfers::{
+    self, ReceiveTransferInput, StockTransferInput, TransferLine, TransportMode,
+};
 use super::warehouses::{self, Location, WarehouseInput};
 use crate::auth::{Principal, User};
 use crate::domain::crm::company_today;
@@ -162,7 +164,11 @@ pub fn seed(k: &Kontor) -> AppResult<()> {
     )?;
     let minghui = supplier(
         "中山明辉灯饰厂",
-        ("黄志明", "huang.zm@minghui-light.example", "+86 760 2233 4455"),
+        (
+            "黄志明",
+            "huang.zm@minghui-light.example",
+            "+86 760 2233 4455",
+        ),
         "月结 60 天",
         18,
         vec![

@@ -156,10 +156,7 @@ pub fn seed(k: &Kontor) -> AppResult<()> {
         k,
         &zhao,
         prime.id,
-        &[
-            ("销量预测", done, me),
-            ("采购下单", doing, Some(buyer)),
-        ],
+        &[("销量预测", done, me), ("采购下单", doing, Some(buyer))],
     )?;
     Ok(())
 }
