@@ -185,8 +185,11 @@ pub fn seed(k: &Kontor) -> AppResult<Vec<DemoAccount>> {
             crate::domain::crm::demo::seed(tx)?;
             Ok::<_, AppError>(())
         })?;
-        // Sales and money go through the operations people use, as the demo's people.
+        // Sales and money, goods and projects go through the operations people use, as the
+        // demo's people.
         crate::domain::sales::demo::seed(k)?;
+        crate::domain::goods::demo::seed(k)?;
+        crate::domain::projects::demo::seed(k)?;
     }
     Ok(PEOPLE
         .iter()

@@ -5,6 +5,7 @@ mod common;
 
 mod crm;
 mod dedup;
+mod demo;
 mod files;
 mod goods;
 mod i18n;

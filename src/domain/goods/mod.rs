@@ -9,6 +9,7 @@
 //! (purchasing read, scope own) sees its own supplier and purchase orders and nothing else.
 
 pub mod availability;
+pub mod demo;
 #[cfg(test)]
 mod ledger_tests;
 pub mod purchase;

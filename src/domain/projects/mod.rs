@@ -25,6 +25,7 @@
 //! scope of the module's action reaches them.
 
 pub mod board;
+pub mod demo;
 pub mod model;
 pub mod plan;
 mod presets;
