@@ -23,7 +23,14 @@ fn schema_types(file: &Path) -> Vec<(String, String)> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+        if !line.trim_start().starts_with("#[derive(") {
+            continue;
+        }
+        // rustfmt spreads a long derive over several lines: read it to its `)]`.
+        let end = (i..lines.len())
+            .find(|&j| lines[j].contains(")]"))
+            .unwrap_or(i);
+        if !lines[i..=end].iter().any(|l| l.contains("ToSchema")) {
             continue;
         }
         let mut renamed = None;
