@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod documents;
 pub mod lines;
+pub mod order_events;
 pub mod orders;
 pub mod pi;
 pub mod products;
