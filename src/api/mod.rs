@@ -4,6 +4,7 @@
 mod admin;
 mod attachments;
 mod auth;
+mod backups;
 pub mod control;
 mod customers;
 pub mod document;
@@ -70,6 +71,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(roles::router())
         .merge(admin::router())
+        .merge(backups::router())
         .merge(customers::router())
         .merge(imports::router())
         .merge(leads::router())

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod backups;
 pub mod company;
 pub mod countries;
 pub mod crm;

@@ -41,6 +41,8 @@ pub enum NotifyKind {
     ReceivableDue,
     /// An instalment of an order is overdue.
     ReceivableOverdue,
+    /// A scheduled backup failed (administrators).
+    BackupFailed,
 }
 
 /// The record a notification leads to: a kind (`Entity::KIND`) and an id.
@@ -158,6 +160,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "receivable.overdue",
         "订单 {order} 第 {n} 期 {amount} 已于 {due} 到期，仍未收到",
         "Instalment {n} of order {order}, {amount}, was due on {due} and is still unpaid",
+    ),
+    (
+        "backup.failed",
+        "定时备份失败（{dir}）：{error}。请检查磁盘空间和目录权限。",
+        "The scheduled backup into {dir} failed: {error}. Check the disk space and the directory's permissions.",
     ),
 ];
 

@@ -3,6 +3,8 @@
 
 mod common;
 
+mod backups;
+
 mod crm;
 mod dedup;
 mod demo;

@@ -179,6 +179,8 @@ const POLICY: &[Rule] = &[
     ("GET", "/pools|/cadence-rules", &[Need::Some(CRM, READ)], &[]),
     ("*", "/pools*|/cadence-rules*|/duplicates/rules|/company", &[Need::All("settings", UPDATE)], &[]),
     ("*", "/handover*", &[Need::All(CRM, ASSIGN)], &[]),
+    // Backups: the settings admins' screen.
+    ("*", "/backups*", &[Need::All("settings", UPDATE)], &[]),
     // Imports are owned by their uploader, but only scope-`all` presets import, so owners
     // other than the caller cannot be built from the presets (imports.rs covers own scope).
     // The upload here is a customer file (the CRM import); the import screens need the import
