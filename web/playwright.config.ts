@@ -55,6 +55,7 @@ export default defineConfig({
     { name: 'permissions', testMatch: /permissions\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'files', testMatch: /files\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'modules', testMatch: /modules\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'backups', testMatch: /backups\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'products', testMatch: /products\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'sales', testMatch: /sales\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],

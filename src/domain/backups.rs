@@ -165,6 +165,11 @@ fn company_tz(tx: &Tx) -> AppResult<Tz> {
         .unwrap_or(chrono_tz::Asia::Shanghai))
 }
 
+/// Times the viewer reads are told in their own zone.
+fn viewer_tz(p: &Principal) -> Tz {
+    p.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
 fn parse_at(at: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(at.trim(), "%H:%M").ok()
 }
@@ -253,7 +258,6 @@ pub fn run_now(k: &Kontor, p: &Principal) -> AppResult<BackupRunView> {
     p.require_all(Module::Settings, Action::Update)?;
     let s = k.store.read(settings)?;
     let run = write(k, &s, Trigger::Manual, None, Utc::now(), true)?;
-    let tz = k.store.read(company_tz)?;
     if let (false, Some(error)) = (run.ok, &run.error) {
         return Err(AppError::invalid(
             "dir",
@@ -263,7 +267,7 @@ pub fn run_now(k: &Kontor, p: &Principal) -> AppResult<BackupRunView> {
             ),
         ));
     }
-    Ok(run_view(&run, tz, p.lang))
+    Ok(run_view(&run, viewer_tz(p), p.lang))
 }
 
 fn file_name(local: NaiveDateTime, trigger: Trigger) -> String {
@@ -630,6 +634,7 @@ pub fn status(k: &Kontor, p: &Principal) -> AppResult<BackupStatus> {
         let created = company::company(tx)?.map(|c| c.meta.created_at);
         Ok::<_, AppError>((settings(tx)?, company_tz(tx)?, runs, created))
     })?;
+    let viewer = viewer_tz(p);
     let last_ok = newest_ok(k)?;
     let dir = target_dir(k, &s);
     // The slot after `now` is the latest one at or before a day later.
@@ -642,16 +647,16 @@ pub fn status(k: &Kontor, p: &Principal) -> AppResult<BackupStatus> {
         last_ok.as_ref(),
         created,
         now,
-        tz,
+        viewer,
         p.lang,
     );
     Ok(BackupStatus {
         dir: dir.display().to_string(),
         next_at,
-        last_ok: last_ok.map(|r| run_view(&r, tz, p.lang)),
-        last_attempt: last_attempt.map(|r| run_view(&r, tz, p.lang)),
+        last_ok: last_ok.map(|r| run_view(&r, viewer, p.lang)),
+        last_attempt: last_attempt.map(|r| run_view(&r, viewer, p.lang)),
         warning,
-        runs: runs.iter().map(|r| run_view(r, tz, p.lang)).collect(),
+        runs: runs.iter().map(|r| run_view(r, viewer, p.lang)).collect(),
         files: list_files(&dir),
         settings: s,
     })

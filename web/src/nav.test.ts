@@ -30,9 +30,9 @@ describe('navigation table', () => {
 
   it('lists the admin areas of the foundation, the API reference as an outside link', () => {
     const all = ['home', 'profile', 'admin.users', 'admin.teams', 'admin.roles', 'admin.permissions',
-      'admin.recycle_bin', 'admin.audit', 'admin.company', 'admin.api_docs']
+      'admin.recycle_bin', 'admin.audit', 'admin.company', 'admin.backups', 'admin.api_docs']
     const admin = visibleMenu(all).find((g) => g.key === 'admin')!
-    expect(admin.items).toHaveLength(8)
+    expect(admin.items).toHaveLength(9)
     expect(admin.items.at(-1)!.href).toBe('/api-docs.html')
   })
 

@@ -16,6 +16,7 @@ export default defineModule({
     { area: 'admin.recycle_bin', group: 'admin', path: '/admin/recycle-bin', label: 'nav.admin.recycle_bin', view: () => import('./views/RecycleBinView.vue') },
     { area: 'admin.audit', group: 'admin', path: '/admin/audit', label: 'nav.admin.audit', view: () => import('./views/AuditView.vue') },
     { area: 'admin.company', group: 'admin', path: '/admin/company', label: 'nav.admin.company', view: () => import('./views/CompanyView.vue') },
+    { area: 'admin.backups', group: 'admin', path: '/admin/backups', label: 'nav.admin.backups', view: () => import('./views/BackupsView.vue') },
     { area: 'admin.api_docs', group: 'admin', path: '/api-docs.html', label: 'nav.admin.api_docs', href: '/api-docs.html' },
   ],
   routes: [
@@ -25,6 +26,7 @@ export default defineModule({
     user: { area: 'admin.users', to: (r) => ({ path: '/admin/users', query: { q: r.title ?? '', open: String(r.id) } }) },
     team: { area: 'admin.teams', to: (r) => ({ path: '/admin/teams', query: { q: r.title ?? '' } }) },
     role: { area: 'admin.roles', to: (r) => ({ path: `/admin/roles/${r.id}` }) },
+    backup_run: { area: 'admin.backups', to: () => ({ path: '/admin/backups' }) },
   },
   messages: { 'zh-CN': zhCN, en },
 })
