@@ -92,6 +92,12 @@ enum Command {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Reports disk space, backups, the clock, the search index's lag and the data directory's
+    /// permissions; exits non-zero when anything needs a look.
+    Doctor {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Rebuilds the search index from the database.
     Reindex {
         #[command(flatten)]
@@ -192,6 +198,12 @@ fn run(command: Command) -> Result<(), String> {
             "check",
             serde_json::json!({}),
             operations::check,
+        ),
+        Command::Doctor { data } => with_data(
+            &data.data,
+            "doctor",
+            serde_json::json!({}),
+            operations::doctor,
         ),
         Command::Reindex { data } => with_data(&data.data, "reindex", serde_json::json!({}), |k| {
             let n = k.reindex(&mut |n| println!("{n} records indexed"))?;

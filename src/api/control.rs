@@ -1,5 +1,5 @@
 //! The control socket `data/kontor.sock`: while the server holds the data file, the CLI runs
-//! backup, check, reindex and password resets through it. Only users who can open the data
+//! backup, check, doctor, reindex and password resets through it. Only users who can open the data
 //! directory can reach the socket (it is created with mode 0600).
 
 use std::path::{Path, PathBuf};
@@ -66,6 +66,10 @@ async fn check(State(k): State<Arc<Kontor>>) -> Response {
     stream(move |_| operations::check(&k))
 }
 
+async fn doctor(State(k): State<Arc<Kontor>>) -> Response {
+    stream(move |_| operations::doctor(&k))
+}
+
 async fn reindex(State(k): State<Arc<Kontor>>) -> Response {
     stream(move |progress| {
         let n = k.reindex(&mut |n| progress(&format!("{n} records indexed")))?;
@@ -91,6 +95,7 @@ pub fn router(k: Arc<Kontor>) -> Router {
         .route("/backup", post(backup))
         .route("/check", post(check))
         .route("/reindex", post(reindex))
+        .route("/doctor", post(doctor))
         .route("/reset-password", post(reset_password))
         .with_state(k)
 }

@@ -703,7 +703,7 @@ fn warning(
 }
 
 /// The newest successful attempt (attempts are few: one a day and the retries).
-fn newest_ok(k: &Kontor) -> AppResult<Option<BackupRun>> {
+pub fn newest_ok(k: &Kontor) -> AppResult<Option<BackupRun>> {
     k.store.read(|tx| {
         let mut found = None;
         let mut offset = 0;

@@ -1105,6 +1105,22 @@ impl<'t> Tx<'t> {
         Ok(Page { items, total })
     }
 
+    /// When the newest audit entry was written (`kontor doctor` compares it with the clock).
+    pub fn last_audit_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        let mut at = None;
+        self.raw_scan(
+            AUDIT,
+            Bound::Unbounded,
+            Bound::Unbounded,
+            true,
+            &mut |_, v| {
+                at = Some(decode::<AuditEntry>(v)?.at);
+                Ok(false)
+            },
+        )?;
+        Ok(at)
+    }
+
     // ---- outbox (for the search indexer) --------------------------------------------------------
 
     /// Records that a record changed, for the search indexer.

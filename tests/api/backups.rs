@@ -252,3 +252,34 @@ async fn backup_settings_refuse_bad_input_and_other_roles() {
     let (st, _) = rep.send(Method::POST, "/api/v1/backups/run", None).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_doctor_reports_backups_permissions_and_the_index() {
+    use kontor::domain::operations::{Health, diagnose};
+    use std::os::unix::fs::PermissionsExt;
+    let (s, admin) = TestServer::with_admin().await;
+    let k = s.kontor();
+    let health = |k: &kontor::domain::Kontor, topic: &str| {
+        diagnose(k)
+            .into_iter()
+            .find(|f| f.topic == topic)
+            .map(|f| (f.health, f.detail))
+            .unwrap()
+    };
+    std::fs::set_permissions(s.data_dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (h, detail) = health(&k, "permissions");
+    assert_eq!(h, Health::Warn, "{detail}");
+    assert!(detail.contains("chmod 700"), "{detail}");
+    std::fs::set_permissions(s.data_dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(health(&k, "permissions").0, Health::Ok);
+
+    assert_eq!(health(&k, "backups").0, Health::Warn, "no backup yet");
+    let (st, _) = admin.send(Method::POST, "/api/v1/backups/run", None).await;
+    assert_eq!(st, StatusCode::OK);
+    let (h, detail) = health(&k, "backups");
+    assert_eq!(h, Health::Ok, "{detail}");
+    assert!(detail.contains("-manual.tar"), "{detail}");
+    assert_eq!(health(&k, "clock").0, Health::Ok);
+    assert_eq!(health(&k, "search index").0, Health::Ok);
+    assert!(diagnose(&k).iter().any(|f| f.topic == "disk"));
+}
