@@ -17,7 +17,7 @@ test: check-tools web build-debug rust-test web-test e2e
 check-tools:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust (https://rustup.rs)"; exit 1; }
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer"; exit 1; }
-	@test -x /usr/bin/chromium || { echo "/usr/bin/chromium is missing: sudo apt-get install chromium (browser tests)"; exit 1; }
+	@scripts/browser-deps.sh
 
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
