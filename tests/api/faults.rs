@@ -1123,7 +1123,7 @@ async fn kill_during_customer_writes_and_an_import_loses_nothing_acknowledged() 
 
     server = ServerProcess::start(&data).await;
     let admin = admin_client(&server).await;
-    let ledger = ledger.lock().unwrap();
+    let ledger = std::mem::take(&mut *ledger.lock().unwrap());
     assert!(
         ledger.unexpected.is_empty(),
         "unexpected answers while the server was up:\n{}",
