@@ -41,6 +41,10 @@ pub enum NotifyKind {
     ReceivableDue,
     /// An instalment of an order is overdue.
     ReceivableOverdue,
+    /// A project task was assigned to the recipient.
+    TaskAssigned,
+    /// The recipient was mentioned in a task's conversation.
+    TaskMentioned,
 }
 
 /// The record a notification leads to: a kind (`Entity::KIND`) and an id.
@@ -158,6 +162,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "receivable.overdue",
         "订单 {order} 第 {n} 期 {amount} 已于 {due} 到期，仍未收到",
         "Instalment {n} of order {order}, {amount}, was due on {due} and is still unpaid",
+    ),
+    (
+        "project_task.assigned",
+        "{actor} 将任务 {task} 指派给了您",
+        "{actor} assigned you the task {task}",
+    ),
+    (
+        "project_task.mentioned",
+        "{actor} 在任务 {task} 的讨论中提到了您",
+        "{actor} mentioned you in the conversation on {task}",
     ),
 ];
 
