@@ -13,11 +13,11 @@ use super::users::VersionQuery;
 use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
 use crate::domain::projects::project::{self, ProjectInput, ProjectQuery, ProjectView};
-use crate::domain::projects::tasks::{
-    self, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskMoveInput, TaskQuery,
-};
 use crate::domain::projects::talk::{
     self, CommentInput, CommentView, RateInput, ReactInput, ReactionView,
+};
+use crate::domain::projects::tasks::{
+    self, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskMoveInput, TaskQuery,
 };
 use crate::domain::projects::templates::{
     self, FromTemplateInput, ProjectTemplate, SaveAsTemplateInput, TemplateView,

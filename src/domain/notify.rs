@@ -292,8 +292,13 @@ fn readable_title(tx: &Tx, p: &Principal, kind: &str, id: u64) -> AppResult<Opti
     if meta.is_deleted() {
         return Ok(None);
     }
-    let scope = p.scope(info.module, Action::Read);
-    if !p.reaches(scope, ops.owner(id, &bytes)?) {
+    let reached = match info.reads {
+        // The guard's rule, so kinds held by several people (a project's tasks) name themselves
+        // to their members too.
+        Some(reads) => reads(tx, p, id)?,
+        None => p.reaches(p.scope(info.module, Action::Read), ops.owner(id, &bytes)?),
+    };
+    if !reached {
         return Ok(None);
     }
     Ok(Some(ops.title(id, &bytes)?))

@@ -13,6 +13,7 @@ mod imports;
 mod notify;
 mod products;
 mod projects;
+mod projects_conversation;
 mod sales;
 mod transfer;
 

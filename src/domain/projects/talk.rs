@@ -355,7 +355,9 @@ pub fn meeting_url(field: &str, v: Option<&str>) -> AppResult<Option<String>> {
         invalid(
             field,
             format!("会议链接“{v}”无效：须为 http:// 或 https:// 开头的完整网址。"),
-            format!("The meeting link “{v}” is not valid: give a full http:// or https:// address."),
+            format!(
+                "The meeting link “{v}” is not valid: give a full http:// or https:// address."
+            ),
         )
     };
     if v.chars().count() > 2_000 {
@@ -403,7 +405,10 @@ mod tests {
         let cases: &[(&str, &[u64])] = &[
             ("no one", &[]),
             ("@[Li Lei](user:12) please check", &[12]),
-            ("@[李雷](user:12) 和 @[韩梅梅](user:7)，还有 @[李雷](user:12)", &[12, 7]),
+            (
+                "@[李雷](user:12) 和 @[韩梅梅](user:7)，还有 @[李雷](user:12)",
+                &[12, 7],
+            ),
             ("mail me@example.com, @[x](user:) @[y](user:3", &[]),
             ("@[a](user:4x) @[b](user:5)", &[5]),
             ("@[broken @[c](user:9)", &[9]),
