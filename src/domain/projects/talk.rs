@@ -47,10 +47,10 @@ pub fn mentions(body: &str) -> Vec<u64> {
         let tail = &rest[close + 7..];
         let digits: String = tail.chars().take_while(|c| c.is_ascii_digit()).collect();
         if !digits.is_empty() && tail[digits.len()..].starts_with(')') {
-            if let Ok(id) = digits.parse::<u64>() {
-                if !out.contains(&id) {
-                    out.push(id);
-                }
+            if let Ok(id) = digits.parse::<u64>()
+                && !out.contains(&id)
+            {
+                out.push(id);
             }
             rest = &tail[digits.len() + 1..];
         }
