@@ -8,6 +8,11 @@ use serde_json::{Value, json};
 
 use crate::common::{Client, TestServer, code};
 
+/// (who, emoji, comment or the task, emoji → number of users after)
+type ReactStep<'a> = (&'a Client, &'a str, Option<u64>, Vec<(&'a str, usize)>);
+/// (who, level, ratings after as (name, level))
+type RateStep<'a> = (&'a Client, Value, Vec<(&'a str, &'a str)>);
+
 fn id(v: &Value) -> u64 {
     v["id"].as_u64().unwrap_or_else(|| panic!("no id in {v}"))
 }
@@ -202,7 +207,7 @@ async fn reactions_toggle_ratings_are_per_user_and_meeting_links_are_checked() {
         .await;
     let cid = id(&c);
     // (who, emoji, comment?, emoji → number of users after)
-    let steps: Vec<(&Client, &str, Option<u64>, Vec<(&str, usize)>)> = vec![
+    let steps: Vec<ReactStep> = vec![
         (rep, "👍", None, vec![("👍", 1)]),
         (watcher, "👍", None, vec![("👍", 2)]), // an observer reacts
         (worker, "🎉", None, vec![("👍", 2), ("🎉", 1)]),
@@ -270,7 +275,7 @@ async fn reactions_toggle_ratings_are_per_user_and_meeting_links_are_checked() {
     // Difficulty: one rating per user, taken back with null.
     let dp = format!("/api/v1/project-tasks/{t}/difficulty");
     // (who, level, ratings after as (name, level))
-    let steps: Vec<(&Client, Value, Vec<(&str, &str)>)> = vec![
+    let steps: Vec<RateStep> = vec![
         (rep, json!("high"), vec![("li.rep", "high")]),
         (
             worker,

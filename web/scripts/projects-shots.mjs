@@ -32,7 +32,7 @@ const login = await fetch(`${base}/api/v1/auth/login`, {
 const cookie = login.headers.get('set-cookie')?.split(';')[0]
 const projects = (await api('/projects', cookie)).items
 const prime = projects.find((p) => /Prime/.test(p.name)) ?? projects[0]
-const tasks = (await api(`/projects/${prime.id}/tasks?per_page=500`, cookie)).items
+const tasks = (await api(`/projects/${prime.id}/tasks`, cookie)).items
 const task = tasks.find((t) => t.parent_id) ?? tasks[0]
 
 const browser = await chromium.launch({

@@ -46,7 +46,7 @@ export const projectsApi = {
   create: (body: ProjectInput) => http.post<Project>('/projects', body),
   update: (id: number, body: ProjectInput) => http.patch<Project>(`/projects/${id}`, body),
   schedule: (id: number) => http.get<Schedule>(`/projects/${id}/schedule`),
-  tasks: (id: number, q: TaskQuery = {}) => http.get<Page<ProjectTask>>(`/projects/${id}/tasks`, { ...q, per_page: 500 }),
+  tasks: (id: number, q: TaskQuery = {}) => http.get<Page<ProjectTask>>(`/projects/${id}/tasks`, { ...q }),
   createTask: (id: number, body: TaskInput) => http.post<ProjectTask>(`/projects/${id}/tasks`, body),
   task: (id: number) => http.get<ProjectTask>(`/project-tasks/${id}`),
   updateTask: (id: number, body: TaskInput) => http.patch<ProjectTask>(`/project-tasks/${id}`, body),
