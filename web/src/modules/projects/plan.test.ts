@@ -38,6 +38,9 @@ describe('gantt bars', () => {
       task(9, { title: 'Undated predecessor' }),
     ]
     const bars = ganttBars(tasks, { project_id: 1, critical_path: [2, 3], tasks: [], violations: [], finish: null })
+    expect(ganttBars([task(1, { due: '2027-06-01' }), task(2, { parent_id: 1, due: '2027-06-01', status: 'done' })], { project_id: 1, critical_path: [1], tasks: [], violations: [], finish: null }).map((b) => b.custom_class)).toEqual(['bar-critical-phase', 'bar-done'])
+    // One class token each (frappe-gantt adds it with classList.add).
+    for (const b of bars) expect(b.custom_class).not.toMatch(/\s/)
     // (id, start, end, progress, dependencies, class)
     const rows = bars.map((b) => [b.id, b.start, b.end, b.progress, b.dependencies, b.custom_class])
     expect(rows).toEqual([

@@ -31,8 +31,8 @@ const PROGRESS: Record<TaskStatus, number> = { todo: 0, doing: 40, review: 80, d
 
 /**
  * The dated tasks as Gantt bars, in the given (outline) order. A task with only one date is a
- * one-day bar; a task without dates is left out. Critical tasks (by the schedule) and phases
- * (tasks with children) get a class of their own; a dependency on an undated task is not drawn.
+ * one-day bar; a task without dates is left out. Critical tasks (by the schedule), phases (tasks
+ * with children) and done tasks get a class (one token: frappe-gantt refuses more); a dependency on an undated task is not drawn.
  */
 export function ganttBars(tasks: readonly ProjectTask[], schedule?: Schedule | null): GanttBar[] {
   const critical = new Set(schedule?.critical_path ?? [])
@@ -42,7 +42,9 @@ export function ganttBars(tasks: readonly ProjectTask[], schedule?: Schedule | n
   return dated.map((t) => {
     const start = (t.start ?? t.due)!
     const end = (t.due ?? t.start)!
-    const classes = [critical.has(t.id) ? 'bar-critical' : '', parents.has(t.id) ? 'bar-phase' : '', t.status === 'done' ? 'bar-done' : '']
+    // frappe-gantt takes one class token per bar.
+    const phase = parents.has(t.id)
+    const cls = critical.has(t.id) ? (phase ? 'bar-critical-phase' : 'bar-critical') : phase ? 'bar-phase' : t.status === 'done' ? 'bar-done' : ''
     return {
       id: String(t.id),
       name: t.title,
@@ -53,7 +55,7 @@ export function ganttBars(tasks: readonly ProjectTask[], schedule?: Schedule | n
         .map((d) => d.task_id)
         .filter((id) => shown.has(id))
         .join(', '),
-      custom_class: classes.filter(Boolean).join(' '),
+      custom_class: cls,
     }
   })
 }
