@@ -58,6 +58,7 @@ export default defineConfig({
     { name: 'backups', testMatch: /backups\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'products', testMatch: /products\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'sales', testMatch: /sales\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'projects', testMatch: /projects\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],
   webServer: {
     command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),

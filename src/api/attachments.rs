@@ -18,6 +18,7 @@ use super::users::VersionQuery;
 use crate::domain::Kontor;
 use crate::domain::crm::model::{Activity, Customer};
 use crate::domain::files::{self, AttachTo, AttachmentView, Download, Parent, Staged};
+use crate::domain::projects::model::ProjectTask;
 use crate::domain::sales::products::Product;
 use crate::error::{AppError, ErrorCode, Msg};
 
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_customer_files, upload_customer_file))
         .routes(routes!(list_activity_files, upload_activity_file))
         .routes(routes!(list_product_files, upload_product_file))
+        .routes(routes!(list_task_files, upload_task_file))
         .routes(routes!(content))
         .routes(routes!(thumbnail))
         .routes(routes!(delete_attachment))
@@ -93,6 +95,33 @@ async fn upload_activity_file(
     form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
     upload_to::<Activity>(s, auth, id, headers, form).await
+}
+
+/// The files on a project task (read with the task).
+#[utoipa::path(get, path = "/api/v1/project-tasks/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    responses((status = 200, body = Vec<AttachmentView>)))]
+async fn list_task_files(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<Vec<AttachmentView>>> {
+    list_on::<ProjectTask>(s, auth, id).await
+}
+
+/// Attaches a file to a project task (changing the task: not observers); the same name again
+/// is its next version.
+#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/attachments", tag = "files", params(("id" = u64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentView), (status = 413, description = "The file is larger than the limit", body = super::ErrorBody),
+        (status = 415, description = "Not a multipart/form-data body", body = super::ErrorBody)))]
+async fn upload_task_file(
+    s: State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    headers: HeaderMap,
+    form: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<AttachmentView>)> {
+    upload_to::<ProjectTask>(s, auth, id, headers, form).await
 }
 
 /// The images and files on a product (products read right).

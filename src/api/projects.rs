@@ -13,6 +13,9 @@ use super::users::VersionQuery;
 use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
 use crate::domain::projects::project::{self, ProjectInput, ProjectQuery, ProjectView};
+use crate::domain::projects::talk::{
+    self, CommentInput, CommentView, RateInput, ReactInput, ReactionView,
+};
 use crate::domain::projects::tasks::{
     self, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskMoveInput, TaskQuery,
 };
@@ -28,6 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tasks, create_task))
         .routes(routes!(get_task, update_task, delete_task))
         .routes(routes!(move_task))
+        .routes(routes!(list_comments, add_comment))
+        .routes(routes!(react))
+        .routes(routes!(rate_task))
         .routes(routes!(my_tasks))
         .routes(routes!(list_templates, create_template))
         .routes(routes!(get_template, delete_template))
@@ -287,5 +293,64 @@ async fn save_as_template(
     Ok((
         StatusCode::CREATED,
         Json(blocking(move || templates::save_as(&k, &auth.principal, id, input)).await?),
+    ))
+}
+
+/// The task's conversation, oldest comment first (reading the task is enough).
+#[utoipa::path(get, path = "/api/v1/project-tasks/{id}/comments", tag = "projects", params(("id" = u64, Path)), responses((status = 200, body = Vec<CommentView>)))]
+async fn list_comments(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+) -> ApiResult<Json<Vec<CommentView>>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || talk::comments(&k, &auth.principal, id)).await?,
+    ))
+}
+
+/// Adds a comment to the task (changing the task: observers may not). Mentions are written
+/// `@[Name](user:12)`; each mentioned member of the project is notified, someone off the
+/// project is refused (422 on `body`).
+#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/comments", tag = "projects", params(("id" = u64, Path)), request_body = CommentInput, responses((status = 201, body = CommentView)))]
+async fn add_comment(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    Body(input): Body<CommentInput>,
+) -> ApiResult<(StatusCode, Json<CommentView>)> {
+    let k = s.kontor.clone();
+    Ok((
+        StatusCode::CREATED,
+        Json(blocking(move || talk::comment(&k, &auth.principal, id, input)).await?),
+    ))
+}
+
+/// Toggles the caller's emoji reaction on the task or on one of its comments (`comment_id`);
+/// answers the reactions there now. Reading the task is enough: observers react too.
+#[utoipa::path(post, path = "/api/v1/project-tasks/{id}/reactions", tag = "projects", params(("id" = u64, Path)), request_body = ReactInput, responses((status = 200, body = Vec<ReactionView>)))]
+async fn react(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    Body(input): Body<ReactInput>,
+) -> ApiResult<Json<Vec<ReactionView>>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || talk::react(&k, &auth.principal, id, input)).await?,
+    ))
+}
+
+/// Sets (or with null takes back) the caller's quick difficulty rating of the task.
+#[utoipa::path(put, path = "/api/v1/project-tasks/{id}/difficulty", tag = "projects", params(("id" = u64, Path)), request_body = RateInput, responses((status = 200, body = ProjectTaskView)))]
+async fn rate_task(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    Body(input): Body<RateInput>,
+) -> ApiResult<Json<ProjectTaskView>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || talk::rate_task(&k, &auth.principal, id, input)).await?,
     ))
 }

@@ -15,6 +15,7 @@ mod imports;
 mod notify;
 mod products;
 mod projects;
+mod projects_conversation;
 mod sales;
 mod transfer;
 

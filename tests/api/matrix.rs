@@ -264,6 +264,9 @@ const POLICY: &[Rule] = &[
     ("POST", "/projects/from-template", &[Need::Some(PROJECTS, CREATE)], &[]),
     ("POST", "/projects/{id}/save-as-template", &[Need::Some(PROJECTS, CREATE)], &[Check::Visible(PROJECTS, READ)]),
     ("POST", "/projects/{id}/tasks", &[Need::Some(PROJECTS, CREATE)], &[Check::Visible(PROJECTS, UPDATE)]),
+    // A task's conversation: reacting needs reading the task (observers react, PRJ-5);
+    // commenting, rating and attaching change it (the row below).
+    ("POST", "/project-tasks/{id}/reactions", &[], &[Check::Visible(PROJECTS, READ)]),
     ("*", "/projects/{id}*|/project-tasks/{id}*", &[], &[Check::Visible(PROJECTS, Act::OnRecord)]),
     ("*", "/projects|/project-templates*", &[Need::Some(PROJECTS, Act::ByMethod)], &[]),
     // Suppliers belong to their portal login (the external supplier role reads its own, scope
@@ -1853,7 +1856,9 @@ async fn cell(w: &mut World, doc: &Value, op: &Op, ci: usize, owner: Owner, r: &
     // Their own profile, session and inbox (marking their notifications read).
     let own_profile = url.starts_with("/api/v1/me")
         || url.starts_with("/api/v1/auth/")
-        || url.starts_with("/api/v1/notifications");
+        || url.starts_with("/api/v1/notifications")
+        // Reacting to a task they read is the one project write an observer may make (PRJ-5).
+        || url.ends_with("/reactions");
     if role == "observer" && write && status.is_success() && !own_profile {
         r.failures.push(format!("{cell} (observer wrote)"));
     }

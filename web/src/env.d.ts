@@ -1,2 +1,3 @@
 /// <reference types="vite/client" />
 declare module 'rapidoc'
+declare module 'frappe-gantt'

@@ -165,6 +165,7 @@ pub static PARENTS: &[ParentKind] = &[
     parent::<Customer>(),
     parent::<Activity>(),
     parent::<Product>(),
+    parent::<crate::domain::projects::model::ProjectTask>(),
 ];
 
 /// One parent record.

@@ -3,12 +3,12 @@
 //! `Guarded::HIDDEN`. The recycle bin, audit log, search, handover and the web app's filters
 //! read it from here.
 
-use crate::auth::Module;
+use crate::auth::{Action, Module, Principal};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::store::{Actor, Entity, Tx};
 
-use super::guard::{Guarded, move_children};
+use super::guard::{Guarded, may, move_children};
 
 /// Whose records they are, for own/team scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +37,19 @@ pub struct KindInfo {
     pub searchable: bool,
     /// For `Owner::Parent` kinds: moves a parent's records to its new owner.
     pub follow: Option<Follow>,
+    /// Whether a caller reads record `id` (live or not), by the guard's rule (`Guarded::reached`
+    /// included); `None` for plain kinds, which the owner rule alone decides.
+    pub reads: Option<Reads>,
+}
+
+/// `(tx, caller, id)` → whether the caller reads the record (false when it is not there).
+pub type Reads = fn(&Tx, &Principal, u64) -> AppResult<bool>;
+
+fn reads<T: Guarded>(tx: &Tx, p: &Principal, id: u64) -> AppResult<bool> {
+    match tx.get::<T>(id)? {
+        Some(r) => may(tx, p, &r.data, Action::Read),
+        None => Ok(false),
+    }
 }
 
 impl KindInfo {
@@ -53,6 +66,7 @@ impl KindInfo {
                 Owner::Parent(_) => Some(move_children::<T>),
                 _ => None,
             },
+            reads: Some(reads::<T>),
         }
     }
 
@@ -66,6 +80,7 @@ impl KindInfo {
             owner: Owner::Nobody,
             searchable: T::SEARCHABLE,
             follow: None,
+            reads: None,
         }
     }
 

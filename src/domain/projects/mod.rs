@@ -31,6 +31,7 @@ pub mod plan;
 mod presets;
 pub mod project;
 pub mod schedule;
+pub mod talk;
 pub mod tasks;
 pub mod templates;
 
@@ -39,7 +40,7 @@ use crate::domain::kit::{KindInfo, ModuleDef};
 use crate::error::{AppError, ErrorCode, Msg};
 use crate::store::Registry;
 
-use model::{Project, ProjectTask};
+use model::{Project, ProjectTask, TaskComment};
 use templates::ProjectTemplate;
 
 pub fn module() -> ModuleDef {
@@ -54,12 +55,14 @@ static KINDS: &[KindInfo] = &[
     KindInfo::of::<Project>("项目", "Project"),
     KindInfo::of::<ProjectTask>("项目任务", "Project task"),
     KindInfo::of::<ProjectTemplate>("项目模板", "Project template"),
+    KindInfo::of::<TaskComment>("任务评论", "Task comment"),
 ];
 
 fn register(r: Registry) -> Registry {
     r.with::<Project>()
         .with::<ProjectTask>()
         .with::<ProjectTemplate>()
+        .with::<TaskComment>()
 }
 
 fn areas(p: &Principal, areas: &mut Vec<&'static str>) {

@@ -10,7 +10,7 @@ use crate::domain::kit::{Guarded, Owner};
 use crate::error::AppResult;
 use crate::i18n::Lang;
 use crate::search::SearchDoc;
-use crate::store::{Entity, IndexDef, IndexKey, Meta, Tx};
+use crate::store::{Entity, IndexDef, IndexKey, Meta, StoreError, Tx, decode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -260,10 +260,97 @@ pub struct ProjectTask {
     pub rank: i64,
     pub depends_on: Vec<Dependency>,
     pub done_at: Option<DateTime<Utc>>,
+    /// The task's video meeting (http or https).
+    pub meeting_url: Option<String>,
+    /// Each member's quick rating of how hard the task is (one per user).
+    pub difficulty: Vec<Rating>,
+    /// Emoji reactions on the task itself (one per user and emoji).
+    pub reactions: Vec<Reaction>,
+}
+
+/// How hard a member finds a task (a quick rating, PRJ-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Difficulty {
+    High,
+    Medium,
+    Low,
+}
+
+/// One user's difficulty rating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    pub user_id: u64,
+    pub level: Difficulty,
+}
+
+/// The users who reacted with one emoji, in the order they did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    pub user_ids: Vec<u64>,
+}
+
+/// A project task as stored before the conversation (schema 1): no meeting link, ratings or
+/// reactions.
+#[derive(Deserialize)]
+struct ProjectTaskV1 {
+    project_id: u64,
+    owner_id: Option<u64>,
+    parent_id: Option<u64>,
+    title: String,
+    description: Option<String>,
+    assignees: Vec<u64>,
+    start: Option<NaiveDate>,
+    due: Option<NaiveDate>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    estimate_hours: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str")]
+    spent_hours: Decimal,
+    priority: Priority,
+    tags: Vec<String>,
+    status: TaskStatus,
+    rank: i64,
+    depends_on: Vec<Dependency>,
+    done_at: Option<DateTime<Utc>>,
+}
+
+impl From<ProjectTaskV1> for ProjectTask {
+    fn from(t: ProjectTaskV1) -> ProjectTask {
+        ProjectTask {
+            project_id: t.project_id,
+            owner_id: t.owner_id,
+            parent_id: t.parent_id,
+            title: t.title,
+            description: t.description,
+            assignees: t.assignees,
+            start: t.start,
+            due: t.due,
+            estimate_hours: t.estimate_hours,
+            spent_hours: t.spent_hours,
+            priority: t.priority,
+            tags: t.tags,
+            status: t.status,
+            rank: t.rank,
+            depends_on: t.depends_on,
+            done_at: t.done_at,
+            meeting_url: None,
+            difficulty: Vec::new(),
+            reactions: Vec::new(),
+        }
+    }
 }
 
 impl Entity for ProjectTask {
     const KIND: &'static str = "project_task";
+    /// 2: the meeting link, the difficulty ratings and the reactions (PRJ-5).
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, StoreError> {
+        match from {
+            1 => Ok(decode::<ProjectTaskV1>(payload)?.into()),
+            v => Err(StoreError::Corrupt(format!("project_task schema {v}"))),
+        }
+    }
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::many("project", |t: &ProjectTask| {
@@ -290,6 +377,62 @@ impl Guarded for ProjectTask {
     const OWNER: Owner = Owner::Parent("project");
     const PARENT_INDEX: &'static str = "project";
     /// As its project: its members and observers see it as they see the project.
+    fn reached(
+        &self,
+        tx: &Tx,
+        p: &Principal,
+        scope: Scope,
+        action: Action,
+    ) -> AppResult<Option<bool>> {
+        Ok(Some(match tx.get::<Project>(self.project_id)? {
+            Some(project) if !project.meta.is_deleted() => {
+                project.data.reached_by(p, scope, action)
+            }
+            _ => false,
+        }))
+    }
+    fn set_owner(&mut self, owner: Option<u64>) {
+        self.owner_id = owner;
+    }
+}
+
+/// A comment in a task's conversation (PRJ-5). Kept as records of their own rather than on the
+/// task: each is audited and restorable on its own, and people talking never bump the task's
+/// version under someone editing its dates.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TaskComment {
+    pub task_id: u64,
+    pub project_id: u64,
+    /// The project's manager, kept in step as the task's.
+    pub owner_id: Option<u64>,
+    pub author_id: u64,
+    /// The text; mentions are written `@[Name](user:12)`.
+    pub body: String,
+    /// The users mentioned in the body.
+    pub mentions: Vec<u64>,
+    pub reactions: Vec<Reaction>,
+}
+
+impl Entity for TaskComment {
+    const KIND: &'static str = "task_comment";
+    fn indexes() -> Vec<IndexDef<Self>> {
+        vec![IndexDef::many("task", |c: &TaskComment| {
+            vec![IndexKey::new().u64(c.task_id)]
+        })]
+    }
+    fn title(&self) -> String {
+        self.body.chars().take(60).collect()
+    }
+    fn owner(&self) -> Option<u64> {
+        self.owner_id
+    }
+}
+
+impl Guarded for TaskComment {
+    const MODULE: Module = Module::Projects;
+    const OWNER: Owner = Owner::Parent("project_task");
+    const PARENT_INDEX: &'static str = "task";
+    /// As its project, like its task.
     fn reached(
         &self,
         tx: &Tx,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::board::Board;
 use super::model::{Dependency, Priority, Project, ProjectTask, TaskStatus};
 use super::project::Person;
+use super::talk::{self, RatingView, ReactionView, ratings_view, reactions_view};
 use super::{conflict, invalid, nullable};
 use crate::auth::{Action, Principal};
 use crate::domain::kit::{List, guard, names};
@@ -41,12 +42,20 @@ pub struct ProjectTaskView {
     pub rank: i64,
     pub depends_on: Vec<Dependency>,
     pub done_at: Option<DateTime<Utc>>,
+    /// The task's video meeting (http or https).
+    pub meeting_url: Option<String>,
+    /// The members' quick difficulty ratings.
+    pub difficulty: Vec<RatingView>,
+    /// Emoji reactions on the task.
+    pub reactions: Vec<ReactionView>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
 
 pub(crate) fn view(tx: &Tx, r: Record<ProjectTask>) -> AppResult<ProjectTaskView> {
     let names = names(tx, r.data.assignees.iter().copied())?;
+    let difficulty = ratings_view(tx, &r.data.difficulty)?;
+    let reactions = reactions_view(tx, &r.data.reactions)?;
     let t = r.data;
     Ok(ProjectTaskView {
         id: r.id,
@@ -72,6 +81,9 @@ pub(crate) fn view(tx: &Tx, r: Record<ProjectTask>) -> AppResult<ProjectTaskView
         rank: t.rank,
         depends_on: t.depends_on,
         done_at: t.done_at,
+        meeting_url: t.meeting_url,
+        difficulty,
+        reactions,
         updated_at: r.meta.updated_at,
         version: r.meta.version,
     })
@@ -107,6 +119,10 @@ pub struct TaskInput {
     pub status: Option<TaskStatus>,
     /// Its predecessors (replaces the list).
     pub depends_on: Option<Vec<Dependency>>,
+    /// The task's video meeting: an http or https address (null or empty clears it).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, example = "https://meet.example.com/prime-day")]
+    pub meeting_url: Option<Option<String>>,
     pub version: Option<u64>,
 }
 
@@ -184,6 +200,9 @@ fn apply(
     if let Some(d) = &input.depends_on {
         t.depends_on = d.clone();
     }
+    if let Some(v) = &input.meeting_url {
+        t.meeting_url = talk::meeting_url("meeting_url", v.as_deref())?;
+    }
     Ok(())
 }
 
@@ -249,6 +268,9 @@ pub fn create(
             rank,
             depends_on: Vec::new(),
             done_at: None,
+            meeting_url: None,
+            difficulty: Vec::new(),
+            reactions: Vec::new(),
         };
         apply(&mut task, &project.data, &input, tx.now())?;
         let dated = task.start.is_some() || task.due.is_some();
@@ -256,6 +278,7 @@ pub fn create(
         board.check(i)?;
         board.settle(i, 0, dated)?;
         let r = board.save(tx, p, i, None)?;
+        talk::tell_assigned(tx, p, r.id, &[], &r.data.assignees)?;
         view(tx, r)
     })
 }
@@ -275,6 +298,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: TaskInput) -> AppResult
         refuse_closed(&board.project)?;
         let i = *board.at.get(&id).ok_or_else(AppError::not_found)?;
         let before = board.span(i);
+        let assigned_before = board.tasks[i].assignees.clone();
         let project = board.project.clone();
         apply(&mut board.tasks[i], &project, &input, tx.now())?;
         let dated = input.start.is_some() || input.due.is_some();
@@ -285,6 +309,7 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: TaskInput) -> AppResult
         board.check(i)?;
         board.settle(i, moved_by, dated)?;
         let r = board.save(tx, p, i, input.version)?;
+        talk::tell_assigned(tx, p, id, &assigned_before, &r.data.assignees)?;
         view(tx, r)
     })
 }

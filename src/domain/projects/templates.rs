@@ -362,6 +362,9 @@ pub fn instantiate(k: &Kontor, p: &Principal, input: FromTemplateInput) -> AppRe
                 rank: (n as i64 + 1) * 1024,
                 depends_on: Vec::new(),
                 done_at: None,
+                meeting_url: None,
+                difficulty: Vec::new(),
+                reactions: Vec::new(),
             };
             let r = guard::insert(tx, p, task)?;
             ids.insert(item.key.as_str(), r.id);

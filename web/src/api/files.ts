@@ -4,7 +4,7 @@ import { ApiError, buildUrl, http } from './client'
 import type { ErrorBody, NamedRef } from './types'
 
 /** The record kinds that take files, as their collections are named in URLs. */
-export type AttachmentParent = 'customers' | 'activities'
+export type AttachmentParent = 'customers' | 'activities' | 'project-tasks'
 
 export interface Attachment {
   id: number

@@ -54,6 +54,7 @@ import type { components } from './schema'
 
 export * from './types'
 export * from './crm'
+export * from './projects'
 export { ApiError, configureClient } from './client'
 /** The types generated from the server's OpenAPI document (`npm run gen:api`). */
 export type { components, paths } from './schema'

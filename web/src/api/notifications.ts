@@ -10,6 +10,8 @@ export type NotifyKind =
   | 'customer_assigned'
   | 'lead_assigned'
   | 'handover_received'
+  | 'task_assigned'
+  | 'task_mentioned'
 
 /** The record a notification leads to (an entity kind and id). */
 export interface RecordRef {

@@ -147,60 +147,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/backups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The backups' settings and state: the last good one, the last attempt, a warning when the
-         *     last attempt failed or the newest good backup is older than two days, and the archives.
-         */
-        get: operations["status"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/backups/run": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Writes a backup now (kept until deleted by hand: retention prunes scheduled ones only). */
-        post: operations["run_now"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/backups/settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        /** Sets when and where the server backs up by itself and how many backups it keeps. */
-        put: operations["set_settings"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/cadence-rules": {
         parameters: {
             query?: never;
@@ -1459,6 +1405,66 @@ export interface paths {
         patch: operations["update_task"];
         trace?: never;
     };
+    "/api/v1/project-tasks/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files on a project task (read with the task). */
+        get: operations["list_task_files"];
+        put?: never;
+        /**
+         * Attaches a file to a project task (changing the task: not observers); the same name again
+         *     is its next version.
+         */
+        post: operations["upload_task_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The task's conversation, oldest comment first (reading the task is enough). */
+        get: operations["list_comments"];
+        put?: never;
+        /**
+         * Adds a comment to the task (changing the task: observers may not). Mentions are written
+         *     `@[Name](user:12)`; each mentioned member of the project is notified, someone off the
+         *     project is refused (422 on `body`).
+         */
+        post: operations["add_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/difficulty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets (or with null takes back) the caller's quick difficulty rating of the task. */
+        put: operations["rate_task"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/project-tasks/{id}/move": {
         parameters: {
             query?: never;
@@ -1470,6 +1476,26 @@ export interface paths {
         put?: never;
         /** Kanban: puts the card into a status column after another card. */
         post: operations["move_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/reactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Toggles the caller's emoji reaction on the task or on one of its comments (`comment_id`);
+         *     answers the reactions there now. Reading the task is enough: observers react too.
+         */
+        post: operations["react"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2597,87 +2623,6 @@ export interface components {
             text: string;
             warehouses: components["schemas"]["WarehouseTake"][];
         };
-        BackupFile: {
-            /** Format: int64 */
-            bytes: number;
-            /** @description Written by hand (never deleted by retention). */
-            manual: boolean;
-            /** Format: date-time */
-            modified_at?: string | null;
-            name: string;
-        };
-        BackupRunView: {
-            /** Format: int64 */
-            bytes: number;
-            dir: string;
-            error?: string | null;
-            file?: string | null;
-            /** Format: date-time */
-            finished_at: string;
-            ok: boolean;
-            pruned: string[];
-            /** Format: date-time */
-            started_at: string;
-            /** @description One line for the screen, in the viewer's language. */
-            summary: string;
-            trigger: components["schemas"]["Trigger"];
-        };
-        /** @description How the company is backed up (one record; the defaults until an admin saves them). */
-        BackupSettings: {
-            /**
-             * @description The time of day, in the company's time zone, as HH:MM.
-             * @example 02:00
-             */
-            at: string;
-            /**
-             * @description An absolute directory to write to (e.g. a second disk); none: `backups/` in the data
-             *     directory.
-             */
-            dir?: string | null;
-            /** @description Whether the server backs up by itself every day. */
-            enabled: boolean;
-            /**
-             * Format: int64
-             * @description How many days keep their newest backup (1–60).
-             */
-            keep_daily: number;
-            /**
-             * Format: int64
-             * @description How many ISO weeks keep their newest backup (0–52).
-             */
-            keep_weekly: number;
-        };
-        BackupSettingsInput: {
-            /** @example 02:00 */
-            at: string;
-            dir?: string | null;
-            enabled: boolean;
-            /** Format: int32 */
-            keep_daily: number;
-            /** Format: int32 */
-            keep_weekly: number;
-        };
-        BackupStatus: {
-            /** @description The directory backups go to now. */
-            dir: string;
-            /** @description The archives in the directory, newest first. */
-            files: components["schemas"]["BackupFile"][];
-            last_attempt?: components["schemas"]["BackupRunView"] | null;
-            last_ok?: components["schemas"]["BackupRunView"] | null;
-            /**
-             * Format: date-time
-             * @description The next scheduled backup (none when switched off).
-             */
-            next_at?: string | null;
-            /** @description The newest attempts, newest first. */
-            runs: components["schemas"]["BackupRunView"][];
-            settings: components["schemas"]["BackupSettings"];
-            /**
-             * @description Set when the last attempt failed, or the newest good backup is older than two days:
-             *     what is wrong, in the viewer's language.
-             */
-            warning?: string | null;
-        };
         BalanceView: {
             /** @description On hand − reserved. */
             available: string;
@@ -2861,6 +2806,25 @@ export interface components {
             summary: string;
             /** Format: int64 */
             supplier_id: number;
+        };
+        CommentInput: {
+            /** @description The text (at most 10,000 characters); mention someone with `@[Name](user:12)`. */
+            body: string;
+        };
+        CommentView: {
+            author: components["schemas"]["Person"];
+            /** @description The text as written; mentions are `@[Name](user:12)`. */
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            mentions: components["schemas"]["Person"][];
+            reactions: components["schemas"]["ReactionView"][];
+            /** Format: int64 */
+            task_id: number;
+            /** Format: int64 */
+            version: number;
         };
         CompanyInput: {
             base_currency: string;
@@ -3089,6 +3053,11 @@ export interface components {
             /** Format: int64 */
             task_id: number;
         };
+        /**
+         * @description How hard a member finds a task (a quick rating, PRJ-5).
+         * @enum {string}
+         */
+        Difficulty: "high" | "medium" | "low";
         /** @enum {string} */
         Direction: "incoming" | "outgoing";
         /**
@@ -3963,6 +3932,8 @@ export interface components {
                 assignees: components["schemas"]["Person"][];
                 depends_on: components["schemas"]["Dependency"][];
                 description?: string | null;
+                /** @description The members' quick difficulty ratings. */
+                difficulty: components["schemas"]["RatingView"][];
                 /** Format: date-time */
                 done_at?: string | null;
                 /** Format: date */
@@ -3970,6 +3941,8 @@ export interface components {
                 estimate_hours?: string | null;
                 /** Format: int64 */
                 id: number;
+                /** @description The task's video meeting (http or https). */
+                meeting_url?: string | null;
                 /** Format: int64 */
                 parent_id?: number | null;
                 priority: components["schemas"]["Priority"];
@@ -3977,6 +3950,8 @@ export interface components {
                 project_id: number;
                 /** Format: int64 */
                 rank: number;
+                /** @description Emoji reactions on the task. */
+                reactions: components["schemas"]["ReactionView"][];
                 spent_hours: string;
                 /** Format: date */
                 start?: string | null;
@@ -4652,7 +4627,7 @@ export interface components {
          *     the end.)
          * @enum {string}
          */
-        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "backup_failed";
+        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "task_assigned" | "task_mentioned";
         OpportunityInput: {
             amount?: string | null;
             currency?: string | null;
@@ -5203,6 +5178,8 @@ export interface components {
             assignees: components["schemas"]["Person"][];
             depends_on: components["schemas"]["Dependency"][];
             description?: string | null;
+            /** @description The members' quick difficulty ratings. */
+            difficulty: components["schemas"]["RatingView"][];
             /** Format: date-time */
             done_at?: string | null;
             /** Format: date */
@@ -5210,6 +5187,8 @@ export interface components {
             estimate_hours?: string | null;
             /** Format: int64 */
             id: number;
+            /** @description The task's video meeting (http or https). */
+            meeting_url?: string | null;
             /** Format: int64 */
             parent_id?: number | null;
             priority: components["schemas"]["Priority"];
@@ -5217,6 +5196,8 @@ export interface components {
             project_id: number;
             /** Format: int64 */
             rank: number;
+            /** @description Emoji reactions on the task. */
+            reactions: components["schemas"]["ReactionView"][];
             spent_hours: string;
             /** Format: date */
             start?: string | null;
@@ -5436,6 +5417,25 @@ export interface components {
             source?: string | null;
             /** Format: int64 */
             version: number;
+        };
+        /** @description A member's difficulty rating. */
+        RatingView: {
+            level: components["schemas"]["Difficulty"];
+            user: components["schemas"]["Person"];
+        };
+        ReactInput: {
+            /**
+             * Format: int64
+             * @description A comment of the task; absent: the task itself.
+             */
+            comment_id?: number | null;
+            /** @description One of 👍 👏 🎉 ❤️ 😄 😮 😢 🚀 👀 ✅. */
+            emoji: string;
+        };
+        /** @description An emoji and who reacted with it. */
+        ReactionView: {
+            emoji: string;
+            users: components["schemas"]["Person"][];
         };
         ReceiptInput: {
             /** @description What reached the bank account. */
@@ -5833,6 +5833,11 @@ export interface components {
             /** @example 8 */
             estimate_hours?: string | null;
             /**
+             * @description The task's video meeting: an http or https address (null or empty clears it).
+             * @example https://meet.example.com/prime-day
+             */
+            meeting_url?: string | null;
+            /**
              * Format: int64
              * @description The phase or task it belongs to (null: top level).
              */
@@ -6089,8 +6094,6 @@ export interface components {
             kind_name: string;
             title: string;
         };
-        /** @enum {string} */
-        Trigger: "scheduled" | "manual";
         /** @description Takes back one allocation of a receipt, by its index in `allocations`. */
         UnallocateInput: {
             index: number;
@@ -6613,88 +6616,6 @@ export interface operations {
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
-        };
-    };
-    status: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupStatus"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    run_now: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupRunView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            409: components["responses"]["Conflict"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
-    set_settings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["BackupSettingsInput"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BackupStatus"];
-                };
-            };
-            400: components["responses"]["BadJson"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            415: components["responses"]["NotJson"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
         };
     };
     list_rules: {
@@ -9940,6 +9861,183 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    list_task_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    upload_task_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a multipart/form-data body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    add_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    rate_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     move_task: {
         parameters: {
             query?: never;
@@ -9961,6 +10059,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    react: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReactInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactionView"][];
                 };
             };
             400: components["responses"]["BadJson"];
