@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext } from '@playwright/test'
+import { mkdirSync } from 'node:fs'
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test'
 import { ADMIN, ensureSetup, input, loginAs } from './helpers'
 
 // Goods (GDS): in headless Chromium against the real server. The admin creates a warehouse and a
@@ -46,6 +47,7 @@ test.beforeAll(async ({ request, baseURL }) => {
 })
 
 let poUrl = ''
+let supplierId = 0
 
 test('the admin sets up a warehouse and a supplier, and orders from it', async ({ page }) => {
   const pageErrors: string[] = []
@@ -109,7 +111,7 @@ test('at the dock on a phone: part of the order is received, some rejected; stoc
   await login(request, baseURL!)
   const first = await request.post(`/api/v1/purchase-orders/${poId}/receipts`, { headers, data: { lines: [{ line: 0, inspected: '30' }] } })
   expect(first.status(), await first.text()).toBe(200)
-  const supplierId = (await first.json()).supplier_id as number
+  supplierId = (await first.json()).supplier_id as number
 
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const page = await context.newPage()
@@ -182,8 +184,67 @@ test('availability at order entry names the warehouses and the shortfall', async
   await page.locator('[data-test=line-add-product]').click()
   await page.locator(`[data-test=product-option-${SKU}]`).click()
   await input(page, 'line-0-quantity').fill('100')
-  await expect(page.locator('[data-test=line-0-availability]')).toHaveText(text)
+  await expect(page.locator('[data-test=line-0-availability]')).toContainText(text)
+  await expect(page.locator('[data-test=line-0-availability]')).toContainText('供应商在订 20')
   // Changing the quantity asks again.
   await input(page, 'line-0-quantity').fill('50')
   await expect(page.locator('[data-test=line-0-availability]')).not.toContainText('20')
+})
+
+test('screenshots of the goods screens @screenshots', async ({ page, baseURL }) => {
+  test.setTimeout(600_000)
+  const out = `${process.cwd()}/../docs/screenshots/`
+  mkdirSync(out, { recursive: true })
+  await login(page.request, baseURL!)
+  const poId = Number(poUrl.split('/').pop())
+  const warehouses = (await (await page.request.get('/api/v1/warehouses')).json()).items as { id: number; code: string }[]
+  const nb = warehouses.find((w) => w.code === 'NB')!.id
+  const la = warehouses.find((w) => w.code === 'LA')!.id
+  const tr = await page.request.post('/api/v1/stock-transfers', { headers, data: { from_warehouse_id: nb, to_warehouse_id: la, mode: 'sea', lines: [{ product_id: productId, quantity: '10' }] } })
+  expect(tr.status(), await tr.text()).toBe(201)
+
+  const shots: { name: string; path: string; ready: string; prepare?: (p: Page) => Promise<void> }[] = [
+    { name: 'suppliers', path: '/purchasing/suppliers', ready: '[data-test^=supplier-]' },
+    { name: 'supplier', path: `/purchasing/suppliers/${supplierId}`, ready: '[data-test=supplier-figures]' },
+    { name: 'purchase-orders', path: '/purchasing/orders', ready: '[data-test^=po-]' },
+    { name: 'purchase-order', path: `/purchasing/orders/${poId}`, ready: '[data-test=po-receipts]' },
+    {
+      name: 'purchase-order-new',
+      path: `/purchasing/orders/new`,
+      ready: '[data-test=po-product-picker]',
+      prepare: async (p) => {
+        await p.locator('[data-test=po-product-picker]').click()
+        await p.locator(`[data-test=product-option-${SKU}]`).click()
+        await expect(p.locator('[data-test=po-line-choices-0]')).toBeVisible()
+        await input(p, 'po-line-quantity-0').fill('500')
+      },
+    },
+    {
+      name: 'receive',
+      path: `/purchasing/orders/${poId}/receive`,
+      ready: '[data-test=receive-line-0]',
+      prepare: async (p) => {
+        await input(p, 'receive-inspected-0').fill('20')
+        await input(p, 'receive-rejected-0').fill('2')
+      },
+    },
+    { name: 'warehouses', path: '/inventory/warehouses', ready: '[data-test^=warehouse]' },
+    { name: 'stock', path: '/inventory/stock', ready: `[data-test=stock-on-hand-${SKU}-NB]` },
+    { name: 'ledger', path: `/inventory/stock?tab=ledger&product_id=${productId}`, ready: '[data-test=ledger-table] .el-table__row' },
+    { name: 'transfers', path: '/inventory/stock?tab=transfers', ready: '[data-test^=transfer-receive-]' },
+  ]
+  for (const lang of ['zh-CN', 'en'] as const) {
+    await page.request.patch('/api/v1/me', { headers, data: { language: lang } })
+    for (const [size, width, height] of [['desktop', 1440, 900], ['phone', 390, 844]] as const) {
+      await page.setViewportSize({ width, height })
+      for (const s of shots) {
+        await page.goto(s.path)
+        await expect(page.locator(s.ready).first()).toBeVisible()
+        if (s.prepare) await s.prepare(page)
+        await page.waitForTimeout(400)
+        await page.screenshot({ path: `${out}goods-${s.name}-${size}-${lang === 'zh-CN' ? 'zh' : 'en'}.png`, fullPage: true })
+      }
+    }
+  }
+  await page.request.patch('/api/v1/me', { headers, data: { language: 'zh-CN' } })
 })
