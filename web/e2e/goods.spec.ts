@@ -230,7 +230,7 @@ test('screenshots of the goods screens @screenshots', async ({ page, baseURL }) 
     },
     { name: 'warehouses', path: '/inventory/warehouses', ready: '[data-test^=warehouse]' },
     { name: 'stock', path: '/inventory/stock', ready: `[data-test=stock-on-hand-${SKU}-NB]` },
-    { name: 'ledger', path: `/inventory/stock?tab=ledger&product_id=${productId}`, ready: '[data-test=ledger-table] .el-table__row' },
+    { name: 'ledger', path: `/inventory/stock?tab=ledger&product_id=${productId}`, ready: '[data-test=ledger-table] .el-table__row, [data-test=ledger-table] .item-card' },
     { name: 'transfers', path: '/inventory/stock?tab=transfers', ready: '[data-test^=transfer-receive-]' },
   ]
   for (const lang of ['zh-CN', 'en'] as const) {
