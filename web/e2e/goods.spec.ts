@@ -191,37 +191,6 @@ test('availability at order entry names the warehouses and the shortfall', async
   await expect(page.locator('[data-test=line-0-availability]')).not.toContainText('20')
 })
 
-test('a sales order short of stock drafts its purchase orders from its page', async ({ page, request, baseURL }) => {
-  await login(request, baseURL!)
-  const customer = await request.post('/api/v1/customers', { headers, data: { name: 'Harbour Lamps Ltd', country: 'GB' } })
-  expect(customer.status(), await customer.text()).toBe(201)
-  const q = await request.post('/api/v1/quotations', {
-    headers,
-    data: { customer_id: (await customer.json()).id, currency: 'USD', incoterm: 'FOB', named_place: 'Ningbo', payment_terms_id: 1, lines: [{ product_id: productId, quantity: '500' }] },
-  })
-  expect(q.status(), await q.text()).toBe(201)
-  const qid = (await q.json()).id
-  for (const step of ['send', 'accept']) {
-    const cur = await (await request.get(`/api/v1/quotations/${qid}`)).json()
-    expect((await request.post(`/api/v1/quotations/${qid}/steps`, { headers, data: { step, version: cur.version } })).ok()).toBe(true)
-  }
-  const order = await request.post(`/api/v1/quotations/${qid}/order`, { headers, data: {} })
-  expect(order.status(), await order.text()).toBe(201)
-  const orderId = (await order.json()).id
-
-  await loginAs(page, ADMIN.username, ADMIN.password)
-  await page.goto(`/sales/orders/${orderId}`)
-  const card = page.locator('[data-test=order-availability]')
-  await expect(card.locator('[data-test=order-availability-0]')).toContainText('缺')
-  await card.locator('[data-test=order-request-purchase]').click()
-  // A draft purchase order for the shortfall, linked from the card, for the sales order.
-  const link = card.locator('a[href^="/purchasing/orders/"]').first()
-  await expect(link).toBeVisible()
-  await link.click()
-  await expect(page.locator('[data-test=po-status-draft]')).toBeVisible()
-  await expect(page.locator('[data-test=fact-sales_order]')).toContainText('SO-')
-})
-
 test('screenshots of the goods screens @screenshots', async ({ page, baseURL }) => {
   test.setTimeout(600_000)
   const out = `${process.cwd()}/../docs/screenshots/`
@@ -309,4 +278,35 @@ test('screenshots of the goods screens @screenshots', async ({ page, baseURL }) 
     }
   }
   await page.request.patch('/api/v1/me', { headers, data: { language: 'zh-CN' } })
+})
+
+test('a sales order short of stock drafts its purchase orders from its page', async ({ page, request, baseURL }) => {
+  await login(request, baseURL!)
+  const customer = await request.post('/api/v1/customers', { headers, data: { name: 'Harbour Lamps Ltd', country: 'GB' } })
+  expect(customer.status(), await customer.text()).toBe(201)
+  const q = await request.post('/api/v1/quotations', {
+    headers,
+    data: { customer_id: (await customer.json()).id, currency: 'CNY', incoterm: 'FOB', named_place: 'Ningbo', payment_terms_id: 1, lines: [{ product_id: productId, quantity: '500', unit_price: '80' }] },
+  })
+  expect(q.status(), await q.text()).toBe(201)
+  const qid = (await q.json()).id
+  for (const step of ['send', 'accept']) {
+    const cur = await (await request.get(`/api/v1/quotations/${qid}`)).json()
+    expect((await request.post(`/api/v1/quotations/${qid}/steps`, { headers, data: { step, version: cur.version } })).ok()).toBe(true)
+  }
+  const order = await request.post(`/api/v1/quotations/${qid}/order`, { headers, data: {} })
+  expect(order.status(), await order.text()).toBe(201)
+  const orderId = (await order.json()).id
+
+  await loginAs(page, ADMIN.username, ADMIN.password)
+  await page.goto(`/sales/orders/${orderId}`)
+  const card = page.locator('[data-test=order-availability]')
+  await expect(card.locator('[data-test=order-availability-0]')).toContainText('缺')
+  await card.locator('[data-test=order-request-purchase]').click()
+  // A draft purchase order for the shortfall, linked from the card, for the sales order.
+  const link = card.locator('a[href^="/purchasing/orders/"]').first()
+  await expect(link).toBeVisible()
+  await link.click()
+  await expect(page.locator('[data-test=po-status-draft]')).toBeVisible()
+  await expect(page.locator('[data-test=fact-sales_order]')).toContainText('SO-')
 })
