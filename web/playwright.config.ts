@@ -59,6 +59,7 @@ export default defineConfig({
     { name: 'products', testMatch: /products\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'sales', testMatch: /sales\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'projects', testMatch: /projects\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'goods', testMatch: /goods\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],
   webServer: {
     command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),
