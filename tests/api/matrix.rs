@@ -250,6 +250,9 @@ const POLICY: &[Rule] = &[
     ("*", "/receipts/{id}*", &[], &[Check::Visible(FINANCE, Act::OnRecord)]),
     ("GET", "/receipts", &[Need::Some(FINANCE, READ)], &[]),
     ("GET", "/receivables/fx", &[Need::Some(FINANCE, READ)], &[]),
+    // Supplier invoices and payables are finance's with scope `all` (they have no owner).
+    ("POST", "/supplier-invoices/{id}/payments", &[Need::All(FINANCE, UPDATE)], &[]),
+    ("*", "/supplier-invoices*|/payables*", &[Need::All(FINANCE, Act::ByMethod)], &[]),
     // Rates and terms templates are the company's (any scope of the finance action).
     ("POST", "/exchange-rates/import", &[Need::Some(FINANCE, IMPORT)], &[]),
     ("*", "/exchange-rates*|/payment-terms*", &[Need::Some(FINANCE, Act::ByMethod)], &[]),
@@ -276,6 +279,8 @@ const POLICY: &[Rule] = &[
     ("GET", "/purchase-orders", &[Need::Some(PURCHASING, READ)], &[]),
     ("POST", "/purchase-orders/{id}/receipts", &[Need::Some(INVENTORY, CREATE)], &[Check::Visible(PURCHASING, READ)]),
     ("*", "/purchase-orders/{id}", &[], &[Check::Visible(PURCHASING, Act::OnRecord)]),
+    // Reorder rules and the planning run are the buyers': purchasing with scope `all`.
+    ("*", "/reorder-rules*|/purchase-plan*", &[Need::All(PURCHASING, Act::ByMethod)], &[]),
     // Warehouses, the ledger, transfers and availability are the company's (any scope of the
     // inventory action); the settings are changed by settings admins.
     ("PUT", "/inventory-settings", &[Need::All("settings", UPDATE)], &[]),

@@ -5,6 +5,8 @@
 //! external supplier and the roles that hide supplier prices see.
 
 mod access;
+mod payables;
+mod planning;
 mod purchasing;
 mod stock;
 
