@@ -89,10 +89,8 @@ pub enum InvoiceStatus {
 
 impl Entity for SupplierInvoice {
     const KIND: &'static str = "supplier_invoice";
-    const SENSITIVE_FIELDS: &'static [(&'static str, &'static str)] = &[
-        ("amount", "supplier_price"),
-        ("payments", "supplier_price"),
-    ];
+    const SENSITIVE_FIELDS: &'static [(&'static str, &'static str)] =
+        &[("amount", "supplier_price"), ("payments", "supplier_price")];
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
             IndexDef::many("supplier", |i: &SupplierInvoice| {
@@ -394,7 +392,12 @@ pub struct PaymentInput {
 }
 
 /// Records a payment; more than is outstanding is refused (409 on `amount`).
-pub fn pay(k: &Kontor, p: &Principal, id: u64, input: PaymentInput) -> AppResult<serde_json::Value> {
+pub fn pay(
+    k: &Kontor,
+    p: &Principal,
+    id: u64,
+    input: PaymentInput,
+) -> AppResult<serde_json::Value> {
     p.require_all(Module::Finance, Action::Update)?;
     let principal = p.clone();
     k.store.write(move |tx| {

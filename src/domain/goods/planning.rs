@@ -231,7 +231,10 @@ fn apply_rule(tx: &Tx, r: &mut ReorderRule, input: &RuleInput) -> AppResult<()> 
                 return Err(invalid(
                     "supplier_id",
                     format!("供应商“{}”没有这个产品的报价。", sup.data.name),
-                    format!("Supplier “{}” has no price for this product.", sup.data.name),
+                    format!(
+                        "Supplier “{}” has no price for this product.",
+                        sup.data.name
+                    ),
                 ));
             }
             r.supplier_id = Some(s);
@@ -256,11 +259,7 @@ fn apply_rule(tx: &Tx, r: &mut ReorderRule, input: &RuleInput) -> AppResult<()> 
         return Err(invalid(
             "max",
             format!("最高库存 {} 不能低于最低库存 {}。", qty(max), qty(min)),
-            format!(
-                "The max {} cannot be below the min {}.",
-                qty(max),
-                qty(min)
-            ),
+            format!("The max {} cannot be below the min {}.", qty(max), qty(min)),
         ));
     }
     Ok(())
@@ -325,7 +324,11 @@ pub fn update_rule(k: &Kontor, p: &Principal, id: u64, input: RuleInput) -> AppR
         let current = guard::open::<ReorderRule>(tx, &principal, id, Action::Update)?;
         for (field, given, now) in [
             ("product_id", input.product_id, current.data.product_id),
-            ("warehouse_id", input.warehouse_id, current.data.warehouse_id),
+            (
+                "warehouse_id",
+                input.warehouse_id,
+                current.data.warehouse_id,
+            ),
         ] {
             if given.is_some_and(|g| g != now) {
                 return Err(invalid(
@@ -348,9 +351,8 @@ pub fn update_rule(k: &Kontor, p: &Principal, id: u64, input: RuleInput) -> AppR
 pub fn delete_rule(k: &Kontor, p: &Principal, id: u64, version: Option<u64>) -> AppResult<()> {
     p.require_all(Module::Purchasing, Action::Delete)?;
     let principal = p.clone();
-    k.store.write(move |tx| {
-        guard::delete::<ReorderRule>(tx, &principal, id, Action::Delete, version)
-    })
+    k.store
+        .write(move |tx| guard::delete::<ReorderRule>(tx, &principal, id, Action::Delete, version))
 }
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -549,11 +551,7 @@ fn inputs(tx: &Tx, now: DateTime<Utc>) -> AppResult<Inputs> {
         }
         let w = o.warehouse_id.unwrap_or(main);
         for l in &o.lines {
-            let q = if draft {
-                l.quantity
-            } else {
-                l.open_quantity()
-            };
+            let q = if draft { l.quantity } else { l.open_quantity() };
             if q > Decimal::ZERO {
                 *incoming.entry((l.product_id, w)).or_default() += q;
             }
@@ -648,13 +646,26 @@ fn suggest(
     let terms = vec![
         term(
             "demand",
-            label("提前期内未备货的订单需求", "open orders' demand within the lead time"),
+            label(
+                "提前期内未备货的订单需求",
+                "open orders' demand within the lead time",
+            ),
             demand,
             "+",
         ),
-        term("safety_stock", label("安全库存", "safety stock"), safety, "+"),
+        term(
+            "safety_stock",
+            label("安全库存", "safety stock"),
+            safety,
+            "+",
+        ),
         term("on_hand", label("现有库存", "on hand"), bal.on_hand, "-"),
-        term("reserved", label("已被订单预留", "reserved for orders"), bal.reserved, "+"),
+        term(
+            "reserved",
+            label("已被订单预留", "reserved for orders"),
+            bal.reserved,
+            "+",
+        ),
         term("incoming", label("在途采购", "incoming"), incoming, "-"),
     ];
     let mut steps = Vec::new();
@@ -856,7 +867,11 @@ pub struct PlanOrderInput {
 /// Chosen lines → draft purchase orders, one per supplier and currency of its price, at the
 /// supplier's prices, into the rule's warehouse; all or nothing. The plan is computed again
 /// inside the transaction (what the caller saw may have changed).
-pub fn order(k: &Kontor, p: &Principal, input: PlanOrderInput) -> AppResult<Vec<serde_json::Value>> {
+pub fn order(
+    k: &Kontor,
+    p: &Principal,
+    input: PlanOrderInput,
+) -> AppResult<Vec<serde_json::Value>> {
     p.require_all(Module::Purchasing, Action::Create)?;
     if input.lines.is_empty() {
         return Err(AppError::required("lines"));
@@ -888,7 +903,10 @@ pub fn order(k: &Kontor, p: &Principal, input: PlanOrderInput) -> AppResult<Vec<
             if q <= Decimal::ZERO {
                 return Err(conflict(
                     &f("quantity"),
-                    format!("{} @ {} 现在不需要补货；请填写数量。", s.sku, s.warehouse_code),
+                    format!(
+                        "{} @ {} 现在不需要补货；请填写数量。",
+                        s.sku, s.warehouse_code
+                    ),
                     format!(
                         "{} @ {} needs nothing now; give a quantity.",
                         s.sku, s.warehouse_code
@@ -903,7 +921,11 @@ pub fn order(k: &Kontor, p: &Principal, input: PlanOrderInput) -> AppResult<Vec<
                 ));
             };
             groups
-                .entry((supplier, price.currency.code().to_string(), rule.data.warehouse_id))
+                .entry((
+                    supplier,
+                    price.currency.code().to_string(),
+                    rule.data.warehouse_id,
+                ))
                 .or_default()
                 .push(PoLineInput {
                     product_id: rule.data.product_id,
