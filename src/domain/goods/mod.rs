@@ -1,12 +1,16 @@
 //! Goods (INV-1, INV-2 in part, INV-4): suppliers and their prices, purchase orders with
 //! receipts and quality inspection, warehouses (domestic and overseas), the append-only stock
 //! ledger with its running balances, transfers with goods in transit, reservations of
-//! confirmed sales orders, and availability at order entry.
+//! confirmed sales orders, and availability at order entry; purchase planning from reorder
+//! rules (INV-3, `planning`) and supplier invoices with payables and their reminders (FIN-2,
+//! payables half, `payables`).
 //!
 //! Permission modules: suppliers and purchase orders are `purchasing`; warehouses, the ledger,
-//! transfers, availability and the inventory settings are `inventory`. A supplier's records
-//! belong to its portal login (`Supplier::portal_user_id`), so the external supplier role
-//! (purchasing read, scope own) sees its own supplier and purchase orders and nothing else.
+//! transfers, availability and the inventory settings are `inventory`; reorder rules and the
+//! planning run are `purchasing` with scope `all`; supplier invoices are `finance` with scope
+//! `all`. A supplier's records belong to its portal login (`Supplier::portal_user_id`), so the
+//! external supplier role (purchasing read, scope own) sees its own supplier and purchase
+//! orders and nothing else.
 
 pub mod availability;
 pub mod demo;

@@ -7,6 +7,7 @@
 mod access;
 mod payables;
 mod planning;
+mod profit;
 mod purchasing;
 mod stock;
 

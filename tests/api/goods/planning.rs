@@ -76,6 +76,9 @@ fn steps(line: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A PO line as (SKU, quantity, unit price).
+type PoLineText = (String, String, String);
+
 struct Case {
     name: &'static str,
     /// Rule fields beyond product and warehouse.
@@ -452,7 +455,7 @@ async fn chosen_lines_become_draft_orders_per_supplier_and_a_purchase_request_is
     let (status, pos) = g.admin.send(Method::POST, "/api/v1/purchase-plan/orders",
         Some(json!({"lines": [{"rule_id": rules[0]}, {"rule_id": rules[1]}, {"rule_id": rules[2], "quantity": "15"}]}))).await;
     assert_eq!(status, StatusCode::CREATED, "{pos}");
-    let mut got: Vec<(u64, String, Vec<(String, String, String)>)> = pos
+    let mut got: Vec<(u64, String, Vec<PoLineText>)> = pos
         .as_array()
         .unwrap()
         .iter()
