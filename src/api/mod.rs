@@ -15,6 +15,8 @@ mod imports;
 mod inventory;
 mod leads;
 mod notifications;
+mod payables;
+mod planning;
 mod products;
 mod projects;
 mod purchasing;
@@ -85,6 +87,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(purchasing::router())
         .merge(inventory::router())
+        .merge(planning::router())
+        .merge(payables::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -47,6 +47,8 @@ pub enum NotifyKind {
     TaskAssigned,
     /// The recipient was mentioned in a task's conversation.
     TaskMentioned,
+    /// A supplier invoice falls due soon.
+    PayableDue,
 }
 
 /// The record a notification leads to: a kind (`Entity::KIND`) and an id.
@@ -120,6 +122,11 @@ impl Message {
 
 /// Every message: key, Chinese, English; `{name}` is a parameter. New modules add theirs here.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
+    (
+        "payable.due",
+        "供应商 {supplier} 的发票 {invoice} 未付 {amount}，将于 {due} 到期",
+        "Invoice {invoice} of {supplier}, {amount} unpaid, falls due on {due}",
+    ),
     (
         "transfer.requested",
         "{requester} 申请接手您的客户 {customer}",

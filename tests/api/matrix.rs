@@ -252,6 +252,9 @@ const POLICY: &[Rule] = &[
     ("*", "/receipts/{id}*", &[], &[Check::Visible(FINANCE, Act::OnRecord)]),
     ("GET", "/receipts", &[Need::Some(FINANCE, READ)], &[]),
     ("GET", "/receivables/fx", &[Need::Some(FINANCE, READ)], &[]),
+    // Supplier invoices and payables are finance's with scope `all` (they have no owner).
+    ("POST", "/supplier-invoices/{id}/payments", &[Need::All(FINANCE, UPDATE)], &[]),
+    ("*", "/supplier-invoices*|/payables*", &[Need::All(FINANCE, Act::ByMethod)], &[]),
     // Rates and terms templates are the company's (any scope of the finance action).
     ("POST", "/exchange-rates/import", &[Need::Some(FINANCE, IMPORT)], &[]),
     ("*", "/exchange-rates*|/payment-terms*", &[Need::Some(FINANCE, Act::ByMethod)], &[]),
@@ -281,6 +284,8 @@ const POLICY: &[Rule] = &[
     ("GET", "/purchase-orders", &[Need::Some(PURCHASING, READ)], &[]),
     ("POST", "/purchase-orders/{id}/receipts", &[Need::Some(INVENTORY, CREATE)], &[Check::Visible(PURCHASING, READ)]),
     ("*", "/purchase-orders/{id}", &[], &[Check::Visible(PURCHASING, Act::OnRecord)]),
+    // Reorder rules and the planning run are the buyers': purchasing with scope `all`.
+    ("*", "/reorder-rules*|/purchase-plan*", &[Need::All(PURCHASING, Act::ByMethod)], &[]),
     // Warehouses, the ledger, transfers and availability are the company's (any scope of the
     // inventory action); the settings are changed by settings admins.
     ("PUT", "/inventory-settings", &[Need::All("settings", UPDATE)], &[]),
@@ -334,6 +339,8 @@ const RECORDS: &[(&str, &str)] = &[
     ("purchase-orders", "purchase_order"),
     ("warehouses", "warehouse"),
     ("stock-transfers", "stock_transfer"),
+    ("reorder-rules", "reorder_rule"),
+    ("supplier-invoices", "supplier_invoice"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
@@ -1137,6 +1144,53 @@ impl World {
                 let input = json!({"code": code, "name": name, "location": "overseas"});
                 let v = self
                     .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "reorder_rule" => {
+                // A rule of a new product in a new warehouse (the buyers': scope `all`).
+                let input =
+                    json!({"code": format!("R{}", self.n), "name": name, "location": "overseas"});
+                let w = id(&self
+                    .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                    .await);
+                let sku = format!("RR-{}", self.n);
+                let p = self
+                    .admin(
+                        Method::POST,
+                        "/api/v1/products",
+                        Some(json!({"sku": sku, "name_en": sku})),
+                    )
+                    .await;
+                let input = json!({"product_id": id(&p), "warehouse_id": w, "min": "10"});
+                let v = self
+                    .admin(Method::POST, "/api/v1/reorder-rules", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "supplier_invoice" => {
+                // An invoice of a confirmed order of a new supplier (finance's: scope `all`).
+                let input = json!({"name": name, "country": "CN", "currency": "CNY"});
+                let s = id(&self
+                    .admin(Method::POST, "/api/v1/suppliers", Some(input))
+                    .await);
+                let sku = format!("SI-{}", self.n);
+                let p = self
+                    .admin(
+                        Method::POST,
+                        "/api/v1/products",
+                        Some(json!({"sku": sku, "name_en": sku})),
+                    )
+                    .await;
+                let input = json!({"supplier_id": s, "status": "confirmed",
+                    "lines": [{"product_id": id(&p), "quantity": "5", "unit_price": "3.20"}]});
+                let po = id(&self
+                    .admin(Method::POST, "/api/v1/purchase-orders", Some(input))
+                    .await);
+                let input = json!({"number": format!("SI-{}", self.n), "supplier_id": s, "po_ids": [po],
+                    "amount": {"amount": "16.00", "currency": "CNY"}, "invoice_date": "2026-03-01", "due_date": "2026-04-01"});
+                let v = self
+                    .admin(Method::POST, "/api/v1/supplier-invoices", Some(input))
                     .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }

@@ -1,17 +1,23 @@
 //! Goods (INV-1, INV-2 in part, INV-4): suppliers and their prices, purchase orders with
 //! receipts and quality inspection, warehouses (domestic and overseas), the append-only stock
 //! ledger with its running balances, transfers with goods in transit, reservations of
-//! confirmed sales orders, and availability at order entry.
+//! confirmed sales orders, and availability at order entry; purchase planning from reorder
+//! rules (INV-3, `planning`) and supplier invoices with payables and their reminders (FIN-2,
+//! payables half, `payables`).
 //!
 //! Permission modules: suppliers and purchase orders are `purchasing`; warehouses, the ledger,
-//! transfers, availability and the inventory settings are `inventory`. A supplier's records
-//! belong to its portal login (`Supplier::portal_user_id`), so the external supplier role
-//! (purchasing read, scope own) sees its own supplier and purchase orders and nothing else.
+//! transfers, availability and the inventory settings are `inventory`; reorder rules and the
+//! planning run are `purchasing` with scope `all`; supplier invoices are `finance` with scope
+//! `all`. A supplier's records belong to its portal login (`Supplier::portal_user_id`), so the
+//! external supplier role (purchasing read, scope own) sees its own supplier and purchase
+//! orders and nothing else.
 
 pub mod availability;
 pub mod demo;
 #[cfg(test)]
 mod ledger_tests;
+pub mod payables;
+pub mod planning;
 pub mod purchase;
 pub mod receiving;
 pub mod reservations;
@@ -24,10 +30,12 @@ pub mod warehouses;
 use rust_decimal::Decimal;
 
 use crate::auth::{Action, Module, Principal, Scope};
-use crate::domain::kit::{KindInfo, ModuleDef};
+use crate::domain::kit::{Job, KindInfo, ModuleDef};
 use crate::error::{AppError, ErrorCode, Msg};
 use crate::store::Registry;
 
+use payables::SupplierInvoice;
+use planning::ReorderRule;
 use purchase::PurchaseOrder;
 use settings::InventorySettings;
 use stock::StockMove;
@@ -38,8 +46,17 @@ use warehouses::Warehouse;
 pub fn module() -> ModuleDef {
     ModuleDef {
         areas,
+        jobs,
         ..ModuleDef::new("goods", KINDS, register)
     }
+}
+
+fn jobs() -> Vec<Job> {
+    vec![Job {
+        name: "payables.remind",
+        every: std::time::Duration::from_secs(3600),
+        run: payables::remind,
+    }]
 }
 
 static KINDS: &[KindInfo] = &[
@@ -49,6 +66,8 @@ static KINDS: &[KindInfo] = &[
     KindInfo::of::<StockMove>("库存流水", "Stock move"),
     KindInfo::of::<StockTransfer>("调拨单", "Stock transfer"),
     KindInfo::plain::<InventorySettings>(Module::Inventory, "库存设置", "Inventory settings"),
+    KindInfo::of::<ReorderRule>("补货规则", "Reorder rule"),
+    KindInfo::of::<SupplierInvoice>("供应商发票", "Supplier invoice"),
 ];
 
 fn register(r: Registry) -> Registry {
@@ -58,6 +77,8 @@ fn register(r: Registry) -> Registry {
         .with::<StockMove>()
         .with::<StockTransfer>()
         .with::<InventorySettings>()
+        .with::<ReorderRule>()
+        .with::<SupplierInvoice>()
 }
 
 fn areas(p: &Principal, areas: &mut Vec<&'static str>) {

@@ -1,7 +1,9 @@
 //! The inventory settings (one record): whether stock may go below zero (off by default: a
 //! move that would make on-hand or available negative is refused) and the over-receipt
-//! tolerance of purchase orders (5 % by default). Read by inventory readers, set by settings
-//! admins.
+//! tolerance of purchase orders (5 % by default), whether purchase planning inflates its
+//! quantities by the supplier's pass rate (off by default), and how many days before a supplier
+//! invoice falls due finance is reminded (3 by default). Read by inventory readers, set by
+//! settings admins.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,25 @@ pub struct InventorySettings {
     #[serde(with = "rust_decimal::serde::str")]
     #[schema(value_type = String, example = "5")]
     pub over_receipt_percent: Decimal,
+    /// Purchase planning divides its quantities by the supplier's pass rate (rejects expected).
+    #[serde(default)]
+    pub plan_with_pass_rate: bool,
+    /// Days before a supplier invoice's due date that finance is reminded (0–90).
+    #[serde(default = "default_reminder_days")]
+    #[schema(maximum = 90, example = 3)]
+    pub payable_reminder_days: u32,
+}
+
+fn default_reminder_days() -> u32 {
+    3
+}
+
+/// Schema 1: before planning and payables.
+#[derive(Deserialize)]
+struct InventorySettingsV1 {
+    allow_negative: bool,
+    #[serde(with = "rust_decimal::serde::str")]
+    over_receipt_percent: Decimal,
 }
 
 impl Default for InventorySettings {
@@ -27,12 +48,31 @@ impl Default for InventorySettings {
         InventorySettings {
             allow_negative: false,
             over_receipt_percent: Decimal::from(5),
+            plan_with_pass_rate: false,
+            payable_reminder_days: default_reminder_days(),
         }
     }
 }
 
 impl Entity for InventorySettings {
     const KIND: &'static str = "inventory_settings";
+    /// 2: `plan_with_pass_rate` (off) and `payable_reminder_days` (3) added.
+    const SCHEMA_VERSION: u16 = 2;
+    fn upgrade(from: u16, payload: &[u8]) -> Result<Self, crate::store::StoreError> {
+        match from {
+            1 => {
+                let old: InventorySettingsV1 = crate::store::decode(payload)?;
+                Ok(InventorySettings {
+                    allow_negative: old.allow_negative,
+                    over_receipt_percent: old.over_receipt_percent,
+                    ..InventorySettings::default()
+                })
+            }
+            v => Err(crate::store::StoreError::Corrupt(format!(
+                "inventory_settings schema {v}"
+            ))),
+        }
+    }
     fn title(&self) -> String {
         "inventory settings".into()
     }
@@ -67,6 +107,13 @@ pub fn set(k: &Kontor, p: &Principal, input: InventorySettings) -> AppResult<Inv
             "over_receipt_percent",
             "超收容差应在 0 到 100 之间。".into(),
             "The over-receipt tolerance must be between 0 and 100.".into(),
+        ));
+    }
+    if input.payable_reminder_days > 90 {
+        return Err(super::invalid(
+            "payable_reminder_days",
+            "付款提醒天数应在 0 到 90 之间。".into(),
+            "The payable reminder days must be between 0 and 90.".into(),
         ));
     }
     let actor = p.actor();

@@ -5,6 +5,9 @@
 //! external supplier and the roles that hide supplier prices see.
 
 mod access;
+mod payables;
+mod planning;
+mod profit;
 mod purchasing;
 mod stock;
 
