@@ -12,6 +12,7 @@ pub mod extract;
 mod finance;
 mod imports;
 mod inventory;
+mod logistics;
 mod leads;
 mod notifications;
 mod products;
@@ -83,6 +84,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(purchasing::router())
         .merge(inventory::router())
+        .merge(logistics::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -6,7 +6,7 @@ use crate::store::{Actor, Registry, Tx};
 
 use super::kit::{Job, KindInfo, ModuleDef, Owner, Participant};
 
-pub fn all() -> [ModuleDef; 8] {
+pub fn all() -> [ModuleDef; 9] {
     [
         super::accounts::module(),
         super::files::module(),
@@ -16,6 +16,7 @@ pub fn all() -> [ModuleDef; 8] {
         super::sales::module(),
         super::projects::module(),
         super::goods::module(),
+        super::logistics::module(),
     ]
 }
 

@@ -8,6 +8,7 @@ mod dedup;
 mod demo;
 mod files;
 mod goods;
+mod logistics;
 mod i18n;
 mod imports;
 mod notify;
