@@ -12,7 +12,11 @@ use super::AppState;
 use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
+use axum::response::Response;
+
 use crate::domain::kit::List;
+use crate::domain::logistics::documents;
+use crate::domain::sales::documents::DocumentQuery;
 use crate::domain::logistics::shipments::{
     self, ProgressInput, ShipInput, ShipmentInput, ShipmentQuery, ShipmentView,
 };
@@ -24,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ship_shipment))
         .routes(routes!(progress_shipment))
         .routes(routes!(cancel_shipment))
+        .routes(routes!(shipment_document))
 }
 
 /// The shipments the caller reads, newest first.
@@ -125,5 +130,21 @@ async fn cancel_shipment(
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || shipments::cancel(&k, &auth.principal, id, v.version)).await?,
+    ))
+}
+
+/// The shipment's commercial invoice (`kind=ci`, selling prices, never a cost) or packing list
+/// (`kind=pl`: cartons, weights, volume), as PDF or print-ready HTML, in the order's language
+/// or the one asked for.
+#[utoipa::path(get, path = "/api/v1/shipments/{id}/document", tag = "logistics", params(("id" = u64, Path), DocumentQuery), responses((status = 200, content_type = "application/pdf", body = Vec<u8>)))]
+async fn shipment_document(
+    State(s): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam<u64>,
+    Params(q): Params<DocumentQuery>,
+) -> ApiResult<Response> {
+    let k = s.kontor.clone();
+    Ok(super::sales::document(
+        blocking(move || documents::shipment_document(&k, &auth.principal, id, q)).await?,
     ))
 }

@@ -5,6 +5,7 @@
 //! Permission module `logistics`. A shipment follows its order's owner, as the order follows
 //! its customer's.
 
+pub mod documents;
 pub mod packing;
 pub mod shipments;
 

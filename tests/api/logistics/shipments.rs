@@ -192,3 +192,47 @@ async fn reps_read_their_own_orders_shipments_and_logistics_makes_them() {
     let (status, _) = rep.send(Method::POST, &format!("/api/v1/shipments/{}/ship", id(&sh)), Some(json!({}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// The commercial invoice and packing list: HTML and PDF, in English, Chinese or both; the CI
+/// shows the selling prices of the lines shipped, the PL cartons, weights and the part-full
+/// last carton, no prices; neither shows a cost.
+#[tokio::test(flavor = "multi_thread")]
+async fn commercial_invoice_and_packing_list_print_like_the_pi() {
+    let g = stocked().await;
+    let c = g.customer().await;
+    let o = g.order(c, &[("LAMP-1", "260"), ("CHAIR-2", "10")], None).await;
+    let sh = shipment(&g, json!({"order_id": id(&o), "carrier": "COSCO", "bl_no": "COSU6123456780",
+        "port_of_loading": "Ningbo", "port_of_discharge": "Hamburg",
+        "containers": [{"number": "CBHU1234567", "type": "40HQ"}],
+        "lines": [{"order_line": 0}]})).await;
+    let path = |q: &str| format!("/api/v1/shipments/{}/document?{q}", id(&sh));
+    let text = |q: &'static str| {
+        let c = g.admin.clone();
+        let p = path(q);
+        async move {
+            let r = c.http.get(format!("{}{p}", c.base)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{q}");
+            r.bytes().await.unwrap().to_vec()
+        }
+    };
+    let ci = String::from_utf8(text("kind=ci&format=html&lang=en").await).unwrap();
+    for want in ["COMMERCIAL INVOICE", &sh["number"].as_str().unwrap().to_string(), "5,200.00", "COSU6123456780", "CBHU1234567 (40HQ)", "Hamburg"] {
+        assert!(ci.contains(want), "CI lacks {want}");
+    }
+    assert!(!ci.contains("CHAIR-2"), "only the lines shipped");
+    let pl = String::from_utf8(text("kind=pl&format=html&lang=en").await).unwrap();
+    for want in ["PACKING LIST", "last carton 10", "6 CTNS", "N.W. 57.2 kg", "G.W. 66.2 kg", "0.36 m³"] {
+        assert!(pl.contains(want), "PL lacks {want}");
+    }
+    assert!(!pl.contains("5,200.00") && !pl.contains("Unit price"), "no prices on a packing list");
+    let zh = String::from_utf8(text("kind=pl&format=html&lang=zh").await).unwrap();
+    assert!(zh.contains("装箱单") && zh.contains("尾箱 10") && zh.contains("毛重"), "zh PL");
+    let both = String::from_utf8(text("kind=ci&format=html&lang=both").await).unwrap();
+    assert!(both.contains("商业发票") && both.contains("COMMERCIAL INVOICE"));
+    let pdf = text("kind=ci").await;
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let pdf = text("kind=pl&lang=both").await;
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let (status, v) = g.admin.send(Method::GET, &path("kind=bl"), None).await;
+    assert_eq!((status, v["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("kind")));
+}
