@@ -12,10 +12,13 @@ use super::AppState;
 use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use super::users::VersionQuery;
+use axum::body::Bytes;
+use axum::http::HeaderMap;
 use axum::response::Response;
 
 use crate::domain::kit::List;
 use crate::domain::logistics::documents;
+use crate::domain::logistics::tracking::{self, ProviderState, Received, SecretInput};
 use crate::domain::sales::documents::DocumentQuery;
 use crate::domain::logistics::shipments::{
     self, ProgressInput, ShipInput, ShipmentInput, ShipmentQuery, ShipmentView,
@@ -29,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(progress_shipment))
         .routes(routes!(cancel_shipment))
         .routes(routes!(shipment_document))
+        .routes(routes!(tracking_hook))
+        .routes(routes!(get_tracking_settings, set_tracking_secret))
 }
 
 /// The shipments the caller reads, newest first.
@@ -146,5 +151,60 @@ async fn shipment_document(
     let k = s.kontor.clone();
     Ok(super::sales::document(
         blocking(move || documents::shipment_document(&k, &auth.principal, id, q)).await?,
+    ))
+}
+
+/// A tracking provider's notification (17TRACK webhook v2, AfterShip): public, no session;
+/// the body must carry the provider's signature made with the secret the admin set (header
+/// `sign` for 17TRACK, `aftership-hmac-sha256` for AfterShip). Its events are stored on the
+/// shipment with that B/L, container, booking or tracking number, moving its ETA and status on.
+#[utoipa::path(post, path = "/api/v1/hooks/tracking/{provider}", tag = "logistics", security(()),
+    params(("provider" = String, Path, description = "`17track` or `aftership`")),
+    request_body(content = Object, content_type = "application/json"),
+    responses(
+        (status = 200, body = Received),
+        (status = 401, description = "No secret set, or a bad signature"),
+        (status = 404, description = "An unknown provider or tracking number"),
+        (status = 409, description = "A replay: already applied, or its timestamp is outside the window"),
+    ))]
+async fn tracking_hook(
+    State(s): State<AppState>,
+    PathParam(provider): PathParam<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Received>> {
+    let k = s.kontor.clone();
+    let sign = tracking::Provider::parse(&provider)
+        .and_then(|p| headers.get(tracking::header(p)))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok(Json(
+        blocking(move || tracking::receive(&k, &provider, sign.as_deref(), &body)).await?,
+    ))
+}
+
+/// Which tracking providers have a webhook secret (never the secret itself).
+#[utoipa::path(get, path = "/api/v1/tracking-settings", tag = "logistics", responses((status = 200, body = Vec<ProviderState>)))]
+async fn get_tracking_settings(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Vec<ProviderState>>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || tracking::get_settings(&k, &auth.principal)).await?,
+    ))
+}
+
+/// Sets (or, empty, removes) a tracking provider's webhook secret; the answer says only which
+/// providers have one.
+#[utoipa::path(put, path = "/api/v1/tracking-settings", tag = "logistics", request_body = SecretInput, responses((status = 200, body = Vec<ProviderState>)))]
+async fn set_tracking_secret(
+    State(s): State<AppState>,
+    auth: Auth,
+    Body(input): Body<SecretInput>,
+) -> ApiResult<Json<Vec<ProviderState>>> {
+    let k = s.kontor.clone();
+    Ok(Json(
+        blocking(move || tracking::set_secret(&k, &auth.principal, input)).await?,
     ))
 }

@@ -8,12 +8,14 @@
 pub mod documents;
 pub mod packing;
 pub mod shipments;
+pub mod tracking;
 
 use crate::auth::{Action, Module, Principal, Scope};
 use crate::domain::kit::{KindInfo, ModuleDef};
 use crate::store::Registry;
 
 use shipments::Shipment;
+use tracking::TrackingSettings;
 
 pub fn module() -> ModuleDef {
     ModuleDef {
@@ -22,10 +24,13 @@ pub fn module() -> ModuleDef {
     }
 }
 
-static KINDS: &[KindInfo] = &[KindInfo::of::<Shipment>("出运单", "Shipment")];
+static KINDS: &[KindInfo] = &[
+    KindInfo::of::<Shipment>("出运单", "Shipment"),
+    KindInfo::plain::<TrackingSettings>(Module::Settings, "物流跟踪设置", "Tracking settings"),
+];
 
 fn register(r: Registry) -> Registry {
-    r.with::<Shipment>()
+    r.with::<Shipment>().with::<TrackingSettings>()
 }
 
 fn areas(p: &Principal, areas: &mut Vec<&'static str>) {

@@ -4,6 +4,7 @@
 //! make and read shipments.
 
 mod shipments;
+mod tracking;
 
 use reqwest::Method;
 use serde_json::{Value, json};
