@@ -18,11 +18,11 @@ use axum::response::Response;
 
 use crate::domain::kit::List;
 use crate::domain::logistics::documents;
-use crate::domain::logistics::tracking::{self, ProviderState, Received, SecretInput};
-use crate::domain::sales::documents::DocumentQuery;
 use crate::domain::logistics::shipments::{
     self, ProgressInput, ShipInput, ShipmentInput, ShipmentQuery, ShipmentView,
 };
+use crate::domain::logistics::tracking::{self, ProviderState, Received, SecretInput};
+use crate::domain::sales::documents::DocumentQuery;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1173,8 +1173,11 @@ impl World {
             "shipment" => {
                 // A planned shipment of an order of the holder, from a warehouse of its own.
                 let c = self.customer("customer", &who).await;
-                let input = json!({"code": format!("S{}", self.n), "name": name, "location": "domestic"});
-                let wh = id(&self.admin(Method::POST, "/api/v1/warehouses", Some(input)).await);
+                let input =
+                    json!({"code": format!("S{}", self.n), "name": name, "location": "domestic"});
+                let wh = id(&self
+                    .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                    .await);
                 let input = json!({"customer_id": c.id, "currency": "CNY",
                     "lines": [{"description": name, "quantity": "2", "unit_price": "10"}],
                     "terms": [{"label_zh": "全款", "label_en": "Full", "percent": "100",

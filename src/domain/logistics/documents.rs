@@ -59,7 +59,10 @@ pub fn shipment_document(
     let doc = k.store.read(|tx| {
         let r = guard::open::<Shipment>(tx, p, id, Action::Read)?;
         let s = &r.data;
-        let o = tx.get::<SalesOrder>(s.order_id)?.ok_or_else(AppError::not_found)?.data;
+        let o = tx
+            .get::<SalesOrder>(s.order_id)?
+            .ok_or_else(AppError::not_found)?
+            .data;
         let lang = q.lang.unwrap_or(o.lang);
         let (seller, bank, remarks) = documents::seller(tx, lang)?;
         let date = match s.bl_date.or(s.atd).or(s.etd) {
@@ -104,7 +107,10 @@ pub fn shipment_document(
             (l("承运人", "Carrier"), s.carrier.clone()),
             (l("提单号", "B/L no."), s.bl_no.clone()),
             (l("起运港", "Port of loading"), s.port_of_loading.clone()),
-            (l("目的港", "Port of discharge"), s.port_of_discharge.clone()),
+            (
+                l("目的港", "Port of discharge"),
+                s.port_of_discharge.clone(),
+            ),
             (
                 l("开船日", "Sailing date"),
                 s.atd.or(s.etd).map(|d| d.format("%Y-%m-%d").to_string()),
@@ -115,7 +121,16 @@ pub fn shipment_document(
             let c: Vec<String> = s
                 .containers
                 .iter()
-                .map(|c| format!("{} ({})", c.number, serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()))
+                .map(|c| {
+                    format!(
+                        "{} ({})",
+                        c.number,
+                        serde_json::to_value(c.kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    )
+                })
                 .collect();
             shipping.push((l("柜号", "Containers"), c.join(", ")));
         }
@@ -152,10 +167,6 @@ pub fn shipment_document(
             packing_list: list.then(|| packing(&totals)),
         })
     })?;
-    let stem = format!(
-        "{}-{}",
-        doc.number,
-        if list { "PL" } else { "CI" }
-    );
+    let stem = format!("{}-{}", doc.number, if list { "PL" } else { "CI" });
     documents::render(&doc, q.format.as_deref(), &stem)
 }

@@ -83,28 +83,90 @@ mod tests {
             Option<u32>,
             Option<Decimal>,
             Option<Decimal>,
-            (Option<u32>, Option<Decimal>, Option<Decimal>, Option<Decimal>, Option<Decimal>),
+            (
+                Option<u32>,
+                Option<Decimal>,
+                Option<Decimal>,
+                Option<Decimal>,
+                Option<Decimal>,
+            ),
         );
         let table: [Row; 6] = [
             // 500 at 50 a carton: 10 full cartons, 0.06 m³ each.
-            (d("500"), Some(50), Some(d("12.5")), Some(d("11")),
-                (Some(10), None, Some(d("125")), Some(d("110")), Some(d("0.6")))),
+            (
+                d("500"),
+                Some(50),
+                Some(d("12.5")),
+                Some(d("11")),
+                (
+                    Some(10),
+                    None,
+                    Some(d("125")),
+                    Some(d("110")),
+                    Some(d("0.6")),
+                ),
+            ),
             // 510: 11 cartons, the last holds 10; net 112.2, tare 1.5 × 11.
-            (d("510"), Some(50), Some(d("12.5")), Some(d("11")),
-                (Some(11), Some(d("10")), Some(d("128.7")), Some(d("112.2")), Some(d("0.66")))),
+            (
+                d("510"),
+                Some(50),
+                Some(d("12.5")),
+                Some(d("11")),
+                (
+                    Some(11),
+                    Some(d("10")),
+                    Some(d("128.7")),
+                    Some(d("112.2")),
+                    Some(d("0.66")),
+                ),
+            ),
             // fewer than one carton
-            (d("7"), Some(50), Some(d("12.5")), Some(d("11")),
-                (Some(1), Some(d("7")), Some(d("3.04")), Some(d("1.54")), Some(d("0.06")))),
+            (
+                d("7"),
+                Some(50),
+                Some(d("12.5")),
+                Some(d("11")),
+                (
+                    Some(1),
+                    Some(d("7")),
+                    Some(d("3.04")),
+                    Some(d("1.54")),
+                    Some(d("0.06")),
+                ),
+            ),
             // only a gross weight: per carton
-            (d("120"), Some(50), Some(d("10")), None,
-                (Some(3), Some(d("20")), Some(d("30")), None, Some(d("0.18")))),
+            (
+                d("120"),
+                Some(50),
+                Some(d("10")),
+                None,
+                (Some(3), Some(d("20")), Some(d("30")), None, Some(d("0.18"))),
+            ),
             // no packing: nothing computed
-            (d("120"), None, Some(d("10")), None, (None, None, None, None, None)),
-            (d("120"), Some(0), None, None, (None, None, None, None, None)),
+            (
+                d("120"),
+                None,
+                Some(d("10")),
+                None,
+                (None, None, None, None, None),
+            ),
+            (
+                d("120"),
+                Some(0),
+                None,
+                None,
+                (None, None, None, None, None),
+            ),
         ];
         for (q, per, g, n, want) in table {
             let got = pack(q, &packing(per, g, n));
-            let got = (got.cartons, got.last_carton_units, got.gross_kg, got.net_kg, got.cbm);
+            let got = (
+                got.cartons,
+                got.last_carton_units,
+                got.gross_kg,
+                got.net_kg,
+                got.cbm,
+            );
             assert_eq!(got, want, "{q} at {per:?}");
         }
     }

@@ -212,8 +212,10 @@ impl Entity for Shipment {
     const SEARCHABLE: bool = true;
     fn indexes() -> Vec<IndexDef<Self>> {
         vec![
-            IndexDef::many("order", |s: &Shipment| vec![IndexKey::new().u64(s.order_id)])
-                .keep_deleted(),
+            IndexDef::many("order", |s: &Shipment| {
+                vec![IndexKey::new().u64(s.order_id)]
+            })
+            .keep_deleted(),
             IndexDef::many("owner", |s: &Shipment| {
                 vec![IndexKey::new().u64(s.owner_id.unwrap_or(0))]
             })
@@ -244,12 +246,16 @@ impl Entity for Shipment {
         );
         Some(SearchDoc {
             title: self.number.clone(),
-            subtitle: [&self.carrier, &self.port_of_loading, &self.port_of_discharge]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" · "),
+            subtitle: [
+                &self.carrier,
+                &self.port_of_loading,
+                &self.port_of_discharge,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" · "),
             text: self
                 .lines
                 .iter()
@@ -417,7 +423,12 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<Shipment>) -> AppResult<serde_json
         status_name: s.status.name(p.lang).to_string(),
         warehouse_code,
         totals: totals(&s.lines),
-        total_amount: s.lines.iter().map(|l| l.amount).sum::<Decimal>().to_string(),
+        total_amount: s
+            .lines
+            .iter()
+            .map(|l| l.amount)
+            .sum::<Decimal>()
+            .to_string(),
         number: s.number,
         order_id: s.order_id,
         customer_id: s.customer_id,
@@ -489,9 +500,7 @@ fn make_lines(
     input: Option<Vec<ShipmentLineInput>>,
 ) -> AppResult<Vec<ShipmentLine>> {
     let held = held_by_others(tx, order_id, except)?;
-    let open = |i: usize| {
-        order.lines[i].quantity - held.get(&i).copied().unwrap_or_default()
-    };
+    let open = |i: usize| order.lines[i].quantity - held.get(&i).copied().unwrap_or_default();
     let input = match input {
         Some(v) => v,
         None => (0..order.lines.len())
@@ -746,7 +755,9 @@ pub fn create(k: &Kontor, p: &Principal, input: ShipmentInput) -> AppResult<serd
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
-        let order_id = input.order_id.ok_or_else(|| AppError::required("order_id"))?;
+        let order_id = input
+            .order_id
+            .ok_or_else(|| AppError::required("order_id"))?;
         let order = guard::open::<SalesOrder>(tx, p, order_id, Action::Read)
             .map_err(|e| e.on_field("order_id"))?;
         if !ships(order.data.status) {
@@ -1102,7 +1113,14 @@ pub fn progress(
         let p = &principal;
         guard::open::<Shipment>(tx, p, id, Action::Update)?;
         let today = company_today(tx, tx.now())?;
-        let r = advance(tx, &p.actor(), id, version, input.status, input.date.unwrap_or(today))?;
+        let r = advance(
+            tx,
+            &p.actor(),
+            id,
+            version,
+            input.status,
+            input.date.unwrap_or(today),
+        )?;
         view(tx, p, r)
     })
 }

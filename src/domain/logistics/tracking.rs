@@ -225,10 +225,7 @@ fn status(word: &str) -> Option<ShipmentStatus> {
 }
 
 fn bad(msg_zh: &str, msg_en: &str) -> AppError {
-    AppError::invalid(
-        "body",
-        Msg::new(msg_zh.to_string(), msg_en.to_string()),
-    )
+    AppError::invalid("body", Msg::new(msg_zh.to_string(), msg_en.to_string()))
 }
 
 /// A 17TRACK v2 notification; `None` for an event other than TRACKING_UPDATED.
@@ -242,13 +239,20 @@ pub fn parse_17track(v: &Value) -> AppResult<Option<TrackUpdate>> {
         .ok_or_else(|| bad("缺少 data.number。", "data.number is missing."))?;
     let info = &data["track_info"];
     let mut events = Vec::new();
-    for p in info["tracking"]["providers"].as_array().into_iter().flatten() {
+    for p in info["tracking"]["providers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         for e in p["events"].as_array().into_iter().flatten() {
             let Some(at) = time(&e["time_utc"]).or_else(|| time(&e["time_iso"])) else {
                 continue;
             };
             let desc = e["description"].as_str().unwrap_or_default().to_string();
-            let loc = e["location"].as_str().filter(|s| !s.is_empty()).map(String::from);
+            let loc = e["location"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(String::from);
             events.push((at, desc, loc));
         }
     }
@@ -266,9 +270,12 @@ pub fn parse_17track(v: &Value) -> AppResult<Option<TrackUpdate>> {
 /// An AfterShip tracking notification.
 pub fn parse_aftership(v: &Value) -> AppResult<Option<TrackUpdate>> {
     let msg = &v["msg"];
-    let number = msg["tracking_number"]
-        .as_str()
-        .ok_or_else(|| bad("缺少 msg.tracking_number。", "msg.tracking_number is missing."))?;
+    let number = msg["tracking_number"].as_str().ok_or_else(|| {
+        bad(
+            "缺少 msg.tracking_number。",
+            "msg.tracking_number is missing.",
+        )
+    })?;
     let mut events = Vec::new();
     for c in msg["checkpoints"].as_array().into_iter().flatten() {
         let Some(at) = time(&c["checkpoint_time"]) else {
@@ -306,10 +313,8 @@ pub struct Received {
 const REPLAYS: &str = "tracking_replay";
 
 fn unauthorized() -> AppError {
-    AppError::new(ErrorCode::Unauthenticated).with_msg(Msg::new(
-        "签名无效。",
-        "The signature is not valid.",
-    ))
+    AppError::new(ErrorCode::Unauthenticated)
+        .with_msg(Msg::new("签名无效。", "The signature is not valid."))
 }
 
 fn replayed() -> AppError {
@@ -339,7 +344,10 @@ pub fn receive(
         )
     })?;
     let (Some(secret), Some(given)) = (secret, signature_header) else {
-        tracing::warn!(provider = provider.key(), "tracking webhook without secret or signature");
+        tracing::warn!(
+            provider = provider.key(),
+            "tracking webhook without secret or signature"
+        );
         return Err(unauthorized());
     };
     let expected = signature(provider, &secret, body);
@@ -349,7 +357,10 @@ pub fn receive(
         Provider::AfterShip => same(expected.as_bytes(), given.as_bytes()),
     };
     if !ok {
-        tracing::warn!(provider = provider.key(), "tracking webhook with a bad signature");
+        tracing::warn!(
+            provider = provider.key(),
+            "tracking webhook with a bad signature"
+        );
         return Err(unauthorized());
     }
     let v: Value = serde_json::from_slice(body)
@@ -492,7 +503,9 @@ pub trait TrackingProvider: Send + Sync {
     fn fetch<'a>(
         &'a self,
         number: &'a str,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<TrackUpdate>, String>> + Send + 'a>>;
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Option<TrackUpdate>, String>> + Send + 'a>,
+    >;
 }
 
 /// Asks `provider` about every shipment on its way (shipped, not delivered) that has a
@@ -545,7 +558,9 @@ mod tests {
         );
         // RFC 4231 test case 2: HMAC-SHA256("Jefe", "what do ya want for nothing?").
         let mac = signature(Provider::AfterShip, "Jefe", b"what do ya want for nothing?");
-        let raw = base64::engine::general_purpose::STANDARD.decode(mac).unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(mac)
+            .unwrap();
         assert_eq!(
             hex::encode(raw),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

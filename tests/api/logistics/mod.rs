@@ -18,7 +18,11 @@ pub(super) async fn stocked() -> Goods {
     let g = goods().await;
     ok(&g.admin, Method::PATCH, &format!("/api/v1/products/{}", g.p("LAMP-1")),
         json!({"packing": {"units_per_carton": 50, "carton_cm": ["50", "40", "30"], "gross_kg": "12.5", "net_kg": "11"}})).await;
-    for (sku, wh, q) in [("LAMP-1", g.nb, "300"), ("LAMP-1", g.la, "150"), ("CHAIR-2", g.nb, "100")] {
+    for (sku, wh, q) in [
+        ("LAMP-1", g.nb, "300"),
+        ("LAMP-1", g.la, "150"),
+        ("CHAIR-2", g.nb, "100"),
+    ] {
         let (status, v) = g
             .mv(json!({"type": "receipt", "product_id": g.p(sku), "warehouse_id": wh, "quantity": q}))
             .await;
@@ -32,5 +36,11 @@ pub(super) async fn shipment(g: &Goods, body: Value) -> Value {
 }
 
 pub(super) async fn act(g: &Goods, sh: &Value, step: &str, body: Value) -> Value {
-    ok(&g.admin, Method::POST, &format!("/api/v1/shipments/{}/{step}", id(sh)), body).await
+    ok(
+        &g.admin,
+        Method::POST,
+        &format!("/api/v1/shipments/{}/{step}", id(sh)),
+        body,
+    )
+    .await
 }

@@ -289,17 +289,21 @@ pub fn html(doc: &PiDocument) -> String {
     }
 
     // Amount in words (not on a packing list).
-    let words: Vec<String> = if pl.is_some() { Vec::new() } else { match lang {
-        DocLang::Zh => fmt::words_zh(doc.total, &cur).into_iter().collect(),
-        DocLang::En => fmt::words_en(doc.total, &cur).into_iter().collect(),
-        DocLang::Both => [
-            fmt::words_zh(doc.total, &cur),
-            fmt::words_en(doc.total, &cur),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-    }};
+    let words: Vec<String> = if pl.is_some() {
+        Vec::new()
+    } else {
+        match lang {
+            DocLang::Zh => fmt::words_zh(doc.total, &cur).into_iter().collect(),
+            DocLang::En => fmt::words_en(doc.total, &cur).into_iter().collect(),
+            DocLang::Both => [
+                fmt::words_zh(doc.total, &cur),
+                fmt::words_en(doc.total, &cur),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        }
+    };
     if !words.is_empty() {
         let _ = write!(
             h,

@@ -201,7 +201,16 @@ impl Builder<'_> {
                 lb::packing_totals(self.lang, totals)
             );
             let text = self.fit(&text, 9.5, WIDTH - 2.0 * PAD);
-            self.text_in(LEFT + PAD, WIDTH - 2.0 * PAD, top + PAD + 1.0, 9.5, true, INK, Align::Right, &text);
+            self.text_in(
+                LEFT + PAD,
+                WIDTH - 2.0 * PAD,
+                top + PAD + 1.0,
+                9.5,
+                true,
+                INK,
+                Align::Right,
+                &text,
+            );
             self.y = top + h + 6.0;
             return;
         }
@@ -325,6 +334,9 @@ impl Builder<'_> {
 }
 
 /// A packing figure of a line, or nothing.
-fn pack(line: &super::super::PiLine, f: impl Fn(&super::super::LinePacking) -> Option<String>) -> String {
+fn pack(
+    line: &super::super::PiLine,
+    f: impl Fn(&super::super::LinePacking) -> Option<String>,
+) -> String {
     line.packing.as_ref().and_then(f).unwrap_or_default()
 }
