@@ -593,6 +593,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hooks/tracking/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A tracking provider's notification (17TRACK webhook v2, AfterShip): public, no session;
+         *     the body must carry the provider's signature made with the secret the admin set (header
+         *     `sign` for 17TRACK, `aftership-hmac-sha256` for AfterShip). Its events are stored on the
+         *     shipment with that B/L, container, booking or tracking number, moving its ETA and status on.
+         */
+        post: operations["tracking_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/import-mappings": {
         parameters: {
             query?: never;
@@ -1996,6 +2018,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shipments the caller reads, newest first. */
+        get: operations["list_shipments"];
+        put?: never;
+        /**
+         * A new shipment of a confirmed order: all its unshipped lines, or the lines given (more than
+         *     a line has left to ship is refused, naming the line). Cartons, weights and CBM are computed
+         *     from the products' packing unless given.
+         */
+        post: operations["create_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_shipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a shipment: booking, containers, ports, dates, B/L, tracking number; its lines and
+         *     warehouse only while it is planned.
+         */
+        patch: operations["update_shipment"];
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a shipment; goods that had left come back with return moves. */
+        post: operations["cancel_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shipment's commercial invoice (`kind=ci`, selling prices, never a cost) or packing list
+         *     (`kind=pl`: cartons, weights, volume), as PDF or print-ready HTML, in the order's language
+         *     or the one asked for.
+         */
+        get: operations["shipment_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moves a shipped shipment on: in transit, arrived or delivered. */
+        post: operations["progress_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ships (loads) a planned shipment: its goods leave the warehouse as stock moves of the
+         *     order, consuming the order's reservation.
+         */
+        post: operations["ship_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stock": {
         parameters: {
             query?: never;
@@ -2189,6 +2328,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_team"];
+        trace?: never;
+    };
+    "/api/v1/tracking-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which tracking providers have a webhook secret (never the secret itself). */
+        get: operations["get_tracking_settings"];
+        /**
+         * Sets (or, empty, removes) a tracking provider's webhook secret; the answer says only which
+         *     providers have one.
+         */
+        put: operations["set_tracking_secret"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/transfer-requests": {
@@ -2787,6 +2947,13 @@ export interface components {
             wechat?: string | null;
             whatsapp?: string | null;
         };
+        Container: {
+            /** @description "MSKU1234565" */
+            number: string;
+            type: components["schemas"]["ContainerType"];
+        };
+        /** @enum {string} */
+        ContainerType: "20GP" | "40GP" | "40HQ" | "45HQ" | "LCL";
         ConvertInput: {
             amount?: string | null;
             currency?: string | null;
@@ -4060,6 +4227,68 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_ShipmentView: {
+            items: {
+                /** Format: date */
+                ata?: string | null;
+                /** Format: date */
+                atd?: string | null;
+                /** Format: date */
+                bl_date?: string | null;
+                bl_no?: string | null;
+                booking_no?: string | null;
+                carrier?: string | null;
+                containers: components["schemas"]["Container"][];
+                /** Format: date-time */
+                created_at: string;
+                currency: components["schemas"]["Currency"];
+                /** Format: int64 */
+                customer_id: number;
+                customer_name: string;
+                /** Format: date */
+                delivered_on?: string | null;
+                /** Format: date */
+                eta?: string | null;
+                /** Format: date */
+                etd?: string | null;
+                events: components["schemas"]["TrackEvent"][];
+                /** Format: int64 */
+                id: number;
+                lines: components["schemas"]["ShipmentLine"][];
+                mode: components["schemas"]["Mode"];
+                note?: string | null;
+                number: string;
+                /** Format: int64 */
+                order_id: number;
+                order_number: string;
+                /** Format: int64 */
+                owner_id?: number | null;
+                owner_name?: string | null;
+                port_of_discharge?: string | null;
+                port_of_loading?: string | null;
+                posted: components["schemas"]["Posted"][];
+                status: components["schemas"]["ShipmentStatus"];
+                status_name: string;
+                total_amount: string;
+                /** @description The lines' sums (cartons, weights, volume). */
+                totals: components["schemas"]["Packed"];
+                tracking_no?: string | null;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: int64 */
+                version: number;
+                warehouse_code: string;
+                /** Format: int64 */
+                warehouse_id: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_SupplierView: {
             items: {
                 active: boolean;
@@ -4704,6 +4933,18 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description What a line takes up. Every figure is `None` when the packing data lacks what it needs. */
+        Packed: {
+            /** Format: int32 */
+            cartons?: number | null;
+            cbm?: string | null;
+            gross_kg?: string | null;
+            /** @description Units in the last carton when it is not full (`None`: every carton is full). */
+            last_carton_units?: string | null;
+            net_kg?: string | null;
+            /** Format: int32 */
+            units_per_carton?: number | null;
+        };
         /** @description How a product is packed for export: per carton. */
         Packing: {
             /** @description Outer carton length × width × height in cm. */
@@ -4887,6 +5128,14 @@ export interface components {
             /** Format: int64 */
             warn_days: number;
         };
+        /** @description A stock move the shipment posted when it shipped. */
+        Posted: {
+            /** Format: int64 */
+            product_id: number;
+            quantity: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
         Preview: {
             /** @description The fields a column can fill (besides `custom:<name>`). */
             fields: components["schemas"]["FieldView"][];
@@ -5039,6 +5288,12 @@ export interface components {
              */
             warnings: number;
         };
+        /** @description A later step: in transit, arrived or delivered, on `date` (today when not given). */
+        ProgressInput: {
+            /** Format: date */
+            date?: string | null;
+            status: components["schemas"]["ShipmentStatus"];
+        };
         /** @description A project as entered; on a change, absent fields stay. */
         ProjectInput: {
             children_within_parent?: boolean | null;
@@ -5154,6 +5409,13 @@ export interface components {
             /** @description Outstanding on the instalment before this receipt. */
             outstanding: components["schemas"]["Money"];
             reason: components["schemas"]["MatchReason"];
+        };
+        /** @enum {string} */
+        Provider: "17track" | "aftership";
+        /** @description Which providers have a secret (the secrets themselves are never shown). */
+        ProviderState: {
+            provider: components["schemas"]["Provider"];
+            secret_set: boolean;
         };
         PublicInfo: {
             company_name?: string | null;
@@ -5384,6 +5646,11 @@ export interface components {
             /** Format: int64 */
             version?: number | null;
         };
+        /** @description What a notification did. */
+        Received: {
+            /** @description Events new to the shipment. */
+            new_events: number;
+        };
         /** @description The record a notification leads to: a kind (`Entity::KIND`) and an id. */
         RecordRef: {
             /** Format: int64 */
@@ -5549,12 +5816,139 @@ export interface components {
         SearchResults: {
             items: components["schemas"]["SearchHitView"][];
         };
+        SecretInput: {
+            provider: components["schemas"]["Provider"];
+            /** @description The webhook secret from the provider's settings; empty removes it. */
+            secret: string;
+        };
         SetupInput: {
             admin: components["schemas"]["AdminInput"];
             company: components["schemas"]["CompanyInput"];
         };
         /** @enum {string} */
         Severity: "error" | "warning";
+        /** @description Shipping it (loaded, actual departure `date`, today when not given). */
+        ShipInput: {
+            /** Format: date */
+            date?: string | null;
+        };
+        /**
+         * @description A new shipment of a confirmed order, or changes to one (every field optional on a change;
+         *     `order_id` only on a new one; lines only while it is planned).
+         */
+        ShipmentInput: {
+            /** Format: date */
+            ata?: string | null;
+            /** Format: date */
+            bl_date?: string | null;
+            bl_no?: string | null;
+            booking_no?: string | null;
+            carrier?: string | null;
+            containers?: components["schemas"]["Container"][] | null;
+            /** Format: date */
+            eta?: string | null;
+            /** Format: date */
+            etd?: string | null;
+            /** @description Every line still unshipped when not given (new shipments). */
+            lines?: components["schemas"]["ShipmentLineInput"][] | null;
+            mode?: components["schemas"]["Mode"] | null;
+            note?: string | null;
+            /** Format: int64 */
+            order_id?: number | null;
+            port_of_discharge?: string | null;
+            port_of_loading?: string | null;
+            tracking_no?: string | null;
+            /**
+             * Format: int64
+             * @description The main warehouse when not given.
+             */
+            warehouse_id?: number | null;
+        };
+        /** @description One order line (or part of it) on the shipment. */
+        ShipmentLine: {
+            /** @description Quantity × price, less the line's discount, in the order's currency. */
+            amount: string;
+            description: string;
+            hs_code?: string | null;
+            /** @description The order line's position (0-based). */
+            order_line: number;
+            packed: components["schemas"]["Packed"];
+            /** @description Whether the packing figures were entered by hand (else computed). */
+            packed_by_hand: boolean;
+            /** Format: int64 */
+            product_id?: number | null;
+            quantity: string;
+            sku?: string | null;
+            unit: string;
+            /** @description The order's selling price per unit (the commercial invoice prints it). */
+            unit_price: string;
+        };
+        /**
+         * @description A line to ship: an order line and how much of it (all that is still unshipped when not
+         *     given); the packing figures are computed unless given.
+         */
+        ShipmentLineInput: {
+            /** @description The order line's position (0-based). */
+            order_line: number;
+            packed?: components["schemas"]["Packed"] | null;
+            /** @example 200 */
+            quantity?: string | null;
+        };
+        /** @enum {string} */
+        ShipmentStatus: "planned" | "shipped" | "in_transit" | "arrived" | "delivered" | "cancelled";
+        ShipmentView: {
+            /** Format: date */
+            ata?: string | null;
+            /** Format: date */
+            atd?: string | null;
+            /** Format: date */
+            bl_date?: string | null;
+            bl_no?: string | null;
+            booking_no?: string | null;
+            carrier?: string | null;
+            containers: components["schemas"]["Container"][];
+            /** Format: date-time */
+            created_at: string;
+            currency: components["schemas"]["Currency"];
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            /** Format: date */
+            delivered_on?: string | null;
+            /** Format: date */
+            eta?: string | null;
+            /** Format: date */
+            etd?: string | null;
+            events: components["schemas"]["TrackEvent"][];
+            /** Format: int64 */
+            id: number;
+            lines: components["schemas"]["ShipmentLine"][];
+            mode: components["schemas"]["Mode"];
+            note?: string | null;
+            number: string;
+            /** Format: int64 */
+            order_id: number;
+            order_number: string;
+            /** Format: int64 */
+            owner_id?: number | null;
+            owner_name?: string | null;
+            port_of_discharge?: string | null;
+            port_of_loading?: string | null;
+            posted: components["schemas"]["Posted"][];
+            status: components["schemas"]["ShipmentStatus"];
+            status_name: string;
+            total_amount: string;
+            /** @description The lines' sums (cartons, weights, volume). */
+            totals: components["schemas"]["Packed"];
+            tracking_no?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+            warehouse_code: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
         /** @description What a move was made for: a purchase order's receipt, a sales order, a transfer. */
         SourceRef: {
             /** Format: int64 */
@@ -5861,6 +6255,18 @@ export interface components {
          * @enum {string}
          */
         TextEncoding: "utf-8" | "gb18030" | "utf-16le" | "utf-16be";
+        /** @description One tracking event (from a provider's webhook or poll, or entered). */
+        TrackEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description As the carrier wrote it. */
+            description: string;
+            /** @description Digest of (time, description, location): the same event twice is kept once. */
+            key: string;
+            location?: string | null;
+            /** @description "17track", "aftership", "poll:<name>", "manual". */
+            source: string;
+        };
         TransferInput: {
             /** Format: int64 */
             to_user: number;
@@ -7689,6 +8095,61 @@ export interface operations {
             };
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    tracking_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `17track` or `aftership` */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            /** @description No secret set, or a bad signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["CrossOrigin"];
+            /** @description An unknown provider or tracking number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A replay: already applied, or its timestamp is outside the window */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     list_mappings: {
@@ -11234,6 +11695,281 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    list_shipments: {
+        parameters: {
+            query?: {
+                order_id?: number;
+                status?: components["schemas"]["ShipmentStatus"];
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_ShipmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_shipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipmentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_shipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipmentInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    cancel_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    shipment_document: {
+        parameters: {
+            query?: {
+                /** @description `pdf` (default) or `html`. */
+                format?: string;
+                /** @description `zh`, `en` or `both`; the document's own language when not given. */
+                lang?: components["schemas"]["DocLang"];
+                /** @description For orders: `pi` (proforma invoice, default) or `confirmation`. */
+                kind?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    progress_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    ship_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     stock_balances: {
         parameters: {
             query?: {
@@ -11783,6 +12519,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_tracking_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderState"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    set_tracking_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderState"][];
                 };
             };
             400: components["responses"]["BadJson"];
