@@ -287,6 +287,9 @@ const POLICY: &[Rule] = &[
     // an order the caller reads.
     ("POST", "/shipments", &[Need::Some(LOGISTICS, CREATE)], &[Check::Visible(SALES, READ)]),
     ("GET", "/shipments", &[Need::Some(LOGISTICS, READ)], &[]),
+    // The tracking providers' webhook secrets are the company's settings.
+    ("GET", "/tracking-settings", &[Need::All("settings", READ)], &[]),
+    ("PUT", "/tracking-settings", &[Need::All("settings", UPDATE)], &[]),
     ("*", "/shipments/{id}*", &[], &[Check::Visible(LOGISTICS, Act::OnRecord)]),
 ];
 
@@ -1174,12 +1177,12 @@ impl World {
                 // A planned shipment of an order of the holder, from a warehouse of its own.
                 let c = self.customer("customer", &who).await;
                 let input =
-                    json!({"code": format!("S{}", self.n), "name": name, "location": "domestic"});
+                    json!({"code": format!("S{}", self.n), "name": "Dock", "location": "domestic"});
                 let wh = id(&self
                     .admin(Method::POST, "/api/v1/warehouses", Some(input))
                     .await);
                 let input = json!({"customer_id": c.id, "currency": "CNY",
-                    "lines": [{"description": name, "quantity": "2", "unit_price": "10"}],
+                    "lines": [{"description": "Goods", "quantity": "2", "unit_price": "10"}],
                     "terms": [{"label_zh": "全款", "label_en": "Full", "percent": "100",
                         "method": "tt", "anchor": "order_date", "days": 0}]});
                 let o = self
@@ -1353,6 +1356,9 @@ impl World {
                 out.push(part.to_string());
             } else if *part == "{kind}" {
                 out.push("customer".to_string());
+            } else if *part == "{provider}" {
+                // The tracking webhook: a provider, not a record.
+                out.push("aftership".to_string());
             } else {
                 let segment = parts[..i]
                     .iter()
