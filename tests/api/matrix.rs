@@ -1192,7 +1192,10 @@ impl World {
                 let v = self
                     .admin(Method::POST, "/api/v1/shipments", Some(input))
                     .await;
-                Rec::new(kind, id(&v), who.clone(), name).seen_in(LOGISTICS, who, &[&c])
+                // Its order (and customer) shows in sales lists too.
+                Rec::new(kind, id(&v), who.clone(), name)
+                    .seen_in(LOGISTICS, who.clone(), &[&c])
+                    .seen_in(SALES, who, &[&c])
             }
             "cadence_rule" => {
                 let rule = json!({"name": name, "trigger": "new_customer", "days": 3,
