@@ -465,7 +465,7 @@ pub fn apply(
         });
         new += 1;
     }
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     let eta = u.eta.filter(|e| current.data.eta != Some(*e));
     if new > 0 || eta.is_some() {
         let r = tx.update::<Shipment, AppError>(actor, id, None, |s| {
