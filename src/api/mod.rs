@@ -14,6 +14,7 @@ mod finance;
 mod imports;
 mod inventory;
 mod leads;
+mod logistics;
 mod notifications;
 mod payables;
 mod planning;
@@ -89,6 +90,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(inventory::router())
         .merge(planning::router())
         .merge(payables::router())
+        .merge(logistics::router())
 }
 
 /// The OpenAPI document, generated from the handlers.

@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_document_settings, set_document_settings))
 }
 
-fn document(r: Rendered) -> Response {
+pub(super) fn document(r: Rendered) -> Response {
     // Shown in the browser (the print view, the PDF viewer) and saved under its number.
     let disposition = format!("inline; filename=\"{}\"", r.filename);
     (

@@ -16,6 +16,7 @@ pub mod handover;
 pub mod import;
 pub mod kinds;
 pub mod kit;
+pub mod logistics;
 pub mod modules;
 pub mod money;
 pub mod notify;

@@ -6,7 +6,7 @@ use crate::store::{Actor, Registry, Tx};
 
 use super::kit::{Job, KindInfo, ModuleDef, Owner, Participant};
 
-pub fn all() -> [ModuleDef; 9] {
+pub fn all() -> [ModuleDef; 10] {
     [
         super::accounts::module(),
         super::files::module(),
@@ -17,6 +17,7 @@ pub fn all() -> [ModuleDef; 9] {
         super::projects::module(),
         super::goods::module(),
         super::backups::module(),
+        super::logistics::module(),
     ]
 }
 

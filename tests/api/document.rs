@@ -129,6 +129,7 @@ async fn public_operations_say_so_and_the_others_need_the_session() {
             "GET /api/v1/health",
             "GET /api/v1/public/info",
             "POST /api/v1/auth/login",
+            "POST /api/v1/hooks/tracking/{provider}",
             "POST /api/v1/setup",
         ]
     );

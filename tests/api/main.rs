@@ -12,6 +12,7 @@ mod files;
 mod goods;
 mod i18n;
 mod imports;
+mod logistics;
 mod notify;
 mod products;
 mod projects;

@@ -102,6 +102,7 @@ const FINANCE: &str = "finance";
 const PROJECTS: &str = "projects";
 const PURCHASING: &str = "purchasing";
 const INVENTORY: &str = "inventory";
+const LOGISTICS: &str = "logistics";
 
 /// What an operation asks of the caller before it looks at any record (403 when missing).
 #[derive(Clone, Copy, Debug)]
@@ -292,6 +293,14 @@ const POLICY: &[Rule] = &[
     ("GET", "/inventory-settings|/stock|/availability", &[Need::Some(INVENTORY, READ)], &[]),
     ("POST", "/stock-transfers/{id}/receive", &[Need::Some(INVENTORY, UPDATE)], &[]),
     ("*", "/warehouses*|/stock-moves|/stock-transfers*", &[Need::Some(INVENTORY, Act::ByMethod)], &[]),
+    // Shipments follow their order's owner; making one needs the logistics create right and
+    // an order the caller reads.
+    ("POST", "/shipments", &[Need::Some(LOGISTICS, CREATE)], &[Check::Visible(SALES, READ)]),
+    ("GET", "/shipments", &[Need::Some(LOGISTICS, READ)], &[]),
+    // The tracking providers' webhook secrets are the company's settings.
+    ("GET", "/tracking-settings", &[Need::All("settings", READ)], &[]),
+    ("PUT", "/tracking-settings", &[Need::All("settings", UPDATE)], &[]),
+    ("*", "/shipments/{id}*", &[], &[Check::Visible(LOGISTICS, Act::OnRecord)]),
 ];
 
 /// Body fields that need an action of their own beyond the operation's: each operation a row
@@ -341,6 +350,7 @@ const RECORDS: &[(&str, &str)] = &[
     ("stock-transfers", "stock_transfer"),
     ("reorder-rules", "reorder_rule"),
     ("supplier-invoices", "supplier_invoice"),
+    ("shipments", "shipment"),
 ];
 
 /// Query parameters that name records: a word of the cell's record's name (a probe).
@@ -361,6 +371,7 @@ const REFS: &[(&str, &str)] = &[
     ("to_user", "me"),
     ("from_user", "me"),
     ("template_id", "project_template"),
+    ("order_id", "order"),
 ];
 
 fn pattern_matches(pattern: &str, path: &str) -> bool {
@@ -1221,6 +1232,30 @@ impl World {
                     .await;
                 Rec::new(kind, id(&v), NOBODY, name)
             }
+            "shipment" => {
+                // A planned shipment of an order of the holder, from a warehouse of its own.
+                let c = self.customer("customer", &who).await;
+                let input =
+                    json!({"code": format!("S{}", self.n), "name": "Dock", "location": "domestic"});
+                let wh = id(&self
+                    .admin(Method::POST, "/api/v1/warehouses", Some(input))
+                    .await);
+                let input = json!({"customer_id": c.id, "currency": "CNY",
+                    "lines": [{"description": "Goods", "quantity": "2", "unit_price": "10"}],
+                    "terms": [{"label_zh": "全款", "label_en": "Full", "percent": "100",
+                        "method": "tt", "anchor": "order_date", "days": 0}]});
+                let o = self
+                    .admin(Method::POST, "/api/v1/orders", Some(input))
+                    .await;
+                let input = json!({"order_id": id(&o), "warehouse_id": wh, "note": name});
+                let v = self
+                    .admin(Method::POST, "/api/v1/shipments", Some(input))
+                    .await;
+                // Its order (and customer) shows in sales lists too.
+                Rec::new(kind, id(&v), who.clone(), name)
+                    .seen_in(LOGISTICS, who.clone(), &[&c])
+                    .seen_in(SALES, who, &[&c])
+            }
             "cadence_rule" => {
                 let rule = json!({"name": name, "trigger": "new_customer", "days": 3,
                     "task_title": name, "active": false});
@@ -1383,6 +1418,9 @@ impl World {
                 out.push(part.to_string());
             } else if *part == "{kind}" {
                 out.push("customer".to_string());
+            } else if *part == "{provider}" {
+                // The tracking webhook: a provider, not a record.
+                out.push("aftership".to_string());
             } else {
                 let segment = parts[..i]
                     .iter()

@@ -21,6 +21,11 @@ fn reserves(status: OrderStatus) -> bool {
     matches!(status, OrderStatus::Confirmed | OrderStatus::InProduction)
 }
 
+/// Whether an order in this status has sent its goods (by shipments or marked so by hand).
+fn gone(status: OrderStatus) -> bool {
+    matches!(status, OrderStatus::Shipped | OrderStatus::Completed)
+}
+
 /// Brings an order's reservations in line with the order (its catalogue lines, less what was
 /// shipped for it): everything it holds is released, and while the order is confirmed or in
 /// production its lines are reserved again, in the main warehouse first, then in the others by
@@ -80,9 +85,18 @@ pub fn sync_order(
         date: today,
         note: None,
     };
+    // An order marked shipped (or completed) without its goods leaving through shipments:
+    // what it still holds left with it, so it goes out as shipment moves rather than back to
+    // the shelf (else the goods would be counted twice: gone, and still on hand).
+    let left_anyway = order.is_some_and(|o| gone(o.status));
     for ((pid, w), q) in held {
         if q > Decimal::ZERO {
             post(tx, actor, "lines", mv(MoveType::Release, pid, w, q))?;
+            if left_anyway {
+                let mut out = mv(MoveType::Shipment, pid, w, q);
+                out.outward = true;
+                post(tx, actor, "lines", out)?;
+            }
         }
     }
     for (pid, mut remaining) in wanted {

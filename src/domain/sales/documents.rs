@@ -129,7 +129,7 @@ pub struct Rendered {
     pub filename: String,
 }
 
-fn seller(tx: &Tx, lang: DocLang) -> AppResult<(Party, Option<String>, Option<String>)> {
+pub(crate) fn seller(tx: &Tx, lang: DocLang) -> AppResult<(Party, Option<String>, Option<String>)> {
     let s = settings(tx)?;
     let own = company::company(tx)?
         .map(|c| c.data.name)
@@ -153,7 +153,7 @@ fn seller(tx: &Tx, lang: DocLang) -> AppResult<(Party, Option<String>, Option<St
     ))
 }
 
-fn buyer(tx: &Tx, customer_id: u64) -> AppResult<Party> {
+pub(crate) fn buyer(tx: &Tx, customer_id: u64) -> AppResult<Party> {
     let c = tx
         .get::<Customer>(customer_id)?
         .map(|c| c.data)
@@ -185,18 +185,19 @@ fn pi_lines(lines: &[Line]) -> Vec<PiLine> {
             unit_price: l.unit_price,
             discount_percent: l.discount_percent,
             amount: l.amount,
+            packing: None,
         })
         .collect()
 }
 
-fn words_lang(lang: DocLang) -> Lang {
+pub(crate) fn words_lang(lang: DocLang) -> Lang {
     match lang {
         DocLang::Zh => Lang::Zh,
         _ => Lang::En,
     }
 }
 
-fn render(doc: &PiDocument, format: Option<&str>, stem: &str) -> AppResult<Rendered> {
+pub(crate) fn render(doc: &PiDocument, format: Option<&str>, stem: &str) -> AppResult<Rendered> {
     match format.unwrap_or("pdf") {
         "pdf" => Ok(Rendered {
             bytes: pi::pdf(doc).map_err(AppError::internal)?,
@@ -276,6 +277,8 @@ pub fn order_document(k: &Kontor, p: &Principal, id: u64, q: DocumentQuery) -> A
             instalments,
             bank,
             remarks: join(&o.remarks, &remarks),
+            shipping: Vec::new(),
+            packing_list: None,
         })
     })?;
     render(&doc, q.format.as_deref(), &doc.number)
@@ -312,6 +315,8 @@ pub fn quotation_document(
             instalments: Vec::new(),
             bank,
             remarks: join(&b.remarks, &remarks),
+            shipping: Vec::new(),
+            packing_list: None,
         })
     })?;
     render(&doc, q.format.as_deref(), &doc.number)
@@ -326,7 +331,7 @@ fn revision_number(number: &str, revision: u32) -> String {
     }
 }
 
-fn join(a: &Option<String>, b: &Option<String>) -> Option<String> {
+pub(crate) fn join(a: &Option<String>, b: &Option<String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
         (a, b) => a.clone().or_else(|| b.clone()),

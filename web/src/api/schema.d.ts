@@ -593,6 +593,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hooks/tracking/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A tracking provider's notification (17TRACK webhook v2, AfterShip): public, no session;
+         *     the body must carry the provider's signature made with the secret the admin set (header
+         *     `sign` for 17TRACK, `aftership-hmac-sha256` for AfterShip). Its events are stored on the
+         *     shipment with that B/L, container, booking or tracking number, moving its ETA and status on.
+         */
+        post: operations["tracking_hook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/import-mappings": {
         parameters: {
             query?: never;
@@ -1206,23 +1228,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/payables/aging": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Open payables by days past due (not due, 1–30, 31–60, 61–90, over 90), one row per currency. */
-        get: operations["payables_aging"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/payment-terms": {
         parameters: {
             query?: never;
@@ -1665,47 +1670,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/purchase-plan": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * The planning run as of now: per active rule that needs buying, the suggested quantity with
-         *     the formula's terms, the steps (min, max, pass rate, multiple, MOQ) and the sentence in the
-         *     caller's language.
-         */
-        get: operations["run_plan"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/purchase-plan/orders": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Turns chosen lines into draft purchase orders, one per supplier, currency and warehouse, at
-         *     the supplier's prices; all or nothing (a bad line is named and nothing is written).
-         */
-        post: operations["order_plan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/quotations": {
         parameters: {
             query?: never;
@@ -1982,45 +1946,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reorder-rules": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Reorder rules, newest first. */
-        get: operations["list_rules"];
-        put?: never;
-        /**
-         * A new reorder rule (`product_id` and `warehouse_id` required; one per product and
-         *     warehouse: a second is refused with 409).
-         */
-        post: operations["create_rule"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/reorder-rules/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_rule"];
-        put?: never;
-        post?: never;
-        /** Moves a reorder rule to the recycle bin. */
-        delete: operations["delete_rule"];
-        options?: never;
-        head?: never;
-        /** Changes the fields given (not the product or warehouse). */
-        patch: operations["update_rule"];
-        trace?: never;
-    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -2087,6 +2012,123 @@ export interface paths {
          *     Accepted only while no user exists.
          */
         post: operations["setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shipments the caller reads, newest first. */
+        get: operations["list_shipments"];
+        put?: never;
+        /**
+         * A new shipment of a confirmed order: all its unshipped lines, or the lines given (more than
+         *     a line has left to ship is refused, naming the line). Cartons, weights and CBM are computed
+         *     from the products' packing unless given.
+         */
+        post: operations["create_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_shipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Changes a shipment: booking, containers, ports, dates, B/L, tracking number; its lines and
+         *     warehouse only while it is planned.
+         */
+        patch: operations["update_shipment"];
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a shipment; goods that had left come back with return moves. */
+        post: operations["cancel_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The shipment's commercial invoice (`kind=ci`, selling prices, never a cost) or packing list
+         *     (`kind=pl`: cartons, weights, volume), as PDF or print-ready HTML, in the order's language
+         *     or the one asked for.
+         */
+        get: operations["shipment_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moves a shipped shipment on: in transit, arrived or delivered. */
+        post: operations["progress_shipment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shipments/{id}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ships (loads) a planned shipment: its goods leave the warehouse as stock moves of the
+         *     order, consuming the order's reservation.
+         */
+        post: operations["ship_shipment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2176,61 +2218,6 @@ export interface paths {
         put?: never;
         /** Receives a transfer at its destination: in transit → on hand. */
         post: operations["receive_transfer"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/supplier-invoices": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Supplier invoices, newest first, with their status (open, partly paid, paid). */
-        get: operations["list_invoices"];
-        put?: never;
-        /**
-         * Records a supplier invoice for confirmed purchase orders of that supplier; the due date from
-         *     the first order's payment terms when not given. The supplier's number twice is refused (409).
-         */
-        post: operations["create_invoice"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/supplier-invoices/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_invoice"];
-        put?: never;
-        post?: never;
-        /** Moves an invoice without payments to the recycle bin. */
-        delete: operations["delete_invoice"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/supplier-invoices/{id}/payments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Records a payment of the invoice; more than is outstanding is refused (409 on `amount`). */
-        post: operations["pay_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2341,6 +2328,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_team"];
+        trace?: never;
+    };
+    "/api/v1/tracking-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which tracking providers have a webhook secret (never the secret itself). */
+        get: operations["get_tracking_settings"];
+        /**
+         * Sets (or, empty, removes) a tracking provider's webhook secret; the answer says only which
+         *     providers have one.
+         */
+        put: operations["set_tracking_secret"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/transfer-requests": {
@@ -2575,12 +2583,6 @@ export interface components {
             email?: string | null;
             password: string;
             username: string;
-        };
-        Aging: {
-            /** Format: date */
-            date: string;
-            /** @description One row per currency (amounts of different currencies are never added). */
-            rows: components["schemas"]["AgingRow"][];
         };
         /** @description Outstanding by age, in one currency. */
         AgingRow: {
@@ -2885,15 +2887,6 @@ export interface components {
             /** Format: int64 */
             supplier_id: number;
         };
-        ChosenLine: {
-            /**
-             * @description The suggested quantity when not given.
-             * @example 450
-             */
-            quantity?: string | null;
-            /** Format: int64 */
-            rule_id: number;
-        };
         CompanyInput: {
             base_currency: string;
             language: components["schemas"]["Lang"];
@@ -2954,6 +2947,13 @@ export interface components {
             wechat?: string | null;
             whatsapp?: string | null;
         };
+        Container: {
+            /** @description "MSKU1234565" */
+            number: string;
+            type: components["schemas"]["ContainerType"];
+        };
+        /** @enum {string} */
+        ContainerType: "20GP" | "40GP" | "40HQ" | "45HQ" | "LCL";
         ConvertInput: {
             amount?: string | null;
             currency?: string | null;
@@ -3508,61 +3508,6 @@ export interface components {
              * @example 5
              */
             over_receipt_percent: string;
-            /**
-             * Format: int32
-             * @description Days before a supplier invoice's due date that finance is reminded (0–90).
-             * @example 3
-             */
-            payable_reminder_days?: number;
-            /** @description Purchase planning divides its quantities by the supplier's pass rate (rejects expected). */
-            plan_with_pass_rate?: boolean;
-        };
-        InvoiceInput: {
-            amount: components["schemas"]["Money"];
-            /**
-             * Format: date
-             * @description From the first purchase order's payment terms when not given.
-             */
-            due_date?: string | null;
-            /** Format: date */
-            invoice_date: string;
-            note?: string | null;
-            /** @description The supplier's invoice number. */
-            number: string;
-            /** @description Purchase orders of that supplier, in the invoice's currency (at least one). */
-            po_ids: number[];
-            /** Format: int64 */
-            supplier_id: number;
-        };
-        /** @enum {string} */
-        InvoiceStatus: "open" | "partly_paid" | "paid";
-        InvoiceView: {
-            amount: components["schemas"]["Money"];
-            /**
-             * Format: int64
-             * @description Days past the due date (negative: days left).
-             */
-            days_overdue: number;
-            /** Format: date */
-            due_date: string;
-            /** Format: int64 */
-            id: number;
-            /** Format: date */
-            invoice_date: string;
-            note?: string | null;
-            number: string;
-            outstanding: components["schemas"]["Money"];
-            paid: components["schemas"]["Money"];
-            payments: components["schemas"]["Payment"][];
-            po_ids: number[];
-            /** @description The amount shared over the purchase orders by their totals (exact to the cent). */
-            po_shares: components["schemas"]["PoShare"][];
-            status: components["schemas"]["InvoiceStatus"];
-            /** Format: int64 */
-            supplier_id: number;
-            supplier_name: string;
-            /** Format: int64 */
-            version: number;
         };
         /** @description A record kind as the web app shows it (audit filter, search labels). */
         KindView: {
@@ -3573,11 +3518,6 @@ export interface components {
             name: string;
             /** @description Whether the global search finds its records. */
             searchable: boolean;
-        };
-        /** @description A text in both languages (the line carries both; `text` is rendered in the viewer's). */
-        Label: {
-            en: string;
-            zh: string;
         };
         /**
          * @description A user-interface language. Stored per user and per company; parsed from `Accept-Language`.
@@ -3831,43 +3771,6 @@ export interface components {
                 /** Format: date-time */
                 started_at?: string | null;
                 status: components["schemas"]["ImportStatus"];
-            }[];
-            /** Format: int64 */
-            page: number;
-            /** Format: int64 */
-            per_page: number;
-            /** Format: int64 */
-            total: number;
-        };
-        /** @description A page of a list and how many records the whole list holds. */
-        List_InvoiceView: {
-            items: {
-                amount: components["schemas"]["Money"];
-                /**
-                 * Format: int64
-                 * @description Days past the due date (negative: days left).
-                 */
-                days_overdue: number;
-                /** Format: date */
-                due_date: string;
-                /** Format: int64 */
-                id: number;
-                /** Format: date */
-                invoice_date: string;
-                note?: string | null;
-                number: string;
-                outstanding: components["schemas"]["Money"];
-                paid: components["schemas"]["Money"];
-                payments: components["schemas"]["Payment"][];
-                po_ids: number[];
-                /** @description The amount shared over the purchase orders by their totals (exact to the cent). */
-                po_shares: components["schemas"]["PoShare"][];
-                status: components["schemas"]["InvoiceStatus"];
-                /** Format: int64 */
-                supplier_id: number;
-                supplier_name: string;
-                /** Format: int64 */
-                version: number;
             }[];
             /** Format: int64 */
             page: number;
@@ -4324,23 +4227,54 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
-        List_RuleView: {
+        List_ShipmentView: {
             items: {
-                active: boolean;
+                /** Format: date */
+                ata?: string | null;
+                /** Format: date */
+                atd?: string | null;
+                /** Format: date */
+                bl_date?: string | null;
+                bl_no?: string | null;
+                booking_no?: string | null;
+                carrier?: string | null;
+                containers: components["schemas"]["Container"][];
+                /** Format: date-time */
+                created_at: string;
+                currency: components["schemas"]["Currency"];
+                /** Format: int64 */
+                customer_id: number;
+                customer_name: string;
+                /** Format: date */
+                delivered_on?: string | null;
+                /** Format: date */
+                eta?: string | null;
+                /** Format: date */
+                etd?: string | null;
+                events: components["schemas"]["TrackEvent"][];
                 /** Format: int64 */
                 id: number;
-                /** Format: int32 */
-                lead_days?: number | null;
-                max?: string | null;
-                min?: string | null;
-                multiple?: string | null;
+                lines: components["schemas"]["ShipmentLine"][];
+                mode: components["schemas"]["Mode"];
+                note?: string | null;
+                number: string;
                 /** Format: int64 */
-                product_id: number;
-                safety_stock: string;
-                sku: string;
+                order_id: number;
+                order_number: string;
                 /** Format: int64 */
-                supplier_id?: number | null;
-                supplier_name?: string | null;
+                owner_id?: number | null;
+                owner_name?: string | null;
+                port_of_discharge?: string | null;
+                port_of_loading?: string | null;
+                posted: components["schemas"]["Posted"][];
+                status: components["schemas"]["ShipmentStatus"];
+                status_name: string;
+                total_amount: string;
+                /** @description The lines' sums (cartons, weights, volume). */
+                totals: components["schemas"]["Packed"];
+                tracking_no?: string | null;
+                /** Format: date-time */
+                updated_at: string;
                 /** Format: int64 */
                 version: number;
                 warehouse_code: string;
@@ -4812,7 +4746,7 @@ export interface components {
          *     the end.)
          * @enum {string}
          */
-        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "payable_due";
+        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue";
         OpportunityInput: {
             amount?: string | null;
             currency?: string | null;
@@ -4999,6 +4933,18 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description What a line takes up. Every figure is `None` when the packing data lacks what it needs. */
+        Packed: {
+            /** Format: int32 */
+            cartons?: number | null;
+            cbm?: string | null;
+            gross_kg?: string | null;
+            /** @description Units in the last carton when it is not full (`None`: every carton is full). */
+            last_carton_units?: string | null;
+            net_kg?: string | null;
+            /** Format: int32 */
+            units_per_carton?: number | null;
+        };
         /** @description How a product is packed for export: per carton. */
         Packing: {
             /** @description Outer carton length × width × height in cm. */
@@ -5013,44 +4959,11 @@ export interface components {
             current_password: string;
             new_password: string;
         };
-        Payment: {
-            /** @description In the invoice's currency (a supplier price). */
-            amount: components["schemas"]["Money"];
-            /** Format: date */
-            date: string;
-            note?: string | null;
-            /** @description The rate of the payment's date (or the one given). */
-            rate: components["schemas"]["RateUsed"];
-        };
-        PaymentInput: {
-            /** @description In the invoice's currency. */
-            amount: components["schemas"]["Money"];
-            /** Format: date */
-            date: string;
-            note?: string | null;
-            /**
-             * @description Base currency per unit; the rate of the date when not given.
-             * @example 7.1
-             */
-            rate?: string | null;
-            /** Format: int64 */
-            version?: number | null;
-        };
         /** @description A user named on a project. */
         Person: {
             /** Format: int64 */
             id: number;
             name: string;
-        };
-        PlanOrderInput: {
-            lines: components["schemas"]["ChosenLine"][];
-        };
-        PlanView: {
-            /** Format: date */
-            date: string;
-            lines: components["schemas"]["Suggestion"][];
-            /** @description Whether quantities are inflated by the suppliers' pass rates. */
-            pass_rate_enabled: boolean;
         };
         PoInput: {
             /** @description The supplier's currency when not given. */
@@ -5125,12 +5038,6 @@ export interface components {
             received_by?: number | null;
             /** Format: int64 */
             warehouse_id: number;
-        };
-        PoShare: {
-            amount: components["schemas"]["Money"];
-            /** Format: int64 */
-            po_id: number;
-            po_number: string;
         };
         /** @enum {string} */
         PoStatus: "draft" | "confirmed" | "partially_received" | "received" | "cancelled";
@@ -5220,6 +5127,14 @@ export interface components {
             version: number;
             /** Format: int64 */
             warn_days: number;
+        };
+        /** @description A stock move the shipment posted when it shipped. */
+        Posted: {
+            /** Format: int64 */
+            product_id: number;
+            quantity: string;
+            /** Format: int64 */
+            warehouse_id: number;
         };
         Preview: {
             /** @description The fields a column can fill (besides `custom:<name>`). */
@@ -5373,6 +5288,12 @@ export interface components {
              */
             warnings: number;
         };
+        /** @description A later step: in transit, arrived or delivered, on `date` (today when not given). */
+        ProgressInput: {
+            /** Format: date */
+            date?: string | null;
+            status: components["schemas"]["ShipmentStatus"];
+        };
         /** @description A project as entered; on a change, absent fields stay. */
         ProjectInput: {
             children_within_parent?: boolean | null;
@@ -5488,6 +5409,13 @@ export interface components {
             /** @description Outstanding on the instalment before this receipt. */
             outstanding: components["schemas"]["Money"];
             reason: components["schemas"]["MatchReason"];
+        };
+        /** @enum {string} */
+        Provider: "17track" | "aftership";
+        /** @description Which providers have a secret (the secrets themselves are never shown). */
+        ProviderState: {
+            provider: components["schemas"]["Provider"];
+            secret_set: boolean;
         };
         PublicInfo: {
             company_name?: string | null;
@@ -5718,6 +5646,11 @@ export interface components {
             /** Format: int64 */
             version?: number | null;
         };
+        /** @description What a notification did. */
+        Received: {
+            /** @description Events new to the shipment. */
+            new_events: number;
+        };
         /** @description The record a notification leads to: a kind (`Entity::KIND`) and an id. */
         RecordRef: {
             /** Format: int64 */
@@ -5804,53 +5737,6 @@ export interface components {
          * @enum {string}
          */
         RuleAction: "block" | "warn" | "ignore";
-        /**
-         * @description A rule's fields; `product_id` and `warehouse_id` required on create. An empty string clears
-         *     `min`, `max` or `multiple`; `supplier_id: 0` clears the supplier.
-         */
-        RuleInput: {
-            active?: boolean | null;
-            /** Format: int32 */
-            lead_days?: number | null;
-            /** @example 1000 */
-            max?: string | null;
-            /** @example 100 */
-            min?: string | null;
-            /** @example 50 */
-            multiple?: string | null;
-            /** Format: int64 */
-            product_id?: number | null;
-            /** @example 20 */
-            safety_stock?: string | null;
-            /** Format: int64 */
-            supplier_id?: number | null;
-            /** Format: int64 */
-            version?: number | null;
-            /** Format: int64 */
-            warehouse_id?: number | null;
-        };
-        RuleView: {
-            active: boolean;
-            /** Format: int64 */
-            id: number;
-            /** Format: int32 */
-            lead_days?: number | null;
-            max?: string | null;
-            min?: string | null;
-            multiple?: string | null;
-            /** Format: int64 */
-            product_id: number;
-            safety_stock: string;
-            sku: string;
-            /** Format: int64 */
-            supplier_id?: number | null;
-            supplier_name?: string | null;
-            /** Format: int64 */
-            version: number;
-            warehouse_code: string;
-            /** Format: int64 */
-            warehouse_id: number;
-        };
         Rules: {
             email: components["schemas"]["RuleAction"];
             name: components["schemas"]["RuleAction"];
@@ -5930,12 +5816,139 @@ export interface components {
         SearchResults: {
             items: components["schemas"]["SearchHitView"][];
         };
+        SecretInput: {
+            provider: components["schemas"]["Provider"];
+            /** @description The webhook secret from the provider's settings; empty removes it. */
+            secret: string;
+        };
         SetupInput: {
             admin: components["schemas"]["AdminInput"];
             company: components["schemas"]["CompanyInput"];
         };
         /** @enum {string} */
         Severity: "error" | "warning";
+        /** @description Shipping it (loaded, actual departure `date`, today when not given). */
+        ShipInput: {
+            /** Format: date */
+            date?: string | null;
+        };
+        /**
+         * @description A new shipment of a confirmed order, or changes to one (every field optional on a change;
+         *     `order_id` only on a new one; lines only while it is planned).
+         */
+        ShipmentInput: {
+            /** Format: date */
+            ata?: string | null;
+            /** Format: date */
+            bl_date?: string | null;
+            bl_no?: string | null;
+            booking_no?: string | null;
+            carrier?: string | null;
+            containers?: components["schemas"]["Container"][] | null;
+            /** Format: date */
+            eta?: string | null;
+            /** Format: date */
+            etd?: string | null;
+            /** @description Every line still unshipped when not given (new shipments). */
+            lines?: components["schemas"]["ShipmentLineInput"][] | null;
+            mode?: components["schemas"]["Mode"] | null;
+            note?: string | null;
+            /** Format: int64 */
+            order_id?: number | null;
+            port_of_discharge?: string | null;
+            port_of_loading?: string | null;
+            tracking_no?: string | null;
+            /**
+             * Format: int64
+             * @description The main warehouse when not given.
+             */
+            warehouse_id?: number | null;
+        };
+        /** @description One order line (or part of it) on the shipment. */
+        ShipmentLine: {
+            /** @description Quantity × price, less the line's discount, in the order's currency. */
+            amount: string;
+            description: string;
+            hs_code?: string | null;
+            /** @description The order line's position (0-based). */
+            order_line: number;
+            packed: components["schemas"]["Packed"];
+            /** @description Whether the packing figures were entered by hand (else computed). */
+            packed_by_hand: boolean;
+            /** Format: int64 */
+            product_id?: number | null;
+            quantity: string;
+            sku?: string | null;
+            unit: string;
+            /** @description The order's selling price per unit (the commercial invoice prints it). */
+            unit_price: string;
+        };
+        /**
+         * @description A line to ship: an order line and how much of it (all that is still unshipped when not
+         *     given); the packing figures are computed unless given.
+         */
+        ShipmentLineInput: {
+            /** @description The order line's position (0-based). */
+            order_line: number;
+            packed?: components["schemas"]["Packed"] | null;
+            /** @example 200 */
+            quantity?: string | null;
+        };
+        /** @enum {string} */
+        ShipmentStatus: "planned" | "shipped" | "in_transit" | "arrived" | "delivered" | "cancelled";
+        ShipmentView: {
+            /** Format: date */
+            ata?: string | null;
+            /** Format: date */
+            atd?: string | null;
+            /** Format: date */
+            bl_date?: string | null;
+            bl_no?: string | null;
+            booking_no?: string | null;
+            carrier?: string | null;
+            containers: components["schemas"]["Container"][];
+            /** Format: date-time */
+            created_at: string;
+            currency: components["schemas"]["Currency"];
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            /** Format: date */
+            delivered_on?: string | null;
+            /** Format: date */
+            eta?: string | null;
+            /** Format: date */
+            etd?: string | null;
+            events: components["schemas"]["TrackEvent"][];
+            /** Format: int64 */
+            id: number;
+            lines: components["schemas"]["ShipmentLine"][];
+            mode: components["schemas"]["Mode"];
+            note?: string | null;
+            number: string;
+            /** Format: int64 */
+            order_id: number;
+            order_number: string;
+            /** Format: int64 */
+            owner_id?: number | null;
+            owner_name?: string | null;
+            port_of_discharge?: string | null;
+            port_of_loading?: string | null;
+            posted: components["schemas"]["Posted"][];
+            status: components["schemas"]["ShipmentStatus"];
+            status_name: string;
+            total_amount: string;
+            /** @description The lines' sums (cartons, weights, volume). */
+            totals: components["schemas"]["Packed"];
+            tracking_no?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+            warehouse_code: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
         /** @description What a move was made for: a purchase order's receipt, a sales order, a transfer. */
         SourceRef: {
             /** Format: int64 */
@@ -5947,16 +5960,6 @@ export interface components {
         };
         /** @enum {string} */
         Stage: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
-        /** @description One step after the net quantity: what changed it and to what. */
-        Step: {
-            /** @description The rule's or supplier's figure (the min, the multiple, the pass rate in percent …). */
-            by: string;
-            /** @description `min`, `max`, `pass_rate`, `multiple`, `moq`. */
-            key: string;
-            label: components["schemas"]["Label"];
-            /** @description The quantity after this step. */
-            quantity: string;
-        };
         StepInput: {
             /** @description `send`, `accept` or `reject`. */
             step: string;
@@ -6004,35 +6007,6 @@ export interface components {
         };
         /** @enum {string} */
         StockTransferStatus: "in_transit" | "received";
-        Suggestion: {
-            /**
-             * Format: date
-             * @description Sales orders due on or before this day make the demand.
-             */
-            horizon: string;
-            /** Format: int64 */
-            lead_days: number;
-            net: string;
-            /** @description The sales orders whose demand counts (ids). */
-            orders: number[];
-            /** Format: int64 */
-            product_id: number;
-            quantity: string;
-            /** Format: int64 */
-            rule_id: number;
-            sku: string;
-            steps: components["schemas"]["Step"][];
-            /** Format: int64 */
-            supplier_id?: number | null;
-            supplier_name?: string | null;
-            terms: components["schemas"]["Term"][];
-            /** @description The formula with its numbers, in the viewer's language. */
-            text: string;
-            unit_price?: components["schemas"]["Money"] | null;
-            warehouse_code: string;
-            /** Format: int64 */
-            warehouse_id: number;
-        };
         SupplierContact: {
             email?: string | null;
             name: string;
@@ -6234,15 +6208,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        /** @description One term of the formula: `+` adds, `-` subtracts. */
-        Term: {
-            /** @description `demand`, `safety_stock`, `on_hand`, `reserved`, `incoming`. */
-            key: string;
-            label: components["schemas"]["Label"];
-            /** @description `+` or `-`. */
-            sign: string;
-            value: string;
-        };
         /** @description One share of a payment plan. */
         TermPart: {
             anchor: components["schemas"]["Anchor"];
@@ -6290,6 +6255,18 @@ export interface components {
          * @enum {string}
          */
         TextEncoding: "utf-8" | "gb18030" | "utf-16le" | "utf-16be";
+        /** @description One tracking event (from a provider's webhook or poll, or entered). */
+        TrackEvent: {
+            /** Format: date-time */
+            at: string;
+            /** @description As the carrier wrote it. */
+            description: string;
+            /** @description Digest of (time, description, location): the same event twice is kept once. */
+            key: string;
+            location?: string | null;
+            /** @description "17track", "aftership", "poll:<name>", "manual". */
+            source: string;
+        };
         TransferInput: {
             /** Format: int64 */
             to_user: number;
@@ -8120,6 +8097,61 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    tracking_hook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `17track` or `aftership` */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Received"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            /** @description No secret set, or a bad signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: components["responses"]["CrossOrigin"];
+            /** @description An unknown provider or tracking number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A replay: already applied, or its timestamp is outside the window */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     list_mappings: {
         parameters: {
             query?: never;
@@ -9542,29 +9574,6 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
-    payables_aging: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Aging"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
     list_terms: {
         parameters: {
             query?: never;
@@ -10865,70 +10874,6 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
-    run_plan: {
-        parameters: {
-            query?: {
-                warehouse_id?: number;
-                product_id?: number;
-                /** @description Also the rules that need nothing (quantity 0). */
-                all?: boolean;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PlanView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    order_plan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PlanOrderInput"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PoView"][];
-                };
-            };
-            400: components["responses"]["BadJson"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            415: components["responses"]["NotJson"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
     list_quotations: {
         parameters: {
             query?: {
@@ -11566,163 +11511,6 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
-    list_rules: {
-        parameters: {
-            query?: {
-                product_id?: number;
-                warehouse_id?: number;
-                page?: number;
-                per_page?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["List_RuleView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    create_rule: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RuleInput"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RuleView"];
-                };
-            };
-            400: components["responses"]["BadJson"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            415: components["responses"]["NotJson"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
-    get_rule: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RuleView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    delete_rule: {
-        parameters: {
-            query?: {
-                /** @description The version the caller last saw; a stale one gets 409. */
-                version?: number;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
-    update_rule: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RuleInput"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RuleView"];
-                };
-            };
-            400: components["responses"]["BadJson"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            415: components["responses"]["NotJson"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
     list_roles: {
         parameters: {
             query?: never;
@@ -11898,6 +11686,281 @@ export interface operations {
             };
             400: components["responses"]["BadJson"];
             403: components["responses"]["CrossOrigin"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_shipments: {
+        parameters: {
+            query?: {
+                order_id?: number;
+                status?: components["schemas"]["ShipmentStatus"];
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_ShipmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_shipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipmentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_shipment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipmentInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    cancel_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    shipment_document: {
+        parameters: {
+            query?: {
+                /** @description `pdf` (default) or `html`. */
+                format?: string;
+                /** @description `zh`, `en` or `both`; the document's own language when not given. */
+                lang?: components["schemas"]["DocLang"];
+                /** @description For orders: `pi` (proforma invoice, default) or `confirmation`. */
+                kind?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    progress_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgressInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    ship_shipment: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShipmentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["NotJson"];
@@ -12110,163 +12173,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransferView"];
-                };
-            };
-            400: components["responses"]["BadJson"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            415: components["responses"]["NotJson"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
-    list_invoices: {
-        parameters: {
-            query?: {
-                supplier_id?: number;
-                status?: components["schemas"]["InvoiceStatus"];
-                page?: number;
-                per_page?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["List_InvoiceView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    create_invoice: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["InvoiceInput"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceView"];
-                };
-            };
-            400: components["responses"]["BadJson"];
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            413: components["responses"]["TooLarge"];
-            415: components["responses"]["NotJson"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
-    get_invoice: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceView"];
-                };
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-        };
-    };
-    delete_invoice: {
-        parameters: {
-            query?: {
-                /** @description The version the caller last saw; a stale one gets 409. */
-                version?: number;
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            401: components["responses"]["Unauthenticated"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
-            422: components["responses"]["Invalid"];
-            500: components["responses"]["Internal"];
-            503: components["responses"]["Unavailable"];
-            507: components["responses"]["DiskFull"];
-        };
-    };
-    pay_invoice: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PaymentInput"];
-            };
-        };
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InvoiceView"];
                 };
             };
             400: components["responses"]["BadJson"];
@@ -12613,6 +12519,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_tracking_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderState"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    set_tracking_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderState"][];
                 };
             };
             400: components["responses"]["BadJson"];

@@ -22,7 +22,7 @@ export const MODULES: readonly WebModule[] = [core, notify, crm, dedup, sales, g
  * Kinds the server's search finds that no module opens yet: their hits show without a link. The
  * module that adds such a kind's target takes it off this list (the tests insist).
  */
-export const NOT_YET_OPENED: readonly string[] = []
+export const NOT_YET_OPENED: readonly string[] = ['shipment']
 
 /** The menu groups, in module order. */
 export function navGroups(modules: readonly WebModule[] = MODULES): NavGroup[] {

@@ -189,11 +189,17 @@ pub fn html(doc: &PiDocument) -> String {
     if hs {
         cols.push(lb::COL_HS);
     }
-    cols.extend([lb::COL_QTY, lb::COL_UNIT, lb::COL_PRICE]);
-    if disc {
-        cols.push(lb::COL_DISCOUNT);
+    let pl = doc.packing_list.as_ref();
+    cols.extend([lb::COL_QTY, lb::COL_UNIT]);
+    if pl.is_some() {
+        cols.extend([lb::COL_CARTONS, lb::COL_NET, lb::COL_GROSS, lb::COL_CBM]);
+    } else {
+        cols.push(lb::COL_PRICE);
+        if disc {
+            cols.push(lb::COL_DISCOUNT);
+        }
+        cols.push(lb::COL_AMOUNT);
     }
-    cols.push(lb::COL_AMOUNT);
     h.push_str("<table class=\"lines\"><thead><tr>");
     for c in &cols {
         let desc = c.en == lb::COL_DESCRIPTION.en;
@@ -225,9 +231,26 @@ pub fn html(doc: &PiDocument) -> String {
         }
         let _ = write!(
             h,
-            "<td class=\"num\">{}</td><td class=\"c\">{}</td><td class=\"num\">{}</td>",
+            "<td class=\"num\">{}</td><td class=\"c\">{}</td>",
             esc(&fmt::quantity(line.quantity)),
             esc(&line.unit),
+        );
+        if pl.is_some() {
+            let p = line.packing.clone().unwrap_or_default();
+            for v in [
+                p.cartons.map(|c| c.to_string()),
+                p.net_kg.map(fmt::quantity),
+                p.gross_kg.map(fmt::quantity),
+                p.cbm.map(fmt::quantity),
+            ] {
+                let _ = write!(h, "<td class=\"num\">{}</td>", esc(&v.unwrap_or_default()));
+            }
+            h.push_str("</tr>");
+            continue;
+        }
+        let _ = write!(
+            h,
+            "<td class=\"num\">{}</td>",
             esc(&fmt::unit_price(line.unit_price, &cur))
         );
         if disc {
@@ -244,27 +267,42 @@ pub fn html(doc: &PiDocument) -> String {
             esc(&fmt::amount(line.amount, &cur))
         );
     }
-    let _ = write!(
-        h,
-        "</tbody><tfoot><tr><td class=\"num\" colspan=\"{}\">{} ({})</td>\
-         <td class=\"num total\">{}</td></tr></tfoot></table>",
-        cols.len() - 1,
-        l(lb::TOTAL),
-        esc(&cur),
-        esc(&fmt::amount(doc.total, &cur))
-    );
+    if let Some(totals) = pl {
+        let _ = write!(
+            h,
+            "</tbody><tfoot><tr><td class=\"num total\" colspan=\"{}\">{}{} {}</td></tr></tfoot></table>",
+            cols.len(),
+            l(lb::TOTAL),
+            if lang == DocLang::Zh { "：" } else { ":" },
+            esc(&lb::packing_totals(lang, totals))
+        );
+    } else {
+        let _ = write!(
+            h,
+            "</tbody><tfoot><tr><td class=\"num\" colspan=\"{}\">{} ({})</td>\
+             <td class=\"num total\">{}</td></tr></tfoot></table>",
+            cols.len() - 1,
+            l(lb::TOTAL),
+            esc(&cur),
+            esc(&fmt::amount(doc.total, &cur))
+        );
+    }
 
-    // Amount in words.
-    let words: Vec<String> = match lang {
-        DocLang::Zh => fmt::words_zh(doc.total, &cur).into_iter().collect(),
-        DocLang::En => fmt::words_en(doc.total, &cur).into_iter().collect(),
-        DocLang::Both => [
-            fmt::words_zh(doc.total, &cur),
-            fmt::words_en(doc.total, &cur),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+    // Amount in words (not on a packing list).
+    let words: Vec<String> = if pl.is_some() {
+        Vec::new()
+    } else {
+        match lang {
+            DocLang::Zh => fmt::words_zh(doc.total, &cur).into_iter().collect(),
+            DocLang::En => fmt::words_en(doc.total, &cur).into_iter().collect(),
+            DocLang::Both => [
+                fmt::words_zh(doc.total, &cur),
+                fmt::words_en(doc.total, &cur),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        }
     };
     if !words.is_empty() {
         let _ = write!(
@@ -289,6 +327,7 @@ pub fn html(doc: &PiDocument) -> String {
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .chain(doc.shipping.iter().cloned())
     .collect();
     if !terms.is_empty() {
         let _ = write!(

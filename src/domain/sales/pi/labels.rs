@@ -39,6 +39,8 @@ pub fn title(kind: TitleKind) -> Label {
         TitleKind::ProformaInvoice => l("形式发票", "PROFORMA INVOICE"),
         TitleKind::OrderConfirmation => l("订单确认书", "ORDER CONFIRMATION"),
         TitleKind::Quotation => l("报价单", "QUOTATION"),
+        TitleKind::CommercialInvoice => l("商业发票", "COMMERCIAL INVOICE"),
+        TitleKind::PackingList => l("装箱单", "PACKING LIST"),
     }
 }
 
@@ -71,6 +73,39 @@ pub const COL_UNIT: Label = l("单位", "Unit");
 pub const COL_PRICE: Label = l("单价", "Unit price");
 pub const COL_DISCOUNT: Label = l("折扣", "Disc.");
 pub const COL_AMOUNT: Label = l("金额", "Amount");
+
+pub const COL_CARTONS: Label = l("箱数", "Cartons");
+pub const COL_NET: Label = l("净重(kg)", "N.W. (kg)");
+pub const COL_GROSS: Label = l("毛重(kg)", "G.W. (kg)");
+pub const COL_CBM: Label = l("体积(m³)", "Meas. (m³)");
+
+/// A packing list's totals: "7 箱，净重 73.7 kg，毛重 84.2 kg，0.56 m³".
+pub fn packing_totals(lang: DocLang, p: &super::LinePacking) -> String {
+    let q = |d: rust_decimal::Decimal| d.normalize().to_string();
+    let zh: Vec<String> = [
+        p.cartons.map(|c| format!("{c} 箱")),
+        p.net_kg.map(|n| format!("净重 {} kg", q(n))),
+        p.gross_kg.map(|g| format!("毛重 {} kg", q(g))),
+        p.cbm.map(|c| format!("{} m³", q(c))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let en: Vec<String> = [
+        p.cartons.map(|c| format!("{c} CTNS")),
+        p.net_kg.map(|n| format!("N.W. {} kg", q(n))),
+        p.gross_kg.map(|g| format!("G.W. {} kg", q(g))),
+        p.cbm.map(|c| format!("{} m³", q(c))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match lang {
+        DocLang::Zh => zh.join("，"),
+        DocLang::En => en.join(", "),
+        DocLang::Both => format!("{} / {}", zh.join("，"), en.join(", ")),
+    }
+}
 
 pub const TOTAL: Label = l("合计", "Total");
 pub const IN_WORDS: Label = l("大写金额", "Amount in words");

@@ -444,6 +444,9 @@ impl Builder<'_> {
 
     fn in_words(&mut self) {
         let doc = self.doc;
+        if doc.packing_list.is_some() {
+            return;
+        }
         let words: Vec<String> = match self.lang {
             DocLang::Zh => fmt::words_zh(doc.total, &doc.currency)
                 .into_iter()
@@ -502,6 +505,7 @@ impl Builder<'_> {
         ]
         .into_iter()
         .filter_map(|(l, v)| v.map(|v| (l, v)))
+        .chain(doc.shipping.iter().cloned())
         .collect();
         if rows.is_empty() {
             return;

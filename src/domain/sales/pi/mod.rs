@@ -39,6 +39,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub use html::html;
+pub use labels::Label;
 
 /// The language of the document's labels (both: Chinese first, "形式发票 PROFORMA INVOICE").
 pub use super::lines::DocLang;
@@ -49,6 +50,10 @@ pub enum TitleKind {
     ProformaInvoice,
     OrderConfirmation,
     Quotation,
+    /// A shipment's commercial invoice (logistics).
+    CommercialInvoice,
+    /// A shipment's packing list: cartons, weights and volume instead of prices.
+    PackingList,
 }
 
 /// The seller (the letterhead) or the buyer.
@@ -73,6 +78,17 @@ pub struct PiLine {
     pub unit_price: Decimal,
     pub discount_percent: Option<Decimal>,
     pub amount: Decimal,
+    /// Packing lists: the line's cartons, weights and volume.
+    pub packing: Option<LinePacking>,
+}
+
+/// Cartons, net and gross weight (kg) and volume (m³) of a line or of a whole packing list.
+#[derive(Clone, Debug, Default)]
+pub struct LinePacking {
+    pub cartons: Option<u32>,
+    pub net_kg: Option<Decimal>,
+    pub gross_kg: Option<Decimal>,
+    pub cbm: Option<Decimal>,
 }
 
 /// One part of the payment schedule (deposit, balance …).
@@ -114,6 +130,10 @@ pub struct PiDocument {
     /// Multi-line: beneficiary, bank, SWIFT, account.
     pub bank: Option<String>,
     pub remarks: Option<String>,
+    /// Shipping details printed with the terms (carrier, B/L, containers, ports …).
+    pub shipping: Vec<(Label, String)>,
+    /// A packing list's totals: the table shows cartons, weights and volume, not prices.
+    pub packing_list: Option<LinePacking>,
 }
 
 /// Why a PDF could not be made.

@@ -20,6 +20,7 @@ fn line(sku: &str, description: &str, qty: &str, unit: &str, price: &str, amount
         unit_price: d(price),
         discount_percent: None,
         amount: d(amount),
+        packing: None,
     }
 }
 
@@ -101,6 +102,7 @@ fn sample(lang: DocLang) -> PiDocument {
                 label: "Deposit 定金".to_string(),
                 percent: Some(d("30")),
                 amount: d("3703.68"),
+                packing: None,
                 due: "Upon order confirmation".to_string(),
             },
             PiInstalment {
@@ -115,6 +117,8 @@ fn sample(lang: DocLang) -> PiDocument {
                 .to_string(),
         ),
         remarks: Some("Packing: export cartons on fumigated pallets. 唛头：客户指定。".to_string()),
+        shipping: Vec::new(),
+        packing_list: None,
     }
 }
 
@@ -381,6 +385,8 @@ fn characters_outside_the_fonts_do_not_panic() {
         buyer: Party::default(),
         bank: None,
         remarks: None,
+        shipping: Vec::new(),
+        packing_list: None,
         payment_terms: None,
         delivery: None,
         incoterm: None,

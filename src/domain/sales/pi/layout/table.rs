@@ -13,6 +13,10 @@ pub(super) enum ColKind {
     Price,
     Discount,
     Amount,
+    Cartons,
+    Net,
+    Gross,
+    Cbm,
 }
 
 /// A column of the lines table.
@@ -28,7 +32,14 @@ impl Col {
         let align = match kind {
             ColKind::No | ColKind::Unit => Align::Center,
             ColKind::Sku | ColKind::Description | ColKind::HsCode => Align::Left,
-            ColKind::Qty | ColKind::Price | ColKind::Discount | ColKind::Amount => Align::Right,
+            ColKind::Qty
+            | ColKind::Price
+            | ColKind::Discount
+            | ColKind::Amount
+            | ColKind::Cartons
+            | ColKind::Net
+            | ColKind::Gross
+            | ColKind::Cbm => Align::Right,
         };
         Col { kind, w, align }
     }
@@ -44,6 +55,10 @@ impl Col {
             ColKind::Price => lb::COL_PRICE,
             ColKind::Discount => lb::COL_DISCOUNT,
             ColKind::Amount => lb::COL_AMOUNT,
+            ColKind::Cartons => lb::COL_CARTONS,
+            ColKind::Net => lb::COL_NET,
+            ColKind::Gross => lb::COL_GROSS,
+            ColKind::Cbm => lb::COL_CBM,
         }
     }
 }
@@ -61,11 +76,18 @@ impl Builder<'_> {
         }
         cols.push(Col::new(ColKind::Qty, 46.0));
         cols.push(Col::new(ColKind::Unit, 32.0));
-        cols.push(Col::new(ColKind::Price, 52.0));
-        if doc.has_discount() {
-            cols.push(Col::new(ColKind::Discount, 32.0));
+        if doc.packing_list.is_some() {
+            cols.push(Col::new(ColKind::Cartons, 40.0));
+            cols.push(Col::new(ColKind::Net, 50.0));
+            cols.push(Col::new(ColKind::Gross, 50.0));
+            cols.push(Col::new(ColKind::Cbm, 46.0));
+        } else {
+            cols.push(Col::new(ColKind::Price, 52.0));
+            if doc.has_discount() {
+                cols.push(Col::new(ColKind::Discount, 32.0));
+            }
+            cols.push(Col::new(ColKind::Amount, 68.0));
         }
-        cols.push(Col::new(ColKind::Amount, 68.0));
         let fixed: f32 = cols.iter().map(|c| c.w).sum();
         for c in &mut cols {
             if c.kind == ColKind::Description {
@@ -135,6 +157,10 @@ impl Builder<'_> {
                         .map(fmt::percent)
                         .unwrap_or_default(),
                     ColKind::Amount => fmt::amount(line.amount, cur),
+                    ColKind::Cartons => pack(line, |p| p.cartons.map(|c| c.to_string())),
+                    ColKind::Net => pack(line, |p| p.net_kg.map(fmt::quantity)),
+                    ColKind::Gross => pack(line, |p| p.gross_kg.map(fmt::quantity)),
+                    ColKind::Cbm => pack(line, |p| p.cbm.map(fmt::quantity)),
                 })
                 .collect();
             let cells: Vec<Vec<String>> = cols
@@ -160,6 +186,33 @@ impl Builder<'_> {
                 x += c.w;
             }
             self.y = top + h;
+        }
+        if let Some(totals) = &doc.packing_list {
+            // A packing list's totals across the table.
+            let h = lh(9.5) + 2.0 * PAD + 2.0;
+            self.ensure(h);
+            self.in_table = false;
+            let top = self.y;
+            self.rect(LEFT, top, WIDTH, h, Some(HEAD_BG), Some(RULE));
+            let text = format!(
+                "{}{}{}",
+                lb::TOTAL.text(self.lang),
+                colon(self.lang),
+                lb::packing_totals(self.lang, totals)
+            );
+            let text = self.fit(&text, 9.5, WIDTH - 2.0 * PAD);
+            self.text_in(
+                LEFT + PAD,
+                WIDTH - 2.0 * PAD,
+                top + PAD + 1.0,
+                9.5,
+                true,
+                INK,
+                Align::Right,
+                &text,
+            );
+            self.y = top + h + 6.0;
+            return;
         }
         // The total under the amount column.
         let amount_w = cols.last().map_or(78.0, |c| c.w);
@@ -278,4 +331,12 @@ impl Builder<'_> {
         }
         self.y += GAP;
     }
+}
+
+/// A packing figure of a line, or nothing.
+fn pack(
+    line: &super::super::PiLine,
+    f: impl Fn(&super::super::LinePacking) -> Option<String>,
+) -> String {
+    line.packing.as_ref().and_then(f).unwrap_or_default()
 }
