@@ -13,6 +13,7 @@ mod finance;
 mod imports;
 mod inventory;
 mod leads;
+mod nodes;
 mod notifications;
 mod products;
 mod projects;
@@ -73,6 +74,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(imports::router())
         .merge(leads::router())
+        .merge(nodes::router())
         .merge(workday::router())
         .merge(transfers::router())
         .merge(notifications::router())
