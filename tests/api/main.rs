@@ -10,6 +10,7 @@ mod files;
 mod goods;
 mod i18n;
 mod imports;
+mod nodes;
 mod notify;
 mod products;
 mod projects;
