@@ -76,7 +76,7 @@ fn areas(p: &Principal, areas: &mut Vec<&'static str>) {
         areas.push("sales.products");
     }
     if p.scope(Module::Sales, Action::Read) != Scope::None {
-        areas.extend(["sales.quotations", "sales.orders"]);
+        areas.extend(["sales.quotations", "sales.orders", "sales.board"]);
     }
     if p.scope(Module::Finance, Action::Read) != Scope::None {
         areas.extend(["finance.receipts", "finance.receivables", "finance.rates"]);

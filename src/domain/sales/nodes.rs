@@ -338,6 +338,10 @@ fn one_default(tx: &mut Tx, p: &Principal, id: u64) -> AppResult<()> {
 
 pub fn create_template(k: &Kontor, p: &Principal, input: TemplateInput) -> AppResult<TemplateView> {
     p.require(Module::Sales, Action::Create)?;
+    // Templates are the company's: scope `all` changes them (refused before the input is read).
+    if p.scope(Module::Sales, Action::Update) != Scope::All {
+        return Err(AppError::forbidden());
+    }
     let mut t = OrderNodeTemplate {
         name_zh: String::new(),
         name_en: String::new(),
@@ -350,9 +354,6 @@ pub fn create_template(k: &Kontor, p: &Principal, input: TemplateInput) -> AppRe
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
-        if p.scope(Module::Sales, Action::Update) != Scope::All {
-            return Err(AppError::forbidden());
-        }
         let r = guard::insert(tx, p, t)?;
         if r.data.is_default {
             one_default(tx, p, r.id)?;
