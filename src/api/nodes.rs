@@ -27,7 +27,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The node templates (everyone in sales reads them, to pick one for a new order).
 #[utoipa::path(get, path = "/api/v1/order-node-templates", tag = "sales", responses((status = 200, body = List<TemplateView>)))]
-async fn list_templates(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<List<TemplateView>>> {
+async fn list_templates(
+    State(s): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<List<TemplateView>>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || nodes::list_templates(&k, &auth.principal)).await?,

@@ -42,13 +42,19 @@ async fn customer(c: &Client, name: &str) -> u64 {
 }
 
 /// An order of 100 × 10 CNY: 30 % deposit on the order date, 70 % 15 days after the B/L.
-async fn order(c: &Client, customer: u64, date: &str, promised: Option<&str>, extra: Value) -> Value {
+async fn order(
+    c: &Client,
+    customer: u64,
+    date: &str,
+    promised: Option<&str>,
+    extra: Value,
+) -> Value {
     let mut body = json!({"customer_id": customer, "currency": "CNY", "order_date": date,
-        "lines": [{"description": "Lamp", "quantity": "100", "unit_price": "10"}],
-        "terms": [
-            {"label_zh": "定金", "label_en": "Deposit", "percent": "30", "method": "tt", "anchor": "order_date", "days": 0},
-            {"label_zh": "尾款", "label_en": "Balance", "percent": "70", "method": "tt", "anchor": "bl_date", "days": 15}
-        ]});
+    "lines": [{"description": "Lamp", "quantity": "100", "unit_price": "10"}],
+    "terms": [
+        {"label_zh": "定金", "label_en": "Deposit", "percent": "30", "method": "tt", "anchor": "order_date", "days": 0},
+        {"label_zh": "尾款", "label_en": "Balance", "percent": "70", "method": "tt", "anchor": "bl_date", "days": 15}
+    ]});
     if let Some(p) = promised {
         body["promised_date"] = json!(p);
     }
@@ -116,7 +122,10 @@ async fn events_complete_and_reopen_nodes() {
     let oid = id(&o);
     let done = |v: &[(String, Option<String>, Option<String>)]| -> Vec<(String, String)> {
         v.iter()
-            .filter_map(|(k, d, h)| d.as_ref().map(|_| (k.clone(), h.clone().unwrap_or_default())))
+            .filter_map(|(k, d, h)| {
+                d.as_ref()
+                    .map(|_| (k.clone(), h.clone().unwrap_or_default()))
+            })
             .collect()
     };
     let e = |k: &str| (k.to_string(), "event".to_string());
@@ -128,52 +137,104 @@ async fn events_complete_and_reopen_nodes() {
     let r1 = receipt(&admin, cid, "100.00", &day(-15)).await;
     let alloc = |r: &Value, inst: u32, amount: &str| {
         let url = format!("/api/v1/receipts/{}/allocations", id(r));
-        let body = json!({"allocations": [{"order_id": oid, "instalment": inst, "amount": amount}]});
+        let body =
+            json!({"allocations": [{"order_id": oid, "instalment": inst, "amount": amount}]});
         (url, body)
     };
     let (u, b) = alloc(&r1, 0, "100.00");
     ok(&admin, Method::POST, &u, b).await;
-    assert_eq!(done(&states(&admin, oid).await), vec![e("pi")], "deposit partly paid");
+    assert_eq!(
+        done(&states(&admin, oid).await),
+        vec![e("pi")],
+        "deposit partly paid"
+    );
     let r2 = receipt(&admin, cid, "200.00", &day(-14)).await;
     let (u, b) = alloc(&r2, 0, "200.00");
     ok(&admin, Method::POST, &u, b).await;
-    assert_eq!(done(&states(&admin, oid).await), vec![e("pi"), e("deposit")]);
+    assert_eq!(
+        done(&states(&admin, oid).await),
+        vec![e("pi"), e("deposit")]
+    );
     assert_eq!(node(&admin, oid, "deposit").await["done_on"], day(-14));
 
     // Unmatched: re-opened. Matched again: done.
-    ok(&admin, Method::POST, &format!("/api/v1/receipts/{}/unallocate", id(&r2)), json!({"index": 0})).await;
-    assert_eq!(done(&states(&admin, oid).await), vec![e("pi")], "unmatched re-opens");
+    ok(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/receipts/{}/unallocate", id(&r2)),
+        json!({"index": 0}),
+    )
+    .await;
+    assert_eq!(
+        done(&states(&admin, oid).await),
+        vec![e("pi")],
+        "unmatched re-opens"
+    );
     let (u, b) = alloc(&r2, 0, "200.00");
     ok(&admin, Method::POST, &u, b).await;
-    assert_eq!(done(&states(&admin, oid).await), vec![e("pi"), e("deposit")]);
+    assert_eq!(
+        done(&states(&admin, oid).await),
+        vec![e("pi"), e("deposit")]
+    );
     // A cancelled receipt re-opens it too.
-    ok(&admin, Method::POST, &format!("/api/v1/receipts/{}/cancel", id(&r1)), json!({"reason": "wrong"})).await;
-    assert_eq!(done(&states(&admin, oid).await), vec![e("pi")], "cancelled re-opens");
+    ok(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/receipts/{}/cancel", id(&r1)),
+        json!({"reason": "wrong"}),
+    )
+    .await;
+    assert_eq!(
+        done(&states(&admin, oid).await),
+        vec![e("pi")],
+        "cancelled re-opens"
+    );
     let r3 = receipt(&admin, cid, "100.00", &day(-13)).await;
     let (u, b) = alloc(&r3, 0, "100.00");
     ok(&admin, Method::POST, &u, b).await;
 
     // In production; logistics reports the B/L; the balance settles the order.
-    ok(&admin, Method::PATCH, &format!("/api/v1/orders/{oid}"), json!({"status": "in_production"})).await;
+    ok(
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/orders/{oid}"),
+        json!({"status": "in_production"}),
+    )
+    .await;
     event(&s, oid, OrderEvent::BlIssued, &day(-2));
     let r4 = receipt(&admin, cid, "700.00", &day(-1)).await;
     let (u, b) = alloc(&r4, 1, "700.00");
     ok(&admin, Method::POST, &u, b).await;
     assert_eq!(
         done(&states(&admin, oid).await),
-        vec![e("pi"), e("deposit"), e("production"), e("bl"), e("balance")]
+        vec![
+            e("pi"),
+            e("deposit"),
+            e("production"),
+            e("bl"),
+            e("balance")
+        ]
     );
     assert_eq!(node(&admin, oid, "bl").await["done_on"], day(-2));
     // A second B/L event changes nothing; an event never re-opens a node done by hand.
     event(&s, oid, OrderEvent::BlIssued, &day(-1));
     assert_eq!(node(&admin, oid, "bl").await["done_on"], day(-2));
-    ok(&admin, Method::POST, &format!("/api/v1/orders/{oid}/nodes/delivered/complete"), json!({"note": "by phone"})).await;
+    ok(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/orders/{oid}/nodes/delivered/complete"),
+        json!({"note": "by phone"}),
+    )
+    .await;
     s.kontor()
         .store
         .write(move |tx| order_events::undone(tx, oid, OrderEvent::Delivered))
         .unwrap();
     let d = node(&admin, oid, "delivered").await;
-    assert_eq!((d["how"].as_str(), d["note"].as_str()), (Some("hand"), Some("by phone")));
+    assert_eq!(
+        (d["how"].as_str(), d["note"].as_str()),
+        (Some("hand"), Some("by phone"))
+    );
 }
 
 /// Purchasing: a placed PO for the order buys the materials; goods that pass inspection pass QC.
@@ -191,12 +252,22 @@ async fn purchasing_completes_materials_and_qc() {
             "contacts": [{"name": "王经理", "email": "wang@example.cn"}],
             "prices": [{"product_id": product, "price": {"amount": "5", "currency": "CNY"}, "lead_days": 10, "moq": "1"}]})).await);
     // A draft changes nothing; confirming it places it.
-    let po = ok(&admin, Method::POST, "/api/v1/purchase-orders",
+    let po = ok(
+        &admin,
+        Method::POST,
+        "/api/v1/purchase-orders",
         json!({"supplier_id": supplier, "lines": [{"product_id": product, "quantity": "100"}],
-            "order_date": day(-18), "warehouse_id": wh, "sales_order_id": oid})).await;
+            "order_date": day(-18), "warehouse_id": wh, "sales_order_id": oid}),
+    )
+    .await;
     assert!(node(&admin, oid, "materials").await["done_on"].is_null());
-    let po = ok(&admin, Method::PATCH, &format!("/api/v1/purchase-orders/{}", id(&po)),
-        json!({"status": "confirmed", "version": po["version"]})).await;
+    let po = ok(
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/purchase-orders/{}", id(&po)),
+        json!({"status": "confirmed", "version": po["version"]}),
+    )
+    .await;
     assert_eq!(node(&admin, oid, "materials").await["done_on"], day(-18));
     // All rejected: QC still open; some passed: done on the receipt's date.
     let url = format!("/api/v1/purchase-orders/{}/receipts", id(&po));
@@ -204,7 +275,10 @@ async fn purchasing_completes_materials_and_qc() {
     assert!(node(&admin, oid, "qc").await["done_on"].is_null());
     ok(&admin, Method::POST, &url, json!({"date": day(-4), "lines": [{"line": 0, "inspected": "90", "passed": "90", "rejected": "0"}]})).await;
     let qc = node(&admin, oid, "qc").await;
-    assert_eq!((qc["done_on"].as_str(), qc["how"].as_str()), (Some(day(-4).as_str()), Some("event")));
+    assert_eq!(
+        (qc["done_on"].as_str(), qc["how"].as_str()),
+        (Some(day(-4).as_str()), Some("event"))
+    );
 }
 
 /// Planned dates from a template's anchors and offsets; a template changed later leaves the
@@ -214,7 +288,13 @@ async fn templates_lay_out_planned_dates() {
     let (s, admin) = TestServer::with_admin().await;
     let (_, rep) = s.user(&admin, "rep.nodes", "sales", &[]).await;
     let templates = admin.get("/api/v1/order-node-templates").await;
-    let default = templates["items"].as_array().unwrap().iter().find(|t| t["is_default"] == true).cloned().unwrap();
+    let default = templates["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["is_default"] == true)
+        .cloned()
+        .unwrap();
     assert_eq!(default["nodes"].as_array().unwrap().len(), 11);
     assert_eq!(default["name"], "Export order");
 
@@ -237,12 +317,26 @@ async fn templates_lay_out_planned_dates() {
     let line = o["nodes"]["nodes"].as_array().unwrap().clone();
     let got: Vec<(String, Option<String>)> = line
         .iter()
-        .map(|n| (n["key"].as_str().unwrap().to_string(), n["planned"].as_str().map(str::to_string)))
+        .map(|n| {
+            (
+                n["key"].as_str().unwrap().to_string(),
+                n["planned"].as_str().map(str::to_string),
+            )
+        })
         .collect();
-    let want: Vec<(String, Option<String>)> = table.iter().map(|(k, d)| (k.to_string(), d.map(str::to_string))).collect();
+    let want: Vec<(String, Option<String>)> = table
+        .iter()
+        .map(|(k, d)| (k.to_string(), d.map(str::to_string)))
+        .collect();
     assert_eq!(got, want);
     // The promised date moves: the nodes anchored on it follow.
-    let o = ok(&admin, Method::PATCH, &format!("/api/v1/orders/{}", id(&o)), json!({"promised_date": "2026-06-09"})).await;
+    let o = ok(
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/orders/{}", id(&o)),
+        json!({"promised_date": "2026-06-09"}),
+    )
+    .await;
     assert_eq!(o["nodes"]["nodes"][7]["planned"], "2026-06-09");
     assert_eq!(o["nodes"]["nodes"][1]["planned"], "2026-03-09");
 
@@ -250,17 +344,46 @@ async fn templates_lay_out_planned_dates() {
     let custom = json!({"name_zh": "样品单", "name_en": "Sample order", "nodes": [
         {"key": "sample", "name_zh": "寄样", "name_en": "Sample sent", "role": "merchandiser", "anchor": "order_date", "offset_days": 3, "event": null},
         {"key": "ok", "name_zh": "客户确认", "name_en": "Buyer approves", "role": "sales", "anchor": "promised_date", "offset_days": -1, "event": "feedback_received"}]});
-    let (status, _) = rep.send(Method::POST, "/api/v1/order-node-templates", Some(custom.clone())).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "a rep does not edit templates");
+    let (status, _) = rep
+        .send(
+            Method::POST,
+            "/api/v1/order-node-templates",
+            Some(custom.clone()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a rep does not edit templates"
+    );
     let mut bad = custom.clone();
     bad["nodes"][1]["role"] = json!("wizard");
-    let (status, e) = admin.send(Method::POST, "/api/v1/order-node-templates", Some(bad)).await;
-    assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("nodes[1].role")), "{e}");
+    let (status, e) = admin
+        .send(Method::POST, "/api/v1/order-node-templates", Some(bad))
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("nodes[1].role")),
+        "{e}"
+    );
     let t = ok(&admin, Method::POST, "/api/v1/order-node-templates", custom).await;
-    let o2 = order(&admin, cid, "2026-03-02", Some("2026-04-01"), json!({"node_template_id": id(&t)})).await;
+    let o2 = order(
+        &admin,
+        cid,
+        "2026-03-02",
+        Some("2026-04-01"),
+        json!({"node_template_id": id(&t)}),
+    )
+    .await;
     let n = &o2["nodes"];
     assert_eq!(n["template_name"], "Sample order");
-    assert_eq!((n["nodes"][0]["planned"].as_str(), n["nodes"][1]["planned"].as_str()), (Some("2026-03-05"), Some("2026-03-31")));
+    assert_eq!(
+        (
+            n["nodes"][0]["planned"].as_str(),
+            n["nodes"][1]["planned"].as_str()
+        ),
+        (Some("2026-03-05"), Some("2026-03-31"))
+    );
     // The template changes: the order keeps its nodes.
     ok(&admin, Method::PATCH, &format!("/api/v1/order-node-templates/{}", id(&t)),
         json!({"nodes": [{"key": "x", "name_zh": "新", "name_en": "New", "role": "sales", "anchor": "order_date", "offset_days": 0, "event": null}]})).await;
@@ -273,13 +396,23 @@ async fn templates_lay_out_planned_dates() {
     let (status, e) = admin.send(Method::POST, "/api/v1/orders", Some(json!({"customer_id": cid, "currency": "CNY",
         "lines": lines, "terms_id": null, "terms": [{"label_zh": "全款", "label_en": "Full", "percent": "100", "method": "tt", "anchor": "order_date", "days": 0}],
         "node_template_id": 999_999}))).await;
-    assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("node_template_id")), "{e}");
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("node_template_id")),
+        "{e}"
+    );
     assert_eq!(admin.get("/api/v1/orders").await["total"], before);
     // Chinese names for a Chinese reader.
     let zh = s.client().zh();
     zh.login("admin", crate::common::ADMIN_PASSWORD).await;
     let o = zh.get(&format!("/api/v1/orders/{}", id(&o2))).await;
-    assert_eq!((o["nodes"]["template_name"].as_str(), o["nodes"]["nodes"][0]["name"].as_str()), (Some("样品单"), Some("寄样")));
+    assert_eq!(
+        (
+            o["nodes"]["template_name"].as_str(),
+            o["nodes"]["nodes"][0]["name"].as_str()
+        ),
+        (Some("样品单"), Some("寄样"))
+    );
 }
 
 /// Late nodes: told to the responsible role's users who read the order and to its owner, once
@@ -297,18 +430,41 @@ async fn late_nodes_are_told_once_a_day() {
     let o = order(&rep, cid, &day(-12), None, json!({})).await;
     let oid = id(&o);
     // (key, late days) on the order page.
-    let table = [("pi", 0), ("deposit", 5), ("materials", 2), ("production", 0), ("bl", 0)];
+    let table = [
+        ("pi", 0),
+        ("deposit", 5),
+        ("materials", 2),
+        ("production", 0),
+        ("bl", 0),
+    ];
     for (key, late) in table {
         let n = node(&rep, oid, key).await;
-        assert_eq!((n["late_days"].as_i64(), n["late"].as_bool()), (Some(late), Some(late > 0)), "{key}: {n}");
+        assert_eq!(
+            (n["late_days"].as_i64(), n["late"].as_bool()),
+            (Some(late), Some(late > 0)),
+            "{key}: {n}"
+        );
     }
-    assert_eq!(rep.get(&format!("/api/v1/orders/{oid}")).await["nodes"]["late"], 2);
+    assert_eq!(
+        rep.get(&format!("/api/v1/orders/{oid}")).await["nodes"]["late"],
+        2
+    );
     // A cancelled order's nodes are never late: another order shows it.
     let gone = order(&rep, cid, &day(-30), None, json!({})).await;
-    ok(&rep, Method::PATCH, &format!("/api/v1/orders/{}", id(&gone)), json!({"status": "cancelled"})).await;
+    ok(
+        &rep,
+        Method::PATCH,
+        &format!("/api/v1/orders/{}", id(&gone)),
+        json!({"status": "cancelled"}),
+    )
+    .await;
 
     let k = s.kontor();
-    let at = |d: i64| format!("{}T02:00:00Z", day(d)).parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let at = |d: i64| {
+        format!("{}T02:00:00Z", day(d))
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    };
     let told = |c: &Client| {
         let c = c.clone();
         async move {
@@ -325,9 +481,18 @@ async fn late_nodes_are_told_once_a_day() {
     kontor::domain::sales::nodes::late(&k, at(0)).unwrap();
     kontor::domain::sales::nodes::late(&k, at(0)).unwrap();
     let rep_told = told(&rep).await;
-    assert_eq!(rep_told.len(), 2, "the owner hears of both late nodes, once: {rep_told:?}");
+    assert_eq!(
+        rep_told.len(),
+        2,
+        "the owner hears of both late nodes, once: {rep_told:?}"
+    );
     let number = o["number"].as_str().unwrap();
-    assert!(rep_told.iter().any(|t| t.contains(number) && t.contains("Deposit received") && t.contains("5 days late")), "{rep_told:?}");
+    assert!(
+        rep_told.iter().any(|t| t.contains(number)
+            && t.contains("Deposit received")
+            && t.contains("5 days late")),
+        "{rep_told:?}"
+    );
     let fin = told(&finance).await;
     assert_eq!(fin.len(), 1, "finance: the deposit only: {fin:?}");
     assert!(fin[0].contains("Deposit received"));
@@ -335,8 +500,13 @@ async fn late_nodes_are_told_once_a_day() {
     assert!(told(&other).await.is_empty(), "another rep is not told");
     // The next day: once more each; deposit paid in between is no longer told.
     let r = receipt(&admin, cid, "300.00", &day(0)).await;
-    ok(&admin, Method::POST, &format!("/api/v1/receipts/{}/allocations", id(&r)),
-        json!({"allocations": [{"order_id": oid, "instalment": 0, "amount": "300.00"}]})).await;
+    ok(
+        &admin,
+        Method::POST,
+        &format!("/api/v1/receipts/{}/allocations", id(&r)),
+        json!({"allocations": [{"order_id": oid, "instalment": 0, "amount": "300.00"}]}),
+    )
+    .await;
     kontor::domain::sales::nodes::late(&k, at(1)).unwrap();
     assert_eq!(told(&rep).await.len(), 3);
     assert_eq!(told(&finance).await.len(), 1);
@@ -367,30 +537,87 @@ async fn by_hand_permissions_and_the_board() {
 
     // Who may complete "deposit" (finance's node) by hand.
     let table: [(&Client, &str, StatusCode); 4] = [
-        (&rep_b, "another rep: cannot read the order", StatusCode::NOT_FOUND),
-        (&logistics, "reads the order, not its role", StatusCode::FORBIDDEN),
+        (
+            &rep_b,
+            "another rep: cannot read the order",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &logistics,
+            "reads the order, not its role",
+            StatusCode::FORBIDDEN,
+        ),
         (&rep, "the owner", StatusCode::OK),
         (&manager, "already done", StatusCode::CONFLICT),
     ];
     for (c, why, want) in table {
-        let (status, v) = c.send(Method::POST, &complete("deposit"), Some(json!({"note": "paid in cash"}))).await;
+        let (status, v) = c
+            .send(
+                Method::POST,
+                &complete("deposit"),
+                Some(json!({"note": "paid in cash"})),
+            )
+            .await;
         assert_eq!(status, want, "{why}: {v}");
     }
     // Logistics completes its own node (booking) though it does not own the order.
-    let line = ok(&logistics, Method::POST, &complete("booking"), json!({"note": "SO 123"})).await;
-    let booking = line["nodes"].as_array().unwrap().iter().find(|n| n["key"] == "booking").cloned().unwrap();
-    assert_eq!((booking["how"].as_str(), booking["done_by_name"].as_str(), booking["note"].as_str()), (Some("hand"), Some("log.a"), Some("SO 123")));
+    let line = ok(
+        &logistics,
+        Method::POST,
+        &complete("booking"),
+        json!({"note": "SO 123"}),
+    )
+    .await;
+    let booking = line["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["key"] == "booking")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            booking["how"].as_str(),
+            booking["done_by_name"].as_str(),
+            booking["note"].as_str()
+        ),
+        (Some("hand"), Some("log.a"), Some("SO 123"))
+    );
     // A future date and a stale version are refused.
-    let (status, e) = rep.send(Method::POST, &complete("materials"), Some(json!({"date": day(2)}))).await;
-    assert_eq!((status, e["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("date")));
-    let (status, _) = rep.send(Method::POST, &complete("materials"), Some(json!({"version": 1}))).await;
+    let (status, e) = rep
+        .send(
+            Method::POST,
+            &complete("materials"),
+            Some(json!({"date": day(2)})),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("date"))
+    );
+    let (status, _) = rep
+        .send(
+            Method::POST,
+            &complete("materials"),
+            Some(json!({"version": 1})),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     // Re-opened by the manager: open again, the completion stays in the audit.
-    ok(&manager, Method::POST, &format!("/api/v1/orders/{oid}/nodes/booking/reopen"), json!({"note": "wrong vessel"})).await;
+    ok(
+        &manager,
+        Method::POST,
+        &format!("/api/v1/orders/{oid}/nodes/booking/reopen"),
+        json!({"note": "wrong vessel"}),
+    )
+    .await;
     assert!(node(&rep, oid, "booking").await["done_on"].is_null());
     let audit = admin.get("/api/v1/audit?kind=order_nodes").await;
     let text = audit.to_string();
-    assert!(text.contains("SO 123") && text.contains("wrong vessel"), "{text}");
+    assert!(
+        text.contains("SO 123") && text.contains("wrong vessel"),
+        "{text}"
+    );
 
     // The board: a rep sees their own order only; the manager sees both.
     let cards = |b: &Value| -> Vec<(String, u64)> {
@@ -399,7 +626,12 @@ async fn by_hand_permissions_and_the_board() {
             .unwrap()
             .iter()
             .flat_map(|c| {
-                c["cards"].as_array().unwrap().iter().map(move |x| (c["key"].as_str().unwrap().to_string(), x["order_id"].as_u64().unwrap()))
+                c["cards"].as_array().unwrap().iter().map(move |x| {
+                    (
+                        c["key"].as_str().unwrap().to_string(),
+                        x["order_id"].as_u64().unwrap(),
+                    )
+                })
             })
             .collect()
     };
@@ -412,19 +644,55 @@ async fn by_hand_permissions_and_the_board() {
     let b = manager.get("/api/v1/orders/board").await;
     let mut got = cards(&b);
     got.sort();
-    assert_eq!(got, vec![("deposit".to_string(), oid_b), ("materials".to_string(), oid)]);
-    let deposit = b["columns"].as_array().unwrap().iter().find(|c| c["key"] == "deposit").cloned().unwrap();
-    assert_eq!((deposit["total"].as_u64(), deposit["cards"][0]["customer_name"].as_str()), (Some(1), Some("Other Rep Ltd")));
+    assert_eq!(
+        got,
+        vec![
+            ("deposit".to_string(), oid_b),
+            ("materials".to_string(), oid)
+        ]
+    );
+    let deposit = b["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "deposit")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            deposit["total"].as_u64(),
+            deposit["cards"][0]["customer_name"].as_str()
+        ),
+        (Some(1), Some("Other Rep Ltd"))
+    );
     // The order moves column when its node is done; one column pages on its own.
     ok(&rep, Method::POST, &complete("materials"), json!({})).await;
-    let b = manager.get("/api/v1/orders/board?column=production&per_page=1").await;
+    let b = manager
+        .get("/api/v1/orders/board?column=production&per_page=1")
+        .await;
     assert_eq!(cards(&b), vec![("production".to_string(), oid)]);
     assert_eq!(b["columns"].as_array().unwrap().len(), 1);
     // A completed order leaves the board.
-    ok(&rep, Method::PATCH, &format!("/api/v1/orders/{oid}"), json!({"status": "completed"})).await;
-    assert!(cards(&manager.get("/api/v1/orders/board").await).iter().all(|(_, o)| *o != oid));
-    let (status, _) = rep.send(Method::POST, &complete("production"), Some(json!({}))).await;
-    assert_eq!(status, StatusCode::CONFLICT, "a completed order's nodes are no longer followed");
+    ok(
+        &rep,
+        Method::PATCH,
+        &format!("/api/v1/orders/{oid}"),
+        json!({"status": "completed"}),
+    )
+    .await;
+    assert!(
+        cards(&manager.get("/api/v1/orders/board").await)
+            .iter()
+            .all(|(_, o)| *o != oid)
+    );
+    let (status, _) = rep
+        .send(Method::POST, &complete("production"), Some(json!({})))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a completed order's nodes are no longer followed"
+    );
     // Someone who reads no sales gets 403 for the board.
     let (_, wh) = s.user(&admin, "wh.a", "warehouse", &[]).await;
     let (status, _) = wh.send(Method::GET, "/api/v1/orders/board", None).await;

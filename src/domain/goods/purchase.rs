@@ -541,14 +541,12 @@ pub fn insert_new(tx: &mut Tx, p: &Principal, input: &PoInput) -> AppResult<Reco
 /// A placed (confirmed) purchase order for a sales order tells its follow-up nodes (SAL-5).
 fn placed(tx: &mut Tx, o: &PurchaseOrder) -> AppResult<()> {
     match o.sales_order_id {
-        Some(so) if o.status.is_open() => {
-            crate::domain::sales::order_events::happened(
-                tx,
-                so,
-                crate::domain::sales::order_events::OrderEvent::MaterialsBought,
-                o.order_date,
-            )
-        }
+        Some(so) if o.status.is_open() => crate::domain::sales::order_events::happened(
+            tx,
+            so,
+            crate::domain::sales::order_events::OrderEvent::MaterialsBought,
+            o.order_date,
+        ),
         _ => Ok(()),
     }
 }
@@ -605,7 +603,9 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: PoInput) -> AppResult<s
             *o = next;
             Ok(())
         })?;
-        if r.data.status != current.data.status || r.data.sales_order_id != current.data.sales_order_id {
+        if r.data.status != current.data.status
+            || r.data.sales_order_id != current.data.sales_order_id
+        {
             placed(tx, &r.data)?;
         }
         view(tx, p, r)

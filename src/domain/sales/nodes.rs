@@ -138,17 +138,97 @@ pub fn export_order() -> OrderNodeTemplate {
         name_zh: "出口订单".into(),
         name_en: "Export order".into(),
         nodes: vec![
-            def("pi", "PI 确认", "PI confirmed", "sales", O, 0, Some(E::Confirmed)),
-            def("deposit", "定金到账", "Deposit received", "finance", O, 7, Some(E::DepositReceived)),
-            def("materials", "原料采购", "Materials bought", "buyer", O, 10, Some(E::MaterialsBought)),
-            def("production", "生产", "Production", "merchandiser", O, 15, Some(E::ProductionStarted)),
-            def("qc", "验货", "QC", "merchandiser", P, -10, Some(E::QcPassed)),
-            def("booking", "订舱", "Booking", "logistics", P, -7, Some(E::Booked)),
-            def("loading", "装柜出运", "Loading", "logistics", P, -3, Some(E::Loaded)),
+            def(
+                "pi",
+                "PI 确认",
+                "PI confirmed",
+                "sales",
+                O,
+                0,
+                Some(E::Confirmed),
+            ),
+            def(
+                "deposit",
+                "定金到账",
+                "Deposit received",
+                "finance",
+                O,
+                7,
+                Some(E::DepositReceived),
+            ),
+            def(
+                "materials",
+                "原料采购",
+                "Materials bought",
+                "buyer",
+                O,
+                10,
+                Some(E::MaterialsBought),
+            ),
+            def(
+                "production",
+                "生产",
+                "Production",
+                "merchandiser",
+                O,
+                15,
+                Some(E::ProductionStarted),
+            ),
+            def(
+                "qc",
+                "验货",
+                "QC",
+                "merchandiser",
+                P,
+                -10,
+                Some(E::QcPassed),
+            ),
+            def(
+                "booking",
+                "订舱",
+                "Booking",
+                "logistics",
+                P,
+                -7,
+                Some(E::Booked),
+            ),
+            def(
+                "loading",
+                "装柜出运",
+                "Loading",
+                "logistics",
+                P,
+                -3,
+                Some(E::Loaded),
+            ),
             def("bl", "提单", "B/L", "logistics", P, 0, Some(E::BlIssued)),
-            def("balance", "尾款到账", "Balance received", "finance", P, 15, Some(E::BalanceReceived)),
-            def("delivered", "客户签收", "Delivered", "logistics", P, 30, Some(E::Delivered)),
-            def("feedback", "客户反馈", "Feedback", "sales", P, 45, Some(E::FeedbackReceived)),
+            def(
+                "balance",
+                "尾款到账",
+                "Balance received",
+                "finance",
+                P,
+                15,
+                Some(E::BalanceReceived),
+            ),
+            def(
+                "delivered",
+                "客户签收",
+                "Delivered",
+                "logistics",
+                P,
+                30,
+                Some(E::Delivered),
+            ),
+            def(
+                "feedback",
+                "客户反馈",
+                "Feedback",
+                "sales",
+                P,
+                45,
+                Some(E::FeedbackReceived),
+            ),
         ],
         is_default: true,
         active: true,
@@ -379,14 +459,10 @@ pub fn update_template(
                 "Make another template the default instead.".into(),
             ));
         }
-        let r = guard::update::<OrderNodeTemplate>(
-            tx,
-            p,
-            id,
-            Action::Update,
-            input.version,
-            |t| apply_template(t, &input),
-        )?;
+        let r =
+            guard::update::<OrderNodeTemplate>(tx, p, id, Action::Update, input.version, |t| {
+                apply_template(t, &input)
+            })?;
         if r.data.is_default && !before.data.is_default {
             one_default(tx, p, id)?;
         }
@@ -648,13 +724,18 @@ pub fn money(tx: &mut Tx, order_id: u64, o: &SalesOrder) -> AppResult<()> {
     let today = company_today(tx, tx.now())?;
     let last_paid = allocs.iter().map(|a| a.date).max();
     let deposit = deposit_paid(o, &allocs);
-    let settled = o.status != OrderStatus::Cancelled && super::orders::receivable(o, &allocs).settled;
+    let settled =
+        o.status != OrderStatus::Cancelled && super::orders::receivable(o, &allocs).settled;
     for (e, done) in [
         (OrderEvent::DepositReceived, deposit),
         (OrderEvent::BalanceReceived, settled),
     ] {
         let on = if done {
-            Some(last_paid.unwrap_or(o.order_date()).min(today.max(o.order_date())))
+            Some(
+                last_paid
+                    .unwrap_or(o.order_date())
+                    .min(today.max(o.order_date())),
+            )
         } else {
             None
         };
@@ -665,7 +746,12 @@ pub fn money(tx: &mut Tx, order_id: u64, o: &SalesOrder) -> AppResult<()> {
 
 /// Keeps the nodes in step with a change of the order: planned dates follow the order and
 /// promised dates, the status opens or closes the line, production starts, money is checked.
-pub fn order_changed(tx: &mut Tx, order_id: u64, before: &SalesOrder, o: &SalesOrder) -> AppResult<()> {
+pub fn order_changed(
+    tx: &mut Tx,
+    order_id: u64,
+    before: &SalesOrder,
+    o: &SalesOrder,
+) -> AppResult<()> {
     let Some(r) = nodes_of(tx, order_id)? else {
         return Ok(());
     };
@@ -947,7 +1033,15 @@ pub fn complete(
     key: String,
     input: CompleteInput,
 ) -> AppResult<NodeLine> {
-    by_hand(k, p, order_id, key, Some(input.date), input.note, input.version)
+    by_hand(
+        k,
+        p,
+        order_id,
+        key,
+        Some(input.date),
+        input.note,
+        input.version,
+    )
 }
 
 pub fn reopen(
@@ -1150,7 +1244,12 @@ pub fn board(k: &Kontor, p: &Principal, q: BoardQuery) -> AppResult<Board> {
                     n.planned,
                     late_days(n, open, today),
                 ),
-                None => ("done".into(), p.lang.pick("全部完成", "All done").into(), None, 0),
+                None => (
+                    "done".into(),
+                    p.lang.pick("全部完成", "All done").into(),
+                    None,
+                    0,
+                ),
             };
             if !columns.iter().any(|(k, _)| *k == key) {
                 columns.push((key.clone(), name));
@@ -1171,7 +1270,12 @@ pub fn board(k: &Kontor, p: &Principal, q: BoardQuery) -> AppResult<Board> {
                 late: days > 0,
                 late_days: days,
                 late_nodes,
-                done: nodes.data.nodes.iter().filter(|n| n.done_on.is_some()).count() as u32,
+                done: nodes
+                    .data
+                    .nodes
+                    .iter()
+                    .filter(|n| n.done_on.is_some())
+                    .count() as u32,
                 nodes: nodes.data.nodes.len() as u32,
             });
         }
@@ -1235,12 +1339,32 @@ mod tests {
         let t = export_order();
         let table: &[(&str, Option<&str>, &str, Option<&str>)] = &[
             ("2026-03-02", Some("2026-05-30"), "pi", Some("2026-03-02")),
-            ("2026-03-02", Some("2026-05-30"), "deposit", Some("2026-03-09")),
-            ("2026-03-02", Some("2026-05-30"), "production", Some("2026-03-17")),
+            (
+                "2026-03-02",
+                Some("2026-05-30"),
+                "deposit",
+                Some("2026-03-09"),
+            ),
+            (
+                "2026-03-02",
+                Some("2026-05-30"),
+                "production",
+                Some("2026-03-17"),
+            ),
             ("2026-03-02", Some("2026-05-30"), "qc", Some("2026-05-20")),
             ("2026-03-02", Some("2026-05-30"), "bl", Some("2026-05-30")),
-            ("2026-03-02", Some("2026-05-30"), "balance", Some("2026-06-14")),
-            ("2026-03-02", Some("2026-05-30"), "feedback", Some("2026-07-14")),
+            (
+                "2026-03-02",
+                Some("2026-05-30"),
+                "balance",
+                Some("2026-06-14"),
+            ),
+            (
+                "2026-03-02",
+                Some("2026-05-30"),
+                "feedback",
+                Some("2026-07-14"),
+            ),
             ("2026-12-28", None, "deposit", Some("2027-01-04")),
             ("2026-12-28", None, "qc", None),
             ("2026-12-28", None, "bl", None),
@@ -1294,18 +1418,36 @@ mod tests {
             ("2026-03-09", None, false, "2026-04-08", 0),
         ];
         for (planned, done, open, today, want) in table {
-            assert_eq!(late_days(&n(planned, *done), *open, d(today)), *want, "{planned} {today}");
+            assert_eq!(
+                late_days(&n(planned, *done), *open, d(today)),
+                *want,
+                "{planned} {today}"
+            );
         }
         let line = OrderNodes {
             order_id: 1,
             template_id: None,
             template_zh: String::new(),
             template_en: String::new(),
-            nodes: vec![n("2026-03-09", Some("2026-03-09")), n("2026-03-20", None), n("2026-03-15", None)],
+            nodes: vec![
+                n("2026-03-09", Some("2026-03-09")),
+                n("2026-03-20", None),
+                n("2026-03-15", None),
+            ],
             open: true,
         };
         assert_eq!(line.next_due(), Some(d("2026-03-15")));
-        assert_eq!(line.current().and_then(|n| n.planned), Some(d("2026-03-20")));
-        assert_eq!(OrderNodes { open: false, ..line }.next_due(), None);
+        assert_eq!(
+            line.current().and_then(|n| n.planned),
+            Some(d("2026-03-20"))
+        );
+        assert_eq!(
+            OrderNodes {
+                open: false,
+                ..line
+            }
+            .next_due(),
+            None
+        );
     }
 }
