@@ -57,6 +57,7 @@ export default defineConfig({
     { name: 'modules', testMatch: /modules\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'products', testMatch: /products\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'sales', testMatch: /sales\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'nodes', testMatch: /nodes\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],
   webServer: {
     command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),
