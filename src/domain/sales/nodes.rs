@@ -854,7 +854,7 @@ fn may_complete(p: &Principal, presets: &[String], o: &SalesOrder, n: &OrderNode
     p.scope(Module::Sales, Action::Read) != Scope::None
         && (o.owner_id == Some(p.user_id)
             || p.scope(Module::Sales, Action::Update) == Scope::All
-            || presets.iter().any(|k| *k == n.def.role))
+            || presets.contains(&n.def.role))
 }
 
 fn line_view(
@@ -1097,14 +1097,14 @@ pub fn late(k: &Kontor, now: DateTime<Utc>) -> AppResult<()> {
             tx.kv_put("order_nodes_late", mark.as_bytes(), b"1")?;
             let mut people: Vec<u64> = Vec::new();
             for user in holders(tx, &n.def.role)? {
-                if !readers.contains_key(&user) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = readers.entry(user) {
                     let principal = match tx.get_live::<User>(user) {
                         Ok(u) if u.data.active => {
                             Some(crate::domain::accounts::principal_for(tx, &u, None)?)
                         }
                         _ => None,
                     };
-                    readers.insert(user, principal);
+                    slot.insert(principal);
                 }
                 if let Some(Some(rp)) = readers.get(&user)
                     && guard::may(tx, rp, &o, Action::Read)?
