@@ -176,7 +176,7 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     (
         "node.late",
         "订单 {order} 的节点“{node}”计划于 {planned} 完成，已逾期 {days} 天",
-        "Order {order}: “{node}” was planned for {planned} and is {days} days late",
+        "Order {order}: \"{node}\" was planned for {planned} and is {days} days late",
     ),
 ];
 
