@@ -60,6 +60,7 @@ export default defineConfig({
     { name: 'sales', testMatch: /sales\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'projects', testMatch: /projects\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
     { name: 'goods', testMatch: /goods\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
+    { name: 'nodes', testMatch: /nodes\.spec\.ts/, dependencies: ['foundation'], use: { browserName: 'chromium' } },
   ],
   webServer: {
     command: [bin, ...args].map((a) => JSON.stringify(a)).join(' '),

@@ -15,6 +15,7 @@ mod imports;
 mod inventory;
 mod leads;
 mod logistics;
+mod nodes;
 mod notifications;
 mod payables;
 mod planning;
@@ -78,6 +79,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(imports::router())
         .merge(leads::router())
+        .merge(nodes::router())
         .merge(workday::router())
         .merge(transfers::router())
         .merge(notifications::router())

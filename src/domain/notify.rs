@@ -49,6 +49,8 @@ pub enum NotifyKind {
     TaskMentioned,
     /// A supplier invoice falls due soon.
     PayableDue,
+    /// A follow-up node of an order is past its planned date and not done.
+    NodeLate,
 }
 
 /// The record a notification leads to: a kind (`Entity::KIND`) and an id.
@@ -81,6 +83,8 @@ pub enum Param {
     },
     /// Text kept as given (what a person typed).
     Text(String),
+    /// Words the system keeps in both languages (a node's name), told in the reader's.
+    Both { zh: String, en: String },
 }
 
 /// A message: a key of [`CATALOGUE`] and its named parameters.
@@ -109,6 +113,16 @@ impl Message {
                 kind: T::KIND.to_string(),
                 id,
                 fallback,
+            },
+        ));
+        self
+    }
+    pub fn both(mut self, name: &str, zh: &str, en: &str) -> Message {
+        self.params.push((
+            name.to_string(),
+            Param::Both {
+                zh: zh.to_string(),
+                en: en.to_string(),
             },
         ));
         self
@@ -186,6 +200,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "project_task.mentioned",
         "{actor} 在任务 {task} 的讨论中提到了您",
         "{actor} mentioned you in the conversation on {task}",
+    ),
+    (
+        "node.late",
+        "订单 {order} 的节点“{node}”计划于 {planned} 完成，已逾期 {days} 天",
+        "Order {order}: \"{node}\" was planned for {planned} and is {days} days late",
     ),
 ];
 
@@ -327,6 +346,7 @@ fn render(tx: &Tx, p: &Principal, lang: Lang, m: &Message) -> AppResult<String> 
         let value = match param {
             Param::User(id) => names(tx, [*id])?.remove(id).unwrap_or_default(),
             Param::Text(t) => t.clone(),
+            Param::Both { zh, en } => lang.pick(zh, en).to_string(),
             Param::Record { kind, id, fallback } => match readable_title(tx, p, kind, *id)? {
                 Some(title) => title,
                 // The message's words already name the kind ("your customer …").

@@ -13,6 +13,7 @@ mod goods;
 mod i18n;
 mod imports;
 mod logistics;
+mod nodes;
 mod notify;
 mod products;
 mod projects;

@@ -145,6 +145,10 @@ enum Check {
     Take,
     /// A notification: only its recipient reaches it; everyone else gets 404.
     Mine,
+    /// Completing an order's follow-up node by hand (after [`Check::Visible`] read): the
+    /// node's responsible role preset (named here), the order's owner, or sales update scope
+    /// `all` (a manager); anyone else who reads the order gets 403.
+    NodeHand(&'static str),
 }
 
 /// (methods `A|B` or `*`, paths under `/api/v1` as in the OpenAPI document, `A|B`, a trailing
@@ -243,6 +247,14 @@ const POLICY: &[Rule] = &[
     ("PUT", "/document-settings", &[Need::All("settings", UPDATE)], &[]),
     // An order's availability needs the inventory read right besides reading the order; raising
     // purchase requests for its shortfall the purchasing create right.
+    // Follow-up nodes (SAL-5): the templates are read by sales readers and changed with scope
+    // `all`; the board lists the orders the caller reads; a node (the fixture's is `feedback`,
+    // the sales role's) is completed by hand by its role, the order's owner or a manager.
+    ("GET", "/order-node-templates*", &[Need::Some(SALES, READ)], &[]),
+    ("*", "/order-node-templates*", &[Need::All(SALES, UPDATE)], &[]),
+    ("GET", "/orders/board", &[Need::Some(SALES, READ)], &[]),
+    ("POST", "/orders/{id}/nodes/{key}/complete|/orders/{id}/nodes/{key}/reopen", &[Need::Some(SALES, READ)],
+        &[Check::Visible(SALES, READ), Check::NodeHand("sales")]),
     ("GET", "/orders/{id}/availability", &[Need::Some(INVENTORY, READ)], &[Check::Visible(SALES, READ)]),
     ("POST", "/orders/{id}/purchase-requests", &[Need::Some(PURCHASING, CREATE)], &[Check::Visible(SALES, READ)]),
     ("*", "/quotations/{id}*|/orders/{id}*", &[], &[Check::Visible(SALES, Act::OnRecord)]),
@@ -341,6 +353,8 @@ const RECORDS: &[(&str, &str)] = &[
     ("receipts", "receipt"),
     ("exchange-rates", "exchange_rate"),
     ("payment-terms", "payment_terms"),
+    ("order-node-templates", "order_node_template"),
+    ("nodes", "order_node"),
     ("projects", "project"),
     ("project-tasks", "project_task"),
     ("project-templates", "project_template"),
@@ -509,6 +523,12 @@ impl Caller {
                 Holder::User(u) if *u == self.id => None,
                 _ => Some(404),
             },
+            Check::NodeHand(role) => {
+                let ok = self.role == role
+                    || self.scope(SALES, "update") == Scope::All
+                    || matches!(holder, Holder::User(u) if *u == self.id);
+                (!ok).then_some(403)
+            }
             Check::Take => {
                 let ok = match holder {
                     Holder::Pool(_) | Holder::Project(..) => {
@@ -1132,6 +1152,22 @@ impl World {
                     .admin(Method::POST, "/api/v1/payment-terms", Some(input))
                     .await;
                 Rec::new(kind, id(&v), NOBODY, name)
+            }
+            "order_node_template" => {
+                let input = json!({"name_zh": name, "name_en": name, "nodes": [{"key": "a",
+                    "name_zh": "节点", "name_en": "Node", "role": "sales", "anchor": "order_date",
+                    "offset_days": 0, "event": null}]});
+                let v = self
+                    .admin(Method::POST, "/api/v1/order-node-templates", Some(input))
+                    .await;
+                Rec::new(kind, id(&v), NOBODY, name)
+            }
+            // A node of the cell's order (its path names the order first): `feedback`, the
+            // sales role's node in the default template.
+            "order_node" => {
+                let mut r = Rec::new(kind, 0, who.clone(), String::new());
+                r.key = "feedback".into();
+                r
             }
             "supplier" => self.supplier(&who).await,
             "purchase_order" => {

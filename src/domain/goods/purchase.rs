@@ -533,7 +533,22 @@ pub fn insert_new(tx: &mut Tx, p: &Principal, input: &PoInput) -> AppResult<Reco
         step(&mut o, &supplier.data, status)?;
     }
     o.number = tx.next_document_number("PO", year_of(o.order_date))?;
-    guard::insert(tx, p, o)
+    let r = guard::insert(tx, p, o)?;
+    placed(tx, &r.data)?;
+    Ok(r)
+}
+
+/// A placed (confirmed) purchase order for a sales order tells its follow-up nodes (SAL-5).
+fn placed(tx: &mut Tx, o: &PurchaseOrder) -> AppResult<()> {
+    match o.sales_order_id {
+        Some(so) if o.status.is_open() => crate::domain::sales::order_events::happened(
+            tx,
+            so,
+            crate::domain::sales::order_events::OrderEvent::MaterialsBought,
+            o.order_date,
+        ),
+        _ => Ok(()),
+    }
 }
 
 pub fn create(k: &Kontor, p: &Principal, input: PoInput) -> AppResult<serde_json::Value> {
@@ -588,6 +603,11 @@ pub fn update(k: &Kontor, p: &Principal, id: u64, input: PoInput) -> AppResult<s
             *o = next;
             Ok(())
         })?;
+        if r.data.status != current.data.status
+            || r.data.sales_order_id != current.data.sales_order_id
+        {
+            placed(tx, &r.data)?;
+        }
         view(tx, p, r)
     })
 }

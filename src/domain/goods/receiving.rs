@@ -228,6 +228,7 @@ pub fn receive(
                 stock::post(tx, &p.actor(), &format!("lines[{i}]"), m)?;
             }
         }
+        let passed_any = inspections.iter().any(|i| i.passed > Decimal::ZERO);
         o.receipts.push(PoReceipt {
             date,
             warehouse_id: warehouse,
@@ -243,6 +244,15 @@ pub fn receive(
         };
         if let Some(so) = o.sales_order_id {
             add_purchase_cost(tx, &p.actor(), so, &o, value, date)?;
+            // Goods for the order passed inspection: its QC node (SAL-5).
+            if passed_any {
+                crate::domain::sales::order_events::happened(
+                    tx,
+                    so,
+                    crate::domain::sales::order_events::OrderEvent::QcPassed,
+                    date,
+                )?;
+            }
         }
         let r = tx.update::<PurchaseOrder, AppError>(&p.actor(), id, input.version, |x| {
             *x = o;

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod documents;
 pub mod lines;
+pub mod nodes;
 pub mod order_events;
 pub mod orders;
 pub mod pi;
@@ -34,7 +35,7 @@ use terms::PaymentTerms;
 pub fn module() -> ModuleDef {
     ModuleDef {
         areas,
-        seed: terms::seed,
+        seed,
         jobs,
         ..ModuleDef::new("sales", KINDS, register)
     }
@@ -48,7 +49,15 @@ static KINDS: &[KindInfo] = &[
     KindInfo::of::<ExchangeRate>("汇率", "Exchange rate"),
     KindInfo::of::<PaymentTerms>("付款方式", "Payment terms"),
     KindInfo::of::<documents::DocumentSettings>("单据抬头", "Document letterhead"),
+    KindInfo::of::<nodes::OrderNodeTemplate>("跟单模板", "Order node template"),
+    KindInfo::of::<nodes::OrderNodes>("跟单节点", "Order nodes"),
 ];
+
+/// What a company starts with: payment terms and the default node template.
+fn seed(tx: &mut Tx) -> AppResult<()> {
+    terms::seed(tx)?;
+    nodes::seed(tx)
+}
 
 fn register(r: Registry) -> Registry {
     r.with::<Product>()
@@ -58,6 +67,8 @@ fn register(r: Registry) -> Registry {
         .with::<ExchangeRate>()
         .with::<PaymentTerms>()
         .with::<documents::DocumentSettings>()
+        .with::<nodes::OrderNodeTemplate>()
+        .with::<nodes::OrderNodes>()
 }
 
 fn areas(p: &Principal, areas: &mut Vec<&'static str>) {
@@ -65,7 +76,7 @@ fn areas(p: &Principal, areas: &mut Vec<&'static str>) {
         areas.push("sales.products");
     }
     if p.scope(Module::Sales, Action::Read) != Scope::None {
-        areas.extend(["sales.quotations", "sales.orders"]);
+        areas.extend(["sales.quotations", "sales.orders", "sales.board"]);
     }
     if p.scope(Module::Finance, Action::Read) != Scope::None {
         areas.extend(["finance.receipts", "finance.receivables", "finance.rates"]);
@@ -83,6 +94,11 @@ fn jobs() -> Vec<Job> {
             name: "receivables.remind",
             every: Duration::from_secs(3600),
             run: receivables::remind,
+        },
+        Job {
+            name: "order_nodes.late",
+            every: Duration::from_secs(3600),
+            run: nodes::late,
         },
     ]
 }

@@ -316,6 +316,8 @@ pub struct OrderView {
     /// Revenue, costs, exchange gain/loss and profit, estimated and actual (parts hidden from
     /// roles that hide cost or profit).
     pub costing: profit::ProfitView,
+    /// The follow-up nodes (SAL-5), for everyone who reads the order.
+    pub nodes: Option<super::nodes::NodeLine>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -421,6 +423,7 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<SalesOrder>) -> AppResult<serde_js
     let o = r.data;
     let costing = profit::of(tx, &o, &allocs)?;
     let terms_name = terms_wording(tx, &o, p.lang);
+    let nodes = super::nodes::line(tx, p, r.id, &o)?;
     let view = OrderView {
         id: r.id,
         number: o.number.clone(),
@@ -451,6 +454,7 @@ pub fn view(tx: &Tx, p: &Principal, r: Record<SalesOrder>) -> AppResult<serde_js
         estimates: o.estimates,
         charges: o.charges,
         costing,
+        nodes,
         created_at: r.meta.created_at,
         updated_at: r.meta.updated_at,
         version: r.meta.version,
@@ -540,6 +544,8 @@ pub struct OrderInput {
     pub estimates: Option<Vec<ChargeInput>>,
     /// Actual costs as they arrive; replaces the list.
     pub charges: Option<Vec<ChargeInput>>,
+    /// The follow-up node template of a new order (the default when not given).
+    pub node_template_id: Option<u64>,
     pub version: Option<u64>,
 }
 
@@ -800,10 +806,12 @@ fn insert(
     let r = guard::insert(tx, p, order)?;
     // A confirmed order reserves its lines (INV-1).
     crate::domain::goods::reservations::sync_order(tx, &p.actor(), r.id, Some(&r.data))?;
+    // Its follow-up nodes, from the template chosen (SAL-5).
+    super::nodes::lay_out(tx, &p.actor(), r.id, &r.data, input.node_template_id)?;
     Ok(r)
 }
 
-fn blank(customer_id: u64, currency: Currency, today: NaiveDate) -> SalesOrder {
+pub(crate) fn blank(customer_id: u64, currency: Currency, today: NaiveDate) -> SalesOrder {
     SalesOrder {
         number: String::new(),
         customer_id,
@@ -964,6 +972,13 @@ pub fn update(
                 "An order's customer cannot change.".into(),
             ));
         }
+        if input.node_template_id.is_some() {
+            return Err(invalid(
+                "node_template_id",
+                "跟单模板在下单时选定，之后不能更改。".into(),
+                "The node template is chosen when the order is made and cannot change.".into(),
+            ));
+        }
         let mut next = current.data.clone();
         apply(tx, Some(id), &mut next, &input)?;
         if next.status == OrderStatus::Cancelled && current.data.status != OrderStatus::Cancelled {
@@ -978,6 +993,7 @@ pub fn update(
             // Lines or status changed: reservations follow (cancelling releases them).
             crate::domain::goods::reservations::sync_order(tx, &p.actor(), id, Some(&r.data))?;
         }
+        super::nodes::order_changed(tx, id, &current.data, &r.data)?;
         view(tx, p, r)
     })
 }

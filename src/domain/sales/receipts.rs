@@ -874,10 +874,12 @@ pub fn allocate(
                 by: Some(p.user_id),
             });
         }
+        let touched: Vec<u64> = added.iter().map(|a| a.order_id).collect();
         let r = tx.update::<Receipt, AppError>(&p.actor(), id, input.version, |r| {
             r.allocations.extend(added);
             Ok(())
         })?;
+        super::nodes::receipts_changed(tx, &touched)?;
         view(tx, r, p.lang)
     })
 }
@@ -908,10 +910,12 @@ pub fn unallocate(
                 format!("The receipt has no allocation {}.", index + 1),
             ));
         }
+        let order = r.data.allocations[index].order_id;
         let r = tx.update::<Receipt, AppError>(&p.actor(), id, version, |r| {
             r.allocations.remove(index);
             Ok(())
         })?;
+        super::nodes::receipts_changed(tx, &[order])?;
         view(tx, r, p.lang)
     })
 }
@@ -983,6 +987,8 @@ pub fn cancel(k: &Kontor, p: &Principal, id: u64, input: CancelInput) -> AppResu
             r.cancel_reason = reason;
             Ok(())
         })?;
+        let touched: Vec<u64> = r.data.allocations.iter().map(|a| a.order_id).collect();
+        super::nodes::receipts_changed(tx, &touched)?;
         view(tx, r, p.lang)
     })
 }

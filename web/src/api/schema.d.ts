@@ -1115,6 +1115,41 @@ export interface paths {
         patch: operations["update_opportunity"];
         trace?: never;
     };
+    "/api/v1/order-node-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node templates (everyone in sales reads them, to pick one for a new order). */
+        get: operations["list_templates"];
+        put?: never;
+        /** A new node template (admins and managers); `is_default` makes it the one new orders get. */
+        post: operations["create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/order-node-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes a node template; orders already made keep the nodes they were given. */
+        patch: operations["update_template"];
+        trace?: never;
+    };
     "/api/v1/orders": {
         parameters: {
             query?: never;
@@ -1127,6 +1162,26 @@ export interface paths {
         put?: never;
         /** An order made directly; numbered SO-YYYY-NNNN, its lines frozen with the order date's rate. */
         post: operations["create_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every open order the caller reads, grouped by its current node (the first not done), late
+         *     first; counts and late counts per column, each column paged (`column` pages one).
+         */
+        get: operations["board"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1202,6 +1257,43 @@ export interface paths {
         get: operations["dunning_letter"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/nodes/{key}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Completes a node of an order by hand (its responsible role, the order's owner or a manager),
+         *     with a note; answers the order's node line.
+         */
+        post: operations["complete_node"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/nodes/{key}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-opens a done node (the completion stays in the audit log); answers the node line. */
+        post: operations["reopen_node"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2724,6 +2816,70 @@ export interface components {
          * @enum {string}
          */
         Basis: "quantity" | "value" | "weight" | "volume" | "equal";
+        Board: {
+            columns: components["schemas"]["BoardColumn"][];
+            /**
+             * Format: int64
+             * @description Of them, with a late node.
+             */
+            late: number;
+            /**
+             * Format: int64
+             * @description Open orders on the board.
+             */
+            total: number;
+        };
+        /** @description An order on the board. */
+        BoardCard: {
+            /** Format: int64 */
+            customer_id: number;
+            customer_name: string;
+            /** Format: int64 */
+            done: number;
+            /** @description The current node is late. */
+            late: boolean;
+            /** Format: int64 */
+            late_days: number;
+            /**
+             * Format: int64
+             * @description Nodes late on the order (any node).
+             */
+            late_nodes: number;
+            /** Format: int64 */
+            nodes: number;
+            number: string;
+            /** Format: int64 */
+            order_id: number;
+            owner_name?: string | null;
+            /**
+             * Format: date
+             * @description The current node's planned date.
+             */
+            planned?: string | null;
+            /** Format: date */
+            promised_date?: string | null;
+            status: components["schemas"]["OrderStatus"];
+        };
+        BoardColumn: {
+            cards: components["schemas"]["BoardCard"][];
+            /** @description The node key (`done`: all nodes done). */
+            key: string;
+            /**
+             * Format: int64
+             * @description Of them, with the column's node late.
+             */
+            late: number;
+            name: string;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /**
+             * Format: int64
+             * @description Orders in the column.
+             */
+            total: number;
+        };
         CadenceRuleInput: {
             active?: boolean;
             /** Format: int64 */
@@ -2909,6 +3065,25 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description Completing a node by hand. */
+        CompleteInput: {
+            /**
+             * Format: date
+             * @description The day it was done; today (the company's day) when not given.
+             */
+            date?: string | null;
+            note?: string | null;
+            /**
+             * Format: int64
+             * @description The node line's version (409 when someone else changed it).
+             */
+            version?: number | null;
+        };
+        /**
+         * @description How a node was completed.
+         * @enum {string}
+         */
+        Completion: "event" | "hand";
         ContactInput: {
             /** Format: date */
             birthday?: string | null;
@@ -4344,14 +4519,19 @@ export interface components {
         };
         /** @description A page of a list and how many records the whole list holds. */
         List_TemplateView: {
-            items: (components["schemas"]["ProjectTemplate"] & {
+            items: {
+                active: boolean;
                 /** Format: int64 */
                 id: number;
+                is_default: boolean;
                 /** @description In the viewer's language. */
                 name: string;
+                name_en: string;
+                name_zh: string;
+                nodes: components["schemas"]["NodeDef"][];
                 /** Format: int64 */
                 version: number;
-            })[];
+            }[];
             /** Format: int64 */
             page: number;
             /** Format: int64 */
@@ -4728,6 +4908,64 @@ export interface components {
          * @enum {string}
          */
         NextStep: "open" | "claim" | "request_transfer";
+        /**
+         * @description The date a node's planned date counts from.
+         * @enum {string}
+         */
+        NodeAnchor: "order_date" | "promised_date";
+        /** @description One node of a template. */
+        NodeDef: {
+            anchor: components["schemas"]["NodeAnchor"];
+            event?: components["schemas"]["OrderEvent"] | null;
+            /** @description Stable within the template (`deposit`, `bl`): the board's column. */
+            key: string;
+            name_en: string;
+            name_zh: string;
+            /**
+             * Format: int32
+             * @description Days after the anchor (negative: before it).
+             */
+            offset_days: number;
+            /** @description The role preset responsible (`merchandiser`, `finance`, `logistics`, …). */
+            role: string;
+        };
+        /** @description An order's node line, as its page shows it. */
+        NodeLine: {
+            /** @description The first node not done (none when all are). */
+            current?: string | null;
+            /** Format: int64 */
+            done: number;
+            /** Format: int64 */
+            late: number;
+            nodes: components["schemas"]["NodeView"][];
+            template_name: string;
+            /** Format: int64 */
+            version: number;
+        };
+        NodeView: {
+            /** Format: int64 */
+            done_by?: number | null;
+            done_by_name?: string | null;
+            /** Format: date */
+            done_on?: string | null;
+            event?: components["schemas"]["OrderEvent"] | null;
+            event_name?: string | null;
+            how?: components["schemas"]["Completion"] | null;
+            key: string;
+            /** @description Past its planned date and not done. */
+            late: boolean;
+            /** Format: int64 */
+            late_days: number;
+            /** @description Whether the caller may complete or re-open it by hand. */
+            may_complete: boolean;
+            /** @description In the viewer's language. */
+            name: string;
+            note?: string | null;
+            /** Format: date */
+            planned?: string | null;
+            role: string;
+            role_name: string;
+        };
         NotificationView: {
             /** Format: date-time */
             created_at: string;
@@ -4746,7 +4984,7 @@ export interface components {
          *     the end.)
          * @enum {string}
          */
-        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue";
+        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "node_late";
         OpportunityInput: {
             amount?: string | null;
             currency?: string | null;
@@ -4813,6 +5051,11 @@ export interface components {
             /** Format: date */
             order_date?: string | null;
         };
+        /**
+         * @description One thing that happened to an order, on a day (the company's calendar day).
+         * @enum {string}
+         */
+        OrderEvent: "confirmed" | "deposit_received" | "materials_bought" | "production_started" | "qc_passed" | "booked" | "loaded" | "bl_issued" | "balance_received" | "delivered" | "feedback_received";
         /** @description An order as entered; on a change, absent fields stay. */
         OrderInput: {
             /**
@@ -4840,6 +5083,11 @@ export interface components {
             lang?: components["schemas"]["DocLang"] | null;
             lines?: components["schemas"]["LineInput"][] | null;
             named_place?: string | null;
+            /**
+             * Format: int64
+             * @description The follow-up node template of a new order (the default when not given).
+             */
+            node_template_id?: number | null;
             /**
              * Format: date
              * @description Today (the company's day) when not given.
@@ -4910,6 +5158,7 @@ export interface components {
             lang: components["schemas"]["DocLang"];
             lines: components["schemas"]["Line"][];
             named_place?: string | null;
+            nodes?: components["schemas"]["NodeLine"] | null;
             number: string;
             /** Format: int64 */
             owner_id?: number | null;
@@ -5677,6 +5926,12 @@ export interface components {
             /** @description Why the rep gives the customer up. */
             note?: string | null;
         };
+        /** @description Re-opening a node (its completion stays in the audit). */
+        ReopenInput: {
+            note?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         RequestInput: {
             mode?: components["schemas"]["TransportMode"] | null;
             /**
@@ -6180,6 +6435,15 @@ export interface components {
             /** Format: int32 */
             lag_days: number;
         };
+        TemplateInput: {
+            active?: boolean | null;
+            is_default?: boolean | null;
+            name_en?: string | null;
+            name_zh?: string | null;
+            nodes?: components["schemas"]["NodeDef"][] | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         /** @description A phase or task of a template. */
         TemplateItem: {
             depends_on: components["schemas"]["TemplateDep"][];
@@ -6200,11 +6464,16 @@ export interface components {
             title_en: string;
             title_zh: string;
         };
-        TemplateView: components["schemas"]["ProjectTemplate"] & {
+        TemplateView: {
+            active: boolean;
             /** Format: int64 */
             id: number;
+            is_default: boolean;
             /** @description In the viewer's language. */
             name: string;
+            name_en: string;
+            name_zh: string;
+            nodes: components["schemas"]["NodeDef"][];
             /** Format: int64 */
             version: number;
         };
@@ -9288,6 +9557,150 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_TemplateView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            /** @description A field or a node is wrong (named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Stale version, or un-defaulting the default */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            /** @description A field or a node is wrong (named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     list_orders: {
         parameters: {
             query?: {
@@ -9354,6 +9767,39 @@ export interface operations {
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["DiskFull"];
+        };
+    };
+    board: {
+        parameters: {
+            query?: {
+                /** @description One column only (a node key; `done` for orders whose nodes are all done), paged. */
+                column?: string;
+                /** @description Only orders with a late node. */
+                late?: boolean;
+                page?: number;
+                /** @description Cards per column (default 20, at most 100). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_order: {
@@ -9536,6 +9982,104 @@ export interface operations {
             409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    complete_node: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeLine"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Already done, the order is closed, or a stale version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            /** @description A wrong date or note */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    reopen_node: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeLine"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Not done, the order is closed, or a stale version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     raise_purchase_requests: {

@@ -13,6 +13,7 @@ export default defineModule({
   nav: [
     { area: 'sales.quotations', group: 'sales', order: 10, path: '/sales/quotations', label: 'nav.sales.quotations', view: () => import('./views/QuotationsView.vue') },
     { area: 'sales.orders', group: 'sales', order: 20, path: '/sales/orders', label: 'nav.sales.orders', view: () => import('./views/OrdersView.vue') },
+    { area: 'sales.board', group: 'sales', order: 25, path: '/sales/board', label: 'nav.sales.board', view: () => import('./views/OrderBoardView.vue') },
     { area: 'sales.products', group: 'sales', order: 30, path: '/sales/products', label: 'nav.sales.products', view: () => import('./views/ProductsView.vue') },
   ],
   routes: [
