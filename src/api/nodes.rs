@@ -13,7 +13,8 @@ use super::error::ApiResult;
 use super::extract::{Auth, Body, Params, PathParam, blocking};
 use crate::domain::kit::List;
 use crate::domain::sales::nodes::{
-    self, Board, BoardQuery, CompleteInput, NodeLine, ReopenInput, TemplateInput, TemplateView,
+    self, Board, BoardQuery, CompleteInput, NodeLine, NodeTemplateInput, NodeTemplateView,
+    ReopenInput,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -26,11 +27,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The node templates (everyone in sales reads them, to pick one for a new order).
-#[utoipa::path(get, path = "/api/v1/order-node-templates", tag = "sales", responses((status = 200, body = List<TemplateView>)))]
+#[utoipa::path(get, path = "/api/v1/order-node-templates", tag = "sales", responses((status = 200, body = List<NodeTemplateView>)))]
 async fn list_templates(
     State(s): State<AppState>,
     auth: Auth,
-) -> ApiResult<Json<List<TemplateView>>> {
+) -> ApiResult<Json<List<NodeTemplateView>>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || nodes::list_templates(&k, &auth.principal)).await?,
@@ -38,13 +39,13 @@ async fn list_templates(
 }
 
 /// A new node template (admins and managers); `is_default` makes it the one new orders get.
-#[utoipa::path(post, path = "/api/v1/order-node-templates", tag = "sales", request_body = TemplateInput,
-    responses((status = 201, body = TemplateView), (status = 422, description = "A field or a node is wrong (named)", body = super::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/order-node-templates", tag = "sales", request_body = NodeTemplateInput,
+    responses((status = 201, body = NodeTemplateView), (status = 422, description = "A field or a node is wrong (named)", body = super::ErrorBody)))]
 async fn create_template(
     State(s): State<AppState>,
     auth: Auth,
-    Body(input): Body<TemplateInput>,
-) -> ApiResult<(StatusCode, Json<TemplateView>)> {
+    Body(input): Body<NodeTemplateInput>,
+) -> ApiResult<(StatusCode, Json<NodeTemplateView>)> {
     let k = s.kontor.clone();
     Ok((
         StatusCode::CREATED,
@@ -52,12 +53,12 @@ async fn create_template(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/order-node-templates/{id}", tag = "sales", params(("id" = u64, Path)), responses((status = 200, body = TemplateView)))]
+#[utoipa::path(get, path = "/api/v1/order-node-templates/{id}", tag = "sales", params(("id" = u64, Path)), responses((status = 200, body = NodeTemplateView)))]
 async fn get_template(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
-) -> ApiResult<Json<TemplateView>> {
+) -> ApiResult<Json<NodeTemplateView>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || nodes::get_template(&k, &auth.principal, id)).await?,
@@ -65,15 +66,15 @@ async fn get_template(
 }
 
 /// Changes a node template; orders already made keep the nodes they were given.
-#[utoipa::path(patch, path = "/api/v1/order-node-templates/{id}", tag = "sales", params(("id" = u64, Path)), request_body = TemplateInput,
-    responses((status = 200, body = TemplateView), (status = 409, description = "Stale version, or un-defaulting the default", body = super::ErrorBody),
+#[utoipa::path(patch, path = "/api/v1/order-node-templates/{id}", tag = "sales", params(("id" = u64, Path)), request_body = NodeTemplateInput,
+    responses((status = 200, body = NodeTemplateView), (status = 409, description = "Stale version, or un-defaulting the default", body = super::ErrorBody),
         (status = 422, description = "A field or a node is wrong (named)", body = super::ErrorBody)))]
 async fn update_template(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
-    Body(input): Body<TemplateInput>,
-) -> ApiResult<Json<TemplateView>> {
+    Body(input): Body<NodeTemplateInput>,
+) -> ApiResult<Json<NodeTemplateView>> {
     let k = s.kontor.clone();
     Ok(Json(
         blocking(move || nodes::update_template(&k, &auth.principal, id, input)).await?,

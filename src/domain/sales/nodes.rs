@@ -250,7 +250,7 @@ pub fn seed(tx: &mut Tx) -> AppResult<()> {
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct TemplateView {
+pub struct NodeTemplateView {
     pub id: u64,
     /// In the viewer's language.
     pub name: String,
@@ -262,8 +262,8 @@ pub struct TemplateView {
     pub version: u64,
 }
 
-fn template_view(r: Record<OrderNodeTemplate>, lang: Lang) -> TemplateView {
-    TemplateView {
+fn template_view(r: Record<OrderNodeTemplate>, lang: Lang) -> NodeTemplateView {
+    NodeTemplateView {
         id: r.id,
         name: lang.pick(&r.data.name_zh, &r.data.name_en).to_string(),
         name_zh: r.data.name_zh,
@@ -277,7 +277,7 @@ fn template_view(r: Record<OrderNodeTemplate>, lang: Lang) -> TemplateView {
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TemplateInput {
+pub struct NodeTemplateInput {
     pub name_zh: Option<String>,
     pub name_en: Option<String>,
     pub nodes: Option<Vec<NodeDef>>,
@@ -363,7 +363,7 @@ fn check_nodes(nodes: &[NodeDef]) -> AppResult<Vec<NodeDef>> {
     Ok(out)
 }
 
-fn apply_template(t: &mut OrderNodeTemplate, input: &TemplateInput) -> AppResult<()> {
+fn apply_template(t: &mut OrderNodeTemplate, input: &NodeTemplateInput) -> AppResult<()> {
     if let Some(n) = &input.name_zh {
         t.name_zh = validate::text("name_zh", n, 80)?;
     }
@@ -416,7 +416,11 @@ fn one_default(tx: &mut Tx, p: &Principal, id: u64) -> AppResult<()> {
     Ok(())
 }
 
-pub fn create_template(k: &Kontor, p: &Principal, input: TemplateInput) -> AppResult<TemplateView> {
+pub fn create_template(
+    k: &Kontor,
+    p: &Principal,
+    input: NodeTemplateInput,
+) -> AppResult<NodeTemplateView> {
     p.require(Module::Sales, Action::Create)?;
     // Templates are the company's: scope `all` changes them (refused before the input is read).
     if p.scope(Module::Sales, Action::Update) != Scope::All {
@@ -446,8 +450,8 @@ pub fn update_template(
     k: &Kontor,
     p: &Principal,
     id: u64,
-    input: TemplateInput,
-) -> AppResult<TemplateView> {
+    input: NodeTemplateInput,
+) -> AppResult<NodeTemplateView> {
     let principal = p.clone();
     k.store.write(move |tx| {
         let p = &principal;
@@ -470,7 +474,7 @@ pub fn update_template(
     })
 }
 
-pub fn list_templates(k: &Kontor, p: &Principal) -> AppResult<List<TemplateView>> {
+pub fn list_templates(k: &Kontor, p: &Principal) -> AppResult<List<NodeTemplateView>> {
     k.store.read(|tx| {
         let query = Query::<OrderNodeTemplate>::new(Source::All, Paging::everything())
             .order_by(|a, b| a.id.cmp(&b.id), true);
@@ -480,7 +484,7 @@ pub fn list_templates(k: &Kontor, p: &Principal) -> AppResult<List<TemplateView>
     })
 }
 
-pub fn get_template(k: &Kontor, p: &Principal, id: u64) -> AppResult<TemplateView> {
+pub fn get_template(k: &Kontor, p: &Principal, id: u64) -> AppResult<NodeTemplateView> {
     k.store.read(|tx| {
         let r = guard::open::<OrderNodeTemplate>(tx, p, id, Action::Read)?;
         Ok(template_view(r, p.lang))

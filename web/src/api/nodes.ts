@@ -12,7 +12,7 @@ export type Board = Schemas['Board']
 export type BoardColumn = Schemas['BoardColumn']
 export type BoardCard = Schemas['BoardCard']
 export type BoardQuery = NonNullable<operations['board']['parameters']['query']>
-export type NodeTemplate = Schemas['TemplateView']
+export type NodeTemplate = Schemas['NodeTemplateView']
 
 export const nodesApi = {
   /** Done today (or on `date`) by the caller, with a note; answers the order's node line. */

@@ -147,6 +147,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The backups' settings and state: the last good one, the last attempt, a warning when the
+         *     last attempt failed or the newest good backup is older than two days, and the archives.
+         */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Writes a backup now (kept until deleted by hand: retention prunes scheduled ones only). */
+        post: operations["run_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets when and where the server backs up by itself and how many backups it keeps. */
+        put: operations["set_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadence-rules": {
         parameters: {
             query?: never;
@@ -1320,6 +1374,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payables/aging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open payables by days past due (not due, 1–30, 31–60, 61–90, over 90), one row per currency. */
+        get: operations["payables_aging"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payment-terms": {
         parameters: {
             query?: never;
@@ -1519,6 +1590,66 @@ export interface paths {
         patch: operations["update_task"];
         trace?: never;
     };
+    "/api/v1/project-tasks/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The files on a project task (read with the task). */
+        get: operations["list_task_files"];
+        put?: never;
+        /**
+         * Attaches a file to a project task (changing the task: not observers); the same name again
+         *     is its next version.
+         */
+        post: operations["upload_task_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The task's conversation, oldest comment first (reading the task is enough). */
+        get: operations["list_comments"];
+        put?: never;
+        /**
+         * Adds a comment to the task (changing the task: observers may not). Mentions are written
+         *     `@[Name](user:12)`; each mentioned member of the project is notified, someone off the
+         *     project is refused (422 on `body`).
+         */
+        post: operations["add_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/difficulty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets (or with null takes back) the caller's quick difficulty rating of the task. */
+        put: operations["rate_task"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/project-tasks/{id}/move": {
         parameters: {
             query?: never;
@@ -1530,6 +1661,26 @@ export interface paths {
         put?: never;
         /** Kanban: puts the card into a status column after another card. */
         post: operations["move_task"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/project-tasks/{id}/reactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Toggles the caller's emoji reaction on the task or on one of its comments (`comment_id`);
+         *     answers the reactions there now. Reading the task is enough: observers react too.
+         */
+        post: operations["react"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1756,6 +1907,47 @@ export interface paths {
          *     right and a purchase order the caller reads.
          */
         post: operations["receive_purchase_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The planning run as of now: per active rule that needs buying, the suggested quantity with
+         *     the formula's terms, the steps (min, max, pass rate, multiple, MOQ) and the sentence in the
+         *     caller's language.
+         */
+        get: operations["run_plan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purchase-plan/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turns chosen lines into draft purchase orders, one per supplier, currency and warehouse, at
+         *     the supplier's prices; all or nothing (a bad line is named and nothing is written).
+         */
+        post: operations["order_plan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2038,6 +2230,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reorder-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reorder rules, newest first. */
+        get: operations["list_rules"];
+        put?: never;
+        /**
+         * A new reorder rule (`product_id` and `warehouse_id` required; one per product and
+         *     warehouse: a second is refused with 409).
+         */
+        post: operations["create_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reorder-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_rule"];
+        put?: never;
+        post?: never;
+        /** Moves a reorder rule to the recycle bin. */
+        delete: operations["delete_rule"];
+        options?: never;
+        head?: never;
+        /** Changes the fields given (not the product or warehouse). */
+        patch: operations["update_rule"];
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -2310,6 +2541,61 @@ export interface paths {
         put?: never;
         /** Receives a transfer at its destination: in transit → on hand. */
         post: operations["receive_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supplier-invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Supplier invoices, newest first, with their status (open, partly paid, paid). */
+        get: operations["list_invoices"];
+        put?: never;
+        /**
+         * Records a supplier invoice for confirmed purchase orders of that supplier; the due date from
+         *     the first order's payment terms when not given. The supplier's number twice is refused (409).
+         */
+        post: operations["create_invoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supplier-invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_invoice"];
+        put?: never;
+        post?: never;
+        /** Moves an invoice without payments to the recycle bin. */
+        delete: operations["delete_invoice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supplier-invoices/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Records a payment of the invoice; more than is outstanding is refused (409 on `amount`). */
+        post: operations["pay_invoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2676,6 +2962,12 @@ export interface components {
             password: string;
             username: string;
         };
+        Aging: {
+            /** Format: date */
+            date: string;
+            /** @description One row per currency (amounts of different currencies are never added). */
+            rows: components["schemas"]["AgingRow"][];
+        };
         /** @description Outstanding by age, in one currency. */
         AgingRow: {
             /** @description Not yet due, or not yet dated (waiting for the B/L date). */
@@ -2794,6 +3086,87 @@ export interface components {
             /** @description "500 needed: 300 in the domestic warehouse NB, 150 overseas LA, 50 short". */
             text: string;
             warehouses: components["schemas"]["WarehouseTake"][];
+        };
+        BackupFile: {
+            /** Format: int64 */
+            bytes: number;
+            /** @description Written by hand (never deleted by retention). */
+            manual: boolean;
+            /** Format: date-time */
+            modified_at?: string | null;
+            name: string;
+        };
+        BackupRunView: {
+            /** Format: int64 */
+            bytes: number;
+            dir: string;
+            error?: string | null;
+            file?: string | null;
+            /** Format: date-time */
+            finished_at: string;
+            ok: boolean;
+            pruned: string[];
+            /** Format: date-time */
+            started_at: string;
+            /** @description One line for the screen, in the viewer's language. */
+            summary: string;
+            trigger: components["schemas"]["Trigger"];
+        };
+        /** @description How the company is backed up (one record; the defaults until an admin saves them). */
+        BackupSettings: {
+            /**
+             * @description The time of day, in the company's time zone, as HH:MM.
+             * @example 02:00
+             */
+            at: string;
+            /**
+             * @description An absolute directory to write to (e.g. a second disk); none: `backups/` in the data
+             *     directory.
+             */
+            dir?: string | null;
+            /** @description Whether the server backs up by itself every day. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description How many days keep their newest backup (1–60).
+             */
+            keep_daily: number;
+            /**
+             * Format: int64
+             * @description How many ISO weeks keep their newest backup (0–52).
+             */
+            keep_weekly: number;
+        };
+        BackupSettingsInput: {
+            /** @example 02:00 */
+            at: string;
+            dir?: string | null;
+            enabled: boolean;
+            /** Format: int32 */
+            keep_daily: number;
+            /** Format: int32 */
+            keep_weekly: number;
+        };
+        BackupStatus: {
+            /** @description The directory backups go to now. */
+            dir: string;
+            /** @description The archives in the directory, newest first. */
+            files: components["schemas"]["BackupFile"][];
+            last_attempt?: components["schemas"]["BackupRunView"] | null;
+            last_ok?: components["schemas"]["BackupRunView"] | null;
+            /**
+             * Format: date-time
+             * @description The next scheduled backup (none when switched off).
+             */
+            next_at?: string | null;
+            /** @description The newest attempts, newest first. */
+            runs: components["schemas"]["BackupRunView"][];
+            settings: components["schemas"]["BackupSettings"];
+            /**
+             * @description Set when the last attempt failed, or the newest good backup is older than two days:
+             *     what is wrong, in the viewer's language.
+             */
+            warning?: string | null;
         };
         BalanceView: {
             /** @description On hand − reserved. */
@@ -3042,6 +3415,34 @@ export interface components {
             summary: string;
             /** Format: int64 */
             supplier_id: number;
+        };
+        ChosenLine: {
+            /**
+             * @description The suggested quantity when not given.
+             * @example 450
+             */
+            quantity?: string | null;
+            /** Format: int64 */
+            rule_id: number;
+        };
+        CommentInput: {
+            /** @description The text (at most 10,000 characters); mention someone with `@[Name](user:12)`. */
+            body: string;
+        };
+        CommentView: {
+            author: components["schemas"]["Person"];
+            /** @description The text as written; mentions are `@[Name](user:12)`. */
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            id: number;
+            mentions: components["schemas"]["Person"][];
+            reactions: components["schemas"]["ReactionView"][];
+            /** Format: int64 */
+            task_id: number;
+            /** Format: int64 */
+            version: number;
         };
         CompanyInput: {
             base_currency: string;
@@ -3296,6 +3697,11 @@ export interface components {
             /** Format: int64 */
             task_id: number;
         };
+        /**
+         * @description How hard a member finds a task (a quick rating, PRJ-5).
+         * @enum {string}
+         */
+        Difficulty: "high" | "medium" | "low";
         /** @enum {string} */
         Direction: "incoming" | "outgoing";
         /**
@@ -3683,6 +4089,61 @@ export interface components {
              * @example 5
              */
             over_receipt_percent: string;
+            /**
+             * Format: int32
+             * @description Days before a supplier invoice's due date that finance is reminded (0–90).
+             * @example 3
+             */
+            payable_reminder_days?: number;
+            /** @description Purchase planning divides its quantities by the supplier's pass rate (rejects expected). */
+            plan_with_pass_rate?: boolean;
+        };
+        InvoiceInput: {
+            amount: components["schemas"]["Money"];
+            /**
+             * Format: date
+             * @description From the first purchase order's payment terms when not given.
+             */
+            due_date?: string | null;
+            /** Format: date */
+            invoice_date: string;
+            note?: string | null;
+            /** @description The supplier's invoice number. */
+            number: string;
+            /** @description Purchase orders of that supplier, in the invoice's currency (at least one). */
+            po_ids: number[];
+            /** Format: int64 */
+            supplier_id: number;
+        };
+        /** @enum {string} */
+        InvoiceStatus: "open" | "partly_paid" | "paid";
+        InvoiceView: {
+            amount: components["schemas"]["Money"];
+            /**
+             * Format: int64
+             * @description Days past the due date (negative: days left).
+             */
+            days_overdue: number;
+            /** Format: date */
+            due_date: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date */
+            invoice_date: string;
+            note?: string | null;
+            number: string;
+            outstanding: components["schemas"]["Money"];
+            paid: components["schemas"]["Money"];
+            payments: components["schemas"]["Payment"][];
+            po_ids: number[];
+            /** @description The amount shared over the purchase orders by their totals (exact to the cent). */
+            po_shares: components["schemas"]["PoShare"][];
+            status: components["schemas"]["InvoiceStatus"];
+            /** Format: int64 */
+            supplier_id: number;
+            supplier_name: string;
+            /** Format: int64 */
+            version: number;
         };
         /** @description A record kind as the web app shows it (audit filter, search labels). */
         KindView: {
@@ -3693,6 +4154,11 @@ export interface components {
             name: string;
             /** @description Whether the global search finds its records. */
             searchable: boolean;
+        };
+        /** @description A text in both languages (the line carries both; `text` is rendered in the viewer's). */
+        Label: {
+            en: string;
+            zh: string;
         };
         /**
          * @description A user-interface language. Stored per user and per company; parsed from `Accept-Language`.
@@ -3955,6 +4421,43 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_InvoiceView: {
+            items: {
+                amount: components["schemas"]["Money"];
+                /**
+                 * Format: int64
+                 * @description Days past the due date (negative: days left).
+                 */
+                days_overdue: number;
+                /** Format: date */
+                due_date: string;
+                /** Format: int64 */
+                id: number;
+                /** Format: date */
+                invoice_date: string;
+                note?: string | null;
+                number: string;
+                outstanding: components["schemas"]["Money"];
+                paid: components["schemas"]["Money"];
+                payments: components["schemas"]["Payment"][];
+                po_ids: number[];
+                /** @description The amount shared over the purchase orders by their totals (exact to the cent). */
+                po_shares: components["schemas"]["PoShare"][];
+                status: components["schemas"]["InvoiceStatus"];
+                /** Format: int64 */
+                supplier_id: number;
+                supplier_name: string;
+                /** Format: int64 */
+                version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_LeadView: {
             items: {
                 company: string;
@@ -4021,6 +4524,28 @@ export interface components {
                 project_name: string;
                 project_number: string;
             })[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
+        List_NodeTemplateView: {
+            items: {
+                active: boolean;
+                /** Format: int64 */
+                id: number;
+                is_default: boolean;
+                /** @description In the viewer's language. */
+                name: string;
+                name_en: string;
+                name_zh: string;
+                nodes: components["schemas"]["NodeDef"][];
+                /** Format: int64 */
+                version: number;
+            }[];
             /** Format: int64 */
             page: number;
             /** Format: int64 */
@@ -4170,6 +4695,8 @@ export interface components {
                 assignees: components["schemas"]["Person"][];
                 depends_on: components["schemas"]["Dependency"][];
                 description?: string | null;
+                /** @description The members' quick difficulty ratings. */
+                difficulty: components["schemas"]["RatingView"][];
                 /** Format: date-time */
                 done_at?: string | null;
                 /** Format: date */
@@ -4177,6 +4704,8 @@ export interface components {
                 estimate_hours?: string | null;
                 /** Format: int64 */
                 id: number;
+                /** @description The task's video meeting (http or https). */
+                meeting_url?: string | null;
                 /** Format: int64 */
                 parent_id?: number | null;
                 priority: components["schemas"]["Priority"];
@@ -4184,6 +4713,8 @@ export interface components {
                 project_id: number;
                 /** Format: int64 */
                 rank: number;
+                /** @description Emoji reactions on the task. */
+                reactions: components["schemas"]["ReactionView"][];
                 spent_hours: string;
                 /** Format: date */
                 start?: string | null;
@@ -4402,6 +4933,37 @@ export interface components {
             total: number;
         };
         /** @description A page of a list and how many records the whole list holds. */
+        List_RuleView: {
+            items: {
+                active: boolean;
+                /** Format: int64 */
+                id: number;
+                /** Format: int32 */
+                lead_days?: number | null;
+                max?: string | null;
+                min?: string | null;
+                multiple?: string | null;
+                /** Format: int64 */
+                product_id: number;
+                safety_stock: string;
+                sku: string;
+                /** Format: int64 */
+                supplier_id?: number | null;
+                supplier_name?: string | null;
+                /** Format: int64 */
+                version: number;
+                warehouse_code: string;
+                /** Format: int64 */
+                warehouse_id: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A page of a list and how many records the whole list holds. */
         List_ShipmentView: {
             items: {
                 /** Format: date */
@@ -4519,19 +5081,14 @@ export interface components {
         };
         /** @description A page of a list and how many records the whole list holds. */
         List_TemplateView: {
-            items: {
-                active: boolean;
+            items: (components["schemas"]["ProjectTemplate"] & {
                 /** Format: int64 */
                 id: number;
-                is_default: boolean;
                 /** @description In the viewer's language. */
                 name: string;
-                name_en: string;
-                name_zh: string;
-                nodes: components["schemas"]["NodeDef"][];
                 /** Format: int64 */
                 version: number;
-            }[];
+            })[];
             /** Format: int64 */
             page: number;
             /** Format: int64 */
@@ -4942,6 +5499,28 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        NodeTemplateInput: {
+            active?: boolean | null;
+            is_default?: boolean | null;
+            name_en?: string | null;
+            name_zh?: string | null;
+            nodes?: components["schemas"]["NodeDef"][] | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        NodeTemplateView: {
+            active: boolean;
+            /** Format: int64 */
+            id: number;
+            is_default: boolean;
+            /** @description In the viewer's language. */
+            name: string;
+            name_en: string;
+            name_zh: string;
+            nodes: components["schemas"]["NodeDef"][];
+            /** Format: int64 */
+            version: number;
+        };
         NodeView: {
             /** Format: int64 */
             done_by?: number | null;
@@ -4984,7 +5563,7 @@ export interface components {
          *     the end.)
          * @enum {string}
          */
-        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "node_late";
+        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "backup_failed" | "task_assigned" | "task_mentioned" | "payable_due" | "node_late";
         OpportunityInput: {
             amount?: string | null;
             currency?: string | null;
@@ -5208,11 +5787,44 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        Payment: {
+            /** @description In the invoice's currency (a supplier price). */
+            amount: components["schemas"]["Money"];
+            /** Format: date */
+            date: string;
+            note?: string | null;
+            /** @description The rate of the payment's date (or the one given). */
+            rate: components["schemas"]["RateUsed"];
+        };
+        PaymentInput: {
+            /** @description In the invoice's currency. */
+            amount: components["schemas"]["Money"];
+            /** Format: date */
+            date: string;
+            note?: string | null;
+            /**
+             * @description Base currency per unit; the rate of the date when not given.
+             * @example 7.1
+             */
+            rate?: string | null;
+            /** Format: int64 */
+            version?: number | null;
+        };
         /** @description A user named on a project. */
         Person: {
             /** Format: int64 */
             id: number;
             name: string;
+        };
+        PlanOrderInput: {
+            lines: components["schemas"]["ChosenLine"][];
+        };
+        PlanView: {
+            /** Format: date */
+            date: string;
+            lines: components["schemas"]["Suggestion"][];
+            /** @description Whether quantities are inflated by the suppliers' pass rates. */
+            pass_rate_enabled: boolean;
         };
         PoInput: {
             /** @description The supplier's currency when not given. */
@@ -5287,6 +5899,12 @@ export interface components {
             received_by?: number | null;
             /** Format: int64 */
             warehouse_id: number;
+        };
+        PoShare: {
+            amount: components["schemas"]["Money"];
+            /** Format: int64 */
+            po_id: number;
+            po_number: string;
         };
         /** @enum {string} */
         PoStatus: "draft" | "confirmed" | "partially_received" | "received" | "cancelled";
@@ -5572,6 +6190,8 @@ export interface components {
             assignees: components["schemas"]["Person"][];
             depends_on: components["schemas"]["Dependency"][];
             description?: string | null;
+            /** @description The members' quick difficulty ratings. */
+            difficulty: components["schemas"]["RatingView"][];
             /** Format: date-time */
             done_at?: string | null;
             /** Format: date */
@@ -5579,6 +6199,8 @@ export interface components {
             estimate_hours?: string | null;
             /** Format: int64 */
             id: number;
+            /** @description The task's video meeting (http or https). */
+            meeting_url?: string | null;
             /** Format: int64 */
             parent_id?: number | null;
             priority: components["schemas"]["Priority"];
@@ -5586,6 +6208,8 @@ export interface components {
             project_id: number;
             /** Format: int64 */
             rank: number;
+            /** @description Emoji reactions on the task. */
+            reactions: components["schemas"]["ReactionView"][];
             spent_hours: string;
             /** Format: date */
             start?: string | null;
@@ -5813,6 +6437,25 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description A member's difficulty rating. */
+        RatingView: {
+            level: components["schemas"]["Difficulty"];
+            user: components["schemas"]["Person"];
+        };
+        ReactInput: {
+            /**
+             * Format: int64
+             * @description A comment of the task; absent: the task itself.
+             */
+            comment_id?: number | null;
+            /** @description One of 👍 👏 🎉 ❤️ 😄 😮 😢 🚀 👀 ✅. */
+            emoji: string;
+        };
+        /** @description An emoji and who reacted with it. */
+        ReactionView: {
+            emoji: string;
+            users: components["schemas"]["Person"][];
+        };
         ReceiptInput: {
             /** @description What reached the bank account. */
             amount: components["schemas"]["Money"];
@@ -5992,6 +6635,53 @@ export interface components {
          * @enum {string}
          */
         RuleAction: "block" | "warn" | "ignore";
+        /**
+         * @description A rule's fields; `product_id` and `warehouse_id` required on create. An empty string clears
+         *     `min`, `max` or `multiple`; `supplier_id: 0` clears the supplier.
+         */
+        RuleInput: {
+            active?: boolean | null;
+            /** Format: int32 */
+            lead_days?: number | null;
+            /** @example 1000 */
+            max?: string | null;
+            /** @example 100 */
+            min?: string | null;
+            /** @example 50 */
+            multiple?: string | null;
+            /** Format: int64 */
+            product_id?: number | null;
+            /** @example 20 */
+            safety_stock?: string | null;
+            /** Format: int64 */
+            supplier_id?: number | null;
+            /** Format: int64 */
+            version?: number | null;
+            /** Format: int64 */
+            warehouse_id?: number | null;
+        };
+        RuleView: {
+            active: boolean;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            lead_days?: number | null;
+            max?: string | null;
+            min?: string | null;
+            multiple?: string | null;
+            /** Format: int64 */
+            product_id: number;
+            safety_stock: string;
+            sku: string;
+            /** Format: int64 */
+            supplier_id?: number | null;
+            supplier_name?: string | null;
+            /** Format: int64 */
+            version: number;
+            warehouse_code: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
         Rules: {
             email: components["schemas"]["RuleAction"];
             name: components["schemas"]["RuleAction"];
@@ -6215,6 +6905,16 @@ export interface components {
         };
         /** @enum {string} */
         Stage: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
+        /** @description One step after the net quantity: what changed it and to what. */
+        Step: {
+            /** @description The rule's or supplier's figure (the min, the multiple, the pass rate in percent …). */
+            by: string;
+            /** @description `min`, `max`, `pass_rate`, `multiple`, `moq`. */
+            key: string;
+            label: components["schemas"]["Label"];
+            /** @description The quantity after this step. */
+            quantity: string;
+        };
         StepInput: {
             /** @description `send`, `accept` or `reject`. */
             step: string;
@@ -6262,6 +6962,35 @@ export interface components {
         };
         /** @enum {string} */
         StockTransferStatus: "in_transit" | "received";
+        Suggestion: {
+            /**
+             * Format: date
+             * @description Sales orders due on or before this day make the demand.
+             */
+            horizon: string;
+            /** Format: int64 */
+            lead_days: number;
+            net: string;
+            /** @description The sales orders whose demand counts (ids). */
+            orders: number[];
+            /** Format: int64 */
+            product_id: number;
+            quantity: string;
+            /** Format: int64 */
+            rule_id: number;
+            sku: string;
+            steps: components["schemas"]["Step"][];
+            /** Format: int64 */
+            supplier_id?: number | null;
+            supplier_name?: string | null;
+            terms: components["schemas"]["Term"][];
+            /** @description The formula with its numbers, in the viewer's language. */
+            text: string;
+            unit_price?: components["schemas"]["Money"] | null;
+            warehouse_code: string;
+            /** Format: int64 */
+            warehouse_id: number;
+        };
         SupplierContact: {
             email?: string | null;
             name: string;
@@ -6346,6 +7075,11 @@ export interface components {
             due?: string | null;
             /** @example 8 */
             estimate_hours?: string | null;
+            /**
+             * @description The task's video meeting: an http or https address (null or empty clears it).
+             * @example https://meet.example.com/prime-day
+             */
+            meeting_url?: string | null;
             /**
              * Format: int64
              * @description The phase or task it belongs to (null: top level).
@@ -6435,15 +7169,6 @@ export interface components {
             /** Format: int32 */
             lag_days: number;
         };
-        TemplateInput: {
-            active?: boolean | null;
-            is_default?: boolean | null;
-            name_en?: string | null;
-            name_zh?: string | null;
-            nodes?: components["schemas"]["NodeDef"][] | null;
-            /** Format: int64 */
-            version?: number | null;
-        };
         /** @description A phase or task of a template. */
         TemplateItem: {
             depends_on: components["schemas"]["TemplateDep"][];
@@ -6464,18 +7189,22 @@ export interface components {
             title_en: string;
             title_zh: string;
         };
-        TemplateView: {
-            active: boolean;
+        TemplateView: components["schemas"]["ProjectTemplate"] & {
             /** Format: int64 */
             id: number;
-            is_default: boolean;
             /** @description In the viewer's language. */
             name: string;
-            name_en: string;
-            name_zh: string;
-            nodes: components["schemas"]["NodeDef"][];
             /** Format: int64 */
             version: number;
+        };
+        /** @description One term of the formula: `+` adds, `-` subtracts. */
+        Term: {
+            /** @description `demand`, `safety_stock`, `on_hand`, `reserved`, `incoming`. */
+            key: string;
+            label: components["schemas"]["Label"];
+            /** @description `+` or `-`. */
+            sign: string;
+            value: string;
         };
         /** @description One share of a payment plan. */
         TermPart: {
@@ -6629,6 +7358,8 @@ export interface components {
             kind_name: string;
             title: string;
         };
+        /** @enum {string} */
+        Trigger: "scheduled" | "manual";
         /** @description Takes back one allocation of a receipt, by its index in `allocations`. */
         UnallocateInput: {
             index: number;
@@ -7151,6 +7882,88 @@ export interface operations {
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatus"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    run_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRunView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    set_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackupSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatus"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     list_rules: {
@@ -9571,7 +10384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["List_TemplateView"];
+                    "application/json": components["schemas"]["List_NodeTemplateView"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -9589,7 +10402,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TemplateInput"];
+                "application/json": components["schemas"]["NodeTemplateInput"];
             };
         };
         responses: {
@@ -9598,7 +10411,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TemplateView"];
+                    "application/json": components["schemas"]["NodeTemplateView"];
                 };
             };
             400: components["responses"]["BadJson"];
@@ -9638,7 +10451,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TemplateView"];
+                    "application/json": components["schemas"]["NodeTemplateView"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -9660,7 +10473,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TemplateInput"];
+                "application/json": components["schemas"]["NodeTemplateInput"];
             };
         };
         responses: {
@@ -9669,7 +10482,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TemplateView"];
+                    "application/json": components["schemas"]["NodeTemplateView"];
                 };
             };
             400: components["responses"]["BadJson"];
@@ -10116,6 +10929,29 @@ export interface operations {
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["DiskFull"];
+        };
+    };
+    payables_aging: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Aging"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_terms: {
@@ -10726,6 +11562,183 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    list_task_files: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    upload_task_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            /** @description The file is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a multipart/form-data body */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_comments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentView"][];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    add_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    rate_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     move_task: {
         parameters: {
             query?: never;
@@ -10747,6 +11760,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectTaskView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    react: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReactInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactionView"][];
                 };
             };
             400: components["responses"]["BadJson"];
@@ -11418,6 +12467,70 @@ export interface operations {
             507: components["responses"]["DiskFull"];
         };
     };
+    run_plan: {
+        parameters: {
+            query?: {
+                warehouse_id?: number;
+                product_id?: number;
+                /** @description Also the rules that need nothing (quantity 0). */
+                all?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    order_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanOrderInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoView"][];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
     list_quotations: {
         parameters: {
             query?: {
@@ -12050,6 +13163,163 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_rules: {
+        parameters: {
+            query?: {
+                product_id?: number;
+                warehouse_id?: number;
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_RuleView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_rule: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    update_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
             507: components["responses"]["DiskFull"];
@@ -12717,6 +13987,163 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    list_invoices: {
+        parameters: {
+            query?: {
+                supplier_id?: number;
+                status?: components["schemas"]["InvoiceStatus"];
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_InvoiceView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    get_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_invoice: {
+        parameters: {
+            query?: {
+                /** @description The version the caller last saw; a stale one gets 409. */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    pay_invoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
                 };
             };
             400: components["responses"]["BadJson"];
