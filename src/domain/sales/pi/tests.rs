@@ -102,7 +102,6 @@ fn sample(lang: DocLang) -> PiDocument {
                 label: "Deposit 定金".to_string(),
                 percent: Some(d("30")),
                 amount: d("3703.68"),
-                packing: None,
                 due: "Upon order confirmation".to_string(),
             },
             PiInstalment {
