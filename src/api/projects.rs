@@ -14,7 +14,7 @@ use crate::domain::kit::List;
 use crate::domain::projects::plan::{self, Schedule};
 use crate::domain::projects::project::{self, ProjectInput, ProjectQuery, ProjectView};
 use crate::domain::projects::talk::{
-    self, CommentInput, CommentView, RateInput, ReactInput, ReactionView,
+    self, CommentInput, CommentView, DifficultyInput, ReactInput, ReactionView,
 };
 use crate::domain::projects::tasks::{
     self, MyTask, MyTaskQuery, ProjectTaskView, TaskInput, TaskMoveInput, TaskQuery,
@@ -342,12 +342,12 @@ async fn react(
 }
 
 /// Sets (or with null takes back) the caller's quick difficulty rating of the task.
-#[utoipa::path(put, path = "/api/v1/project-tasks/{id}/difficulty", tag = "projects", params(("id" = u64, Path)), request_body = RateInput, responses((status = 200, body = ProjectTaskView)))]
+#[utoipa::path(put, path = "/api/v1/project-tasks/{id}/difficulty", tag = "projects", params(("id" = u64, Path)), request_body = DifficultyInput, responses((status = 200, body = ProjectTaskView)))]
 async fn rate_task(
     State(s): State<AppState>,
     auth: Auth,
     PathParam(id): PathParam<u64>,
-    Body(input): Body<RateInput>,
+    Body(input): Body<DifficultyInput>,
 ) -> ApiResult<Json<ProjectTaskView>> {
     let k = s.kontor.clone();
     Ok(Json(

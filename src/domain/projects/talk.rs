@@ -314,7 +314,7 @@ pub fn react(
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RateInput {
+pub struct DifficultyInput {
     /// high, medium or low; null takes the caller's rating back.
     pub level: Option<Difficulty>,
 }
@@ -324,7 +324,7 @@ pub fn rate_task(
     k: &Kontor,
     p: &Principal,
     task_id: u64,
-    input: RateInput,
+    input: DifficultyInput,
 ) -> AppResult<ProjectTaskView> {
     let principal = p.clone();
     k.store.write(move |tx| {

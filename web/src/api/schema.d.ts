@@ -3702,6 +3702,9 @@ export interface components {
          * @enum {string}
          */
         Difficulty: "high" | "medium" | "low";
+        DifficultyInput: {
+            level?: components["schemas"]["Difficulty"] | null;
+        };
         /** @enum {string} */
         Direction: "incoming" | "outgoing";
         /**
@@ -11714,7 +11717,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RateInput"];
+                "application/json": components["schemas"]["DifficultyInput"];
             };
         };
         responses: {
