@@ -480,6 +480,7 @@ pub fn list(k: &Kontor, p: &Principal, q: InvoiceQuery) -> AppResult<List<serde_
 
 /// Open amounts of one currency by age (days past due).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PayableAgingRow)]
 pub struct AgingRow {
     pub currency: Currency,
     pub not_due: Money,

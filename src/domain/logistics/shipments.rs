@@ -37,6 +37,7 @@ use crate::store::{Actor, Entity, IndexDef, IndexKey, Meta, Record, Tx};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ShipmentMode)]
 pub enum Mode {
     Sea,
     Air,

@@ -2966,7 +2966,7 @@ export interface components {
             /** Format: date */
             date: string;
             /** @description One row per currency (amounts of different currencies are never added). */
-            rows: components["schemas"]["AgingRow"][];
+            rows: components["schemas"]["PayableAgingRow"][];
         };
         /** @description Outstanding by age, in one currency. */
         AgingRow: {
@@ -4995,7 +4995,7 @@ export interface components {
                 /** Format: int64 */
                 id: number;
                 lines: components["schemas"]["ShipmentLine"][];
-                mode: components["schemas"]["Mode"];
+                mode: components["schemas"]["ShipmentMode"];
                 note?: string | null;
                 number: string;
                 /** Format: int64 */
@@ -5789,6 +5789,18 @@ export interface components {
         PasswordChange: {
             current_password: string;
             new_password: string;
+        };
+        /** @description Open amounts of one currency by age (days past due). */
+        PayableAgingRow: {
+            currency: components["schemas"]["Currency"];
+            days_1_30: components["schemas"]["Money"];
+            days_31_60: components["schemas"]["Money"];
+            days_61_90: components["schemas"]["Money"];
+            /** Format: int64 */
+            invoices: number;
+            not_due: components["schemas"]["Money"];
+            over_90: components["schemas"]["Money"];
+            total: components["schemas"]["Money"];
         };
         Payment: {
             /** @description In the invoice's currency (a supplier price). */
@@ -6799,7 +6811,7 @@ export interface components {
             etd?: string | null;
             /** @description Every line still unshipped when not given (new shipments). */
             lines?: components["schemas"]["ShipmentLineInput"][] | null;
-            mode?: components["schemas"]["Mode"] | null;
+            mode?: components["schemas"]["ShipmentMode"] | null;
             note?: string | null;
             /** Format: int64 */
             order_id?: number | null;
@@ -6843,6 +6855,8 @@ export interface components {
             quantity?: string | null;
         };
         /** @enum {string} */
+        ShipmentMode: "sea" | "air" | "express" | "rail";
+        /** @enum {string} */
         ShipmentStatus: "planned" | "shipped" | "in_transit" | "arrived" | "delivered" | "cancelled";
         ShipmentView: {
             /** Format: date */
@@ -6871,7 +6885,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             lines: components["schemas"]["ShipmentLine"][];
-            mode: components["schemas"]["Mode"];
+            mode: components["schemas"]["ShipmentMode"];
             note?: string | null;
             number: string;
             /** Format: int64 */
