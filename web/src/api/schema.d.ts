@@ -147,6 +147,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The backups' settings and state: the last good one, the last attempt, a warning when the
+         *     last attempt failed or the newest good backup is older than two days, and the archives.
+         */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Writes a backup now (kept until deleted by hand: retention prunes scheduled ones only). */
+        post: operations["run_now"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets when and where the server backs up by itself and how many backups it keeps. */
+        put: operations["set_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cadence-rules": {
         parameters: {
             query?: never;
@@ -2623,6 +2677,87 @@ export interface components {
             text: string;
             warehouses: components["schemas"]["WarehouseTake"][];
         };
+        BackupFile: {
+            /** Format: int64 */
+            bytes: number;
+            /** @description Written by hand (never deleted by retention). */
+            manual: boolean;
+            /** Format: date-time */
+            modified_at?: string | null;
+            name: string;
+        };
+        BackupRunView: {
+            /** Format: int64 */
+            bytes: number;
+            dir: string;
+            error?: string | null;
+            file?: string | null;
+            /** Format: date-time */
+            finished_at: string;
+            ok: boolean;
+            pruned: string[];
+            /** Format: date-time */
+            started_at: string;
+            /** @description One line for the screen, in the viewer's language. */
+            summary: string;
+            trigger: components["schemas"]["Trigger"];
+        };
+        /** @description How the company is backed up (one record; the defaults until an admin saves them). */
+        BackupSettings: {
+            /**
+             * @description The time of day, in the company's time zone, as HH:MM.
+             * @example 02:00
+             */
+            at: string;
+            /**
+             * @description An absolute directory to write to (e.g. a second disk); none: `backups/` in the data
+             *     directory.
+             */
+            dir?: string | null;
+            /** @description Whether the server backs up by itself every day. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description How many days keep their newest backup (1–60).
+             */
+            keep_daily: number;
+            /**
+             * Format: int64
+             * @description How many ISO weeks keep their newest backup (0–52).
+             */
+            keep_weekly: number;
+        };
+        BackupSettingsInput: {
+            /** @example 02:00 */
+            at: string;
+            dir?: string | null;
+            enabled: boolean;
+            /** Format: int32 */
+            keep_daily: number;
+            /** Format: int32 */
+            keep_weekly: number;
+        };
+        BackupStatus: {
+            /** @description The directory backups go to now. */
+            dir: string;
+            /** @description The archives in the directory, newest first. */
+            files: components["schemas"]["BackupFile"][];
+            last_attempt?: components["schemas"]["BackupRunView"] | null;
+            last_ok?: components["schemas"]["BackupRunView"] | null;
+            /**
+             * Format: date-time
+             * @description The next scheduled backup (none when switched off).
+             */
+            next_at?: string | null;
+            /** @description The newest attempts, newest first. */
+            runs: components["schemas"]["BackupRunView"][];
+            settings: components["schemas"]["BackupSettings"];
+            /**
+             * @description Set when the last attempt failed, or the newest good backup is older than two days:
+             *     what is wrong, in the viewer's language.
+             */
+            warning?: string | null;
+        };
         BalanceView: {
             /** @description On hand − reserved. */
             available: string;
@@ -4627,7 +4762,7 @@ export interface components {
          *     the end.)
          * @enum {string}
          */
-        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "task_assigned" | "task_mentioned";
+        NotifyKind: "transfer_requested" | "transfer_accepted" | "transfer_declined" | "customer_assigned" | "lead_assigned" | "handover_received" | "receivable_due" | "receivable_overdue" | "backup_failed" | "task_assigned" | "task_mentioned";
         OpportunityInput: {
             amount?: string | null;
             currency?: string | null;
@@ -6094,6 +6229,8 @@ export interface components {
             kind_name: string;
             title: string;
         };
+        /** @enum {string} */
+        Trigger: "scheduled" | "manual";
         /** @description Takes back one allocation of a receipt, by its index in `allocations`. */
         UnallocateInput: {
             index: number;
@@ -6616,6 +6753,88 @@ export interface operations {
             422: components["responses"]["Invalid"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatus"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    run_now: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupRunView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
+        };
+    };
+    set_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackupSettingsInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupStatus"];
+                };
+            };
+            400: components["responses"]["BadJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["NotJson"];
+            422: components["responses"]["Invalid"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+            507: components["responses"]["DiskFull"];
         };
     };
     list_rules: {
