@@ -162,6 +162,9 @@ test('a comment mentioning a member notifies them', async ({ page, request, base
   const comment = drawer.locator('[data-test=task-comments] .comment').last()
   await expect(comment.locator('.mention')).toHaveText(`@${MEMBER.display}`)
   await expect(comment).toContainText('谢谢')
+  // The drawer covers the header (its user menu): closed first, as a person would.
+  await page.keyboard.press('Escape')
+  await expect(drawer).toBeHidden()
   await logout(page)
 
   // The member (English) finds it in the bell and opens the task's conversation from it.
