@@ -75,39 +75,71 @@ test('a project from the Prime Day template is counted back from its event date'
   expect(patch.ok(), await patch.text()).toBe(true)
 })
 
-test('dragging a bar on the Gantt moves the task and its dependents', async ({ page, request, baseURL }) => {
-  await page.setViewportSize({ width: 1440, height: 900 })
-  await adminApi(request, baseURL!)
-  const before = await tasksOf(request)
-  const faq = before.find((t) => t.title === '常见问题与回复模板')!
-  const shifts = before.find((t) => t.title === '排班与值守')!
-  expect(shifts.depends_on.map((d) => d.task_id)).toContain(faq.id)
-
-  await loginAs(page, ADMIN.username, ADMIN.password)
-  await page.goto(`/projects/${projectId}?tab=gantt`)
-  const bar = page.locator(`.project-gantt .bar-wrapper[data-id="${faq.id}"] .bar`)
+/** Drags a task's bar `days` day columns to the right with the real mouse (45 px a day in Day view). */
+async function dragBar(page: Page, taskId: number, days: number) {
+  const bar = page.locator(`.project-gantt .bar-wrapper[data-id="${taskId}"] .bar`)
   await expect(bar).toBeVisible()
   await bar.scrollIntoViewIfNeeded()
   const box = (await bar.boundingBox())!
-  // Day view: one 45 px column per day (frappe-gantt's default); drag the bar ten days right.
   const column = 45
   const x = box.x + box.width / 2
   const y = box.y + box.height / 2
   await page.mouse.move(x, y)
   await page.mouse.down()
-  for (let i = 1; i <= 10; i++) await page.mouse.move(x + column * i, y)
+  for (let i = 1; i <= days; i++) await page.mouse.move(x + column * i, y)
   await page.mouse.up()
+}
+
+const plus = (ymd: string, days: number) => {
+  const d = new Date(`${ymd}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+test('dragging a bar on the Gantt moves the task and its dependents', async ({ page, request, baseURL }) => {
+  await page.setViewportSize({ width: 1440, height: 900 })
+  const headers = await adminApi(request, baseURL!)
+  const before = await tasksOf(request)
+  const faq = before.find((t) => t.title === '常见问题与回复模板')!
+  const shifts = before.find((t) => t.title === '排班与值守')!
+  const aftersales = before.find((t) => t.title === '售后与评价跟进')!
+  const service = before.find((t) => t.title === '客服预案')!
+  expect(shifts.depends_on.map((d) => d.task_id)).toContain(faq.id)
+
+  await loginAs(page, ADMIN.username, ADMIN.password)
+  await page.goto(`/projects/${projectId}?tab=gantt`)
+  // Ten days later the FAQ would push the shifts, and the after-sales task behind them (no
+  // slack), past the end of their phase: the project keeps subtasks within their parent, so the
+  // server refuses the whole move and the page says why; nothing moved.
+  await dragBar(page, faq.id, 10)
+  await expect(page.locator('.el-message--error').last()).toContainText('售后与评价跟进')
+  const refused = await tasksOf(request)
+  for (const t of [faq, shifts, aftersales]) {
+    const now = refused.find((x) => x.id === t.id)!
+    expect([now.start, now.due]).toEqual([t.start, t.due])
+  }
+
+  // The phase is given ten more days; the same drag now moves the FAQ exactly ten days and its
+  // dependents forward as far as they must (finish-to-start).
+  const phase = await (await request.get(`/api/v1/project-tasks/${service.id}`)).json()
+  const widen = await request.patch(`/api/v1/project-tasks/${service.id}`, { headers, data: { version: phase.version, due: plus(service.due!, 10) } })
+  expect(widen.ok(), await widen.text()).toBe(true)
+  await page.reload()
+  await dragBar(page, faq.id, 10)
 
   await expect
     .poll(async () => (await tasksOf(request)).find((t) => t.id === faq.id)!.start, { timeout: 10_000 })
-    .not.toBe(faq.start)
+    .toBe(plus(faq.start!, 10))
   const after = await tasksOf(request)
   const faqAfter = after.find((t) => t.id === faq.id)!
   const shiftsAfter = after.find((t) => t.id === shifts.id)!
-  expect(faqAfter.start! > faq.start!).toBe(true)
-  // Finish-to-start: the shifts start after the FAQ is done.
-  expect(shiftsAfter.start! > faqAfter.due!).toBe(true)
-  expect(shiftsAfter.start).not.toBe(shifts.start)
+  const aftersalesAfter = after.find((t) => t.id === aftersales.id)!
+  expect(faqAfter.due).toBe(plus(faq.due!, 10))
+  // Finish-to-start, no lag: the shifts start the day after the FAQ is done (they had two days
+  // of slack, so they move eight), their length kept; the after-sales follow two days after them.
+  expect(shiftsAfter.start).toBe(plus(faqAfter.due!, 1))
+  expect(shiftsAfter.due).toBe(plus(shifts.due!, 8))
+  expect(aftersalesAfter.start).toBe(plus(shiftsAfter.due!, 3))
   // The chart read the tasks again: the dependent's bar sits where the server put it.
   await expect(page.locator(`.project-gantt .bar-wrapper[data-id="${shifts.id}"]`)).toBeVisible()
 })
@@ -130,6 +162,9 @@ test('a comment mentioning a member notifies them', async ({ page, request, base
   const comment = drawer.locator('[data-test=task-comments] .comment').last()
   await expect(comment.locator('.mention')).toHaveText(`@${MEMBER.display}`)
   await expect(comment).toContainText('谢谢')
+  // The drawer covers the header (its user menu): closed first, as a person would.
+  await page.keyboard.press('Escape')
+  await expect(drawer).toBeHidden()
   await logout(page)
 
   // The member (English) finds it in the bell and opens the task's conversation from it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ProjectTask } from '@/api/projects'
-import { addDays, calendarEvents, columns, datedList, draggedDates, ganttBars, mentionToken, mentionedIds, moveCard, pieces } from './plan'
+import { DragMoves, addDays, calendarEvents, columns, datedList, draggedDates, ganttBars, mentionToken, mentionedIds, moveCard, pieces } from './plan'
 
 function task(id: number, over: Partial<ProjectTask> = {}): ProjectTask {
   return {
@@ -59,6 +59,19 @@ describe('gantt bars', () => {
       [new Date(2027, 11, 31), new Date(2028, 0, 2), { start: '2027-12-31', due: '2028-01-01' }],
     ]
     for (const [s, e, want] of cases) expect(draggedDates(s, e)).toEqual(want)
+  })
+
+  it('asks for a dragged bar once, where it was let go', () => {
+    const bar = { id: '7', name: 'FAQ', start: '2027-06-03', end: '2027-06-05', progress: 0, dependencies: '', custom_class: '' }
+    const moves = new DragMoves()
+    // frappe-gantt reports each column crossed (end: a second before the day after the last).
+    for (let i = 1; i <= 10; i++) moves.changed(bar, new Date(2027, 5, 3 + i), new Date(2027, 5, 6 + i, 0, 0, -1))
+    expect(moves.finish()).toEqual([{ id: 7, start: '2027-06-13', due: '2027-06-15' }])
+    // Nothing more until the next drag; a bar dropped back where it was is no move.
+    expect(moves.finish()).toEqual([])
+    moves.changed(bar, new Date(2027, 5, 4), new Date(2027, 5, 6, 23, 59, 59))
+    moves.changed(bar, new Date(2027, 5, 3), new Date(2027, 5, 5, 23, 59, 59))
+    expect(moves.finish()).toEqual([])
   })
 
   it('adds days across months and years', () => {

@@ -75,6 +75,32 @@ export function draggedDates(start: Date, end: Date): { start: string; due: stri
   return { start: s, due: e < s ? s : e }
 }
 
+/**
+ * A drag on the Gantt, asked of the server once. frappe-gantt 1.2.2 calls `on_date_change` at
+ * every column a dragged bar crosses (from `update_bar_position` on each mousemove), not once
+ * on release; asking the server at each call moved a task a day, then a stale version or a
+ * redraw lost the rest of the drag. So each call only notes the bar's latest dates, and `finish`
+ * (on the mouse's release) gives what changed: one move per task, from its dates before the drag
+ * to where it was let go (a bar dropped back where it was is no move).
+ */
+export class DragMoves {
+  private pending = new Map<string, { bar: GanttBar; start: string; due: string }>()
+
+  changed(bar: GanttBar, start: Date, end: Date): void {
+    const d = draggedDates(start, end)
+    const was = this.pending.get(bar.id)?.bar ?? { ...bar }
+    this.pending.set(bar.id, { bar: was, ...d })
+  }
+
+  finish(): { id: number; start: string; due: string }[] {
+    const out = [...this.pending.values()]
+      .filter((m) => m.start !== m.bar.start || m.due !== m.bar.end)
+      .map((m) => ({ id: Number(m.bar.id), start: m.start, due: m.due }))
+    this.pending.clear()
+    return out
+  }
+}
+
 /** A FullCalendar event: all-day, `end` exclusive (the day after the due date). */
 export interface CalendarEvent {
   id: string
