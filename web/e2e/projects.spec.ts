@@ -179,11 +179,7 @@ test('a comment mentioning a member notifies them', async ({ page, request, base
   await logout(page)
 })
 
-async function dragOnPhone(page: Page, cardSel: string, targetSel: string) {
-  await page.locator(cardSel).dragTo(page.locator(targetSel))
-}
-
-test('on a phone a card moves across the kanban and its status changes', async ({ page, request, baseURL }) => {
+test('on a phone a card moves to another kanban column by its menu and its status changes', async ({ page, request, baseURL }) => {
   await page.setViewportSize({ width: 390, height: 844 })
   await adminApi(request, baseURL!)
   const forecast = (await tasksOf(request)).find((t) => t.title === '销量预测')!
@@ -192,8 +188,9 @@ test('on a phone a card moves across the kanban and its status changes', async (
   await page.goto(`/projects/${projectId}?tab=kanban`)
   const card = `[data-test=task-card-${forecast.id}]`
   await page.locator(card).scrollIntoViewIfNeeded()
-  await page.locator('[data-test=kanban-column-doing]').scrollIntoViewIfNeeded()
-  await dragOnPhone(page, card, '[data-test=kanban-column-doing] .cards')
+  // On a phone the card's menu moves it (one column shows at a time; dragging across is awkward).
+  await page.locator(`[data-test=task-move-${forecast.id}]`).click()
+  await page.locator(`[data-test=task-move-${forecast.id}-doing]`).click()
   await expect(page.locator(`[data-test=kanban-column-doing] ${card}`)).toBeVisible()
   await expect.poll(async () => (await tasksOf(request)).find((t) => t.id === forecast.id)!.status).toBe('doing')
 })
