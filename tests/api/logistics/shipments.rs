@@ -487,7 +487,7 @@ async fn commercial_invoice_and_packing_list_print_like_the_pi() {
     let ci = String::from_utf8(text("kind=ci&format=html&lang=en").await).unwrap();
     for want in [
         "COMMERCIAL INVOICE",
-        &sh["number"].as_str().unwrap().to_string(),
+        sh["number"].as_str().unwrap(),
         "5,200.00",
         "COSU6123456780",
         "CBHU1234567 (40HQ)",

@@ -45,6 +45,18 @@ fn seventeen(number: &str, status: &str, events: &[(&str, &str)], eta: &str) -> 
         "tracking": {"providers": [{"provider": {"key": 100, "name": "COSCO"}, "events": events}]}}}})
 }
 
+/// A webhook case: what, the payload, the signature header (name, value), the answer, the
+/// events then on the shipment, its status and its ETA.
+type WebhookCase<'a> = (
+    &'a str,
+    Value,
+    Option<(&'a str, String)>,
+    StatusCode,
+    usize,
+    &'a str,
+    &'a str,
+);
+
 /// (what arrives, the answer, then the shipment's events, ETA, status): bad and missing
 /// signatures refused, an unknown number 404, a replay refused without effect, each event
 /// stored once, the ETA and status moved on and the order's dates with them.
@@ -102,15 +114,7 @@ async fn webhooks_are_signed_deduplicated_and_move_the_shipment_and_its_order() 
         "2026-04-28",
     );
     let view = || async { g.admin.get(&format!("/api/v1/shipments/{}", id(&sh))).await };
-    let table: Vec<(
-        &str,
-        Value,
-        Option<(&str, String)>,
-        StatusCode,
-        usize,
-        &str,
-        &str,
-    )> = vec![
+    let table: Vec<WebhookCase> = vec![
         (
             "no signature",
             first.clone(),
