@@ -254,6 +254,25 @@ pub fn resolve(
     })
 }
 
+/// Active users whose effective permissions `keep` accepts: who to tell of something
+/// (finance of payables and receivables, administrators of a failed backup).
+pub fn users_where(tx: &Tx, keep: impl Fn(&Principal) -> bool) -> AppResult<Vec<u64>> {
+    let mut users: Vec<crate::store::Record<User>> = Vec::new();
+    tx.for_each::<User>(false, &mut |u| {
+        if u.data.active {
+            users.push(u);
+        }
+        Ok(true)
+    })?;
+    let mut out = Vec::new();
+    for u in users {
+        if keep(&principal_for(tx, &u, None)?) {
+            out.push(u.id);
+        }
+    }
+    Ok(out)
+}
+
 /// What a user may do, as their own requests would be allowed (also for deciding whom to tell
 /// of something, e.g. the managers who may accept a transfer request).
 pub fn principal_for(

@@ -20,10 +20,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Action, Module, Principal, User};
+use crate::auth::{Action, Module, Principal};
 use crate::error::{AppError, AppResult, Msg};
 use crate::i18n::Lang;
-use crate::store::{Actor, Entity, IndexDef, IndexKey, Record, Tx};
+use crate::store::{Actor, Entity, IndexDef, IndexKey, Tx};
 
 use super::kit::{Guarded, Job, KindInfo, ModuleDef, Owner};
 use super::notify::{self, NotifyKind, RecordRef};
@@ -347,21 +347,9 @@ fn write(
 
 /// Active users who may change the company's settings for everyone.
 fn administrators(tx: &Tx) -> AppResult<Vec<u64>> {
-    let mut users: Vec<Record<User>> = Vec::new();
-    tx.for_each::<User>(false, &mut |u| {
-        if u.data.active {
-            users.push(u);
-        }
-        Ok(true)
-    })?;
-    let mut out = Vec::new();
-    for u in users {
-        let p = accounts::principal_for(tx, &u, None)?;
-        if p.scope(Module::Settings, Action::Update) == crate::auth::Scope::All {
-            out.push(u.id);
-        }
-    }
-    Ok(out)
+    accounts::users_where(tx, |p| {
+        p.scope(Module::Settings, Action::Update) == crate::auth::Scope::All
+    })
 }
 
 /// A scheduled backup's local time, read from its file name.

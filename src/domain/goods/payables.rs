@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::purchase::{PoStatus, PurchaseOrder};
 use super::suppliers::Supplier;
 use super::{conflict, invalid, settings};
-use crate::auth::{Action, FieldClass, Module, Principal, Scope, User};
+use crate::auth::{Action, FieldClass, Module, Principal, Scope};
 use crate::domain::Kontor;
 use crate::domain::accounts;
 use crate::domain::crm::company_today;
@@ -548,24 +548,11 @@ pub fn aging(k: &Kontor, p: &Principal) -> AppResult<serde_json::Value> {
 /// Who is told of payables: active users who record finance for the whole company,
 /// administrators excepted.
 fn finance_users(tx: &Tx) -> AppResult<Vec<u64>> {
-    let mut users: Vec<Record<User>> = Vec::new();
-    tx.for_each::<User>(false, &mut |u| {
-        if u.data.active {
-            users.push(u);
-        }
-        Ok(true)
-    })?;
-    let mut out = Vec::new();
-    for u in users {
-        let p = accounts::principal_for(tx, &u, None)?;
-        if !p.is_admin
+    accounts::users_where(tx, |p| {
+        !p.is_admin
             && p.scope(Module::Finance, Action::Create) == Scope::All
             && !p.hides(FieldClass::SupplierPrice)
-        {
-            out.push(u.id);
-        }
-    }
-    Ok(out)
+    })
 }
 
 /// The daily reminders as of `now` (see the module's note); remembered per invoice and due

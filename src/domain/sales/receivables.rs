@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::lines::DocLang;
 use super::orders::{self, OrderStatus, SalesOrder};
 use super::receipts;
-use crate::auth::{Action, Module, Principal, User};
+use crate::auth::{Action, Module, Principal};
 use crate::domain::crm::company_today;
 use crate::domain::crm::model::{Customer, Task, TaskTitle};
 use crate::domain::kit::{guard, names};
@@ -282,21 +282,9 @@ pub fn dunning(k: &Kontor, p: &Principal, order_id: u64) -> AppResult<DunningLet
 /// Who hears about an order's receivables besides its owner: active users who record
 /// receipts for the whole company (finance), administrators excepted.
 fn finance_users(tx: &Tx) -> AppResult<Vec<u64>> {
-    let mut out = Vec::new();
-    let mut users: Vec<Record<User>> = Vec::new();
-    tx.for_each::<User>(false, &mut |u| {
-        if u.data.active {
-            users.push(u);
-        }
-        Ok(true)
-    })?;
-    for u in users {
-        let p = accounts::principal_for(tx, &u, None)?;
-        if !p.is_admin && p.scope(Module::Finance, Action::Create) == crate::auth::Scope::All {
-            out.push(u.id);
-        }
-    }
-    Ok(out)
+    accounts::users_where(tx, |p| {
+        !p.is_admin && p.scope(Module::Finance, Action::Create) == crate::auth::Scope::All
+    })
 }
 
 /// Sends the reminders that are due as of `now`: each instalment once `REMIND_DAYS_BEFORE`
